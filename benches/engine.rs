@@ -1,0 +1,90 @@
+//! Criterion benchmarks per stage: raw sampling, the Monte Carlo engine, loss statistics.
+//!
+//! Run: `cargo bench -p risk-core --bench engine`.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use rand::Rng;
+use rand_distr::{Distribution, StandardNormal};
+use risk_core::engine::{self, monte_carlo::block_rng};
+use risk_core::model::LossSpec;
+use risk_core::stats::LossStats;
+use std::hint::black_box;
+
+const W1: &str = r#"{"perils": [{"name": "ransomware",
+    "frequency": {"distribution": "poisson", "mean": 0.8},
+    "severity": {"distribution": "lognormal", "median": 150000, "sigma": 2.0}}],
+    "thresholds": [1000000]}"#;
+
+/// RNG + one lognormal draw per element, single thread: the ceiling the engine is compared to.
+fn raw_sampler(c: &mut Criterion) {
+    let n = 1_000_000u64;
+    let mut g = c.benchmark_group("raw_sampler");
+    g.throughput(Throughput::Elements(n));
+    g.bench_function("lognormal_1t", |b| {
+        b.iter(|| {
+            let mut rng = block_rng(42, 0);
+            let (mu, sigma) = (150_000f64.ln(), 2.0);
+            let mut s = 0.0;
+            for _ in 0..n {
+                let z: f64 = StandardNormal.sample(&mut rng);
+                s += (mu + sigma * z).exp();
+            }
+            black_box(s)
+        })
+    });
+    g.bench_function("uniform_u64_1t", |b| {
+        b.iter(|| {
+            let mut rng = block_rng(42, 0);
+            let mut s = 0u64;
+            for _ in 0..n {
+                s = s.wrapping_add(rng.next_u64());
+            }
+            black_box(s)
+        })
+    });
+    g.finish();
+}
+
+/// The engine on W1, per simulated event (0.8 events a year), one thread and all threads.
+fn monte_carlo(c: &mut Criterion) {
+    let spec = LossSpec::parse(W1).unwrap();
+    let trials = 1_000_000u64;
+    let events = (0.8 * trials as f64) as u64;
+    let mut g = c.benchmark_group("monte_carlo_w1");
+    g.sample_size(20);
+    g.throughput(Throughput::Elements(events));
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    g.bench_function("events_1t", |b| {
+        b.iter(|| one.install(|| black_box(engine::simulate(&spec.model, trials, 42))))
+    });
+    g.bench_function("events_all_threads", |b| {
+        b.iter(|| black_box(engine::simulate(&spec.model, trials, 42)))
+    });
+    g.finish();
+}
+
+/// Loss statistics of 1,000,000 simulated years (5 levels, 1 threshold).
+fn statistics(c: &mut Criterion) {
+    let spec = LossSpec::parse(W1).unwrap();
+    let trials = 1_000_000u64;
+    let sim = engine::simulate(&spec.model, trials, 42);
+    let mut g = c.benchmark_group("statistics");
+    g.sample_size(20);
+    g.throughput(Throughput::Elements(trials));
+    g.bench_function("from_sample_1m", |b| {
+        b.iter(|| {
+            black_box(LossStats::from_sample(
+                sim.gross(),
+                &spec.levels,
+                &spec.thresholds,
+            ))
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, raw_sampler, monte_carlo, statistics);
+criterion_main!(benches);

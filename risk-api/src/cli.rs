@@ -1,0 +1,153 @@
+//! The `risk` command line (contract §1).
+//!
+//! Exit status: 0 on success; 2 on bad input with a one-line message on stderr naming the field
+//! and nothing on stdout; 1 on an internal failure.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use risk_core::engine;
+use risk_core::model::LossSpec;
+
+use crate::dto::v1::{LossReport, Side};
+
+/// Certification-aware cyber-insurance risk engine.
+#[derive(Debug, Parser)]
+#[command(name = "risk", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Loss distribution of a loss-model spec (contract §2) as a LossReport JSON.
+    Simulate {
+        /// The spec file (JSON).
+        spec: PathBuf,
+        /// How to compute the distribution.
+        #[arg(long, value_enum, default_value_t = MethodArg::MonteCarlo)]
+        method: MethodArg,
+        /// Simulated years (overrides the spec's `trials`).
+        #[arg(long)]
+        trials: Option<u64>,
+        /// Seed of the random streams (overrides the spec's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads (default: all cores). The output does not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum MethodArg {
+    MonteCarlo,
+    Exact,
+}
+
+/// A failed command: bad input (exit 2) or an internal error (exit 1).
+#[derive(Debug)]
+pub enum CliError {
+    /// The input is wrong; the message names the field or file.
+    BadInput(String),
+    /// Something failed that the input did not cause.
+    Internal(anyhow::Error),
+}
+
+impl From<anyhow::Error> for CliError {
+    fn from(e: anyhow::Error) -> Self {
+        CliError::Internal(e)
+    }
+}
+
+/// Parses arguments, runs the command and maps the outcome to an exit status.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(out) => {
+            let mut stdout = std::io::stdout().lock();
+            if writeln!(stdout, "{out}")
+                .and_then(|()| stdout.flush())
+                .is_err()
+            {
+                return ExitCode::from(1);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(CliError::BadInput(msg)) => {
+            eprintln!("error: {}", msg.replace('\n', " "));
+            ExitCode::from(2)
+        }
+        Err(CliError::Internal(e)) => {
+            eprintln!("internal error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Runs one command and returns what goes to stdout.
+///
+/// # Errors
+/// [`CliError::BadInput`] for unreadable or invalid input, [`CliError::Internal`] otherwise.
+pub fn run(cli: Cli) -> Result<String, CliError> {
+    match cli.command {
+        Command::Simulate {
+            spec,
+            method,
+            trials,
+            seed,
+            threads,
+        } => {
+            let text = read_input(&spec)?;
+            let spec = LossSpec::parse(&text)
+                .and_then(|s| s.with_overrides(trials, seed))
+                .map_err(|e| CliError::BadInput(e.to_string()))?;
+            let report = with_threads(threads, || simulate(&spec, method))??;
+            Ok(serde_json::to_string_pretty(&report).map_err(anyhow::Error::from)?)
+        }
+    }
+}
+
+fn simulate(spec: &LossSpec, method: MethodArg) -> Result<LossReport, CliError> {
+    match method {
+        MethodArg::MonteCarlo => {
+            let sim = engine::simulate(&spec.model, spec.trials, spec.seed);
+            Ok(LossReport::monte_carlo(
+                &spec.model,
+                &sim,
+                Side::Insured,
+                &spec.levels,
+                &spec.thresholds,
+            ))
+        }
+        MethodArg::Exact => Err(CliError::BadInput(
+            "--method: exact is not available in this build".into(),
+        )),
+    }
+}
+
+/// Runs `f` on a pool of `threads` workers (the global pool when None).
+fn with_threads<T: Send>(
+    threads: Option<usize>,
+    f: impl FnOnce() -> T + Send,
+) -> Result<T, CliError> {
+    match threads {
+        None => Ok(f()),
+        Some(0) => Err(CliError::BadInput("--threads: must be >= 1".into())),
+        Some(t) => {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(t)
+                .build()
+                .map_err(anyhow::Error::from)?;
+            Ok(pool.install(f))
+        }
+    }
+}
+
+fn read_input(path: &Path) -> Result<String, CliError> {
+    std::fs::read_to_string(path)
+        .map_err(|e| CliError::BadInput(format!("{}: cannot read: {e}", path.display())))
+}

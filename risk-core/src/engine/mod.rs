@@ -1,0 +1,6 @@
+//! Engines turn a [`LossModel`](crate::model::LossModel) into an annual-loss distribution:
+//! [`monte_carlo`] samples it, reproducibly for any thread count.
+
+pub mod monte_carlo;
+
+pub use monte_carlo::{BLOCK_TRIALS, PerilTotals, Simulation, simulate};

@@ -1,0 +1,92 @@
+//! Loss models: what is simulated or computed (perils, each a frequency and a severity, under
+//! insurance terms), and the loss-model spec of contract §2 that describes one.
+
+mod spec;
+mod terms;
+
+pub use spec::{FieldError, LossSpec, MAX_TRIALS, SpecError};
+pub use terms::Terms;
+
+use crate::dist::{Frequency, Severity};
+
+/// One source of loss: N events a year of i.i.d. sizes X.
+#[derive(Debug, Clone)]
+pub struct Peril {
+    name: String,
+    frequency: Frequency,
+    severity: Severity,
+}
+
+impl Peril {
+    /// A peril from its parts.
+    pub fn new(name: impl Into<String>, frequency: Frequency, severity: Severity) -> Self {
+        Peril {
+            name: name.into(),
+            frequency,
+            severity,
+        }
+    }
+
+    /// Its name (unique in a model).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Annual event count.
+    pub fn frequency(&self) -> &Frequency {
+        &self.frequency
+    }
+
+    /// Size of one event (gross, before terms).
+    pub fn severity(&self) -> &Severity {
+        &self.severity
+    }
+}
+
+/// Independent perils under one set of terms: L = Σ_k Σ_{i ≤ N_k} X_{k,i} gross; the insured annual
+/// loss applies [`Terms::per_event`] to every event and [`Terms::annual`] to the year's sum.
+#[derive(Debug, Clone)]
+pub struct LossModel {
+    perils: Vec<Peril>,
+    terms: Terms,
+}
+
+impl LossModel {
+    /// A model from its perils (at least one) and terms.
+    pub fn new(perils: Vec<Peril>, terms: Terms) -> Self {
+        LossModel { perils, terms }
+    }
+
+    /// The perils, in input order.
+    pub fn perils(&self) -> &[Peril] {
+        &self.perils
+    }
+
+    /// The insurance terms.
+    pub fn terms(&self) -> &Terms {
+        &self.terms
+    }
+
+    /// The same perils under other terms.
+    pub fn with_terms(&self, terms: Terms) -> Self {
+        LossModel {
+            perils: self.perils.clone(),
+            terms,
+        }
+    }
+
+    /// Expected events a year over all perils.
+    pub fn expected_events(&self) -> f64 {
+        self.perils.iter().map(|p| p.frequency.mean()).sum()
+    }
+
+    /// Closed-form mean and variance of the gross annual loss, per peril summed:
+    /// E[S] = E[N]E[X], Var[S] = E[N]Var[X] + Var[N]E[X]².
+    pub fn gross_moments(&self) -> (f64, f64) {
+        self.perils.iter().fold((0.0, 0.0), |(m, v), p| {
+            let (en, vn) = (p.frequency.mean(), p.frequency.variance());
+            let (ex, vx) = (p.severity.mean(), p.severity.variance());
+            (m + en * ex, v + en * vx + vn * ex * ex)
+        })
+    }
+}
