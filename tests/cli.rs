@@ -1,1 +1,204 @@
+//! End-to-end tests of the `risk` binary: contract §1–3 (output shape, determinism, exit codes).
 
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn risk(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_risk"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("run risk")
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("stdout is JSON")
+}
+
+fn temp_spec(name: &str, body: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("risk-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, body).unwrap();
+    p
+}
+
+#[test]
+fn simulate_reports_the_contract_fields() {
+    let r = json(&risk(&[
+        "simulate",
+        "data/example-spec.json",
+        "--trials",
+        "20000",
+    ]));
+    assert_eq!(r["method"], "monte_carlo");
+    assert_eq!(r["trials"], 20000);
+    assert_eq!(r["seed"], 42);
+    for k in ["mean", "std", "mean_std_error"] {
+        assert!(r[k].as_f64().unwrap() > 0.0, "{k}");
+    }
+    let var = r["var"].as_array().unwrap();
+    assert_eq!(var.len(), 5);
+    assert_eq!(var[3]["level"], 0.995);
+    assert!(var[3]["std_error"].as_f64().unwrap() >= 0.0);
+    assert!(r["tvar"][3]["value"].as_f64() >= var[3]["value"].as_f64());
+    assert_eq!(r["exceedance"][0]["threshold"], 10_000_000.0);
+    let perils = r["perils"].as_array().unwrap();
+    assert_eq!(perils.len(), 3);
+    assert_eq!(perils[0]["name"], "ransomware");
+    assert_eq!(perils[0]["frequency"], 0.08);
+    // Perils add up to the total (aggregate limit shared pro rata).
+    let sum: f64 = perils.iter().map(|p| p["mean"].as_f64().unwrap()).sum();
+    let mean = r["mean"].as_f64().unwrap();
+    assert!((sum - mean).abs() < 1e-9 * mean, "{sum} vs {mean}");
+}
+
+#[test]
+fn output_is_identical_for_any_thread_count() {
+    let one = risk(&[
+        "simulate",
+        "data/example-spec.json",
+        "--threads",
+        "1",
+        "--trials",
+        "50000",
+    ]);
+    let two = risk(&[
+        "simulate",
+        "data/example-spec.json",
+        "--threads",
+        "2",
+        "--trials",
+        "50000",
+    ]);
+    assert!(one.status.success());
+    assert_eq!(one.stdout, two.stdout);
+    let other_seed = risk(&[
+        "simulate",
+        "data/example-spec.json",
+        "--trials",
+        "50000",
+        "--seed",
+        "1",
+    ]);
+    assert_ne!(one.stdout, other_seed.stdout);
+}
+
+/// A pinned seed reproduces a committed report byte for byte. If the engine's sampling changes on
+/// purpose, regenerate with `UPDATE_GOLDEN=1 cargo test --test cli` and say so in the changelog.
+#[test]
+fn golden_report() {
+    let out = risk(&[
+        "simulate",
+        "data/example-spec.json",
+        "--trials",
+        "30000",
+        "--seed",
+        "2026",
+    ]);
+    json(&out);
+    let golden = root().join("tests/golden/simulate-example-30000-2026.json");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&golden, &out.stdout).unwrap();
+    }
+    let want = std::fs::read(&golden).expect("golden file");
+    assert!(
+        want == out.stdout,
+        "report differs from {}",
+        golden.display()
+    );
+}
+
+/// Bad input: exit 2, one line on stderr naming the field, nothing on stdout.
+#[test]
+fn bad_input_is_rejected_with_the_field_named() {
+    let base = r#"{"perils": [{"name": "r",
+        "frequency": {"distribution": "poisson", "mean": 0.8},
+        "severity": {"distribution": "lognormal", "median": 150000, "sigma": 2.0}}]"#;
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "sigma",
+            base.replace("\"sigma\": 2.0", "\"sigma\": 0") + "}",
+            "perils[0].severity.sigma",
+        ),
+        (
+            "neg-sigma",
+            base.replace("\"sigma\": 2.0", "\"sigma\": -1") + "}",
+            "perils[0].severity.sigma",
+        ),
+        (
+            "mean",
+            base.replace("\"mean\": 0.8", "\"mean\": 0") + "}",
+            "perils[0].frequency.mean",
+        ),
+        (
+            "pert",
+            base.replace(
+                r#"{"distribution": "lognormal", "median": 150000, "sigma": 2.0}"#,
+                r#"{"distribution": "pert", "min": 10, "mode": 5, "max": 20}"#,
+            ) + "}",
+            "perils[0].severity.mode",
+        ),
+        (
+            "unknown-dist",
+            base.replace("poisson", "binomial") + "}",
+            "perils[0].frequency",
+        ),
+        (
+            "unknown-field",
+            base.to_string() + r#", "trails": 5}"#,
+            "trails",
+        ),
+        (
+            "level",
+            base.to_string() + r#", "levels": [0.5, 1.5]}"#,
+            "levels[1]",
+        ),
+        (
+            "level-zero",
+            base.to_string() + r#", "levels": [0]}"#,
+            "levels[0]",
+        ),
+        (
+            "trials-zero",
+            base.to_string() + r#", "trials": 0}"#,
+            "trials",
+        ),
+        (
+            "trials-cap",
+            base.to_string() + r#", "trials": 100000000}"#,
+            "trials",
+        ),
+        ("malformed", base.to_string(), "spec"),
+        ("no-perils", r#"{"perils": []}"#.to_string(), "perils"),
+    ];
+    for (name, body, field) in cases {
+        let path = temp_spec(&format!("{name}.json"), &body);
+        let out = risk(&["simulate", path.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
+        assert!(out.stdout.is_empty(), "{name}: stdout not empty");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{name}: {stderr}");
+        assert!(
+            stderr.contains(field),
+            "{name}: {stderr} does not name {field}"
+        );
+    }
+    // Command-line overrides are checked too.
+    let out = risk(&["simulate", "data/example-spec.json", "--trials", "0"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("trials"));
+    let out = risk(&["simulate", "no/such/file.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+}

@@ -8,34 +8,47 @@ use super::{DistError, Severity, positive};
 /// Largest expected number of events a year a peril may have: keeps one simulated year bounded.
 pub const MAX_FREQUENCY_MEAN: f64 = 1.0e6;
 
+/// Poisson means up to this use table inversion; larger ones `rand_distr`'s PTRS sampler.
+const TABLE_MAX_MEAN: f64 = 32.0;
+
 /// The number of events N in one year. All variants are Poisson or mixed Poisson.
 #[derive(Debug, Clone)]
 pub enum Frequency {
     /// N ~ Poisson(mean).
-    Poisson {
-        /// λ, events a year.
-        mean: f64,
-        /// Precomputed sampler.
-        sampler: Poisson<f64>,
-    },
-    /// N ~ NegBin with E[N] = mean and Var[N] = mean + mean²/dispersion, sampled as the
-    /// gamma–Poisson mixture Λ ~ Gamma(shape r, scale mean/r), N | Λ ~ Poisson(Λ).
-    NegativeBinomial {
-        /// E[N], events a year.
-        mean: f64,
-        /// r > 0; r → ∞ is Poisson.
-        dispersion: f64,
-        /// Λ's sampler.
-        gamma: Gamma<f64>,
-    },
-    /// FAIR's loss-event frequency: per year draw TEF (events a year) and vulnerability V in
-    /// [0, 1] once, then N | TEF, V ~ Poisson(TEF × V).
-    Fair {
-        /// Threat-event frequency distribution.
-        tef: Box<Severity>,
-        /// Vulnerability (probability a threat event becomes a loss event), support in [0, 1].
-        vulnerability: Box<Severity>,
-    },
+    Poisson(PoissonFreq),
+    /// N ~ NegBin with E[N] = mean and Var[N] = mean + mean²/dispersion.
+    NegativeBinomial(NegBinFreq),
+    /// FAIR's loss-event frequency, Poisson(TEF × V) with TEF and V drawn once a year.
+    Fair(FairFreq),
+}
+
+/// N ~ Poisson(λ), sampled by inversion of a precomputed CDF table for λ ≤ 32 (one uniform and
+/// about λ + 1 comparisons a draw), otherwise by `rand_distr`'s rejection sampler.
+#[derive(Debug, Clone)]
+pub struct PoissonFreq {
+    mean: f64,
+    /// P(N ≤ k) for k = 0 … while it is < 1 − 1e-16 (empty above [`TABLE_MAX_MEAN`]).
+    cdf: Vec<f64>,
+    /// The same as 64-bit fixed point, ⌊P(N ≤ k) × 2⁶⁴⌋ (saturating), compared with a raw
+    /// 64-bit draw: U = u/2⁶⁴ < P(N ≤ k) without a float conversion.
+    cdf_fixed: Vec<u64>,
+    sampler: Poisson<f64>,
+}
+
+/// Gamma–Poisson mixture: Λ ~ Gamma(shape r, scale mean/r), N | Λ ~ Poisson(Λ).
+#[derive(Debug, Clone)]
+pub struct NegBinFreq {
+    mean: f64,
+    dispersion: f64,
+    gamma: Gamma<f64>,
+}
+
+/// Per year draw TEF (events a year) and vulnerability V in [0, 1] once, then
+/// N | TEF, V ~ Poisson(TEF × V).
+#[derive(Debug, Clone)]
+pub struct FairFreq {
+    tef: Severity,
+    vulnerability: Severity,
 }
 
 impl Frequency {
@@ -46,7 +59,30 @@ impl Frequency {
     pub fn poisson(mean: f64) -> Result<Self, DistError> {
         let mean = bounded_mean(mean)?;
         let sampler = Poisson::new(mean).map_err(|e| DistError::invalid("mean", e.to_string()))?;
-        Ok(Frequency::Poisson { mean, sampler })
+        let mut cdf = Vec::new();
+        if mean <= TABLE_MAX_MEAN {
+            // p₀ = e^(−λ), p_{k+1} = p_k λ/(k + 1).
+            let (mut p, mut c) = ((-mean).exp(), 0.0);
+            let mut k = 0.0;
+            while c < 1.0 - 1e-16 && cdf.len() < 1024 {
+                c += p;
+                cdf.push(c);
+                k += 1.0;
+                p *= mean / k;
+            }
+        }
+        // 2⁶⁴ × c saturates to u64::MAX for c ≥ 1 − 2⁻⁵³; the draw of u64::MAX then falls through
+        // to the recurrence, which returns the right k.
+        let cdf_fixed = cdf
+            .iter()
+            .map(|&c| (c * 18_446_744_073_709_551_616.0) as u64)
+            .collect();
+        Ok(Frequency::Poisson(PoissonFreq {
+            mean,
+            cdf,
+            cdf_fixed,
+            sampler,
+        }))
     }
 
     /// Negative binomial with the given mean and dispersion r (variance = mean + mean²/r).
@@ -58,11 +94,11 @@ impl Frequency {
         let dispersion = positive("dispersion", dispersion)?;
         let gamma = Gamma::new(dispersion, mean / dispersion)
             .map_err(|e| DistError::invalid("dispersion", e.to_string()))?;
-        Ok(Frequency::NegativeBinomial {
+        Ok(Frequency::NegativeBinomial(NegBinFreq {
             mean,
             dispersion,
             gamma,
-        })
+        }))
     }
 
     /// FAIR loss-event frequency from TEF and vulnerability distributions.
@@ -84,17 +120,15 @@ impl Frequency {
                 format!("mean must be <= {MAX_FREQUENCY_MEAN}"),
             ));
         }
-        Ok(Frequency::Fair {
-            tef: Box::new(tef),
-            vulnerability: Box::new(vulnerability),
-        })
+        Ok(Frequency::Fair(FairFreq { tef, vulnerability }))
     }
 
     /// E[N], events a year.
     pub fn mean(&self) -> f64 {
         match self {
-            Frequency::Poisson { mean, .. } | Frequency::NegativeBinomial { mean, .. } => *mean,
-            Frequency::Fair { tef, vulnerability } => tef.mean() * vulnerability.mean(),
+            Frequency::Poisson(p) => p.mean,
+            Frequency::NegativeBinomial(nb) => nb.mean,
+            Frequency::Fair(f) => f.tef.mean() * f.vulnerability.mean(),
         }
     }
 
@@ -102,13 +136,11 @@ impl Frequency {
     /// Var(Λ) = E[TEF²]E[V²] − (E[TEF]E[V])².
     pub fn variance(&self) -> f64 {
         match self {
-            Frequency::Poisson { mean, .. } => *mean,
-            Frequency::NegativeBinomial {
-                mean, dispersion, ..
-            } => mean + mean * mean / dispersion,
-            Frequency::Fair { tef, vulnerability } => {
+            Frequency::Poisson(p) => p.mean,
+            Frequency::NegativeBinomial(nb) => nb.mean + nb.mean * nb.mean / nb.dispersion,
+            Frequency::Fair(f) => {
                 let m = self.mean();
-                m + tef.second_moment() * vulnerability.second_moment() - m * m
+                m + f.tef.second_moment() * f.vulnerability.second_moment() - m * m
             }
         }
     }
@@ -117,14 +149,64 @@ impl Frequency {
     #[inline]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
         match self {
-            Frequency::Poisson { sampler, .. } => sampler.sample(rng) as u64,
-            Frequency::NegativeBinomial { gamma, .. } => poisson_draw(gamma.sample(rng), rng),
-            Frequency::Fair { tef, vulnerability } => {
-                let lambda = tef.sample(rng) * vulnerability.sample(rng);
-                poisson_draw(lambda, rng)
+            Frequency::Poisson(p) => p.sample(rng),
+            Frequency::NegativeBinomial(nb) => nb.sample(rng),
+            Frequency::Fair(f) => f.sample(rng),
+        }
+    }
+}
+
+impl Distribution<u64> for PoissonFreq {
+    #[inline]
+    fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
+        if self.cdf.is_empty() {
+            return self.sampler.sample(rng) as u64;
+        }
+        let bits = rng.next_u64();
+        match self.cdf_fixed.iter().position(|&c| bits < c) {
+            Some(k) => k as u64,
+            // u beyond the table (probability < 1e-16): continue the recurrence.
+            None => {
+                let u = bits as f64 / 18_446_744_073_709_551_616.0;
+                let mut k = self.cdf.len() as f64;
+                let mut c = self.cdf[self.cdf.len() - 1];
+                let mut p = (-self.mean + (k - 1.0) * self.mean.ln() - ln_factorial(k - 1.0)).exp();
+                while u >= c && p > 0.0 {
+                    p *= self.mean / k;
+                    c += p;
+                    k += 1.0;
+                }
+                (k - 1.0) as u64
             }
         }
     }
+}
+
+impl Distribution<u64> for NegBinFreq {
+    #[inline]
+    fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
+        poisson_draw(self.gamma.sample(rng), rng)
+    }
+}
+
+impl Distribution<u64> for FairFreq {
+    #[inline]
+    fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
+        let lambda = self.tef.sample(rng) * self.vulnerability.sample(rng);
+        poisson_draw(lambda, rng)
+    }
+}
+
+impl Distribution<u64> for Frequency {
+    #[inline]
+    fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
+        Frequency::sample(self, rng)
+    }
+}
+
+/// ln k! (only used far in a Poisson tail).
+fn ln_factorial(k: f64) -> f64 {
+    statrs::function::gamma::ln_gamma(k + 1.0)
 }
 
 fn bounded_mean(mean: f64) -> Result<f64, DistError> {
@@ -167,6 +249,7 @@ mod tests {
         let cases = [
             Frequency::poisson(0.8).unwrap(),
             Frequency::poisson(40.0).unwrap(),
+            Frequency::poisson(3.0).unwrap(),
             Frequency::negative_binomial(2.0, 1.5).unwrap(),
             Frequency::fair(
                 Severity::pert(0.1, 0.5, 2.0).unwrap(),

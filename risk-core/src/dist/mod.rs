@@ -8,8 +8,8 @@
 mod frequency;
 mod severity;
 
-pub use frequency::Frequency;
-pub use severity::Severity;
+pub use frequency::{FairFreq, Frequency, NegBinFreq, PoissonFreq};
+pub use severity::{LogNormal, LogNormalGpd, ModPert, Severity};
 
 /// Why a distribution could not be built. Messages name the offending parameter so that callers can
 /// prefix the field path (e.g. `perils[0].severity.sigma: must be > 0`).

@@ -125,6 +125,25 @@ impl Severity {
 /// 0.1% and 99.9% quantiles; beyond it draws overflow `f64`.
 pub const MAX_SIGMA: f64 = 10.0;
 
+impl Distribution<f64> for Severity {
+    #[inline]
+    fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        Severity::sample(self, rng)
+    }
+}
+
+macro_rules! impl_distribution {
+    ($($t:ty),*) => {$(
+        impl Distribution<f64> for $t {
+            #[inline]
+            fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+                <$t>::sample(self, rng)
+            }
+        }
+    )*};
+}
+impl_distribution!(LogNormal, LogNormalGpd, ModPert);
+
 fn std_normal() -> Normal {
     Normal::standard()
 }

@@ -1,7 +1,7 @@
 //! Monte Carlo: simulated years in fixed-size blocks, each block with its own random stream.
 //!
 //! Reproducibility: block b of a run with seed s always draws from the stream
-//! [`block_rng`]`(s, b)`, consumed in the same order (trial, then peril, then event), and
+//! [`block_rng`]`(s, b)`, consumed in the same order (peril, then trial, then event), and
 //! per-block partial sums are combined in block order. So the output is a pure function of
 //! (model, trials, seed): identical for any thread count, and a run can be sharded by block ranges.
 
@@ -9,7 +9,10 @@ use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 
-use crate::model::LossModel;
+use rand_distr::Distribution;
+
+use crate::dist::{Frequency, Severity};
+use crate::model::{LossModel, Terms};
 
 /// Trials per block. Part of the reproducibility contract: changing it changes every result.
 pub const BLOCK_TRIALS: usize = 4096;
@@ -127,56 +130,124 @@ fn finish(
 }
 
 /// Simulates one block of years into `gross` (and `insured`), returning its per-peril totals.
-/// The hot loop: no allocation per year, no fallible call.
+///
+/// Peril-major: each peril fills the whole block before the next, through [`peril_pass`], which is
+/// monomorphised per (frequency, severity) pair so the hot loop has no dispatch, no allocation and
+/// no fallible call. The stream is consumed peril by peril, trial by trial, event by event.
 fn run_block(
     model: &LossModel,
     seed: u64,
     block: u64,
     gross: &mut [f64],
-    mut insured: Option<&mut [f64]>,
+    insured: Option<&mut [f64]>,
 ) -> Vec<PerilTotals> {
     let mut rng = block_rng(seed, block);
     let terms = *model.terms();
     let perils = model.perils();
-    let mut totals = vec![PerilTotals::default(); perils.len()];
-    let mut peril_insured = vec![0.0; perils.len()];
-    for t in 0..gross.len() {
-        let mut year_gross = 0.0;
-        let mut year_insured = 0.0;
-        for (k, peril) in perils.iter().enumerate() {
-            let n = peril.frequency().sample(&mut rng);
-            let mut g = 0.0;
-            let mut i = 0.0;
-            for _ in 0..n {
-                let x = peril.severity().sample(&mut rng);
-                g += x;
-                i += terms.per_event(x);
-            }
-            let tot = &mut totals[k];
-            tot.events += n;
-            tot.gross_sum += g;
-            tot.gross_sum_sq += g * g;
-            peril_insured[k] = i;
-            year_gross += g;
-            year_insured += i;
-        }
-        let year_net = terms.annual(year_insured);
-        let scale = if year_insured > 0.0 {
-            year_net / year_insured
-        } else {
-            0.0
+    let len = gross.len();
+    // Per-peril, per-year insured loss before the aggregate limit (needed to share the limit).
+    let mut peril_insured = vec![0.0; len * perils.len()];
+    let mut totals = Vec::with_capacity(perils.len());
+    for (peril, ins) in perils.iter().zip(peril_insured.chunks_exact_mut(len)) {
+        let mut pass = Pass {
+            rng: &mut rng,
+            terms,
+            gross: &mut *gross,
+            insured: ins,
         };
-        for (tot, i) in totals.iter_mut().zip(&peril_insured) {
-            let a = i * scale;
-            tot.insured_sum += a;
-            tot.insured_sum_sq += a * a;
+        totals.push(dispatch(peril.frequency(), peril.severity(), &mut pass));
+    }
+    if terms.aggregate_limit().is_finite() {
+        // Aggregate limit, shared pro rata: a_k = i_k × min(Σ i, AL)/Σ i. The passes counted
+        // insured totals without the limit: count them again.
+        for tot in &mut totals {
+            tot.insured_sum = 0.0;
+            tot.insured_sum_sq = 0.0;
         }
-        gross[t] = year_gross;
-        if let Some(ins) = insured.as_deref_mut() {
-            ins[t] = year_net;
+        for t in 0..len {
+            let year: f64 = (0..perils.len()).map(|k| peril_insured[k * len + t]).sum();
+            let net = terms.annual(year);
+            let scale = if year > 0.0 { net / year } else { 0.0 };
+            for (k, tot) in totals.iter_mut().enumerate() {
+                let a = peril_insured[k * len + t] * scale;
+                tot.insured_sum += a;
+                tot.insured_sum_sq += a * a;
+            }
+            peril_insured[t] = net; // peril 0's slot is no longer needed: reuse it for the year.
+        }
+    } else {
+        // No aggregate limit: the year's insured loss is the perils' sum (totals already kept).
+        for k in 1..perils.len() {
+            let (first, rest) = peril_insured.split_at_mut(k * len);
+            for (y, i) in first[..len].iter_mut().zip(&rest[..len]) {
+                *y += i;
+            }
         }
     }
+    if let Some(ins) = insured {
+        ins.copy_from_slice(&peril_insured[..len]);
+    }
     totals
+}
+
+/// What one peril's pass writes to.
+struct Pass<'a> {
+    rng: &'a mut Xoshiro256PlusPlus,
+    terms: Terms,
+    /// Gross annual loss, accumulated over perils.
+    gross: &'a mut [f64],
+    /// This peril's per-event insured losses summed per year (before the aggregate limit).
+    insured: &'a mut [f64],
+}
+
+/// Picks the concrete frequency and severity types, then runs [`peril_pass`].
+fn dispatch(f: &Frequency, s: &Severity, pass: &mut Pass<'_>) -> PerilTotals {
+    match f {
+        Frequency::Poisson(f) => dispatch_severity(f, s, pass),
+        Frequency::NegativeBinomial(f) => dispatch_severity(f, s, pass),
+        Frequency::Fair(f) => dispatch_severity(f, s, pass),
+    }
+}
+
+fn dispatch_severity<F: Distribution<u64>>(
+    f: &F,
+    s: &Severity,
+    pass: &mut Pass<'_>,
+) -> PerilTotals {
+    match s {
+        Severity::LogNormal(s) => peril_pass(f, s, pass),
+        Severity::LogNormalGpd(s) => peril_pass(f, s, pass),
+        Severity::Pert(s) => peril_pass(f, s, pass),
+    }
+}
+
+/// For every year of the block: N ~ f, then N sizes ~ s, gross and insured sums.
+#[inline(never)]
+fn peril_pass<F: Distribution<u64>, S: Distribution<f64>>(
+    f: &F,
+    s: &S,
+    pass: &mut Pass<'_>,
+) -> PerilTotals {
+    let mut tot = PerilTotals::default();
+    let terms = pass.terms;
+    for (g_year, i_year) in pass.gross.iter_mut().zip(pass.insured.iter_mut()) {
+        let n = f.sample(pass.rng);
+        let mut g = 0.0;
+        let mut i = 0.0;
+        for _ in 0..n {
+            let x = s.sample(pass.rng);
+            g += x;
+            i += terms.per_event(x);
+        }
+        tot.events += n;
+        tot.gross_sum += g;
+        tot.gross_sum_sq += g * g;
+        tot.insured_sum += i;
+        tot.insured_sum_sq += i * i;
+        *g_year += g;
+        *i_year = i;
+    }
+    tot
 }
 
 /// The random stream of block `block` of a run seeded `seed`: a xoshiro256++ generator whose

@@ -76,14 +76,20 @@ impl LossStats {
             })
             .collect();
         let lowest = ranks.iter().map(|r| r.1).min().unwrap_or(n);
-        // Only the upper tail from the lowest needed rank is sorted.
-        let mut tail = losses.to_vec();
+        // Only the upper tail from the lowest needed rank is kept, and only the needed order
+        // statistics are selected in it, in ascending rank order: each selection works on the
+        // suffix above the previous one, which leaves the suffix above every rank as a set intact.
         let start = lowest - 1;
-        if start > 0 {
-            tail.select_nth_unstable_by(start, f64::total_cmp);
+        let mut tail = upper_tail(losses, n - start);
+        let mut wanted: Vec<usize> = ranks.iter().flat_map(|&(k, lo, hi)| [k, lo, hi]).collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut from = 0;
+        for r in wanted {
+            let idx = r - 1 - start;
+            tail[from..].select_nth_unstable_by(idx - from, f64::total_cmp);
+            from = idx;
         }
-        let tail = &mut tail[start..];
-        tail.par_sort_unstable_by(f64::total_cmp);
         let order = |rank: usize| tail[rank - 1 - start];
 
         let mut var = Vec::with_capacity(levels.len());
@@ -129,6 +135,42 @@ impl LossStats {
             exceedance,
         }
     }
+}
+
+/// The `count` largest values of `xs`, in no particular order.
+///
+/// Cheap path for a small upper tail: sort a strided subsample, take a value safely below the
+/// tail's start (a 4σ binomial margin), keep everything at or above it in one pass and select
+/// in that; if the guess kept too little, select in a full copy. Either way the result is exact.
+fn upper_tail(xs: &[f64], count: usize) -> Vec<f64> {
+    let n = xs.len();
+    if count * 4 < n && n >= 1 << 14 {
+        let stride = n / 8192;
+        let mut sub: Vec<f64> = xs.iter().step_by(stride).copied().collect();
+        sub.sort_unstable_by(f64::total_cmp);
+        let m = sub.len() as f64;
+        let q = count as f64 / n as f64;
+        let margin = 4.0 * (m * q * (1.0 - q)).sqrt() + 8.0;
+        let idx = (m * (1.0 - q) - margin).floor();
+        if idx > 0.0 {
+            let pivot = sub[idx as usize];
+            let mut tail: Vec<f64> = xs.par_iter().copied().filter(|&x| x >= pivot).collect();
+            if tail.len() >= count {
+                let start = tail.len() - count;
+                if start > 0 {
+                    tail.select_nth_unstable_by(start, f64::total_cmp);
+                }
+                tail.drain(..start);
+                return tail;
+            }
+        }
+    }
+    let mut all = xs.to_vec();
+    let start = n - count;
+    if start > 0 {
+        all.select_nth_unstable_by(start, f64::total_cmp);
+    }
+    all.split_off(start)
 }
 
 /// Smallest 1-based rank k with k/n ≥ p: the empirical lower quantile is the k-th order statistic.
@@ -184,6 +226,30 @@ mod tests {
         assert_eq!(quantile_rank(1_000, 0.995), 995);
         assert_eq!(quantile_rank(3, 0.5), 2);
         assert_eq!(quantile_rank(1, 0.999), 1);
+    }
+
+    #[test]
+    fn upper_tail_equals_the_sorted_top() {
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(5);
+        // Heavy ties at zero, like a compound loss with P(N = 0) > 0.
+        let xs: Vec<f64> = (0..100_000)
+            .map(|_| {
+                let u: f64 = rng.random();
+                if u < 0.45 {
+                    0.0
+                } else {
+                    (1.0 / (1.0 - u)).powi(2)
+                }
+            })
+            .collect();
+        let mut sorted = xs.clone();
+        sorted.sort_unstable_by(f64::total_cmp);
+        for count in [1, 10, 1_000, 10_001, 24_999, 60_000, 100_000] {
+            let mut tail = upper_tail(&xs, count);
+            tail.sort_unstable_by(f64::total_cmp);
+            assert_eq!(tail, sorted[100_000 - count..], "count {count}");
+        }
     }
 
     #[test]
