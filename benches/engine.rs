@@ -5,7 +5,7 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
-use risk_core::engine::{self, monte_carlo::block_rng};
+use risk_core::engine::{self, monte_carlo::stream};
 use risk_core::model::LossSpec;
 use risk_core::stats::LossStats;
 use std::hint::black_box;
@@ -22,7 +22,7 @@ fn raw_sampler(c: &mut Criterion) {
     g.throughput(Throughput::Elements(n));
     g.bench_function("lognormal_1t", |b| {
         b.iter(|| {
-            let mut rng = block_rng(42, 0);
+            let mut rng = stream(42, [0, 0, 0]);
             let (mu, sigma) = (150_000f64.ln(), 2.0);
             let mut s = 0.0;
             for _ in 0..n {
@@ -34,7 +34,7 @@ fn raw_sampler(c: &mut Criterion) {
     });
     g.bench_function("uniform_u64_1t", |b| {
         b.iter(|| {
-            let mut rng = block_rng(42, 0);
+            let mut rng = stream(42, [0, 0, 0]);
             let mut s = 0u64;
             for _ in 0..n {
                 s = s.wrapping_add(rng.next_u64());

@@ -187,3 +187,30 @@ fn reproducible_for_any_thread_count() {
     assert_eq!(a.perils(), b.perils());
     assert_ne!(a.gross(), c.gross());
 }
+
+/// Common random numbers: a riskier version of the same model (higher frequency, larger sizes)
+/// loses at least as much in every simulated year, so premium differences are not noise.
+#[test]
+fn counterfactuals_are_coupled_year_by_year() {
+    let model = |mean: f64, median: f64| {
+        spec(
+            &format!(
+                r#"{{"name": "a", "frequency": {{"distribution": "negative_binomial", "mean": {mean}, "dispersion": 2}},
+                    "severity": {{"distribution": "lognormal_gpd", "median": {median}, "sigma": 1.5, "threshold": {}, "shape": 0.4}}}},
+                   {{"name": "b", "frequency": {{"distribution": "poisson", "mean": {mean}}},
+                    "severity": {{"distribution": "lognormal", "median": {median}, "sigma": 1.0}}}}"#,
+                median * 10.0
+            ),
+            "",
+        )
+        .model
+    };
+    let base = simulate(&model(0.05, 1000.0), 200_000, 3);
+    let riskier = simulate(&model(0.07, 1300.0), 200_000, 3);
+    let mut differ = 0;
+    for (a, b) in base.gross().iter().zip(riskier.gross()) {
+        assert!(b >= a, "{b} < {a}");
+        differ += usize::from(b > a);
+    }
+    assert!(differ > 0);
+}

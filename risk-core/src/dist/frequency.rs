@@ -220,12 +220,26 @@ fn bounded_mean(mean: f64) -> Result<f64, DistError> {
     Ok(mean)
 }
 
-/// One Poisson(λ) draw for a λ that changes every year; λ = 0 (or an underflow) gives 0.
+/// One Poisson(λ) draw for a λ that changes every year.
+///
+/// For λ ≤ [`TABLE_MAX_MEAN`] (all but extreme inputs) by sequential inversion of one uniform:
+/// exactly one 64-bit draw whatever λ is, and a count monotone in λ for a given draw, which keeps
+/// common random numbers coupled across counterfactuals. λ = 0 gives 0.
 #[inline]
 fn poisson_draw<R: Rng + ?Sized>(lambda: f64, rng: &mut R) -> u64 {
-    match Poisson::new(lambda) {
-        Ok(p) => p.sample(rng) as u64,
-        Err(_) => 0,
+    if lambda <= TABLE_MAX_MEAN {
+        let u = (rng.next_u64() >> 11) as f64 * (1.0 / 9_007_199_254_740_992.0); // [0, 1)
+        let mut p = (-lambda.max(0.0)).exp();
+        let mut c = p;
+        let mut k = 0u64;
+        while u >= c && p > 0.0 {
+            k += 1;
+            p *= lambda / k as f64;
+            c += p;
+        }
+        k
+    } else {
+        Poisson::new(lambda).map_or(0, |p| p.sample(rng) as u64)
     }
 }
 
@@ -251,6 +265,8 @@ mod tests {
             Frequency::poisson(40.0).unwrap(),
             Frequency::poisson(3.0).unwrap(),
             Frequency::negative_binomial(2.0, 1.5).unwrap(),
+            Frequency::negative_binomial(0.05, 2.0).unwrap(),
+            Frequency::negative_binomial(60.0, 3.0).unwrap(),
             Frequency::fair(
                 Severity::pert(0.1, 0.5, 2.0).unwrap(),
                 Severity::pert(0.2, 0.4, 0.7).unwrap(),

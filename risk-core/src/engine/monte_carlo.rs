@@ -1,9 +1,15 @@
 //! Monte Carlo: simulated years in fixed-size blocks, each block with its own random stream.
 //!
-//! Reproducibility: block b of a run with seed s always draws from the stream
-//! [`block_rng`]`(s, b)`, consumed in the same order (peril, then trial, then event), and
-//! per-block partial sums are combined in block order. So the output is a pure function of
-//! (model, trials, seed): identical for any thread count, and a run can be sharded by block ranges.
+//! Reproducibility: every random number comes from a stream named by the seed and fixed ids (see
+//! [`stream`]), and per-block partial sums are combined in block order. So the output is a pure
+//! function of (model, trials, seed): identical for any thread count, and a run can be sharded by
+//! block ranges.
+//!
+//! Common random numbers: peril k's event counts in block b come from stream (s, FREQUENCY, b, k),
+//! one draw per year by inversion, so a counterfactual with a different mean sees the same
+//! uniforms and a count that moves monotonically with it; the sizes of year t's events come from
+//! stream (s, SEVERITY, t, k), so they are the same whatever happened in other years. Premium
+//! differences between two versions of a firm are then differences, not noise.
 
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -141,16 +147,22 @@ fn run_block(
     gross: &mut [f64],
     insured: Option<&mut [f64]>,
 ) -> Vec<PerilTotals> {
-    let mut rng = block_rng(seed, block);
     let terms = *model.terms();
     let perils = model.perils();
     let len = gross.len();
     // Per-peril, per-year insured loss before the aggregate limit (needed to share the limit).
     let mut peril_insured = vec![0.0; len * perils.len()];
     let mut totals = Vec::with_capacity(perils.len());
-    for (peril, ins) in perils.iter().zip(peril_insured.chunks_exact_mut(len)) {
+    for (k, (peril, ins)) in perils
+        .iter()
+        .zip(peril_insured.chunks_exact_mut(len))
+        .enumerate()
+    {
         let mut pass = Pass {
-            rng: &mut rng,
+            frequency_rng: stream(seed, [FREQUENCY, block, k as u64]),
+            seed,
+            peril: k as u64,
+            first_trial: block * BLOCK_TRIALS as u64,
             terms,
             gross: &mut *gross,
             insured: ins,
@@ -192,7 +204,12 @@ fn run_block(
 
 /// What one peril's pass writes to.
 struct Pass<'a> {
-    rng: &'a mut Xoshiro256PlusPlus,
+    /// Stream of the block's event counts for this peril.
+    frequency_rng: Xoshiro256PlusPlus,
+    seed: u64,
+    peril: u64,
+    /// Global index of the block's first year.
+    first_trial: u64,
     terms: Terms,
     /// Gross annual loss, accumulated over perils.
     gross: &'a mut [f64],
@@ -230,14 +247,19 @@ fn peril_pass<F: Distribution<u64>, S: Distribution<f64>>(
 ) -> PerilTotals {
     let mut tot = PerilTotals::default();
     let terms = pass.terms;
-    for (g_year, i_year) in pass.gross.iter_mut().zip(pass.insured.iter_mut()) {
-        let n = f.sample(pass.rng);
+    let years = pass.gross.iter_mut().zip(pass.insured.iter_mut());
+    for (t, (g_year, i_year)) in years.enumerate() {
+        let n = f.sample(&mut pass.frequency_rng);
         let mut g = 0.0;
         let mut i = 0.0;
-        for _ in 0..n {
-            let x = s.sample(pass.rng);
-            g += x;
-            i += terms.per_event(x);
+        if n > 0 {
+            let year = pass.first_trial + t as u64;
+            let mut rng = stream(pass.seed, [SEVERITY, year, pass.peril]);
+            for _ in 0..n {
+                let x = s.sample(&mut rng);
+                g += x;
+                i += terms.per_event(x);
+            }
         }
         tot.events += n;
         tot.gross_sum += g;
@@ -250,21 +272,18 @@ fn peril_pass<F: Distribution<u64>, S: Distribution<f64>>(
     tot
 }
 
-/// The random stream of block `block` of a run seeded `seed`: a xoshiro256++ generator whose
-/// 256-bit state is (m(s), m(s ⊕ c₁), m(b ⊕ c₂), m(b ⊕ c₃)) with m the SplitMix64 finaliser, a
-/// bijection; distinct (seed, block) pairs therefore start from distinct, well-mixed states.
-pub fn block_rng(seed: u64, block: u64) -> Xoshiro256PlusPlus {
-    let words = [
-        mix64(seed),
-        mix64(seed ^ 0x6A09_E667_F3BC_C909),
-        mix64(block ^ 0xBB67_AE85_84CA_A73B),
-        mix64(block ^ 0x3C6E_F372_FE94_F82B),
-    ];
-    let mut bytes = [0u8; 32];
-    for (chunk, w) in bytes.chunks_exact_mut(8).zip(words) {
-        chunk.copy_from_slice(&w.to_le_bytes());
-    }
-    Xoshiro256PlusPlus::from_seed(bytes)
+/// Stream kind: a block's event counts.
+const FREQUENCY: u64 = 0x4652_4551; // "FREQ"
+/// Stream kind: one year's event sizes.
+const SEVERITY: u64 = 0x5345_5645; // "SEVE"
+
+/// The random stream named by `seed` and `ids`: a xoshiro256++ generator seeded (through
+/// SplitMix64, as `seed_from_u64` does) with h = m(…m(m(s) ⊕ id₀)… ⊕ id₂), m the SplitMix64
+/// finaliser, a bijection. For a fixed prefix distinct ids give distinct keys; two unrelated
+/// streams share a key with probability 2⁻⁶⁴.
+pub fn stream(seed: u64, ids: [u64; 3]) -> Xoshiro256PlusPlus {
+    let key = ids.iter().fold(mix64(seed), |h, &id| mix64(h ^ id));
+    Xoshiro256PlusPlus::seed_from_u64(key)
 }
 
 /// SplitMix64's output function (Steele, Lea & Flood 2014): a bijective 64-bit mixer.
