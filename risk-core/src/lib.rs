@@ -22,4 +22,6 @@
 pub mod dist;
 pub mod engine;
 pub mod model;
+pub mod profile;
 pub mod stats;
+pub mod vocab;

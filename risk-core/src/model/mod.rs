@@ -1,10 +1,12 @@
 //! Loss models: what is simulated or computed (perils, each a frequency and a severity, under
 //! insurance terms), and the loss-model spec of contract §2 that describes one.
 
+pub mod params;
 mod spec;
 mod terms;
 
 pub use spec::{FieldError, LossSpec, MAX_TRIALS, SpecError};
+pub use params::{DEFAULT_MODEL, ModelParams, ParamsError};
 pub use terms::Terms;
 
 use crate::dist::{Frequency, Severity};

@@ -1,0 +1,757 @@
+//! Model parameter files (`models/<name>-<version>.toml`): parsed from `&str`, every number checked
+//! for range and for a source tag ([V], [R], [D], [A] or [K]).
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use time::Date;
+
+use super::spec::FieldError;
+use crate::vocab::{Control, Function, Industry, PERILS, Peril, Scheme};
+
+/// Why a model file was rejected.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParamsError {
+    /// Not TOML, or not the model file's shape (unknown key, wrong type).
+    #[error("model file: {0}")]
+    Malformed(String),
+    /// Values out of range, missing sources or missing entries; all of them.
+    #[error("model file: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<FieldError>),
+}
+
+/// Per-peril (frequency, severity) multipliers.
+pub type PerilMultipliers = [(f64, f64); PERILS];
+
+/// A validated model: the numbers the firm model, score and pricing read.
+#[derive(Debug, Clone)]
+pub struct ModelParams {
+    /// Model name (`jp-cyber`).
+    pub name: String,
+    /// Semantic version.
+    pub version: String,
+    /// First 16 hex digits of the SHA-256 of the file's bytes: identifies the exact parameters.
+    pub hash: String,
+    /// Currency the parameters are in.
+    pub base_currency: String,
+    /// Date of the FX rates.
+    pub fx_as_of: Date,
+    /// Units of each currency per unit of the base currency.
+    pub fx: BTreeMap<String, f64>,
+    /// Reference firm and shape parameters.
+    pub reference: Reference,
+    /// Base frequency and severity per peril, indexed by [`Peril::index`].
+    pub perils: [PerilParams; PERILS],
+    /// Relativities per industry.
+    pub industries: BTreeMap<Industry, IndustryParams>,
+    /// Maturity mapping.
+    pub maturity: MaturityParams,
+    /// Certification combination and lapse rules.
+    pub certification_rules: CertificationRules,
+    /// Per-scheme effects.
+    pub certifications: BTreeMap<Scheme, SchemeParams>,
+    /// Lower and upper clamp of the combined control multiplier.
+    pub control_clamp: (f64, f64),
+    /// Per-control levels and effects.
+    pub controls: BTreeMap<Control, ControlParams>,
+    /// Sector threat levels.
+    pub threat: ThreatLevels,
+    /// Premium loadings and defaults.
+    pub pricing: PricingParams,
+    /// Score scale.
+    pub score: ScoreParams,
+}
+
+/// Reference firm and distribution-shape parameters.
+#[derive(Debug, Clone)]
+pub struct Reference {
+    /// Revenue at which base frequencies and medians apply (base currency a year).
+    pub revenue: f64,
+    /// β in λ ∝ revenue^β.
+    pub frequency_revenue_elasticity: f64,
+    /// β in median ∝ revenue^β.
+    pub severity_revenue_elasticity: f64,
+    /// Negative binomial dispersion r.
+    pub dispersion: f64,
+    /// Body quantile at which the GPD tail starts.
+    pub tail_quantile: f64,
+    /// GPD shape ξ.
+    pub tail_shape: f64,
+    /// Records held by the reference firm.
+    pub records_reference: f64,
+    /// Breach-severity elasticity to records held.
+    pub records_elasticity: f64,
+    /// Records are clamped to [min, max] before the elasticity applies.
+    pub records_min: f64,
+    /// See `records_min`.
+    pub records_max: f64,
+}
+
+/// One peril's base parameters.
+#[derive(Debug, Clone)]
+pub struct PerilParams {
+    /// Events a year at the reference revenue.
+    pub frequency: f64,
+    /// Lognormal body median (base currency) at the reference revenue.
+    pub median: f64,
+    /// Lognormal body sigma.
+    pub sigma: f64,
+    /// Only firms with OT exposure have this peril.
+    pub requires_ot: bool,
+}
+
+/// An industry's relativities.
+#[derive(Debug, Clone)]
+pub struct IndustryParams {
+    /// Per-peril (frequency, severity) relativity: the industry-wide factor times any peril-specific one.
+    pub relativity: PerilMultipliers,
+    /// Typical NIST CSF level of the industry (0–5).
+    pub median_maturity: f64,
+}
+
+/// How CSF maturity maps to multipliers.
+#[derive(Debug, Clone)]
+pub struct MaturityParams {
+    /// Weights of each function in the frequency level (indexed by [`Function::index`], sum 1).
+    pub frequency_weights: [f64; 6],
+    /// Weights in the severity level.
+    pub severity_weights: [f64; 6],
+    /// Frequency multiplier at levels 0..=5 (log-linear in between).
+    pub frequency_multiplier: [f64; 6],
+    /// Severity multiplier at levels 0..=5.
+    pub severity_multiplier: [f64; 6],
+    /// Weight Z of an unverified answer above the industry median: m' = median + Z (m − median).
+    pub unverified_credibility: f64,
+    /// Exponent applied to certification multipliers when maturity answers are present.
+    pub certification_discount_exponent: f64,
+}
+
+/// Certification combination and lapse rules.
+#[derive(Debug, Clone)]
+pub struct CertificationRules {
+    /// Floor of the combined multiplier.
+    pub floor: f64,
+    /// Months after lapse during which decaying credit remains.
+    pub lapse_months: f64,
+    /// Frequency multiplier for a long-lapsed, withdrawn or invalid-edition certificate.
+    pub lapse_penalty: f64,
+    /// ISO/IEC 27001:2013 certificates are invalid after this date.
+    pub iso27001_2013_invalid_after: Date,
+}
+
+/// A scheme's parameters.
+#[derive(Debug, Clone)]
+pub struct SchemeParams {
+    /// Audited by a third party: makes maturity answers credible.
+    pub third_party: bool,
+    /// Nominal validity in months (0: does not expire).
+    pub validity_months: u32,
+    /// The scheme a firm would move up to.
+    pub next_tier: Option<Scheme>,
+    /// IEC 62443: the security level that earns the full effect (lower levels earn half the log-effect).
+    pub security_level_full_credit: Option<u8>,
+    /// Per-peril (frequency, severity) multiplier when active over the whole scope.
+    pub effect: PerilMultipliers,
+}
+
+/// A key control's levels (worst first) and per-level effects.
+#[derive(Debug, Clone)]
+pub struct ControlParams {
+    /// Level names, worst to best.
+    pub levels: Vec<String>,
+    /// Per level (same order), the per-peril multipliers.
+    pub effects: Vec<PerilMultipliers>,
+}
+
+/// Sector threat levels: frequency multipliers per industry and peril.
+#[derive(Debug, Clone)]
+pub struct ThreatLevels {
+    /// Version of the table, recorded in every assessment.
+    pub version: String,
+    /// Multipliers (absent: 1.0).
+    pub levels: BTreeMap<Industry, [f64; PERILS]>,
+}
+
+impl ThreatLevels {
+    /// The frequency multiplier for an industry and peril.
+    pub fn multiplier(&self, industry: Industry, peril: Peril) -> f64 {
+        self.levels
+            .get(&industry)
+            .map_or(1.0, |l| l[peril.index()])
+    }
+}
+
+/// Premium loadings and default coverage.
+#[derive(Debug, Clone)]
+pub struct PricingParams {
+    /// Expenses as a share of the technical premium.
+    pub expense_ratio: f64,
+    /// Return required on capital.
+    pub cost_of_capital: f64,
+    /// TVaR level of the capital measure.
+    pub capital_level: f64,
+    /// Share of standalone capital charged.
+    pub capital_share: f64,
+    /// Bound on schedule credits and debits (±).
+    pub schedule_bound: f64,
+    /// Default deductible as a share of revenue.
+    pub default_deductible_share: f64,
+    /// Default limit as a share of revenue.
+    pub default_limit_share: f64,
+    /// Cap on the default limit (base currency).
+    pub default_limit_cap: f64,
+}
+
+/// Score scale.
+#[derive(Debug, Clone)]
+pub struct ScoreParams {
+    /// Score at relative risk 1.
+    pub baseline: f64,
+    /// Points gained per halving of relative risk.
+    pub points_per_doubling: f64,
+    /// Grade bands, highest minimum first.
+    pub grades: Vec<(String, f64)>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct P {
+    value: f64,
+    source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Wire {
+    model: MetaWire,
+    fx: FxWire,
+    reference: BTreeMap<String, P>,
+    perils: BTreeMap<Peril, PerilWire>,
+    industries: BTreeMap<Industry, IndustryWire>,
+    maturity: MaturityWire,
+    certification_rules: CertRulesWire,
+    certifications: BTreeMap<Scheme, SchemeWire>,
+    control_rules: BTreeMap<String, P>,
+    controls: BTreeMap<Control, ControlWire>,
+    threat: ThreatWire,
+    pricing: BTreeMap<String, P>,
+    score: ScoreWire,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MetaWire {
+    name: String,
+    version: String,
+    base_currency: String,
+    #[allow(dead_code)]
+    description: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FxWire {
+    as_of: String,
+    rates: BTreeMap<String, P>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PerilWire {
+    frequency: P,
+    median: P,
+    sigma: P,
+    #[serde(default)]
+    requires_ot: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IndustryWire {
+    frequency: P,
+    severity: P,
+    median_maturity: P,
+    #[serde(default)]
+    peril_frequency: BTreeMap<Peril, P>,
+    #[serde(default)]
+    peril_severity: BTreeMap<Peril, P>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MaturityWire {
+    frequency_weights: BTreeMap<Function, f64>,
+    severity_weights: BTreeMap<Function, f64>,
+    weights_source: String,
+    frequency_multiplier: [f64; 6],
+    severity_multiplier: [f64; 6],
+    multiplier_source: String,
+    unverified_credibility: P,
+    certification_discount_exponent: P,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CertRulesWire {
+    floor: P,
+    lapse_months: P,
+    lapse_penalty: P,
+    iso27001_2013_invalid_after: String,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum PerilSet {
+    All(String),
+    List(Vec<Peril>),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EffectWire {
+    #[serde(default)]
+    level: Option<String>,
+    perils: PerilSet,
+    frequency: f64,
+    severity: f64,
+    source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SchemeWire {
+    third_party: bool,
+    validity_months: u32,
+    #[serde(default)]
+    next_tier: Option<Scheme>,
+    #[serde(default)]
+    security_level_full_credit: Option<u8>,
+    effects: Vec<EffectWire>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ControlWire {
+    levels: Vec<String>,
+    effects: Vec<EffectWire>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ThreatWire {
+    version: String,
+    source: String,
+    #[serde(default)]
+    levels: BTreeMap<Industry, BTreeMap<Peril, f64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScoreWire {
+    baseline: f64,
+    points_per_doubling: f64,
+    source: String,
+    grades: Vec<GradeWire>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GradeWire {
+    grade: String,
+    min: f64,
+}
+
+/// Collects field errors while reading the wire form.
+struct Check {
+    errors: Vec<FieldError>,
+}
+
+impl Check {
+    fn source(&mut self, path: &str, source: &str) {
+        let tagged = ["[V]", "[R]", "[D]", "[A]", "[K]", "[A/K]"]
+            .iter()
+            .any(|t| source.starts_with(t));
+        if !tagged {
+            self.errors.push(FieldError::new(
+                format!("{path}.source"),
+                "must start with a source tag: [V], [R], [D], [A] or [K]",
+            ));
+        }
+    }
+
+    /// The value of a tagged parameter, checked to lie in [lo, hi].
+    fn p(&mut self, path: &str, p: &P, lo: f64, hi: f64) -> f64 {
+        self.source(path, &p.source);
+        self.range(path, p.value, lo, hi)
+    }
+
+    fn range(&mut self, path: &str, v: f64, lo: f64, hi: f64) -> f64 {
+        if !(v >= lo && v <= hi) {
+            self.errors
+                .push(FieldError::new(path, format!("must be in [{lo}, {hi}]")));
+        }
+        v
+    }
+
+    fn named(&mut self, map: &BTreeMap<String, P>, section: &str, key: &str, lo: f64, hi: f64) -> f64 {
+        match map.get(key) {
+            Some(p) => self.p(&format!("{section}.{key}"), p, lo, hi),
+            None => {
+                self.errors
+                    .push(FieldError::new(format!("{section}.{key}"), "is missing"));
+                f64::NAN
+            }
+        }
+    }
+
+    fn date(&mut self, path: &str, s: &str) -> Date {
+        parse_date(s).unwrap_or_else(|| {
+            self.errors
+                .push(FieldError::new(path, "must be a date YYYY-MM-DD"));
+            Date::MIN
+        })
+    }
+
+    /// Per-peril multipliers from a list of effects (all for one level).
+    fn effects<'a>(
+        &mut self,
+        path: &str,
+        effects: impl Iterator<Item = (usize, &'a EffectWire)>,
+    ) -> PerilMultipliers {
+        let mut m = [(1.0, 1.0); PERILS];
+        for (i, e) in effects {
+            let p = format!("{path}.effects[{i}]");
+            self.source(&p, &e.source);
+            let f = self.range(&format!("{p}.frequency"), e.frequency, 0.05, 20.0);
+            let s = self.range(&format!("{p}.severity"), e.severity, 0.05, 20.0);
+            let perils: Vec<Peril> = match &e.perils {
+                PerilSet::All(a) if a == "all" => Peril::ALL.to_vec(),
+                PerilSet::All(_) => {
+                    self.errors
+                        .push(FieldError::new(format!("{p}.perils"), "must be \"all\" or a list of perils"));
+                    vec![]
+                }
+                PerilSet::List(l) => l.clone(),
+            };
+            for peril in perils {
+                m[peril.index()].0 *= f;
+                m[peril.index()].1 *= s;
+            }
+        }
+        m
+    }
+}
+
+/// Parses `YYYY-MM-DD`.
+pub fn parse_date(s: &str) -> Option<Date> {
+    Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok()
+}
+
+impl ModelParams {
+    /// Parses and validates a model file.
+    ///
+    /// # Errors
+    /// [`ParamsError::Malformed`] for TOML or shape errors; [`ParamsError::Invalid`] listing every
+    /// out-of-range value, missing entry or untagged source.
+    pub fn parse(text: &str) -> Result<Self, ParamsError> {
+        let w: Wire = toml::from_str(text).map_err(|e| ParamsError::Malformed(e.to_string()))?;
+        let mut c = Check { errors: Vec::new() };
+
+        let mut fx = BTreeMap::new();
+        for (code, p) in &w.fx.rates {
+            if code.len() != 3 || !code.chars().all(|ch| ch.is_ascii_uppercase()) {
+                c.errors.push(FieldError::new(format!("fx.rates.{code}"), "must be an ISO 4217 code"));
+            }
+            fx.insert(code.clone(), c.p(&format!("fx.rates.{code}"), p, 1e-6, 1e6));
+        }
+        if fx.get(&w.model.base_currency) != Some(&1.0) {
+            c.errors.push(FieldError::new("fx.rates", "must give the base currency at 1.0"));
+        }
+        let fx_as_of = c.date("fx.as_of", &w.fx.as_of);
+
+        let r = &w.reference;
+        let reference = Reference {
+            revenue: c.named(r, "reference", "revenue", 1.0, 1e13),
+            frequency_revenue_elasticity: c.named(r, "reference", "frequency_revenue_elasticity", 0.0, 2.0),
+            severity_revenue_elasticity: c.named(r, "reference", "severity_revenue_elasticity", 0.0, 2.0),
+            dispersion: c.named(r, "reference", "dispersion", 0.01, 1e6),
+            tail_quantile: c.named(r, "reference", "tail_quantile", 0.5, 0.9999),
+            tail_shape: c.named(r, "reference", "tail_shape", -0.9, 0.9),
+            records_reference: c.named(r, "reference", "records_reference", 1.0, 1e12),
+            records_elasticity: c.named(r, "reference", "records_elasticity", 0.0, 2.0),
+            records_min: c.named(r, "reference", "records_min", 1.0, 1e12),
+            records_max: c.named(r, "reference", "records_max", 1.0, 1e12),
+        };
+
+        let perils = Peril::ALL.map_params(|peril| match w.perils.get(&peril) {
+            Some(p) => {
+                let path = format!("perils.{peril}");
+                PerilParams {
+                    frequency: c.p(&format!("{path}.frequency"), &p.frequency, 0.0, 100.0),
+                    median: c.p(&format!("{path}.median"), &p.median, 1e-6, 1e12),
+                    sigma: c.p(&format!("{path}.sigma"), &p.sigma, 0.01, 5.0),
+                    requires_ot: p.requires_ot,
+                }
+            }
+            None => {
+                c.errors.push(FieldError::new(format!("perils.{peril}"), "is missing"));
+                PerilParams { frequency: 0.0, median: 1.0, sigma: 1.0, requires_ot: false }
+            }
+        });
+
+        let mut industries = BTreeMap::new();
+        for &ind in Industry::ALL {
+            let Some(i) = w.industries.get(&ind) else {
+                c.errors.push(FieldError::new(format!("industries.{ind}"), "is missing"));
+                continue;
+            };
+            let path = format!("industries.{ind}");
+            let f = c.p(&format!("{path}.frequency"), &i.frequency, 0.05, 20.0);
+            let s = c.p(&format!("{path}.severity"), &i.severity, 0.05, 20.0);
+            let mut relativity = [(f, s); PERILS];
+            for (peril, p) in &i.peril_frequency {
+                relativity[peril.index()].0 *= c.p(&format!("{path}.peril_frequency.{peril}"), p, 0.05, 20.0);
+            }
+            for (peril, p) in &i.peril_severity {
+                relativity[peril.index()].1 *= c.p(&format!("{path}.peril_severity.{peril}"), p, 0.05, 20.0);
+            }
+            let median_maturity = c.p(&format!("{path}.median_maturity"), &i.median_maturity, 0.0, 5.0);
+            industries.insert(ind, IndustryParams { relativity, median_maturity });
+        }
+
+        let m = &w.maturity;
+        c.source("maturity.weights_source", &m.weights_source);
+        c.source("maturity.multiplier_source", &m.multiplier_source);
+        let weights = |c: &mut Check, path: &str, map: &BTreeMap<Function, f64>| {
+            let mut out = [0.0; 6];
+            for (f, v) in map {
+                out[f.index()] = c.range(&format!("{path}.{f}"), *v, 0.0, 1.0);
+            }
+            if (out.iter().sum::<f64>() - 1.0).abs() > 1e-9 {
+                c.errors.push(FieldError::new(path, "must sum to 1"));
+            }
+            out
+        };
+        let frequency_weights = weights(&mut c, "maturity.frequency_weights", &m.frequency_weights);
+        let severity_weights = weights(&mut c, "maturity.severity_weights", &m.severity_weights);
+        for (path, t) in [
+            ("maturity.frequency_multiplier", &m.frequency_multiplier),
+            ("maturity.severity_multiplier", &m.severity_multiplier),
+        ] {
+            if t.iter().any(|v| !(*v > 0.0)) || t.windows(2).any(|w| w[1] > w[0]) {
+                c.errors.push(FieldError::new(path, "must be positive and non-increasing in the level"));
+            }
+        }
+        let maturity = MaturityParams {
+            frequency_weights,
+            severity_weights,
+            frequency_multiplier: m.frequency_multiplier,
+            severity_multiplier: m.severity_multiplier,
+            unverified_credibility: c.p("maturity.unverified_credibility", &m.unverified_credibility, 0.0, 1.0),
+            certification_discount_exponent: c.p(
+                "maturity.certification_discount_exponent",
+                &m.certification_discount_exponent,
+                0.0,
+                1.0,
+            ),
+        };
+
+        let cr = &w.certification_rules;
+        let certification_rules = CertificationRules {
+            floor: c.p("certification_rules.floor", &cr.floor, 0.01, 1.0),
+            lapse_months: c.p("certification_rules.lapse_months", &cr.lapse_months, 0.0, 120.0),
+            lapse_penalty: c.p("certification_rules.lapse_penalty", &cr.lapse_penalty, 1.0, 10.0),
+            iso27001_2013_invalid_after: c.date(
+                "certification_rules.iso27001_2013_invalid_after",
+                &cr.iso27001_2013_invalid_after,
+            ),
+        };
+
+        let mut certifications = BTreeMap::new();
+        for &scheme in Scheme::ALL {
+            let Some(s) = w.certifications.get(&scheme) else {
+                c.errors.push(FieldError::new(format!("certifications.{scheme}"), "is missing"));
+                continue;
+            };
+            let path = format!("certifications.{scheme}");
+            let effect = c.effects(&path, s.effects.iter().enumerate());
+            if effect.iter().any(|(f, s)| *f > 1.0 || *s > 1.0) {
+                c.errors.push(FieldError::new(
+                    format!("{path}.effects"),
+                    "an active certification must not raise risk (multipliers <= 1)",
+                ));
+            }
+            certifications.insert(
+                scheme,
+                SchemeParams {
+                    third_party: s.third_party,
+                    validity_months: s.validity_months,
+                    next_tier: s.next_tier,
+                    security_level_full_credit: s.security_level_full_credit,
+                    effect,
+                },
+            );
+        }
+
+        let control_clamp = (
+            c.named(&w.control_rules, "control_rules", "clamp_min", 0.01, 1.0),
+            c.named(&w.control_rules, "control_rules", "clamp_max", 1.0, 100.0),
+        );
+        let mut controls = BTreeMap::new();
+        for &control in Control::ALL {
+            let Some(cw) = w.controls.get(&control) else {
+                c.errors.push(FieldError::new(format!("controls.{control}"), "is missing"));
+                continue;
+            };
+            let path = format!("controls.{control}");
+            let mut effects = Vec::new();
+            for level in &cw.levels {
+                let these = cw
+                    .effects
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, e)| e.level.as_deref() == Some(level.as_str()));
+                effects.push(c.effects(&path, these));
+            }
+            for (i, e) in cw.effects.iter().enumerate() {
+                if !e.level.as_ref().is_some_and(|l| cw.levels.contains(l)) {
+                    c.errors.push(FieldError::new(format!("{path}.effects[{i}].level"), "must be one of `levels`"));
+                }
+            }
+            // Better levels never raise risk on any peril.
+            for w2 in effects.windows(2) {
+                if w2[1].iter().zip(&w2[0]).any(|(b, a)| b.0 > a.0 + 1e-12 || b.1 > a.1 + 1e-12) {
+                    c.errors.push(FieldError::new(
+                        format!("{path}.effects"),
+                        "a better level must not have a larger multiplier",
+                    ));
+                    break;
+                }
+            }
+            controls.insert(control, ControlParams { levels: cw.levels.clone(), effects });
+        }
+
+        c.source("threat.source", &w.threat.source);
+        let mut levels = BTreeMap::new();
+        for (ind, map) in &w.threat.levels {
+            let mut l = [1.0; PERILS];
+            for (peril, v) in map {
+                l[peril.index()] = c.range(&format!("threat.levels.{ind}.{peril}"), *v, 0.1, 10.0);
+            }
+            levels.insert(*ind, l);
+        }
+        let threat = ThreatLevels { version: w.threat.version.clone(), levels };
+
+        let pr = &w.pricing;
+        let pricing = PricingParams {
+            expense_ratio: c.named(pr, "pricing", "expense_ratio", 0.0, 0.9),
+            cost_of_capital: c.named(pr, "pricing", "cost_of_capital", 0.0, 1.0),
+            capital_level: c.named(pr, "pricing", "capital_level", 0.5, 0.9999),
+            capital_share: c.named(pr, "pricing", "capital_share", 0.0, 1.0),
+            schedule_bound: c.named(pr, "pricing", "schedule_bound", 0.0, 1.0),
+            default_deductible_share: c.named(pr, "pricing", "default_deductible_share", 0.0, 1.0),
+            default_limit_share: c.named(pr, "pricing", "default_limit_share", 1e-6, 10.0),
+            default_limit_cap: c.named(pr, "pricing", "default_limit_cap", 1.0, 1e12),
+        };
+
+        let s = &w.score;
+        c.source("score.source", &s.source);
+        let mut grades: Vec<(String, f64)> = s.grades.iter().map(|g| (g.grade.clone(), g.min)).collect();
+        grades.sort_by(|a, b| b.1.total_cmp(&a.1));
+        if grades.last().map(|g| g.1) != Some(0.0) {
+            c.errors.push(FieldError::new("score.grades", "the lowest band must start at 0"));
+        }
+        let score = ScoreParams {
+            baseline: c.range("score.baseline", s.baseline, 0.0, 1000.0),
+            points_per_doubling: c.range("score.points_per_doubling", s.points_per_doubling, 1.0, 1000.0),
+            grades,
+        };
+
+        if !c.errors.is_empty() {
+            return Err(ParamsError::Invalid(c.errors));
+        }
+        let digest = Sha256::digest(text.as_bytes());
+        let hash = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        Ok(ModelParams {
+            name: w.model.name,
+            version: w.model.version,
+            hash,
+            base_currency: w.model.base_currency,
+            fx_as_of,
+            fx,
+            reference,
+            perils,
+            industries,
+            maturity,
+            certification_rules,
+            certifications,
+            control_clamp,
+            controls,
+            threat,
+            pricing,
+            score,
+        })
+    }
+
+    /// `name-version`, the model's identity in every result.
+    pub fn id(&self) -> String {
+        format!("{}-{}", self.name, self.version)
+    }
+
+    /// Converts an amount in `currency` to the base currency (None for an unknown currency).
+    pub fn to_base(&self, amount: f64, currency: &str) -> Option<f64> {
+        self.fx.get(currency).map(|r| amount / r)
+    }
+
+    /// Units of `currency` per unit of the base currency.
+    pub fn rate(&self, currency: &str) -> Option<f64> {
+        self.fx.get(currency).copied()
+    }
+}
+
+trait MapParams {
+    fn map_params<T>(&self, f: impl FnMut(Peril) -> T) -> [T; PERILS];
+}
+
+impl MapParams for &'static [Peril] {
+    fn map_params<T>(&self, mut f: impl FnMut(Peril) -> T) -> [T; PERILS] {
+        std::array::from_fn(|i| f(self[i]))
+    }
+}
+
+/// The default model shipped with the engine (`models/jp-cyber-1.0.0.toml`).
+pub const DEFAULT_MODEL: &str = include_str!("../../../models/jp-cyber-1.0.0.toml");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_model_parses() {
+        let m = ModelParams::parse(DEFAULT_MODEL).unwrap();
+        assert_eq!(m.id(), "jp-cyber-1.0.0");
+        assert_eq!(m.hash.len(), 16);
+        assert_eq!(m.rate("JPY"), Some(152.0));
+        let total: f64 = m.perils.iter().filter(|p| !p.requires_ot).map(|p| p.frequency).sum();
+        assert!((total - 0.0294).abs() < 1e-9, "{total}");
+        assert_eq!(m.certifications[&Scheme::Soc2Type1].next_tier, Some(Scheme::Soc2Type2));
+    }
+
+    #[test]
+    fn untagged_and_out_of_range_values_are_named() {
+        let bad = DEFAULT_MODEL
+            .replace(
+                r#"dispersion = { value = 2.0, source = "[A] negative"#,
+                r#"dispersion = { value = -2.0, source = "negative"#,
+            )
+            .replace("frequency = 0.85, severity = 0.90", "frequency = 1.2, severity = 0.90");
+        let err = ModelParams::parse(&bad).unwrap_err();
+        let ParamsError::Invalid(errors) = err else { panic!("{err}") };
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert!(fields.contains(&"reference.dispersion.source"), "{fields:?}");
+        assert!(fields.contains(&"reference.dispersion"), "{fields:?}");
+        assert!(fields.contains(&"certifications.iso27001.effects"), "{fields:?}");
+    }
+}

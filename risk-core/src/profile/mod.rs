@@ -1,0 +1,512 @@
+//! Firm profiles (contract §4): the raw JSON mirrored by wire types, then validated once into a
+//! [`FirmProfile`] with every field error reported at once, each with its path.
+
+use serde::Deserialize;
+use time::Date;
+
+use crate::model::params::parse_date;
+use crate::model::{FieldError, ModelParams};
+use crate::vocab::{Control, Function, Industry, Scheme};
+
+/// Why a profile was rejected.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProfileError {
+    /// Not JSON, or not the profile's shape (unknown field, wrong type); the first such error.
+    #[error("{0}")]
+    Malformed(FieldError),
+    /// Well-formed but invalid values; every one of them.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<FieldError>),
+}
+
+impl ProfileError {
+    /// Every field error.
+    pub fn fields(&self) -> Vec<FieldError> {
+        match self {
+            ProfileError::Malformed(e) => vec![e.clone()],
+            ProfileError::Invalid(v) => v.clone(),
+        }
+    }
+}
+
+/// Status of a certificate as declared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Current.
+    Active,
+    /// Expired or surveillance missed.
+    Lapsed,
+    /// Suspended by the certification body.
+    Suspended,
+    /// Withdrawn by the certification body.
+    Withdrawn,
+}
+
+/// One certificate held (or once held).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Certification {
+    /// The scheme.
+    pub scheme: Scheme,
+    /// Declared status.
+    pub status: Status,
+    /// Issue date, if given.
+    pub issued: Option<Date>,
+    /// Expiry date, if given.
+    pub expires: Option<Date>,
+    /// Share of the firm (by revenue or assets) inside the certified scope, in (0, 1].
+    pub scope_share: f64,
+    /// IEC 62443 security level 1–4.
+    pub security_level: Option<u8>,
+    /// ISO/IEC 27001 edition year (2013 or 2022), if given.
+    pub edition: Option<u16>,
+}
+
+/// Policy terms asked for, in the profile's currency.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Coverage {
+    /// Per-event deductible.
+    pub deductible: f64,
+    /// Per-event limit.
+    pub occurrence_limit: f64,
+    /// Annual aggregate limit.
+    pub aggregate_limit: f64,
+}
+
+/// A validated firm profile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FirmProfile {
+    /// Firm name.
+    pub name: String,
+    /// Industry.
+    pub industry: Industry,
+    /// ISO 3166 country code, if given.
+    pub country: Option<String>,
+    /// Annual revenue in `currency`.
+    pub annual_revenue: f64,
+    /// ISO 4217 code of every amount in the profile.
+    pub currency: String,
+    /// Employees, if given.
+    pub employees: Option<u64>,
+    /// Personal records held, if given.
+    pub records_held: Option<f64>,
+    /// Runs operational technology (adds the OT peril).
+    pub ot_exposure: bool,
+    /// Cloud providers depended on.
+    pub cloud_providers: Vec<String>,
+    /// Certificates.
+    pub certifications: Vec<Certification>,
+    /// NIST CSF 2.0 level per function (index [`Function::index`]); None = not answered.
+    pub maturity: [Option<u8>; 6],
+    /// Key-control answers as level indices into the model's level list (worst = 0); None = not answered.
+    pub controls: [Option<usize>; 8],
+    /// Terms (defaults from the model where not given).
+    pub coverage: Coverage,
+    /// Valuation date.
+    pub as_of: Date,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Wire {
+    firm: FirmWire,
+    #[serde(default)]
+    certifications: Vec<CertWire>,
+    #[serde(default)]
+    maturity: MaturityWire,
+    #[serde(default)]
+    controls: ControlsWire,
+    coverage: Option<CoverageWire>,
+    as_of: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FirmWire {
+    name: String,
+    industry: String,
+    country: Option<String>,
+    annual_revenue: f64,
+    currency: String,
+    employees: Option<u64>,
+    records_held: Option<f64>,
+    #[serde(default)]
+    ot_exposure: bool,
+    #[serde(default)]
+    cloud_providers: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CertWire {
+    scheme: String,
+    status: String,
+    issued: Option<String>,
+    expires: Option<String>,
+    scope_share: Option<f64>,
+    security_level: Option<f64>,
+    edition: Option<u16>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct MaturityWire {
+    govern: Option<f64>,
+    identify: Option<f64>,
+    protect: Option<f64>,
+    detect: Option<f64>,
+    respond: Option<f64>,
+    recover: Option<f64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ControlsWire {
+    mfa: Option<String>,
+    edr: Option<bool>,
+    offline_backups: Option<String>,
+    patch_critical_days: Option<f64>,
+    exposed_rdp: Option<bool>,
+    eol_software: Option<bool>,
+    ir_plan: Option<String>,
+    email_filtering: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CoverageWire {
+    deductible: Option<f64>,
+    occurrence_limit: Option<f64>,
+    aggregate_limit: Option<f64>,
+}
+
+/// Level name for a critical-patch cadence in days.
+pub fn patch_level(days: f64) -> &'static str {
+    if days <= 7.0 {
+        "within_7"
+    } else if days <= 30.0 {
+        "within_30"
+    } else {
+        "over_30"
+    }
+}
+
+fn one_of<T: Copy + std::fmt::Display>(all: &[T]) -> String {
+    all.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+}
+
+impl FirmProfile {
+    /// Parses and validates a profile; `today` is the default `as_of`.
+    ///
+    /// # Errors
+    /// [`ProfileError::Malformed`] for JSON/shape errors; [`ProfileError::Invalid`] listing every
+    /// invalid value (unknown industry, scheme or currency, maturity outside 0–5, expiry before
+    /// issue, non-positive revenue, …).
+    pub fn parse(json: &str, params: &ModelParams, today: Date) -> Result<Self, ProfileError> {
+        let de = &mut serde_json::Deserializer::from_str(json);
+        let w: Wire = serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            let field = if path == "." || path == "?" { "profile".into() } else { path };
+            ProfileError::Malformed(FieldError::new(field, e.inner().to_string()))
+        })?;
+        let mut errors = Vec::new();
+        let mut err = |f: String, m: String| errors.push(FieldError::new(f, m));
+
+        let f = &w.firm;
+        if f.name.trim().is_empty() {
+            err("firm.name".into(), "must not be empty".into());
+        }
+        let industry = Industry::parse(&f.industry).unwrap_or_else(|| {
+            err(
+                "firm.industry".into(),
+                format!("unknown industry `{}`; expected one of {}", f.industry, one_of(Industry::ALL)),
+            );
+            Industry::Other
+        });
+        if !(f.annual_revenue > 0.0 && f.annual_revenue.is_finite()) {
+            err("firm.annual_revenue".into(), "must be a finite number > 0".into());
+        }
+        let rate = params.rate(&f.currency);
+        if rate.is_none() {
+            err(
+                "firm.currency".into(),
+                format!(
+                    "unknown currency `{}`: model {} has dated rates for {}",
+                    f.currency,
+                    params.id(),
+                    params.fx.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            );
+        }
+        if let Some(r) = f.records_held
+            && !(r >= 0.0 && r.is_finite())
+        {
+            err("firm.records_held".into(), "must be a finite number >= 0".into());
+        }
+        let as_of = match &w.as_of {
+            None => today,
+            Some(s) => parse_date(s).unwrap_or_else(|| {
+                err("as_of".into(), "must be a date YYYY-MM-DD".into());
+                today
+            }),
+        };
+
+        let mut certifications = Vec::new();
+        for (i, c) in w.certifications.iter().enumerate() {
+            let p = format!("certifications[{i}]");
+            let scheme = Scheme::parse(&c.scheme);
+            if scheme.is_none() {
+                err(
+                    format!("{p}.scheme"),
+                    format!("unknown scheme `{}`; expected one of {}", c.scheme, one_of(Scheme::ALL)),
+                );
+            }
+            let status = match c.status.as_str() {
+                "active" => Some(Status::Active),
+                "lapsed" => Some(Status::Lapsed),
+                "suspended" => Some(Status::Suspended),
+                "withdrawn" => Some(Status::Withdrawn),
+                other => {
+                    err(
+                        format!("{p}.status"),
+                        format!("unknown status `{other}`; expected one of active, lapsed, suspended, withdrawn"),
+                    );
+                    None
+                }
+            };
+            let mut date = |name: &str, v: &Option<String>| {
+                v.as_ref().and_then(|s| {
+                    let d = parse_date(s);
+                    if d.is_none() {
+                        err(format!("{p}.{name}"), "must be a date YYYY-MM-DD".into());
+                    }
+                    d
+                })
+            };
+            let issued = date("issued", &c.issued);
+            let expires = date("expires", &c.expires);
+            if let (Some(i), Some(e)) = (issued, expires)
+                && e < i
+            {
+                err(format!("{p}.expires"), "before issued".into());
+            }
+            if let Some(i) = issued
+                && i > as_of
+            {
+                err(format!("{p}.issued"), format!("after as_of ({as_of})"));
+            }
+            let scope_share = c.scope_share.unwrap_or(1.0);
+            if !(scope_share > 0.0 && scope_share <= 1.0) {
+                err(format!("{p}.scope_share"), "must be in (0, 1]".into());
+            }
+            let security_level = match (scheme, c.security_level) {
+                (Some(Scheme::Iec62443), Some(l)) if (1.0..=4.0).contains(&l) && l.fract() == 0.0 => Some(l as u8),
+                (Some(Scheme::Iec62443), Some(_)) => {
+                    err(format!("{p}.security_level"), "must be an integer 1..4".into());
+                    None
+                }
+                (Some(Scheme::Iec62443), None) => {
+                    err(format!("{p}.security_level"), "is required for iec62443 (1..4)".into());
+                    None
+                }
+                (_, Some(_)) => {
+                    err(format!("{p}.security_level"), "only applies to iec62443".into());
+                    None
+                }
+                (_, None) => None,
+            };
+            match (scheme, c.edition) {
+                (Some(Scheme::Iso27001), Some(2013 | 2022)) | (_, None) => {}
+                (Some(Scheme::Iso27001), Some(_)) => err(format!("{p}.edition"), "must be 2013 or 2022".into()),
+                (_, Some(_)) => err(format!("{p}.edition"), "only applies to iso27001".into()),
+            }
+            if let (Some(scheme), Some(status)) = (scheme, status) {
+                if certifications.iter().any(|x: &Certification| x.scheme == scheme) {
+                    err(format!("{p}.scheme"), format!("`{scheme}` is listed twice"));
+                }
+                certifications.push(Certification {
+                    scheme,
+                    status,
+                    issued,
+                    expires,
+                    scope_share,
+                    security_level,
+                    edition: c.edition,
+                });
+            }
+        }
+
+        let m = &w.maturity;
+        let answers = [m.govern, m.identify, m.protect, m.detect, m.respond, m.recover];
+        let mut maturity = [None; 6];
+        for (f, a) in Function::ALL.iter().zip(answers) {
+            if let Some(v) = a {
+                if (0.0..=5.0).contains(&v) && v.fract() == 0.0 {
+                    maturity[f.index()] = Some(v as u8);
+                } else {
+                    err(format!("maturity.{f}"), "must be an integer 0..5".into());
+                }
+            }
+        }
+
+        let c = &w.controls;
+        let bool_level = |b: bool| if b { "true" } else { "false" };
+        let answers: [Option<String>; 8] = [
+            c.mfa.clone(),
+            c.edr.map(|b| bool_level(b).into()),
+            c.offline_backups.clone(),
+            c.patch_critical_days.map(|d| patch_level(d).into()),
+            c.exposed_rdp.map(|b| bool_level(b).into()),
+            c.eol_software.map(|b| bool_level(b).into()),
+            c.ir_plan.clone(),
+            c.email_filtering.map(|b| bool_level(b).into()),
+        ];
+        if let Some(d) = c.patch_critical_days
+            && !(d >= 0.0 && d.is_finite())
+        {
+            err("controls.patch_critical_days".into(), "must be a number of days >= 0".into());
+        }
+        let mut controls = [None; 8];
+        for (control, a) in Control::ALL.iter().zip(answers) {
+            let Some(level) = a else { continue };
+            let levels = &params.controls[control].levels;
+            match levels.iter().position(|l| *l == level) {
+                Some(i) => controls[control.index()] = Some(i),
+                None => err(
+                    format!("controls.{control}"),
+                    format!("unknown level `{level}`; expected one of {}", levels.join(", ")),
+                ),
+            }
+        }
+
+        let rate = rate.unwrap_or(1.0);
+        let revenue = f.annual_revenue;
+        let pr = &params.pricing;
+        let default_limit = (revenue * pr.default_limit_share).min(pr.default_limit_cap * rate);
+        let cov = w.coverage.as_ref();
+        let deductible = cov
+            .and_then(|c| c.deductible)
+            .unwrap_or(revenue * pr.default_deductible_share);
+        let occurrence_limit = cov.and_then(|c| c.occurrence_limit).unwrap_or(default_limit);
+        let aggregate_limit = cov
+            .and_then(|c| c.aggregate_limit)
+            .unwrap_or(occurrence_limit.max(default_limit));
+        if !(deductible >= 0.0 && deductible.is_finite()) {
+            err("coverage.deductible".into(), "must be a finite number >= 0".into());
+        }
+        for (name, v) in [("occurrence_limit", occurrence_limit), ("aggregate_limit", aggregate_limit)] {
+            if !(v > 0.0 && v.is_finite()) {
+                err(format!("coverage.{name}"), "must be a finite number > 0".into());
+            }
+        }
+
+        if !errors.is_empty() {
+            return Err(ProfileError::Invalid(errors));
+        }
+        Ok(FirmProfile {
+            name: f.name.clone(),
+            industry,
+            country: f.country.clone(),
+            annual_revenue: revenue,
+            currency: f.currency.clone(),
+            employees: f.employees,
+            records_held: f.records_held,
+            ot_exposure: f.ot_exposure,
+            cloud_providers: f.cloud_providers.clone(),
+            certifications,
+            maturity,
+            controls,
+            coverage: Coverage {
+                deductible,
+                occurrence_limit,
+                aggregate_limit,
+            },
+            as_of,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::DEFAULT_MODEL;
+    use time::macros::date;
+
+    pub(crate) const EXAMPLE: &str = r#"{
+      "firm": {"name": "Example Manufacturing KK", "industry": "manufacturing", "country": "JP",
+               "annual_revenue": 5000000000, "currency": "JPY", "employees": 320,
+               "records_held": 20000, "ot_exposure": true, "cloud_providers": ["aws"]},
+      "certifications": [
+        {"scheme": "iso27001", "status": "active", "issued": "2024-04-01", "expires": "2027-03-31",
+         "scope_share": 1.0}
+      ],
+      "maturity": {"govern": 3, "identify": 3, "protect": 2, "detect": 2, "respond": 3, "recover": 2},
+      "controls": {"mfa": "full", "edr": true, "offline_backups": "tested", "patch_critical_days": 14,
+                   "exposed_rdp": false, "eol_software": false, "ir_plan": "tested"},
+      "coverage": {"deductible": 1000000, "occurrence_limit": 100000000, "aggregate_limit": 100000000},
+      "as_of": "2026-11-25"
+    }"#;
+
+    fn params() -> ModelParams {
+        ModelParams::parse(DEFAULT_MODEL).unwrap()
+    }
+
+    #[test]
+    fn contract_example_parses() {
+        let p = FirmProfile::parse(EXAMPLE, &params(), date!(2000 - 01 - 01)).unwrap();
+        assert_eq!(p.industry, Industry::Manufacturing);
+        assert_eq!(p.as_of, date!(2026 - 11 - 25));
+        assert_eq!(p.maturity, [Some(3), Some(3), Some(2), Some(2), Some(3), Some(2)]);
+        assert_eq!(p.controls[Control::Mfa.index()], Some(2));
+        assert_eq!(p.controls[Control::EmailFiltering.index()], None);
+        assert_eq!(p.coverage.deductible, 1_000_000.0);
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        let bad = EXAMPLE
+            .replace("5000000000", "-5")
+            .replace("\"JPY\"", "\"XYZ\"")
+            .replace("\"iso27001\"", "\"iso9001\"")
+            .replace("\"govern\": 3", "\"govern\": 7")
+            .replace("\"2027-03-31\"", "\"2023-03-31\"")
+            .replace("\"manufacturing\"", "\"mining\"")
+            .replace("\"full\"", "\"most\"");
+        let fields: Vec<String> = FirmProfile::parse(&bad, &params(), date!(2026 - 01 - 01))
+            .unwrap_err()
+            .fields()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "firm.industry",
+                "firm.annual_revenue",
+                "firm.currency",
+                "certifications[0].scheme",
+                "certifications[0].expires",
+                "maturity.govern",
+                "controls.mfa",
+            ]
+        );
+        let unknown = EXAMPLE.replace("\"employees\": 320", "\"employees\": 320, \"staff\": 3");
+        let e = FirmProfile::parse(&unknown, &params(), date!(2026 - 01 - 01)).unwrap_err();
+        assert_eq!(e.fields()[0].field, "firm.staff");
+        assert!(e.to_string().contains("staff"), "{e}");
+    }
+
+    #[test]
+    fn defaults_fill_coverage_and_as_of() {
+        let p = FirmProfile::parse(
+            r#"{"firm": {"name": "A", "industry": "retail", "annual_revenue": 1e9, "currency": "JPY"}}"#,
+            &params(),
+            date!(2026 - 11 - 25),
+        )
+        .unwrap();
+        assert_eq!(p.as_of, date!(2026 - 11 - 25));
+        assert_eq!(p.coverage.deductible, 1e6);
+        assert_eq!(p.coverage.occurrence_limit, 5e7);
+        assert_eq!(p.maturity, [None; 6]);
+    }
+}
