@@ -8,10 +8,17 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use risk_core::assess::assess;
 use risk_core::engine;
-use risk_core::model::LossSpec;
+use risk_core::model::{DEFAULT_MODEL, LossSpec, MAX_TRIALS, ModelParams};
+use risk_core::pricing::impact;
+use risk_core::profile::FirmProfile;
 
+use crate::dto::firm::{AssessmentDto, ImpactDto};
 use crate::dto::v1::{LossReport, Side};
+
+/// Default simulated years of firm commands (contract §5 example).
+const DEFAULT_TRIALS: u64 = 100_000;
 
 /// Certification-aware cyber-insurance risk engine.
 #[derive(Debug, Parser)]
@@ -40,6 +47,29 @@ enum Command {
         #[arg(long)]
         threads: Option<usize>,
     },
+    /// Full assessment of a firm profile: score, loss, premium (Assessment JSON).
+    Score(FirmArgs),
+    /// Premium impact of certifications, maturity and controls (Impact JSON).
+    Impact(FirmArgs),
+}
+
+/// Options shared by the firm commands.
+#[derive(Debug, clap::Args)]
+struct FirmArgs {
+    /// The firm profile (JSON, contract §4).
+    profile: PathBuf,
+    /// Simulated years.
+    #[arg(long, default_value_t = DEFAULT_TRIALS)]
+    trials: u64,
+    /// Seed of the random streams.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Model parameter file (default: the built-in models/jp-cyber-1.0.0.toml).
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Worker threads (default: all cores). The output does not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -108,7 +138,63 @@ pub fn run(cli: Cli) -> Result<String, CliError> {
             let report = with_threads(threads, || simulate(&spec, method))??;
             Ok(serde_json::to_string_pretty(&report).map_err(anyhow::Error::from)?)
         }
+        Command::Score(args) => {
+            let (text, profile, params) = load_firm(&args)?;
+            let a = with_threads(args.threads, || {
+                assess(&profile, &params, args.trials, args.seed)
+            })?;
+            let id = assessment_id(&text, &params, args.trials, args.seed);
+            let dto = AssessmentDto::new(id, &profile, &params, &a, true);
+            Ok(serde_json::to_string_pretty(&dto).map_err(anyhow::Error::from)?)
+        }
+        Command::Impact(args) => {
+            let (_, profile, params) = load_firm(&args)?;
+            let i = with_threads(args.threads, || {
+                impact(&profile, &params, args.trials, args.seed)
+            })?;
+            let dto = ImpactDto::new(&profile, &params, &i);
+            Ok(serde_json::to_string_pretty(&dto).map_err(anyhow::Error::from)?)
+        }
     }
+}
+
+/// Reads the profile and model of a firm command, validating both and the trial count.
+fn load_firm(args: &FirmArgs) -> Result<(String, FirmProfile, ModelParams), CliError> {
+    if args.trials == 0 || args.trials > MAX_TRIALS {
+        return Err(CliError::BadInput(format!(
+            "trials: must be between 1 and {MAX_TRIALS}"
+        )));
+    }
+    let params = match &args.model {
+        None => ModelParams::parse(DEFAULT_MODEL),
+        Some(path) => ModelParams::parse(&read_input(path)?),
+    }
+    .map_err(|e| CliError::BadInput(e.to_string()))?;
+    let text = read_input(&args.profile)?;
+    let today = time::OffsetDateTime::now_utc().date();
+    let profile =
+        FirmProfile::parse(&text, &params, today).map_err(|e| CliError::BadInput(e.to_string()))?;
+    Ok((text, profile, params))
+}
+
+/// A deterministic id for a command-line assessment: the same inputs give the same id.
+fn assessment_id(profile_text: &str, params: &ModelParams, trials: u64, seed: u64) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(profile_text.as_bytes());
+    h.update(params.hash.as_bytes());
+    h.update(trials.to_le_bytes());
+    h.update(seed.to_le_bytes());
+    let b = h.finalize();
+    let hex: String = b.iter().take(16).map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
 }
 
 fn simulate(spec: &LossSpec, method: MethodArg) -> Result<LossReport, CliError> {

@@ -19,9 +19,12 @@
 
 #![deny(missing_docs)]
 
+pub mod assess;
 pub mod dist;
 pub mod engine;
 pub mod model;
+pub mod pricing;
 pub mod profile;
+pub mod score;
 pub mod stats;
 pub mod vocab;

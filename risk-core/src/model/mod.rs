@@ -1,11 +1,18 @@
 //! Loss models: what is simulated or computed (perils, each a frequency and a severity, under
 //! insurance terms), and the loss-model spec of contract §2 that describes one.
 
+pub mod firm;
 pub mod params;
 mod spec;
 mod terms;
 
 pub use spec::{FieldError, LossSpec, MAX_TRIALS, SpecError};
+/// Defaults of the loss-model spec, shared by reports of firm assessments.
+pub mod spec_defaults {
+    /// Default confidence levels for VaR and TVaR.
+    pub const LEVELS: [f64; 5] = super::spec::DEFAULT_LEVELS;
+}
+
 pub use params::{DEFAULT_MODEL, ModelParams, ParamsError};
 pub use terms::Terms;
 

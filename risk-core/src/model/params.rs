@@ -177,9 +177,7 @@ pub struct ThreatLevels {
 impl ThreatLevels {
     /// The frequency multiplier for an industry and peril.
     pub fn multiplier(&self, industry: Industry, peril: Peril) -> f64 {
-        self.levels
-            .get(&industry)
-            .map_or(1.0, |l| l[peril.index()])
+        self.levels.get(&industry).map_or(1.0, |l| l[peril.index()])
     }
 }
 
@@ -395,7 +393,14 @@ impl Check {
         v
     }
 
-    fn named(&mut self, map: &BTreeMap<String, P>, section: &str, key: &str, lo: f64, hi: f64) -> f64 {
+    fn named(
+        &mut self,
+        map: &BTreeMap<String, P>,
+        section: &str,
+        key: &str,
+        lo: f64,
+        hi: f64,
+    ) -> f64 {
         match map.get(key) {
             Some(p) => self.p(&format!("{section}.{key}"), p, lo, hi),
             None => {
@@ -429,8 +434,10 @@ impl Check {
             let perils: Vec<Peril> = match &e.perils {
                 PerilSet::All(a) if a == "all" => Peril::ALL.to_vec(),
                 PerilSet::All(_) => {
-                    self.errors
-                        .push(FieldError::new(format!("{p}.perils"), "must be \"all\" or a list of perils"));
+                    self.errors.push(FieldError::new(
+                        format!("{p}.perils"),
+                        "must be \"all\" or a list of perils",
+                    ));
                     vec![]
                 }
                 PerilSet::List(l) => l.clone(),
@@ -462,20 +469,38 @@ impl ModelParams {
         let mut fx = BTreeMap::new();
         for (code, p) in &w.fx.rates {
             if code.len() != 3 || !code.chars().all(|ch| ch.is_ascii_uppercase()) {
-                c.errors.push(FieldError::new(format!("fx.rates.{code}"), "must be an ISO 4217 code"));
+                c.errors.push(FieldError::new(
+                    format!("fx.rates.{code}"),
+                    "must be an ISO 4217 code",
+                ));
             }
             fx.insert(code.clone(), c.p(&format!("fx.rates.{code}"), p, 1e-6, 1e6));
         }
         if fx.get(&w.model.base_currency) != Some(&1.0) {
-            c.errors.push(FieldError::new("fx.rates", "must give the base currency at 1.0"));
+            c.errors.push(FieldError::new(
+                "fx.rates",
+                "must give the base currency at 1.0",
+            ));
         }
         let fx_as_of = c.date("fx.as_of", &w.fx.as_of);
 
         let r = &w.reference;
         let reference = Reference {
             revenue: c.named(r, "reference", "revenue", 1.0, 1e13),
-            frequency_revenue_elasticity: c.named(r, "reference", "frequency_revenue_elasticity", 0.0, 2.0),
-            severity_revenue_elasticity: c.named(r, "reference", "severity_revenue_elasticity", 0.0, 2.0),
+            frequency_revenue_elasticity: c.named(
+                r,
+                "reference",
+                "frequency_revenue_elasticity",
+                0.0,
+                2.0,
+            ),
+            severity_revenue_elasticity: c.named(
+                r,
+                "reference",
+                "severity_revenue_elasticity",
+                0.0,
+                2.0,
+            ),
             dispersion: c.named(r, "reference", "dispersion", 0.01, 1e6),
             tail_quantile: c.named(r, "reference", "tail_quantile", 0.5, 0.9999),
             tail_shape: c.named(r, "reference", "tail_shape", -0.9, 0.9),
@@ -496,15 +521,22 @@ impl ModelParams {
                 }
             }
             None => {
-                c.errors.push(FieldError::new(format!("perils.{peril}"), "is missing"));
-                PerilParams { frequency: 0.0, median: 1.0, sigma: 1.0, requires_ot: false }
+                c.errors
+                    .push(FieldError::new(format!("perils.{peril}"), "is missing"));
+                PerilParams {
+                    frequency: 0.0,
+                    median: 1.0,
+                    sigma: 1.0,
+                    requires_ot: false,
+                }
             }
         });
 
         let mut industries = BTreeMap::new();
         for &ind in Industry::ALL {
             let Some(i) = w.industries.get(&ind) else {
-                c.errors.push(FieldError::new(format!("industries.{ind}"), "is missing"));
+                c.errors
+                    .push(FieldError::new(format!("industries.{ind}"), "is missing"));
                 continue;
             };
             let path = format!("industries.{ind}");
@@ -512,13 +544,26 @@ impl ModelParams {
             let s = c.p(&format!("{path}.severity"), &i.severity, 0.05, 20.0);
             let mut relativity = [(f, s); PERILS];
             for (peril, p) in &i.peril_frequency {
-                relativity[peril.index()].0 *= c.p(&format!("{path}.peril_frequency.{peril}"), p, 0.05, 20.0);
+                relativity[peril.index()].0 *=
+                    c.p(&format!("{path}.peril_frequency.{peril}"), p, 0.05, 20.0);
             }
             for (peril, p) in &i.peril_severity {
-                relativity[peril.index()].1 *= c.p(&format!("{path}.peril_severity.{peril}"), p, 0.05, 20.0);
+                relativity[peril.index()].1 *=
+                    c.p(&format!("{path}.peril_severity.{peril}"), p, 0.05, 20.0);
             }
-            let median_maturity = c.p(&format!("{path}.median_maturity"), &i.median_maturity, 0.0, 5.0);
-            industries.insert(ind, IndustryParams { relativity, median_maturity });
+            let median_maturity = c.p(
+                &format!("{path}.median_maturity"),
+                &i.median_maturity,
+                0.0,
+                5.0,
+            );
+            industries.insert(
+                ind,
+                IndustryParams {
+                    relativity,
+                    median_maturity,
+                },
+            );
         }
 
         let m = &w.maturity;
@@ -541,7 +586,10 @@ impl ModelParams {
             ("maturity.severity_multiplier", &m.severity_multiplier),
         ] {
             if t.iter().any(|v| !(*v > 0.0)) || t.windows(2).any(|w| w[1] > w[0]) {
-                c.errors.push(FieldError::new(path, "must be positive and non-increasing in the level"));
+                c.errors.push(FieldError::new(
+                    path,
+                    "must be positive and non-increasing in the level",
+                ));
             }
         }
         let maturity = MaturityParams {
@@ -549,7 +597,12 @@ impl ModelParams {
             severity_weights,
             frequency_multiplier: m.frequency_multiplier,
             severity_multiplier: m.severity_multiplier,
-            unverified_credibility: c.p("maturity.unverified_credibility", &m.unverified_credibility, 0.0, 1.0),
+            unverified_credibility: c.p(
+                "maturity.unverified_credibility",
+                &m.unverified_credibility,
+                0.0,
+                1.0,
+            ),
             certification_discount_exponent: c.p(
                 "maturity.certification_discount_exponent",
                 &m.certification_discount_exponent,
@@ -561,8 +614,18 @@ impl ModelParams {
         let cr = &w.certification_rules;
         let certification_rules = CertificationRules {
             floor: c.p("certification_rules.floor", &cr.floor, 0.01, 1.0),
-            lapse_months: c.p("certification_rules.lapse_months", &cr.lapse_months, 0.0, 120.0),
-            lapse_penalty: c.p("certification_rules.lapse_penalty", &cr.lapse_penalty, 1.0, 10.0),
+            lapse_months: c.p(
+                "certification_rules.lapse_months",
+                &cr.lapse_months,
+                0.0,
+                120.0,
+            ),
+            lapse_penalty: c.p(
+                "certification_rules.lapse_penalty",
+                &cr.lapse_penalty,
+                1.0,
+                10.0,
+            ),
             iso27001_2013_invalid_after: c.date(
                 "certification_rules.iso27001_2013_invalid_after",
                 &cr.iso27001_2013_invalid_after,
@@ -572,7 +635,10 @@ impl ModelParams {
         let mut certifications = BTreeMap::new();
         for &scheme in Scheme::ALL {
             let Some(s) = w.certifications.get(&scheme) else {
-                c.errors.push(FieldError::new(format!("certifications.{scheme}"), "is missing"));
+                c.errors.push(FieldError::new(
+                    format!("certifications.{scheme}"),
+                    "is missing",
+                ));
                 continue;
             };
             let path = format!("certifications.{scheme}");
@@ -602,7 +668,8 @@ impl ModelParams {
         let mut controls = BTreeMap::new();
         for &control in Control::ALL {
             let Some(cw) = w.controls.get(&control) else {
-                c.errors.push(FieldError::new(format!("controls.{control}"), "is missing"));
+                c.errors
+                    .push(FieldError::new(format!("controls.{control}"), "is missing"));
                 continue;
             };
             let path = format!("controls.{control}");
@@ -617,12 +684,19 @@ impl ModelParams {
             }
             for (i, e) in cw.effects.iter().enumerate() {
                 if !e.level.as_ref().is_some_and(|l| cw.levels.contains(l)) {
-                    c.errors.push(FieldError::new(format!("{path}.effects[{i}].level"), "must be one of `levels`"));
+                    c.errors.push(FieldError::new(
+                        format!("{path}.effects[{i}].level"),
+                        "must be one of `levels`",
+                    ));
                 }
             }
             // Better levels never raise risk on any peril.
             for w2 in effects.windows(2) {
-                if w2[1].iter().zip(&w2[0]).any(|(b, a)| b.0 > a.0 + 1e-12 || b.1 > a.1 + 1e-12) {
+                if w2[1]
+                    .iter()
+                    .zip(&w2[0])
+                    .any(|(b, a)| b.0 > a.0 + 1e-12 || b.1 > a.1 + 1e-12)
+                {
                     c.errors.push(FieldError::new(
                         format!("{path}.effects"),
                         "a better level must not have a larger multiplier",
@@ -630,7 +704,13 @@ impl ModelParams {
                     break;
                 }
             }
-            controls.insert(control, ControlParams { levels: cw.levels.clone(), effects });
+            controls.insert(
+                control,
+                ControlParams {
+                    levels: cw.levels.clone(),
+                    effects,
+                },
+            );
         }
 
         c.source("threat.source", &w.threat.source);
@@ -642,7 +722,10 @@ impl ModelParams {
             }
             levels.insert(*ind, l);
         }
-        let threat = ThreatLevels { version: w.threat.version.clone(), levels };
+        let threat = ThreatLevels {
+            version: w.threat.version.clone(),
+            levels,
+        };
 
         let pr = &w.pricing;
         let pricing = PricingParams {
@@ -658,14 +741,23 @@ impl ModelParams {
 
         let s = &w.score;
         c.source("score.source", &s.source);
-        let mut grades: Vec<(String, f64)> = s.grades.iter().map(|g| (g.grade.clone(), g.min)).collect();
+        let mut grades: Vec<(String, f64)> =
+            s.grades.iter().map(|g| (g.grade.clone(), g.min)).collect();
         grades.sort_by(|a, b| b.1.total_cmp(&a.1));
         if grades.last().map(|g| g.1) != Some(0.0) {
-            c.errors.push(FieldError::new("score.grades", "the lowest band must start at 0"));
+            c.errors.push(FieldError::new(
+                "score.grades",
+                "the lowest band must start at 0",
+            ));
         }
         let score = ScoreParams {
             baseline: c.range("score.baseline", s.baseline, 0.0, 1000.0),
-            points_per_doubling: c.range("score.points_per_doubling", s.points_per_doubling, 1.0, 1000.0),
+            points_per_doubling: c.range(
+                "score.points_per_doubling",
+                s.points_per_doubling,
+                1.0,
+                1000.0,
+            ),
             grades,
         };
 
@@ -734,9 +826,17 @@ mod tests {
         assert_eq!(m.id(), "jp-cyber-1.0.0");
         assert_eq!(m.hash.len(), 16);
         assert_eq!(m.rate("JPY"), Some(152.0));
-        let total: f64 = m.perils.iter().filter(|p| !p.requires_ot).map(|p| p.frequency).sum();
+        let total: f64 = m
+            .perils
+            .iter()
+            .filter(|p| !p.requires_ot)
+            .map(|p| p.frequency)
+            .sum();
         assert!((total - 0.0294).abs() < 1e-9, "{total}");
-        assert_eq!(m.certifications[&Scheme::Soc2Type1].next_tier, Some(Scheme::Soc2Type2));
+        assert_eq!(
+            m.certifications[&Scheme::Soc2Type1].next_tier,
+            Some(Scheme::Soc2Type2)
+        );
     }
 
     #[test]
@@ -746,12 +846,23 @@ mod tests {
                 r#"dispersion = { value = 2.0, source = "[A] negative"#,
                 r#"dispersion = { value = -2.0, source = "negative"#,
             )
-            .replace("frequency = 0.85, severity = 0.90", "frequency = 1.2, severity = 0.90");
+            .replace(
+                "frequency = 0.85, severity = 0.90",
+                "frequency = 1.2, severity = 0.90",
+            );
         let err = ModelParams::parse(&bad).unwrap_err();
-        let ParamsError::Invalid(errors) = err else { panic!("{err}") };
+        let ParamsError::Invalid(errors) = err else {
+            panic!("{err}")
+        };
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert!(fields.contains(&"reference.dispersion.source"), "{fields:?}");
+        assert!(
+            fields.contains(&"reference.dispersion.source"),
+            "{fields:?}"
+        );
         assert!(fields.contains(&"reference.dispersion"), "{fields:?}");
-        assert!(fields.contains(&"certifications.iso27001.effects"), "{fields:?}");
+        assert!(
+            fields.contains(&"certifications.iso27001.effects"),
+            "{fields:?}"
+        );
     }
 }

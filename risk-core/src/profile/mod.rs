@@ -192,7 +192,10 @@ pub fn patch_level(days: f64) -> &'static str {
 }
 
 fn one_of<T: Copy + std::fmt::Display>(all: &[T]) -> String {
-    all.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    all.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl FirmProfile {
@@ -206,7 +209,11 @@ impl FirmProfile {
         let de = &mut serde_json::Deserializer::from_str(json);
         let w: Wire = serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();
-            let field = if path == "." || path == "?" { "profile".into() } else { path };
+            let field = if path == "." || path == "?" {
+                "profile".into()
+            } else {
+                path
+            };
             ProfileError::Malformed(FieldError::new(field, e.inner().to_string()))
         })?;
         let mut errors = Vec::new();
@@ -219,12 +226,19 @@ impl FirmProfile {
         let industry = Industry::parse(&f.industry).unwrap_or_else(|| {
             err(
                 "firm.industry".into(),
-                format!("unknown industry `{}`; expected one of {}", f.industry, one_of(Industry::ALL)),
+                format!(
+                    "unknown industry `{}`; expected one of {}",
+                    f.industry,
+                    one_of(Industry::ALL)
+                ),
             );
             Industry::Other
         });
         if !(f.annual_revenue > 0.0 && f.annual_revenue.is_finite()) {
-            err("firm.annual_revenue".into(), "must be a finite number > 0".into());
+            err(
+                "firm.annual_revenue".into(),
+                "must be a finite number > 0".into(),
+            );
         }
         let rate = params.rate(&f.currency);
         if rate.is_none() {
@@ -241,7 +255,10 @@ impl FirmProfile {
         if let Some(r) = f.records_held
             && !(r >= 0.0 && r.is_finite())
         {
-            err("firm.records_held".into(), "must be a finite number >= 0".into());
+            err(
+                "firm.records_held".into(),
+                "must be a finite number >= 0".into(),
+            );
         }
         let as_of = match &w.as_of {
             None => today,
@@ -258,7 +275,11 @@ impl FirmProfile {
             if scheme.is_none() {
                 err(
                     format!("{p}.scheme"),
-                    format!("unknown scheme `{}`; expected one of {}", c.scheme, one_of(Scheme::ALL)),
+                    format!(
+                        "unknown scheme `{}`; expected one of {}",
+                        c.scheme,
+                        one_of(Scheme::ALL)
+                    ),
                 );
             }
             let status = match c.status.as_str() {
@@ -269,7 +290,9 @@ impl FirmProfile {
                 other => {
                     err(
                         format!("{p}.status"),
-                        format!("unknown status `{other}`; expected one of active, lapsed, suspended, withdrawn"),
+                        format!(
+                            "unknown status `{other}`; expected one of active, lapsed, suspended, withdrawn"
+                        ),
                     );
                     None
                 }
@@ -300,28 +323,46 @@ impl FirmProfile {
                 err(format!("{p}.scope_share"), "must be in (0, 1]".into());
             }
             let security_level = match (scheme, c.security_level) {
-                (Some(Scheme::Iec62443), Some(l)) if (1.0..=4.0).contains(&l) && l.fract() == 0.0 => Some(l as u8),
+                (Some(Scheme::Iec62443), Some(l))
+                    if (1.0..=4.0).contains(&l) && l.fract() == 0.0 =>
+                {
+                    Some(l as u8)
+                }
                 (Some(Scheme::Iec62443), Some(_)) => {
-                    err(format!("{p}.security_level"), "must be an integer 1..4".into());
+                    err(
+                        format!("{p}.security_level"),
+                        "must be an integer 1..4".into(),
+                    );
                     None
                 }
                 (Some(Scheme::Iec62443), None) => {
-                    err(format!("{p}.security_level"), "is required for iec62443 (1..4)".into());
+                    err(
+                        format!("{p}.security_level"),
+                        "is required for iec62443 (1..4)".into(),
+                    );
                     None
                 }
                 (_, Some(_)) => {
-                    err(format!("{p}.security_level"), "only applies to iec62443".into());
+                    err(
+                        format!("{p}.security_level"),
+                        "only applies to iec62443".into(),
+                    );
                     None
                 }
                 (_, None) => None,
             };
             match (scheme, c.edition) {
                 (Some(Scheme::Iso27001), Some(2013 | 2022)) | (_, None) => {}
-                (Some(Scheme::Iso27001), Some(_)) => err(format!("{p}.edition"), "must be 2013 or 2022".into()),
+                (Some(Scheme::Iso27001), Some(_)) => {
+                    err(format!("{p}.edition"), "must be 2013 or 2022".into())
+                }
                 (_, Some(_)) => err(format!("{p}.edition"), "only applies to iso27001".into()),
             }
             if let (Some(scheme), Some(status)) = (scheme, status) {
-                if certifications.iter().any(|x: &Certification| x.scheme == scheme) {
+                if certifications
+                    .iter()
+                    .any(|x: &Certification| x.scheme == scheme)
+                {
                     err(format!("{p}.scheme"), format!("`{scheme}` is listed twice"));
                 }
                 certifications.push(Certification {
@@ -337,7 +378,9 @@ impl FirmProfile {
         }
 
         let m = &w.maturity;
-        let answers = [m.govern, m.identify, m.protect, m.detect, m.respond, m.recover];
+        let answers = [
+            m.govern, m.identify, m.protect, m.detect, m.respond, m.recover,
+        ];
         let mut maturity = [None; 6];
         for (f, a) in Function::ALL.iter().zip(answers) {
             if let Some(v) = a {
@@ -364,7 +407,10 @@ impl FirmProfile {
         if let Some(d) = c.patch_critical_days
             && !(d >= 0.0 && d.is_finite())
         {
-            err("controls.patch_critical_days".into(), "must be a number of days >= 0".into());
+            err(
+                "controls.patch_critical_days".into(),
+                "must be a number of days >= 0".into(),
+            );
         }
         let mut controls = [None; 8];
         for (control, a) in Control::ALL.iter().zip(answers) {
@@ -374,7 +420,10 @@ impl FirmProfile {
                 Some(i) => controls[control.index()] = Some(i),
                 None => err(
                     format!("controls.{control}"),
-                    format!("unknown level `{level}`; expected one of {}", levels.join(", ")),
+                    format!(
+                        "unknown level `{level}`; expected one of {}",
+                        levels.join(", ")
+                    ),
                 ),
             }
         }
@@ -387,16 +436,27 @@ impl FirmProfile {
         let deductible = cov
             .and_then(|c| c.deductible)
             .unwrap_or(revenue * pr.default_deductible_share);
-        let occurrence_limit = cov.and_then(|c| c.occurrence_limit).unwrap_or(default_limit);
+        let occurrence_limit = cov
+            .and_then(|c| c.occurrence_limit)
+            .unwrap_or(default_limit);
         let aggregate_limit = cov
             .and_then(|c| c.aggregate_limit)
             .unwrap_or(occurrence_limit.max(default_limit));
         if !(deductible >= 0.0 && deductible.is_finite()) {
-            err("coverage.deductible".into(), "must be a finite number >= 0".into());
+            err(
+                "coverage.deductible".into(),
+                "must be a finite number >= 0".into(),
+            );
         }
-        for (name, v) in [("occurrence_limit", occurrence_limit), ("aggregate_limit", aggregate_limit)] {
+        for (name, v) in [
+            ("occurrence_limit", occurrence_limit),
+            ("aggregate_limit", aggregate_limit),
+        ] {
             if !(v > 0.0 && v.is_finite()) {
-                err(format!("coverage.{name}"), "must be a finite number > 0".into());
+                err(
+                    format!("coverage.{name}"),
+                    "must be a finite number > 0".into(),
+                );
             }
         }
 
@@ -456,7 +516,10 @@ mod tests {
         let p = FirmProfile::parse(EXAMPLE, &params(), date!(2000 - 01 - 01)).unwrap();
         assert_eq!(p.industry, Industry::Manufacturing);
         assert_eq!(p.as_of, date!(2026 - 11 - 25));
-        assert_eq!(p.maturity, [Some(3), Some(3), Some(2), Some(2), Some(3), Some(2)]);
+        assert_eq!(
+            p.maturity,
+            [Some(3), Some(3), Some(2), Some(2), Some(3), Some(2)]
+        );
         assert_eq!(p.controls[Control::Mfa.index()], Some(2));
         assert_eq!(p.controls[Control::EmailFiltering.index()], None);
         assert_eq!(p.coverage.deductible, 1_000_000.0);

@@ -1,0 +1,156 @@
+//! Premiums from simulated insured losses, the rating-plan view an underwriter reads, and the
+//! premium impact of each certification and control.
+//!
+//! technical = (pure + c·s·(TVaR_q − pure)) / (1 − e), with pure = E[insured annual loss],
+//! c the cost of capital, s the share of standalone capital a policy consumes in a diversified
+//! book, q the capital level (0.995) and e the expense ratio. Equivalently technical =
+//! E[ψ(L)] with ψ(x) = ((1 − k) x + k (v + (x − v)⁺/(1 − q)))/(1 − e), k = c·s, v = VaR_q: so its
+//! standard error, and that of a difference under common random numbers, is sd(ψ)/√n.
+
+mod impact;
+
+pub use impact::{Impact, ImpactItem, impact};
+
+use crate::engine::Simulation;
+use crate::model::ModelParams;
+use crate::model::firm::base_perils;
+use crate::profile::FirmProfile;
+use crate::score::RiskScore;
+use crate::stats::LossStats;
+use crate::vocab::Industry;
+
+/// A priced policy (amounts in the profile's currency).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Premium {
+    /// E[insured annual loss].
+    pub pure: f64,
+    /// Its standard error.
+    pub pure_std_error: f64,
+    /// Capital load c·s·(TVaR_q − pure).
+    pub risk_load: f64,
+    /// Expense load e × technical.
+    pub expense_load: f64,
+    /// (pure + risk load)/(1 − e).
+    pub technical: f64,
+    /// Its standard error.
+    pub technical_std_error: f64,
+    /// TVaR at the capital level of the insured loss.
+    pub capital_tvar: f64,
+    /// Rating-plan decomposition of `technical`.
+    pub rating_plan: RatingPlan,
+}
+
+/// technical = base × industry × revenue × layer × (1 + schedule). The schedule modifier is the
+/// firm's relative risk − 1; underwriters' filed plans cap it (`schedule_bound`), so the bounded
+/// premium is shown beside the model-indicated one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RatingPlan {
+    /// Technical premium of the reference firm (industry `other`, reference revenue, baseline
+    /// answers), before the layer factor.
+    pub base: f64,
+    /// Expected gross loss of the industry relative to `other` at the same revenue.
+    pub industry_factor: f64,
+    /// Expected gross loss at the firm's revenue relative to the reference revenue.
+    pub revenue_factor: f64,
+    /// Share of the gross expected loss the layer (deductible, limits) pays, loaded.
+    pub layer_factor: f64,
+    /// Model-indicated schedule modifier, relative risk − 1.
+    pub schedule_modifier: f64,
+    /// The same, clamped to ± the model's schedule bound.
+    pub schedule_modifier_bounded: f64,
+    /// Premium with the bounded modifier.
+    pub schedule_bounded_premium: f64,
+}
+
+/// Per-trial contributions ψ to the technical premium (mean of ψ = technical).
+pub fn technical_influence(insured: &[f64], params: &ModelParams) -> (f64, Vec<f64>, LossStats) {
+    let p = &params.pricing;
+    let q = p.capital_level;
+    let stats = LossStats::from_sample(insured, &[q], &[]);
+    let v = stats.var[0].value;
+    let k = p.cost_of_capital * p.capital_share;
+    let psi: Vec<f64> = insured
+        .iter()
+        .map(|&x| {
+            ((1.0 - k) * x + k * (v + (x - v).max(0.0) / (1.0 - q))) / (1.0 - p.expense_ratio)
+        })
+        .collect();
+    let technical = psi.iter().sum::<f64>() / psi.len() as f64;
+    (technical, psi, stats)
+}
+
+/// Standard error of the mean of `xs`.
+pub(crate) fn mean_se(xs: &[f64]) -> f64 {
+    let n = xs.len() as f64;
+    let m = xs.iter().sum::<f64>() / n;
+    let v = xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1.0).max(1.0);
+    (v / n).sqrt()
+}
+
+/// Expected gross annual loss (closed form) of the firm's base perils with the given multipliers.
+fn expected_gross(
+    profile: &FirmProfile,
+    params: &ModelParams,
+    m: &crate::model::params::PerilMultipliers,
+) -> f64 {
+    base_perils(profile, params)
+        .iter()
+        .zip(m)
+        .map(|(b, m)| b.map_or(0.0, |b| b.frequency * m.0 * b.severity_mean * m.1))
+        .sum()
+}
+
+/// Prices the insured losses of `sim` for the firm.
+pub fn price(
+    profile: &FirmProfile,
+    score: &RiskScore,
+    sim: &Simulation,
+    params: &ModelParams,
+) -> Premium {
+    let insured = sim.insured();
+    let (technical, psi, stats) = technical_influence(insured, params);
+    let p = &params.pricing;
+    let pure = stats.mean;
+    let capital_tvar = stats.tvar[0].value;
+    let risk_load = p.cost_of_capital * p.capital_share * (capital_tvar - pure);
+
+    // Rating-plan view from closed-form expected gross losses.
+    let gross = expected_gross(profile, params, &score.multipliers);
+    let baseline = expected_gross(profile, params, &score.baseline_multipliers);
+    let mut other = profile.clone();
+    other.industry = Industry::Other;
+    let industry_factor = baseline / expected_gross(&other, params, &score.baseline_multipliers);
+    let rate = params.rate(&profile.currency).unwrap_or(1.0);
+    let mut reference = other.clone();
+    reference.annual_revenue = params.reference.revenue * rate;
+    reference.records_held = None;
+    let reference_loss = expected_gross(&reference, params, &score.baseline_multipliers);
+    let revenue_factor =
+        expected_gross(&other, params, &score.baseline_multipliers) / reference_loss;
+    let layer_factor = if gross > 0.0 { technical / gross } else { 0.0 };
+    let schedule_modifier = score.relative_risk - 1.0;
+    let bound = p.schedule_bound;
+    let schedule_modifier_bounded = schedule_modifier.clamp(-bound, bound);
+    let base = reference_loss;
+    let schedule_bounded_premium =
+        base * industry_factor * revenue_factor * layer_factor * (1.0 + schedule_modifier_bounded);
+
+    Premium {
+        pure,
+        pure_std_error: stats.mean_std_error.unwrap_or(0.0),
+        risk_load,
+        expense_load: technical * p.expense_ratio,
+        technical,
+        technical_std_error: mean_se(&psi),
+        capital_tvar,
+        rating_plan: RatingPlan {
+            base,
+            industry_factor,
+            revenue_factor,
+            layer_factor,
+            schedule_modifier,
+            schedule_modifier_bounded,
+            schedule_bounded_premium,
+        },
+    }
+}

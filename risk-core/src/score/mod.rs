@@ -1,0 +1,390 @@
+//! The explainable risk score: certification status, CSF maturity and key controls → per-peril
+//! frequency and severity multipliers → relative risk → a 0–1000 score whose factor contributions
+//! add up exactly.
+//!
+//! Relative risk RR = E[gross annual loss] ÷ E[gross annual loss of the same firm at
+//! industry-median maturity, with no certification and no key-control answers]; both expectations
+//! are closed forms (Σ_k λ_k E[X_k]), so the score carries no simulation noise.
+//! score = baseline − points_per_doubling × log₂ RR. Contributions are the Shapley values of the
+//! firm's answers (each certificate, each answered CSF function, each answered control) in that
+//! formula: order-free, and they sum to score − baseline exactly (efficiency).
+
+use time::Date;
+
+use crate::model::ModelParams;
+use crate::model::params::PerilMultipliers;
+use crate::profile::{Certification, FirmProfile, Status};
+use crate::vocab::{Control, Function, PERILS, Peril, Scheme};
+
+/// Largest number of separately attributed answers; beyond it maturity and controls are each
+/// attributed as one group (2ⁿ evaluations of the closed form).
+const MAX_SHAPLEY_FACTORS: usize = 20;
+
+/// How a certificate stands on the valuation date.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Standing {
+    /// Current: full credit.
+    Active,
+    /// Lapsed `months` ago (suspended counts as just lapsed): decaying half credit.
+    Lapsed {
+        /// Months since it lapsed.
+        months: f64,
+    },
+    /// Long lapsed, withdrawn, or an invalid edition: a small penalty.
+    Negative,
+}
+
+/// One attributed input of the score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Factor {
+    /// The profile's i-th certificate.
+    Certification(usize),
+    /// An answered CSF function.
+    Maturity(Function),
+    /// An answered key control.
+    Control(Control),
+    /// All answered CSF functions (only when there are too many factors).
+    AllMaturity,
+    /// All answered controls (only when there are too many factors).
+    AllControls,
+}
+
+/// A factor's share of the score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contribution {
+    /// `certification:<scheme>`, `maturity:<function>`, `control:<control>`, `clamp`.
+    pub factor: String,
+    /// Score points (positive = safer).
+    pub points: f64,
+}
+
+/// The score of a firm.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RiskScore {
+    /// 0–1000, higher is safer.
+    pub value: f64,
+    /// Score at relative risk 1.
+    pub baseline: f64,
+    /// Letter grade.
+    pub grade: String,
+    /// Expected gross loss relative to the baseline firm.
+    pub relative_risk: f64,
+    /// Contributions; sum to `value − baseline` (a `clamp` entry absorbs clamping).
+    pub contributions: Vec<Contribution>,
+    /// The firm's per-peril (frequency, severity) multipliers from its answers, relative to the
+    /// base parameters (industry-median maturity, no certification, no controls, no threat).
+    pub multipliers: PerilMultipliers,
+    /// The baseline firm's multipliers (industry-median maturity).
+    pub baseline_multipliers: PerilMultipliers,
+    /// CSF functions not answered (counted at the industry median).
+    pub unknown_functions: Vec<Function>,
+    /// Standing of each certificate, in profile order.
+    pub standings: Vec<Standing>,
+}
+
+/// The standing of a certificate on `as_of` (domain §1.12 lapse rules).
+pub fn standing(c: &Certification, params: &ModelParams, as_of: Date) -> Standing {
+    let rules = &params.certification_rules;
+    let months_since = |d: Date| (as_of - d).whole_days() as f64 / (365.25 / 12.0);
+    let lapsed_since = |d: Option<Date>| match d {
+        Some(d) if months_since(d) > rules.lapse_months => Standing::Negative,
+        Some(d) => Standing::Lapsed {
+            months: months_since(d).max(0.0),
+        },
+        None => Standing::Lapsed { months: 0.0 },
+    };
+    let validity = params.certifications[&c.scheme].validity_months;
+    let expiry = c.expires.or_else(|| {
+        (validity > 0)
+            .then_some(c.issued)
+            .flatten()
+            .map(|i| i + time::Duration::days((f64::from(validity) * 365.25 / 12.0) as i64))
+    });
+    match c.status {
+        Status::Withdrawn => Standing::Negative,
+        Status::Suspended => Standing::Lapsed { months: 0.0 },
+        Status::Lapsed => lapsed_since(c.expires),
+        Status::Active => {
+            if c.scheme == Scheme::Iso27001
+                && c.edition == Some(2013)
+                && as_of > rules.iso27001_2013_invalid_after
+            {
+                return Standing::Negative;
+            }
+            match expiry {
+                Some(e) if as_of > e => lapsed_since(Some(e)),
+                _ => Standing::Active,
+            }
+        }
+    }
+}
+
+/// What is switched on when the closed form is evaluated.
+struct Inputs<'a> {
+    profile: &'a FirmProfile,
+    params: &'a ModelParams,
+    standings: &'a [Standing],
+}
+
+impl Inputs<'_> {
+    /// Per-peril multipliers with only the factors in `mask` present.
+    fn multipliers(&self, factors: &[Factor], mask: u64) -> PerilMultipliers {
+        let (p, params) = (self.profile, self.params);
+        let on = |f: Factor| {
+            factors
+                .iter()
+                .position(|&g| g == f)
+                .is_some_and(|i| mask & (1 << i) != 0)
+        };
+        let cert_on = |i: usize| on(Factor::Certification(i));
+        let mat_on = |f: Function| on(Factor::Maturity(f)) || on(Factor::AllMaturity);
+        let ctl_on = |c: Control| on(Factor::Control(c)) || on(Factor::AllControls);
+
+        // Certifications.
+        let mut cert = [(1.0, 1.0); PERILS];
+        let mut audited = false;
+        for (i, c) in p.certifications.iter().enumerate() {
+            if !cert_on(i) {
+                continue;
+            }
+            let m = certificate_multipliers(c, self.standings[i], params);
+            audited |= self.standings[i] == Standing::Active
+                && params.certifications[&c.scheme].third_party;
+            for (acc, x) in cert.iter_mut().zip(m) {
+                acc.0 *= x.0;
+                acc.1 *= x.1;
+            }
+        }
+        let floor = params.certification_rules.floor;
+        let mp = &params.maturity;
+        let answered = Function::ALL
+            .iter()
+            .filter(|&&f| mat_on(f) && p.maturity[f.index()].is_some())
+            .count() as f64
+            / 6.0;
+        let exponent = 1.0 - (1.0 - mp.certification_discount_exponent) * answered;
+        for c in &mut cert {
+            c.0 = c.0.max(floor).powf(exponent);
+            c.1 = c.1.max(floor).powf(exponent);
+        }
+
+        // Maturity, with unverified answers above the median shrunk toward it.
+        let median = params.industries[&p.industry].median_maturity;
+        let z = if audited {
+            1.0
+        } else {
+            mp.unverified_credibility
+        };
+        let level = |w: &[f64; 6]| -> f64 {
+            Function::ALL
+                .iter()
+                .map(|&f| {
+                    let m = match p.maturity[f.index()] {
+                        Some(m) if mat_on(f) => {
+                            let m = f64::from(m);
+                            if m > median {
+                                median + z * (m - median)
+                            } else {
+                                m
+                            }
+                        }
+                        _ => median,
+                    };
+                    w[f.index()] * m
+                })
+                .sum()
+        };
+        let mf = interpolate(&mp.frequency_multiplier, level(&mp.frequency_weights));
+        let ms = interpolate(&mp.severity_multiplier, level(&mp.severity_weights));
+
+        // Key controls, clamped.
+        let mut ctl = [(1.0, 1.0); PERILS];
+        for &c in Control::ALL {
+            if let Some(l) = p.controls[c.index()]
+                && ctl_on(c)
+            {
+                for (acc, x) in ctl.iter_mut().zip(params.controls[&c].effects[l]) {
+                    acc.0 *= x.0;
+                    acc.1 *= x.1;
+                }
+            }
+        }
+        let (lo, hi) = params.control_clamp;
+        std::array::from_fn(|k| {
+            (
+                cert[k].0 * mf * ctl[k].0.clamp(lo, hi),
+                cert[k].1 * ms * ctl[k].1.clamp(lo, hi),
+            )
+        })
+    }
+}
+
+/// A certificate's per-peril multipliers given its standing (before combination and floor):
+/// active m' = 1 − s(1 − m) for scope share s (IEC 62443 below the full-credit security level:
+/// m^½ first); lapsed t months ago 1 − (1 − m')·½·(1 − t/T); negative: the lapse penalty on
+/// frequency.
+pub fn certificate_multipliers(
+    c: &Certification,
+    standing: Standing,
+    params: &ModelParams,
+) -> PerilMultipliers {
+    let scheme = &params.certifications[&c.scheme];
+    let level_power = match (scheme.security_level_full_credit, c.security_level) {
+        (Some(full), Some(l)) if l < full => 0.5,
+        _ => 1.0,
+    };
+    let active = scheme.effect.map(|(f, s)| {
+        let scope = |m: f64| 1.0 - c.scope_share * (1.0 - m.powf(level_power));
+        (scope(f), scope(s))
+    });
+    match standing {
+        Standing::Active => active,
+        Standing::Lapsed { months } => {
+            let t = params.certification_rules.lapse_months;
+            let keep = 0.5 * (1.0 - (months / t).clamp(0.0, 1.0));
+            active.map(|(f, s)| (1.0 - (1.0 - f) * keep, 1.0 - (1.0 - s) * keep))
+        }
+        Standing::Negative => [(params.certification_rules.lapse_penalty, 1.0); PERILS],
+    }
+}
+
+/// Log-linear interpolation of a table indexed by level 0..=5 at a fractional level.
+fn interpolate(table: &[f64; 6], level: f64) -> f64 {
+    let l = level.clamp(0.0, 5.0);
+    let i = (l.floor() as usize).min(4);
+    let t = l - i as f64;
+    (table[i].ln() * (1.0 - t) + table[i + 1].ln() * t).exp()
+}
+
+/// Per-peril weight w_k = λ_k E[X_k] of the firm before its answers (same for the firm and its
+/// baseline), so RR = Σ w_k F_k S_k / Σ w_k F⁰_k S⁰_k.
+fn weights(profile: &FirmProfile, params: &ModelParams) -> [f64; PERILS] {
+    let base = crate::model::firm::base_perils(profile, params);
+    std::array::from_fn(|k| base[k].map_or(0.0, |b| b.frequency * b.severity_mean))
+}
+
+/// Scores a firm.
+pub fn score(profile: &FirmProfile, params: &ModelParams) -> RiskScore {
+    let standings: Vec<Standing> = profile
+        .certifications
+        .iter()
+        .map(|c| standing(c, params, profile.as_of))
+        .collect();
+    let inputs = Inputs {
+        profile,
+        params,
+        standings: &standings,
+    };
+    let mut factors: Vec<Factor> = (0..profile.certifications.len())
+        .map(Factor::Certification)
+        .chain(
+            Function::ALL
+                .iter()
+                .filter(|f| profile.maturity[f.index()].is_some())
+                .map(|&f| Factor::Maturity(f)),
+        )
+        .chain(
+            Control::ALL
+                .iter()
+                .filter(|c| profile.controls[c.index()].is_some())
+                .map(|&c| Factor::Control(c)),
+        )
+        .collect();
+    if factors.len() > MAX_SHAPLEY_FACTORS {
+        factors.retain(|f| matches!(f, Factor::Certification(_)));
+        factors.extend([Factor::AllMaturity, Factor::AllControls]);
+    }
+    let n = factors.len();
+    let w = weights(profile, params);
+    let expected =
+        |m: &PerilMultipliers| -> f64 { (0..PERILS).map(|k| w[k] * m[k].0 * m[k].1).sum() };
+    let baseline_multipliers = inputs.multipliers(&factors, 0);
+    let base_loss = expected(&baseline_multipliers);
+    let sp = &params.score;
+    // v(S) = −points × log₂ RR(S) for every subset S of the factors.
+    let values: Vec<f64> = (0..1u64 << n)
+        .map(|mask| {
+            -sp.points_per_doubling
+                * (expected(&inputs.multipliers(&factors, mask)) / base_loss).log2()
+        })
+        .collect();
+    let full = (1u64 << n) - 1;
+    let multipliers = inputs.multipliers(&factors, full);
+    let relative_risk = expected(&multipliers) / base_loss;
+
+    // Shapley: φ_i = Σ_{S ∌ i} |S|!(n − |S| − 1)!/n! (v(S ∪ i) − v(S)).
+    let fact: Vec<f64> = (0..=n)
+        .scan(1.0, |a, k| {
+            if k > 0 {
+                *a *= k as f64;
+            }
+            Some(*a)
+        })
+        .collect();
+    let mut contributions: Vec<Contribution> = factors
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let bit = 1u64 << i;
+            let points = (0..=full)
+                .filter(|s| s & bit == 0)
+                .map(|s| {
+                    let size = s.count_ones() as usize;
+                    fact[size] * fact[n - size - 1] / fact[n]
+                        * (values[(s | bit) as usize] - values[s as usize])
+                })
+                .sum();
+            Contribution {
+                factor: factor_name(*f, profile),
+                points,
+            }
+        })
+        .collect();
+    let raw = sp.baseline + values[full as usize];
+    let value = raw.clamp(0.0, 1000.0);
+    if value != raw {
+        contributions.push(Contribution {
+            factor: "clamp".into(),
+            points: value - raw,
+        });
+    }
+    let grade = sp
+        .grades
+        .iter()
+        .find(|(_, min)| value >= *min)
+        .map_or_else(|| "E".into(), |(g, _)| g.clone());
+    RiskScore {
+        value,
+        baseline: sp.baseline,
+        grade,
+        relative_risk,
+        contributions,
+        multipliers,
+        baseline_multipliers,
+        unknown_functions: Function::ALL
+            .iter()
+            .filter(|f| profile.maturity[f.index()].is_none())
+            .copied()
+            .collect(),
+        standings,
+    }
+}
+
+fn factor_name(f: Factor, p: &FirmProfile) -> String {
+    match f {
+        Factor::Certification(i) => format!("certification:{}", p.certifications[i].scheme),
+        Factor::Maturity(func) => format!("maturity:{func}"),
+        Factor::Control(c) => format!("control:{c}"),
+        Factor::AllMaturity => "maturity".into(),
+        Factor::AllControls => "controls".into(),
+    }
+}
+
+/// Convenience for tests and reports: the peril list a firm has.
+pub fn perils_of(profile: &FirmProfile, params: &ModelParams) -> Vec<Peril> {
+    Peril::ALL
+        .iter()
+        .filter(|p| profile.ot_exposure || !params.perils[p.index()].requires_ot)
+        .copied()
+        .collect()
+}
