@@ -204,6 +204,38 @@ impl Distribution<u64> for Frequency {
     }
 }
 
+/// Parameters, for engines that work with the distribution rather than draws from it.
+impl NegBinFreq {
+    /// E[N], events a year.
+    pub fn mean(&self) -> f64 {
+        self.mean
+    }
+
+    /// Dispersion r: Var[N] = mean + mean²/r.
+    pub fn dispersion(&self) -> f64 {
+        self.dispersion
+    }
+}
+
+impl PoissonFreq {
+    /// E[N] = λ, events a year.
+    pub fn mean(&self) -> f64 {
+        self.mean
+    }
+}
+
+impl FairFreq {
+    /// Threat-event frequency (events a year), drawn once a year.
+    pub fn tef(&self) -> &Severity {
+        &self.tef
+    }
+
+    /// Vulnerability: the probability that a threat event becomes a loss event.
+    pub fn vulnerability(&self) -> &Severity {
+        &self.vulnerability
+    }
+}
+
 /// ln k! (only used far in a Poisson tail).
 fn ln_factorial(k: f64) -> f64 {
     statrs::function::gamma::ln_gamma(k + 1.0)

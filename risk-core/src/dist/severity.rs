@@ -403,6 +403,210 @@ impl ModPert {
     }
 }
 
+/// Survival functions and stop-loss transforms: what the exact engine (and layer pricing) needs.
+///
+/// The stop-loss transforms π₁(a) = E[(X − a)+] and π₂(a) = E[((X − a)+)²] (currency units and
+/// units²) are closed forms per family, written so that no term is the small difference of two
+/// large ones in the far tail (survival functions, never 1 − CDF).
+impl Severity {
+    /// P(X > x).
+    pub fn sf(&self, x: f64) -> f64 {
+        match self {
+            Severity::LogNormal(d) => d.sf(x),
+            Severity::LogNormalGpd(d) => d.sf(x),
+            Severity::Pert(d) => d.sf(x),
+        }
+    }
+
+    /// (π₁(a), π₂(a)) = (E[(X − a)+], E[((X − a)+)²]) for a ≥ 0; π₂ is infinite for a GPD tail
+    /// with shape ≥ 1/2 that has mass above `a`.
+    pub fn stop_loss(&self, a: f64) -> (f64, f64) {
+        let a = a.max(0.0);
+        match self {
+            Severity::LogNormal(d) => d.stop_loss(a),
+            Severity::LogNormalGpd(d) => d.stop_loss(a),
+            Severity::Pert(d) => d.stop_loss(a),
+        }
+    }
+}
+
+/// P(lo < Z ≤ hi) for Z ~ N(0, 1), from whichever tail keeps precision.
+fn normal_mass(lo: f64, hi: f64) -> f64 {
+    if lo >= 0.0 {
+        normal_sf(lo) - normal_sf(hi)
+    } else if hi <= 0.0 {
+        normal_sf(-hi) - normal_sf(-lo)
+    } else {
+        1.0 - normal_sf(-lo) - normal_sf(hi)
+    }
+}
+
+/// P(Z > z) = erfc(z/√2)/2, accurate far into the upper tail.
+#[inline]
+fn normal_sf(z: f64) -> f64 {
+    0.5 * statrs::function::erf::erfc(z * std::f64::consts::FRAC_1_SQRT_2)
+}
+
+impl LogNormal {
+    /// P(X > x) = Φ̄((ln x − μ)/σ).
+    #[inline]
+    fn sf(&self, x: f64) -> f64 {
+        if x <= 0.0 {
+            return 1.0;
+        }
+        normal_sf((x.ln() - self.mu) / self.sigma)
+    }
+
+    /// E[X^k; lo < X ≤ hi] = exp(kμ + k²σ²/2) P(z_lo − kσ < Z ≤ z_hi − kσ).
+    fn partial_moment(&self, k: i32, lo: f64, hi: f64) -> f64 {
+        let z = |x: f64| {
+            if x <= 0.0 {
+                f64::NEG_INFINITY
+            } else {
+                (x.ln() - self.mu) / self.sigma
+            }
+        };
+        let ks = f64::from(k) * self.sigma;
+        self.raw_moment(k) * normal_mass(z(lo) - ks, z(hi) - ks)
+    }
+
+    /// π₁(a) = E[X] Φ̄(z_a − σ) − a Φ̄(z_a);
+    /// π₂(a) = E[X²] Φ̄(z_a − 2σ) − 2a E[X] Φ̄(z_a − σ) + a² Φ̄(z_a).
+    fn stop_loss(&self, a: f64) -> (f64, f64) {
+        if a <= 0.0 {
+            return (self.raw_moment(1), self.raw_moment(2));
+        }
+        let z = (a.ln() - self.mu) / self.sigma;
+        let (s0, s1, s2) = (
+            normal_sf(z),
+            normal_sf(z - self.sigma),
+            normal_sf(z - 2.0 * self.sigma),
+        );
+        let (m1, m2) = (self.raw_moment(1), self.raw_moment(2));
+        let p1 = (m1 * s1 - a * s0).max(0.0);
+        let p2 = (m2 * s2 - 2.0 * a * m1 * s1 + a * a * s0).max(0.0);
+        (p1, p2)
+    }
+}
+
+impl LogNormalGpd {
+    /// P(X > x): the lognormal's below the threshold u, p_u (1 + ξ(x − u)/β)^(−1/ξ) above.
+    #[inline]
+    fn sf(&self, x: f64) -> f64 {
+        if x <= self.threshold {
+            return self.body.sf(x);
+        }
+        self.tail_mass * self.gpd_sf(x - self.threshold)
+    }
+
+    /// P(Y > y) of the GPD excess Y.
+    #[inline]
+    fn gpd_sf(&self, y: f64) -> f64 {
+        if self.shape == 0.0 {
+            (-y / self.scale).exp()
+        } else {
+            let t = 1.0 + self.shape * y / self.scale;
+            if t <= 0.0 {
+                0.0
+            } else {
+                (-t.ln() / self.shape).exp()
+            }
+        }
+    }
+
+    /// Above u the GPD's mean excess is linear: for b = a − u ≥ 0 the excess over b is again GPD
+    /// with scale β + ξb, so π₁(a) = p_u Ȳ(b) (β + ξb)/(1 − ξ) and
+    /// π₂(a) = p_u Ȳ(b) 2(β + ξb)²/((1 − ξ)(1 − 2ξ)) (infinite for ξ ≥ 1/2). Below u, the
+    /// lognormal's partial moments on (a, u] plus p_u E[(c + Y)^k], c = u − a.
+    fn stop_loss(&self, a: f64) -> (f64, f64) {
+        let (u, b, xi, pu) = (self.threshold, self.scale, self.shape, self.tail_mass);
+        if a >= u {
+            let sf = self.gpd_sf(a - u);
+            if sf <= 0.0 {
+                return (0.0, 0.0);
+            }
+            let scale = b + xi * (a - u);
+            let p1 = pu * sf * scale / (1.0 - xi);
+            let p2 = if xi >= 0.5 {
+                f64::INFINITY
+            } else {
+                pu * sf * 2.0 * scale * scale / ((1.0 - xi) * (1.0 - 2.0 * xi))
+            };
+            return (p1, p2);
+        }
+        let m0 = self.body.partial_moment(0, a, u);
+        let m1 = self.body.partial_moment(1, a, u);
+        let m2 = self.body.partial_moment(2, a, u);
+        let body1 = (m1 - a * m0).max(0.0);
+        let body2 = (m2 - 2.0 * a * m1 + a * a * m0).max(0.0);
+        let c = u - a;
+        let ey = b / (1.0 - xi);
+        let tail1 = pu * (c + ey);
+        let tail2 = if xi >= 0.5 {
+            f64::INFINITY
+        } else {
+            pu * (c * c + 2.0 * c * ey + 2.0 * b * b / ((1.0 - xi) * (1.0 - 2.0 * xi)))
+        };
+        (body1 + tail1, body2 + tail2)
+    }
+}
+
+impl ModPert {
+    /// Support [min, max] (currency units, or events a year / probabilities in FAIR use).
+    pub fn bounds(&self) -> (f64, f64) {
+        (self.min, self.max)
+    }
+
+    /// Beta shape parameters (α, β) of (X − min)/(max − min).
+    pub fn shapes(&self) -> (f64, f64) {
+        (self.alpha, self.beta)
+    }
+
+    /// P(X > x) = I_{1−b}(β, α) with b = (x − min)/(max − min) (the upper tail taken directly).
+    #[inline]
+    fn sf(&self, x: f64) -> f64 {
+        if x <= self.min {
+            1.0
+        } else if x >= self.max {
+            0.0
+        } else {
+            let b = (x - self.min) / (self.max - self.min);
+            beta_upper(self.alpha, self.beta, b)
+        }
+    }
+
+    /// With B = (X − min)/R, R = max − min, b = (a − min)/R and E[B^k; B > b] =
+    /// E[B^k] P_{α+k,β}(B > b): π₁ = R (m₁ Ī(α+1) − b Ī(α)),
+    /// π₂ = R² (m₂ Ī(α+2) − 2b m₁ Ī(α+1) + b² Ī(α)), m_k = E[B^k], Ī(p) = P_{p,β}(B > b).
+    fn stop_loss(&self, a: f64) -> (f64, f64) {
+        let r = self.max - self.min;
+        if a <= self.min {
+            let excess = self.mean() - a;
+            return (excess, self.variance() + excess * excess);
+        }
+        if a >= self.max {
+            return (0.0, 0.0);
+        }
+        let (al, be) = (self.alpha, self.beta);
+        let b = (a - self.min) / r;
+        let m1 = al / (al + be);
+        let m2 = m1 * (al + 1.0) / (al + be + 1.0);
+        let (i0, i1, i2) = (
+            beta_upper(al, be, b),
+            beta_upper(al + 1.0, be, b),
+            beta_upper(al + 2.0, be, b),
+        );
+        let p1 = r * (m1 * i1 - b * i0).max(0.0);
+        let p2 = r * r * (m2 * i2 - 2.0 * b * m1 * i1 + b * b * i0).max(0.0);
+        (p1, p2)
+    }
+}
+
+/// P(B > b) for B ~ Beta(α, β): I_{1−b}(β, α).
+fn beta_upper(alpha: f64, beta: f64, b: f64) -> f64 {
+    statrs::function::beta::beta_reg(beta, alpha, 1.0 - b)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
