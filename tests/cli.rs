@@ -202,3 +202,123 @@ fn bad_input_is_rejected_with_the_field_named() {
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
 }
+
+fn profiles() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("data/profiles"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// Every sample profile scores (contract §5): contributions add up, premium ≥ pure premium.
+#[test]
+fn score_every_sample_profile() {
+    let all = profiles();
+    assert!(all.len() >= 12, "{} sample profiles", all.len());
+    for p in all {
+        let r = json(&risk(&[
+            "score",
+            p.to_str().unwrap(),
+            "--trials",
+            "20000",
+            "--seed",
+            "3",
+        ]));
+        let name = p.display();
+        assert_eq!(r["model_version"], "jp-cyber-1.0.0", "{name}");
+        assert_eq!(r["trials"], 20000);
+        assert_eq!(r["seed"], 3);
+        let s = &r["score"];
+        let value = s["value"].as_f64().unwrap();
+        assert!((0.0..=1000.0).contains(&value), "{name}");
+        let sum: f64 = s["contributions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["points"].as_f64().unwrap())
+            .sum();
+        assert!(
+            (sum - (value - s["baseline"].as_f64().unwrap())).abs() < 0.01,
+            "{name}"
+        );
+        let premium = &r["premium"];
+        assert!(
+            premium["technical"].as_f64() >= premium["pure"].as_f64(),
+            "{name}"
+        );
+        assert_eq!(premium["currency"], r["currency"]);
+        assert_eq!(r["loss"]["method"], "monte_carlo");
+        assert!(
+            r["insured_loss"]["mean"].as_f64() <= r["loss"]["mean"].as_f64(),
+            "{name}"
+        );
+    }
+}
+
+/// `remove:<scheme>`'s premium equals `risk score` of the profile without that certificate at
+/// the same seed (contract §6).
+#[test]
+fn impact_matches_score_of_the_counterfactual() {
+    let path = "data/profiles/cloud-provider-27001-27017.json";
+    let args = ["--trials", "20000", "--seed", "9"];
+    let i = json(&risk(&[&["impact", path][..], &args].concat()));
+    let items = i["items"].as_array().unwrap();
+    let deltas: Vec<f64> = items.iter().map(|x| x["delta"].as_f64().unwrap()).collect();
+    assert!(deltas.windows(2).all(|w| w[0] <= w[1]), "sorted by delta");
+    let remove = items
+        .iter()
+        .find(|x| x["change"] == "remove:soc2_type2")
+        .expect("remove:soc2_type2");
+
+    let mut profile: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join(path)).unwrap()).unwrap();
+    profile["certifications"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|c| c["scheme"] != "soc2_type2");
+    let without = temp_spec("without-soc2.json", &profile.to_string());
+    let s = json(&risk(
+        &[&["score", without.to_str().unwrap()][..], &args].concat(),
+    ));
+    assert_eq!(remove["premium"], s["premium"]["technical"]);
+    let current = json(&risk(&[&["score", path][..], &args].concat()));
+    assert_eq!(i["current_premium"], current["premium"]["technical"]);
+}
+
+/// Bad profiles: exit 2 naming every bad field, nothing on stdout.
+#[test]
+fn bad_profiles_name_every_field() {
+    let good = std::fs::read_to_string(root().join("data/profiles/manufacturer-ot-iso27001.json"))
+        .unwrap();
+    let bad = good
+        .replace("5000000000", "-5")
+        .replace("\"iso27001\"", "\"iso9001\"")
+        .replace("\"govern\": 3", "\"govern\": 7")
+        .replace("\"2027-03-31\"", "\"2023-03-31\"")
+        .replace("\"JPY\"", "\"XXX\"");
+    let path = temp_spec("bad-profile.json", &bad);
+    let out = risk(&["score", path.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(out.stdout.is_empty());
+    assert_eq!(stderr.trim_end().lines().count(), 1);
+    for field in [
+        "firm.annual_revenue",
+        "firm.currency",
+        "certifications[0].scheme",
+        "certifications[0].expires",
+        "maturity.govern",
+    ] {
+        assert!(stderr.contains(field), "{field} not in {stderr}");
+    }
+    let unknown = good.replace("\"employees\": 320", "\"employees\": 320, \"staff\": 1");
+    let path = temp_spec("unknown-field.json", &unknown);
+    let out = risk(&["impact", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("staff"));
+    let out = risk(&["score", "data/profiles/no-answers.json", "--trials", "0"]);
+    assert_eq!(out.status.code(), Some(2));
+}

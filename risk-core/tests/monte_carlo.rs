@@ -23,6 +23,7 @@ fn moments(xs: &[f64]) -> (f64, f64, f64, f64) {
 }
 
 /// The compound sum's mean and variance match E[N]E[X] and E[N]Var X + Var N (E X)².
+/// 18 comparisons at 4σ: a family-wise false-alarm rate near 0.1%.
 #[test]
 fn compound_moments_match_closed_forms() {
     let cases = [
@@ -46,13 +47,13 @@ fn compound_moments_match_closed_forms() {
         let (m, m_se, v, v_se) = moments(sim.gross());
         let zm = (m - mean) / m_se;
         let zv = (v - var) / v_se;
-        assert!(zm.abs() < 3.5, "case {i}: mean {m} vs {mean}, z = {zm}");
-        assert!(zv.abs() < 3.5, "case {i}: variance {v} vs {var}, z = {zv}");
+        assert!(zm.abs() < 4.0, "case {i}: mean {m} vs {mean}, z = {zm}");
+        assert!(zv.abs() < 4.0, "case {i}: variance {v} vs {var}, z = {zv}");
         // Event counts too: E[N] per year.
         let per_year = sim.perils()[0].events as f64 / 400_000.0;
         let f = s.model.perils()[0].frequency();
         let z = (per_year - f.mean()) / (f.variance() / 400_000.0).sqrt();
-        assert!(z.abs() < 3.5, "case {i}: events {per_year} vs {}", f.mean());
+        assert!(z.abs() < 4.0, "case {i}: events {per_year} vs {}", f.mean());
     }
 }
 

@@ -157,12 +157,15 @@ impl Frequency {
 }
 
 impl Distribution<u64> for PoissonFreq {
-    #[inline]
+    #[inline(always)]
     fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
-        if self.cdf.is_empty() {
+        let Some(&p0) = self.cdf_fixed.first() else {
             return self.sampler.sample(rng) as u64;
-        }
+        };
         let bits = rng.next_u64();
+        if bits < p0 {
+            return 0; // the common case for cyber frequencies
+        }
         match self.cdf_fixed.iter().position(|&c| bits < c) {
             Some(k) => k as u64,
             // u beyond the table (probability < 1e-16): continue the recurrence.

@@ -5,9 +5,11 @@
 //! loop stays infallible. Sampling is delegated to `rand_distr`; distribution functions (CDF,
 //! quantile) to `statrs`.
 
+mod discretize;
 mod frequency;
 mod severity;
 
+pub use discretize::Layer;
 pub use frequency::{FairFreq, Frequency, NegBinFreq, PoissonFreq};
 pub use severity::{LogNormal, LogNormalGpd, ModPert, Severity};
 

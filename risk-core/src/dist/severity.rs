@@ -2,7 +2,7 @@
 //! vulnerability factors.
 
 use rand::Rng;
-use rand_distr::{Distribution, Open01, Pert, StandardNormal};
+use rand_distr::{Distribution, Gamma, Open01, StandardNormal};
 use statrs::distribution::{Beta, ContinuousCDF, Normal};
 
 use super::{DistError, non_negative, positive};
@@ -326,13 +326,18 @@ impl LogNormalGpd {
 }
 
 /// Modified PERT (λ = 4) on [min, max].
+///
+/// Sampled as min + (max − min)·G₁/(G₁ + G₂) with G₁ ~ Gamma(α), G₂ ~ Gamma(β): α, β ≥ 1 here, so
+/// `rand_distr`'s Marsaglia–Tsang gamma sampler needs about one normal and one uniform each —
+/// cheaper than its general Beta sampler, and exactly the same distribution.
 #[derive(Debug, Clone)]
 pub struct ModPert {
     min: f64,
     max: f64,
     alpha: f64,
     beta: f64,
-    sampler: Pert<f64>,
+    g1: Gamma<f64>,
+    g2: Gamma<f64>,
     cdf: Beta,
 }
 
@@ -353,24 +358,27 @@ impl ModPert {
         let range = max - min;
         let alpha = 1.0 + 4.0 * (mode - min) / range;
         let beta = 1.0 + 4.0 * (max - mode) / range;
-        let sampler = Pert::new(min, max)
-            .with_shape(4.0)
-            .with_mode(mode)
-            .map_err(|e| DistError::invalid("mode", e.to_string()))?;
+        let gamma = |shape: f64| {
+            Gamma::new(shape, 1.0).map_err(|e| DistError::invalid("mode", e.to_string()))
+        };
+        let (g1, g2) = (gamma(alpha)?, gamma(beta)?);
         let cdf = Beta::new(alpha, beta).map_err(|e| DistError::invalid("mode", e.to_string()))?;
         Ok(ModPert {
             min,
             max,
             alpha,
             beta,
-            sampler,
+            g1,
+            g2,
             cdf,
         })
     }
 
     #[inline]
     fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
-        self.sampler.sample(rng)
+        let x = self.g1.sample(rng);
+        let y = self.g2.sample(rng);
+        self.min + (self.max - self.min) * (x / (x + y))
     }
 
     /// min + (max − min) α/(α + β) = (min + 4 mode + max)/6.
@@ -490,6 +498,11 @@ impl LogNormal {
 }
 
 impl LogNormalGpd {
+    /// (threshold u, GPD scale β): where the tail starts and its scale (currency units).
+    pub fn splice(&self) -> (f64, f64) {
+        (self.threshold, self.scale)
+    }
+
     /// P(X > x): the lognormal's below the threshold u, p_u (1 + ξ(x − u)/β)^(−1/ξ) above.
     #[inline]
     fn sf(&self, x: f64) -> f64 {

@@ -12,7 +12,7 @@
 //! differences between two versions of a firm are then differences, not noise.
 
 use rand::SeedableRng;
-use rand_xoshiro::Xoshiro256PlusPlus;
+use rand_xoshiro::{SplitMix64, Xoshiro256PlusPlus};
 use rayon::prelude::*;
 
 use rand_distr::Distribution;
@@ -254,7 +254,7 @@ fn peril_pass<F: Distribution<u64>, S: Distribution<f64>>(
         let mut i = 0.0;
         if n > 0 {
             let year = pass.first_trial + t as u64;
-            let mut rng = stream(pass.seed, [SEVERITY, year, pass.peril]);
+            let mut rng = year_stream(pass.seed, year, pass.peril);
             for _ in 0..n {
                 let x = s.sample(&mut rng);
                 g += x;
@@ -284,6 +284,17 @@ const SEVERITY: u64 = 0x5345_5645; // "SEVE"
 pub fn stream(seed: u64, ids: [u64; 3]) -> Xoshiro256PlusPlus {
     let key = ids.iter().fold(mix64(seed), |h, &id| mix64(h ^ id));
     Xoshiro256PlusPlus::seed_from_u64(key)
+}
+
+/// The stream of one year's event sizes for one peril: SplitMix64 (a counter-based generator:
+/// output i is m(key + iγ)) keyed like [`stream`]. It costs nothing to start, which matters because
+/// one is started for every year with an event; a year draws only a handful of numbers from it.
+#[inline]
+pub fn year_stream(seed: u64, year: u64, peril: u64) -> SplitMix64 {
+    let key = [SEVERITY, year, peril]
+        .iter()
+        .fold(mix64(seed), |h, &id| mix64(h ^ id));
+    SplitMix64::seed_from_u64(key)
 }
 
 /// SplitMix64's output function (Steele, Lea & Flood 2014): a bijective 64-bit mixer.
