@@ -86,5 +86,27 @@ fn statistics(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, raw_sampler, monte_carlo, statistics);
+/// One full assessment (score + 100,000-trial simulation + premium) and one impact report of the
+/// contract's example firm.
+fn firm(c: &mut Criterion) {
+    use risk_core::assess::assess;
+    use risk_core::model::{DEFAULT_MODEL, ModelParams};
+    use risk_core::pricing::impact;
+    use risk_core::profile::FirmProfile;
+    let params = ModelParams::parse(DEFAULT_MODEL).unwrap();
+    let json = include_str!("../data/profiles/manufacturer-ot-iso27001.json");
+    let today = time::macros::date!(2026 - 11 - 25);
+    let profile = FirmProfile::parse(json, &params, today).unwrap();
+    let mut g = c.benchmark_group("firm");
+    g.sample_size(10);
+    g.bench_function("assess_100k", |b| {
+        b.iter(|| black_box(assess(&profile, &params, 100_000, 0)))
+    });
+    g.bench_function("impact_100k", |b| {
+        b.iter(|| black_box(impact(&profile, &params, 100_000, 0).items.len()))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, raw_sampler, monte_carlo, statistics, firm);
 criterion_main!(benches);
