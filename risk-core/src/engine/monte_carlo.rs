@@ -247,6 +247,7 @@ fn peril_pass<F: Distribution<u64>, S: Distribution<f64>>(
 ) -> PerilTotals {
     let mut tot = PerilTotals::default();
     let terms = pass.terms;
+    let prefix = year_stream_prefix(pass.seed, pass.peril);
     let years = pass.gross.iter_mut().zip(pass.insured.iter_mut());
     for (t, (g_year, i_year)) in years.enumerate() {
         let n = f.sample(&mut pass.frequency_rng);
@@ -254,7 +255,7 @@ fn peril_pass<F: Distribution<u64>, S: Distribution<f64>>(
         let mut i = 0.0;
         if n > 0 {
             let year = pass.first_trial + t as u64;
-            let mut rng = year_stream(pass.seed, year, pass.peril);
+            let mut rng = year_stream(prefix, year);
             for _ in 0..n {
                 let x = s.sample(&mut rng);
                 g += x;
@@ -286,15 +287,18 @@ pub fn stream(seed: u64, ids: [u64; 3]) -> Xoshiro256PlusPlus {
     Xoshiro256PlusPlus::seed_from_u64(key)
 }
 
+/// Key prefix of a peril's per-year severity streams: m(m(m(s) ⊕ SEVERITY) ⊕ peril).
+fn year_stream_prefix(seed: u64, peril: u64) -> u64 {
+    mix64(mix64(mix64(seed) ^ SEVERITY) ^ peril)
+}
+
 /// The stream of one year's event sizes for one peril: SplitMix64 (a counter-based generator:
-/// output i is m(key + iγ)) keyed like [`stream`]. It costs nothing to start, which matters because
-/// one is started for every year with an event; a year draws only a handful of numbers from it.
+/// output i is m(key + iγ)) keyed by m(prefix ⊕ year), `prefix` from [`year_stream_prefix`]. It
+/// costs one mix to start, which matters because one is started for every year with an event; a
+/// year draws only a handful of numbers from it.
 #[inline]
-pub fn year_stream(seed: u64, year: u64, peril: u64) -> SplitMix64 {
-    let key = [SEVERITY, year, peril]
-        .iter()
-        .fold(mix64(seed), |h, &id| mix64(h ^ id));
-    SplitMix64::seed_from_u64(key)
+pub fn year_stream(prefix: u64, year: u64) -> SplitMix64 {
+    SplitMix64::seed_from_u64(mix64(prefix ^ year))
 }
 
 /// SplitMix64's output function (Steele, Lea & Flood 2014): a bijective 64-bit mixer.
