@@ -23,6 +23,7 @@ pub mod assess;
 pub mod dist;
 pub mod engine;
 pub mod model;
+pub mod portfolio;
 pub mod pricing;
 pub mod profile;
 pub mod score;
