@@ -322,3 +322,157 @@ fn bad_profiles_name_every_field() {
     let out = risk(&["score", "data/profiles/no-answers.json", "--trials", "0"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Portfolio (contract §7): closed-form mean, allocation adding up to TVaR99.5, shards that merge
+/// into exactly the unsharded table.
+#[test]
+fn portfolio_report_shards_and_merge() {
+    let dir = temp_spec("x", "").parent().unwrap().to_path_buf();
+    let mut csv =
+        String::from("policy_id,frequency_mean,severity_median,severity_sigma,cloud_providers\n");
+    for i in 0..300 {
+        let cloud = if i % 3 == 0 { "aws" } else { "" };
+        csv += &format!(
+            "P{i},{},{},1.2,{cloud}\n",
+            0.05 + (i % 10) as f64 * 0.03,
+            20_000 + 1_000 * (i % 17)
+        );
+    }
+    let book = dir.join("book.csv");
+    std::fs::write(&book, csv).unwrap();
+    let shocks = dir.join("shocks.json");
+    std::fs::write(
+        &shocks,
+        r#"[{"name": "cloud_outage", "annual_probability": 0.05, "hit_probability": 0.4, "dependency": "aws",
+            "severity": {"distribution": "lognormal", "median": 100000, "sigma": 1.0}}]"#,
+    )
+    .unwrap();
+    let (b, s) = (book.to_str().unwrap(), shocks.to_str().unwrap());
+    let whole_ylt = dir.join("whole.parquet");
+    let r = json(&risk(&[
+        "portfolio",
+        b,
+        "--shocks",
+        s,
+        "--trials",
+        "20000",
+        "--seed",
+        "5",
+        "--out",
+        whole_ylt.to_str().unwrap(),
+    ]));
+    assert_eq!(r["policies"], 300);
+    let mean = r["mean"].as_f64().unwrap();
+    let closed = r["closed_form_gross_mean"].as_f64().unwrap();
+    let z = (mean - closed) / r["mean_std_error"].as_f64().unwrap();
+    assert!(z.abs() < 4.0, "mean {mean} vs {closed}");
+    let tvar995 = r["tvar"][1]["value"].as_f64().unwrap();
+    let allocated = r["allocated_total"].as_f64().unwrap();
+    assert!(
+        (allocated - tvar995).abs() < 1e-6 * tvar995,
+        "{allocated} vs {tvar995}"
+    );
+    assert_eq!(r["shocks"][0]["name"], "cloud_outage");
+    assert!(r["top_contributors"].as_array().unwrap().len() == 10);
+
+    let mut parts = Vec::new();
+    for i in 0..3 {
+        let out = dir.join(format!("shard{i}.parquet"));
+        let shard = format!("{i}/3");
+        let p = json(&risk(&[
+            "portfolio",
+            b,
+            "--shocks",
+            s,
+            "--trials",
+            "20000",
+            "--seed",
+            "5",
+            "--shard",
+            &shard,
+            "--out",
+            out.to_str().unwrap(),
+        ]));
+        assert_eq!(p["shard"], shard);
+        parts.push(out.to_str().unwrap().to_string());
+    }
+    let merged_ylt = dir.join("merged.parquet");
+    let mut args = vec!["portfolio-merge".to_string()];
+    args.extend(parts);
+    args.extend(["--out".into(), merged_ylt.to_str().unwrap().into()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let m = json(&risk(&args));
+    assert_eq!(m["mean"], r["mean"]);
+    assert_eq!(m["var"], r["var"]);
+    assert_eq!(m["tvar"], r["tvar"]);
+    assert_eq!(m["shocks"], r["shocks"]);
+    assert_eq!(m["policies"], 300);
+}
+
+#[test]
+fn bad_portfolio_files_name_row_and_column() {
+    let dir = temp_spec("x", "").parent().unwrap().to_path_buf();
+    let cases = [
+        (
+            "missing",
+            "policy_id,frequency_mean,severity_median\nA,0.1,1000\n",
+            "severity_sigma",
+        ),
+        (
+            "nonnumeric",
+            "policy_id,frequency_mean,severity_median,severity_sigma\nA,0.1,1000,1\nB,lots,1000,1\n",
+            "row 2, column frequency_mean",
+        ),
+        (
+            "negative-revenue",
+            "policy_id,industry,annual_revenue,currency\nA,retail,1e9,JPY\nB,retail,-5,JPY\n",
+            "row 2, column annual_revenue",
+        ),
+        (
+            "unknown-industry",
+            "policy_id,industry,annual_revenue,currency\nA,mining,1e9,JPY\n",
+            "row 1, column industry",
+        ),
+        (
+            "bad-cert",
+            "policy_id,industry,annual_revenue,currency,certifications\nA,retail,1e9,JPY,iso9001:active\n",
+            "row 1, column certifications",
+        ),
+        (
+            "empty",
+            "policy_id,frequency_mean,severity_median,severity_sigma\n",
+            "no rows",
+        ),
+    ];
+    for (name, body, want) in cases {
+        let path = dir.join(format!("{name}.csv"));
+        std::fs::write(&path, body).unwrap();
+        let out = risk(&["portfolio", path.to_str().unwrap(), "--trials", "100"]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
+        assert!(out.stdout.is_empty(), "{name}");
+        assert!(stderr.contains(want), "{name}: {stderr}");
+    }
+}
+
+#[test]
+fn sample_portfolio_runs_with_model_shocks() {
+    let r = json(&risk(&[
+        "portfolio",
+        "data/portfolio-sample.csv",
+        "--trials",
+        "2000",
+    ]));
+    assert_eq!(r["policies"], 1000);
+    let names: Vec<&str> = r["shocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"cloud_outage_aws") && names.contains(&"worm"),
+        "{names:?}"
+    );
+    assert!(r["tvar"][1]["value"].as_f64() >= r["var"][1]["value"].as_f64());
+}

@@ -15,7 +15,9 @@ use risk_core::pricing::impact;
 use risk_core::profile::FirmProfile;
 
 use crate::dto::firm::{AssessmentDto, ImpactDto};
+use crate::dto::portfolio::PortfolioReport;
 use crate::dto::v1::{LossReport, Side};
+use crate::portfolio_io;
 
 /// Default simulated years of firm commands (contract §5 example).
 const DEFAULT_TRIALS: u64 = 100_000;
@@ -51,6 +53,41 @@ enum Command {
     Score(FirmArgs),
     /// Premium impact of certifications, maturity and controls (Impact JSON).
     Impact(FirmArgs),
+    /// Portfolio accumulation (PortfolioReport JSON); progress on stderr.
+    Portfolio {
+        /// Policies: CSV (header row) or Parquet, firm attributes or explicit loss parameters.
+        file: PathBuf,
+        /// Simulated years.
+        #[arg(long, default_value_t = 10_000)]
+        trials: u64,
+        /// Seed of the random streams.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Common shocks (JSON list); default: the model's shocks.
+        #[arg(long)]
+        shocks: Option<PathBuf>,
+        /// Write the year-loss table to this Parquet file.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Run shard i of n (policy range), e.g. `--shard 0/4`; merge with `portfolio-merge`.
+        #[arg(long)]
+        shard: Option<String>,
+        /// Model parameter file (default: the built-in model).
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Worker threads. The output does not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+    /// Adds the year-loss tables of a run's shards (exactly) and reports the whole portfolio.
+    PortfolioMerge {
+        /// Year-loss tables (Parquet) written by `portfolio --shard i/n --out …`.
+        #[arg(required = true)]
+        tables: Vec<PathBuf>,
+        /// Write the merged table to this Parquet file.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 /// Options shared by the firm commands.
@@ -147,6 +184,42 @@ pub fn run(cli: Cli) -> Result<String, CliError> {
             let dto = AssessmentDto::new(id, &profile, &params, &a, true);
             Ok(serde_json::to_string_pretty(&dto).map_err(anyhow::Error::from)?)
         }
+        Command::Portfolio {
+            file,
+            trials,
+            seed,
+            shocks,
+            out,
+            shard,
+            model,
+            threads,
+        } => {
+            let report = with_threads(threads, || {
+                run_portfolio(&file, trials, seed, &shocks, &out, &shard, &model)
+            })??;
+            Ok(serde_json::to_string_pretty(&report).map_err(anyhow::Error::from)?)
+        }
+        Command::PortfolioMerge { tables, out } => {
+            let mut merged: Option<(risk_core::portfolio::YearLossTable, Vec<String>)> = None;
+            for path in &tables {
+                let (t, names) = portfolio_io::read_ylt(path).map_err(CliError::BadInput)?;
+                merged = Some(match merged {
+                    None => (t, names),
+                    Some((m, n)) => (
+                        m.merge(&t)
+                            .map_err(|e| CliError::BadInput(format!("{}: {e}", path.display())))?,
+                        n,
+                    ),
+                });
+            }
+            let (table, names) =
+                merged.ok_or_else(|| CliError::BadInput("no table given".into()))?;
+            if let Some(out) = out {
+                portfolio_io::write_ylt(&out, &table, &names).map_err(CliError::BadInput)?;
+            }
+            let report = portfolio_report(&table, &names, None, None, None, &[]);
+            Ok(serde_json::to_string_pretty(&report).map_err(anyhow::Error::from)?)
+        }
         Command::Impact(args) => {
             let (_, profile, params) = load_firm(&args)?;
             let i = with_threads(args.threads, || {
@@ -158,6 +231,167 @@ pub fn run(cli: Cli) -> Result<String, CliError> {
     }
 }
 
+/// Largest trials × policies one portfolio run may ask for.
+const MAX_POLICY_YEARS: f64 = 2.0e10;
+/// Most simulated years of a portfolio run.
+const MAX_PORTFOLIO_TRIALS: u64 = 1_000_000;
+
+fn load_params(model: &Option<PathBuf>) -> Result<ModelParams, CliError> {
+    match model {
+        None => ModelParams::parse(DEFAULT_MODEL),
+        Some(path) => ModelParams::parse(&read_input(path)?),
+    }
+    .map_err(|e| CliError::BadInput(e.to_string()))
+}
+
+/// Runs a portfolio (or one shard of it) and builds its report.
+#[allow(clippy::too_many_arguments)]
+fn run_portfolio(
+    file: &Path,
+    trials: u64,
+    seed: u64,
+    shocks: &Option<PathBuf>,
+    out: &Option<PathBuf>,
+    shard: &Option<String>,
+    model: &Option<PathBuf>,
+) -> Result<PortfolioReport, CliError> {
+    use risk_core::portfolio::{Portfolio, allocate, shard_range, simulate};
+    if trials == 0 || trials > MAX_PORTFOLIO_TRIALS {
+        return Err(CliError::BadInput(format!(
+            "trials: must be between 1 and {MAX_PORTFOLIO_TRIALS}"
+        )));
+    }
+    let params = load_params(model)?;
+    let today = time::OffsetDateTime::now_utc().date();
+    let policies = portfolio_io::read_policies(file, &params, today).map_err(CliError::BadInput)?;
+    let shocks = match shocks {
+        None => portfolio_io::model_shocks(&params),
+        Some(p) => risk_core::model::parse_shocks(&read_input(p)?)
+            .map_err(|e| CliError::BadInput(e.to_string()))?,
+    };
+    if policies.len() as f64 * trials as f64 > MAX_POLICY_YEARS {
+        return Err(CliError::BadInput(format!(
+            "trials: {trials} years x {} policies exceed the cap of {MAX_POLICY_YEARS:e} policy-years",
+            policies.len()
+        )));
+    }
+    let names: Vec<String> = shocks.iter().map(|s| s.name.clone()).collect();
+    let portfolio =
+        Portfolio::new(policies, shocks).map_err(|e| CliError::BadInput(e.to_string()))?;
+    let n = portfolio.policies().len();
+    let range = match shard {
+        None => 0..n,
+        Some(s) => {
+            let (i, k) = s
+                .split_once('/')
+                .and_then(|(i, k)| Some((i.parse().ok()?, k.parse().ok()?)))
+                .ok_or_else(|| CliError::BadInput(format!("--shard: `{s}` is not i/n")))?;
+            shard_range(n, i, k).map_err(|e| CliError::BadInput(e.to_string()))?
+        }
+    };
+    let bar = indicatif::ProgressBar::new(range.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:30}] {pos}/{len} policies, {eta} left",
+        )
+        .map_err(anyhow::Error::from)?,
+    );
+    bar.set_message("simulating");
+    let table = simulate(&portfolio, range.clone(), trials, seed, &|k| {
+        bar.inc(k as u64)
+    });
+    bar.finish_and_clear();
+    if let Some(out) = out {
+        portfolio_io::write_ylt(out, &table, &names).map_err(CliError::BadInput)?;
+    }
+    let allocation = (shard.is_none()).then(|| allocate(&portfolio, &table, ALLOCATION_LEVEL));
+    let ids: Vec<String> = portfolio.policies().iter().map(|p| p.id.clone()).collect();
+    let closed = portfolio
+        .policies()
+        .iter()
+        .all(|p| p.model.terms().is_none())
+        .then(|| portfolio.expected_gross());
+    Ok(portfolio_report(
+        &table,
+        &names,
+        shard.clone(),
+        closed,
+        allocation.as_deref(),
+        &ids,
+    ))
+}
+
+/// Level of the Euler capital allocation (Solvency II 1-in-200).
+const ALLOCATION_LEVEL: f64 = 0.995;
+
+fn portfolio_report(
+    table: &risk_core::portfolio::YearLossTable,
+    names: &[String],
+    shard: Option<String>,
+    closed_form_gross_mean: Option<f64>,
+    allocation: Option<&[risk_core::portfolio::Allocation]>,
+    ids: &[String],
+) -> PortfolioReport {
+    use crate::dto::portfolio::{ContributorDto, ReturnPeriodDto, ShockDto};
+    let periods = [
+        2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 250.0, 500.0, 1000.0,
+    ];
+    let mut levels = vec![0.99, 0.995, 0.999];
+    let curve_levels: Vec<f64> = periods.iter().map(|r| 1.0 - 1.0 / r).collect();
+    levels.extend(&curve_levels);
+    let st = risk_core::portfolio::stats(table, &levels, &[]);
+    let to_dto = |v: &risk_core::stats::LevelValue| crate::dto::v1::LevelDto {
+        level: v.level,
+        value: v.value,
+        std_error: v.std_error,
+    };
+    let mut top: Vec<ContributorDto> = allocation
+        .unwrap_or_default()
+        .iter()
+        .map(|a| ContributorDto {
+            policy_id: ids[a.policy].clone(),
+            tvar_contribution: a.tvar_contribution,
+        })
+        .collect();
+    let allocated_total = allocation.map(|a| a.iter().map(|x| x.tvar_contribution).sum());
+    top.sort_by(|a, b| {
+        b.tvar_contribution
+            .total_cmp(&a.tvar_contribution)
+            .then(a.policy_id.cmp(&b.policy_id))
+    });
+    top.truncate(10);
+    PortfolioReport {
+        policies: table.policies.len(),
+        trials: table.trials,
+        seed: table.seed,
+        shard,
+        mean: st.mean,
+        mean_std_error: st.mean_std_error,
+        closed_form_gross_mean,
+        var: st.var[..3].iter().map(to_dto).collect(),
+        tvar: st.tvar[..3].iter().map(to_dto).collect(),
+        exceedance_curve: periods
+            .iter()
+            .zip(&st.var[3..])
+            .map(|(r, v)| ReturnPeriodDto {
+                return_period: *r,
+                loss: v.value,
+            })
+            .collect(),
+        shocks: names
+            .iter()
+            .zip(table.shock_means())
+            .map(|(n, m)| ShockDto {
+                name: n.clone(),
+                mean: m,
+            })
+            .collect(),
+        allocation_level: allocation.map(|_| ALLOCATION_LEVEL),
+        allocated_total,
+        top_contributors: top,
+    }
+}
+
 /// Reads the profile and model of a firm command, validating both and the trial count.
 fn load_firm(args: &FirmArgs) -> Result<(String, FirmProfile, ModelParams), CliError> {
     if args.trials == 0 || args.trials > MAX_TRIALS {
@@ -165,11 +399,7 @@ fn load_firm(args: &FirmArgs) -> Result<(String, FirmProfile, ModelParams), CliE
             "trials: must be between 1 and {MAX_TRIALS}"
         )));
     }
-    let params = match &args.model {
-        None => ModelParams::parse(DEFAULT_MODEL),
-        Some(path) => ModelParams::parse(&read_input(path)?),
-    }
-    .map_err(|e| CliError::BadInput(e.to_string()))?;
+    let params = load_params(&args.model)?;
     let text = read_input(&args.profile)?;
     let today = time::OffsetDateTime::now_utc().date();
     let profile =

@@ -7,3 +7,4 @@
 
 pub mod cli;
 pub mod dto;
+pub mod portfolio_io;

@@ -2,7 +2,9 @@
 
 use risk_core::dist::{Frequency, Severity};
 use risk_core::model::{LossModel, Peril, Terms};
-use risk_core::portfolio::{Policy, Portfolio, Shock, ShockSize, allocate, shard_range, simulate, stats};
+use risk_core::portfolio::{
+    Policy, Portfolio, Shock, ShockSize, allocate, shard_range, simulate, stats,
+};
 
 fn policy(i: usize, lambda: f64, median: f64) -> Policy {
     let peril = Peril::new(
@@ -13,14 +15,24 @@ fn policy(i: usize, lambda: f64, median: f64) -> Policy {
     Policy {
         id: format!("P{i}"),
         model: LossModel::new(vec![peril], Terms::NONE),
-        dependencies: if i % 2 == 0 { vec!["aws".into()] } else { vec![] },
+        dependencies: if i % 2 == 0 {
+            vec!["aws".into()]
+        } else {
+            vec![]
+        },
         revenue: 1e7,
     }
 }
 
 fn book(n: usize, shocks: Vec<Shock>) -> Portfolio {
     let policies = (0..n)
-        .map(|i| policy(i, 0.05 + 0.4 * (i % 7) as f64 / 7.0, 50_000.0 * (1.0 + (i % 5) as f64)))
+        .map(|i| {
+            policy(
+                i,
+                0.05 + 0.4 * (i % 7) as f64 / 7.0,
+                50_000.0 * (1.0 + (i % 5) as f64),
+            )
+        })
         .collect();
     Portfolio::new(policies, shocks).unwrap()
 }
@@ -48,7 +60,10 @@ fn mean_matches_the_closed_form() {
     // The shock's own mean: p · h · (exposed policies) · E[X].
     let shock_mean = t.shock_means()[0];
     let want_shock = 0.2 * 0.5 * 150.0 * 200_000.0 * 0.5f64.exp();
-    assert!((shock_mean / want_shock - 1.0).abs() < 0.1, "{shock_mean} vs {want_shock}");
+    assert!(
+        (shock_mean / want_shock - 1.0).abs() < 0.1,
+        "{shock_mean} vs {want_shock}"
+    );
 }
 
 #[test]
@@ -69,31 +84,71 @@ fn shock_only_cases_are_hand_computable() {
         .collect();
     let p = Portfolio::new(quiet.clone(), vec![shock.clone()]).unwrap();
     let t = simulate(&p, 0..10, 1_000, 1, NONE);
-    assert!(t.losses().iter().all(|&x| (10_000.0..=10_010.0).contains(&x)));
+    assert!(
+        t.losses()
+            .iter()
+            .all(|&x| (10_000.0..=10_010.0).contains(&x))
+    );
     // Never hit: nothing.
-    let never = Shock { hit_probability: 0.0, ..shock.clone() };
-    let t = simulate(&Portfolio::new(quiet.clone(), vec![never]).unwrap(), 0..10, 1_000, 1, NONE);
+    let never = Shock {
+        hit_probability: 0.0,
+        ..shock.clone()
+    };
+    let t = simulate(
+        &Portfolio::new(quiet.clone(), vec![never]).unwrap(),
+        0..10,
+        1_000,
+        1,
+        NONE,
+    );
     assert!(t.losses().iter().all(|&x| x == 0.0));
     // Occurs 30% of years: that share of years has a loss, within 4 standard errors.
-    let sometimes = Shock { annual_probability: 0.3, ..shock };
-    let t = simulate(&Portfolio::new(quiet.clone(), vec![sometimes]).unwrap(), 0..10, 10_000, 2, NONE);
+    let sometimes = Shock {
+        annual_probability: 0.3,
+        ..shock
+    };
+    let t = simulate(
+        &Portfolio::new(quiet.clone(), vec![sometimes]).unwrap(),
+        0..10,
+        10_000,
+        2,
+        NONE,
+    );
     let share = t.losses().iter().filter(|&&x| x > 0.0).count() as f64 / 10_000.0;
-    assert!(((share - 0.3) / (0.3f64 * 0.7 / 10_000.0).sqrt()).abs() < 4.0, "{share}");
+    assert!(
+        ((share - 0.3) / (0.3f64 * 0.7 / 10_000.0).sqrt()).abs() < 4.0,
+        "{share}"
+    );
     // Terms apply to shock losses too: a deductible of 1000.5 leaves at most 0.5 per policy.
     let capped: Vec<Policy> = quiet
         .into_iter()
-        .map(|p| Policy {
+        .map(|p| {
+            Policy {
             model: p.model.with_terms(risk_core::model::LossSpec::parse(
                 r#"{"perils": [{"name": "x", "frequency": {"distribution": "poisson", "mean": 1},
                     "severity": {"distribution": "lognormal", "median": 1, "sigma": 1}}],
                     "terms": {"deductible": 1000.5}}"#,
             ).unwrap().model.terms().to_owned()),
             ..p
+        }
         })
         .collect();
-    let every = Shock { annual_probability: 1.0, ..cloud(1.0, 1.0) };
-    let every = Shock { dependency: None, size: ShockSize::Amount(Severity::pert(1000.0, 1000.5, 1001.0).unwrap()), ..every };
-    let t = simulate(&Portfolio::new(capped, vec![every]).unwrap(), 0..10, 1_000, 3, NONE);
+    let every = Shock {
+        annual_probability: 1.0,
+        ..cloud(1.0, 1.0)
+    };
+    let every = Shock {
+        dependency: None,
+        size: ShockSize::Amount(Severity::pert(1000.0, 1000.5, 1001.0).unwrap()),
+        ..every
+    };
+    let t = simulate(
+        &Portfolio::new(capped, vec![every]).unwrap(),
+        0..10,
+        1_000,
+        3,
+        NONE,
+    );
     assert!(t.losses().iter().all(|&x| (0.0..=5.0).contains(&x)));
 }
 
@@ -123,7 +178,10 @@ fn shards_add_up_exactly_for_any_thread_count() {
         });
     }
     assert_eq!(merged.unwrap(), whole);
-    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
     assert_eq!(one.install(|| simulate(&p, 0..101, 5_000, 21, NONE)), whole);
     assert!(shard_range(10, 3, 3).is_err());
 }

@@ -62,6 +62,25 @@ pub struct ModelParams {
     pub pricing: PricingParams,
     /// Score scale.
     pub score: ScoreParams,
+    /// Common shocks for portfolios.
+    pub shocks: Vec<ShockParams>,
+}
+
+/// A common shock of the model (sized as a share of revenue).
+#[derive(Debug, Clone)]
+pub struct ShockParams {
+    /// Name.
+    pub name: String,
+    /// Only firms with this dependency are exposed (None: all).
+    pub dependency: Option<String>,
+    /// Probability it occurs in a year.
+    pub annual_probability: f64,
+    /// Probability an exposed firm is hit.
+    pub hit_probability: f64,
+    /// Median share of annual revenue lost by a hit firm.
+    pub revenue_share_median: f64,
+    /// Lognormal sigma of that share.
+    pub revenue_share_sigma: f64,
 }
 
 /// Reference firm and distribution-shape parameters.
@@ -236,6 +255,26 @@ struct Wire {
     threat: ThreatWire,
     pricing: BTreeMap<String, P>,
     score: ScoreWire,
+    #[serde(default)]
+    shocks: Vec<ShockWire>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ShockWire {
+    name: String,
+    dependency: Option<String>,
+    annual_probability: P,
+    hit_probability: P,
+    revenue_share: ShareWire,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ShareWire {
+    median: f64,
+    sigma: f64,
+    source: String,
 }
 
 #[derive(Deserialize)]
@@ -761,6 +800,44 @@ impl ModelParams {
             grades,
         };
 
+        let shocks = w
+            .shocks
+            .iter()
+            .enumerate()
+            .map(|(i, sw)| {
+                let path = format!("shocks[{i}]");
+                c.source(&format!("{path}.revenue_share"), &sw.revenue_share.source);
+                ShockParams {
+                    name: sw.name.clone(),
+                    dependency: sw.dependency.clone(),
+                    annual_probability: c.p(
+                        &format!("{path}.annual_probability"),
+                        &sw.annual_probability,
+                        0.0,
+                        1.0,
+                    ),
+                    hit_probability: c.p(
+                        &format!("{path}.hit_probability"),
+                        &sw.hit_probability,
+                        0.0,
+                        1.0,
+                    ),
+                    revenue_share_median: c.range(
+                        &format!("{path}.revenue_share.median"),
+                        sw.revenue_share.median,
+                        1e-9,
+                        10.0,
+                    ),
+                    revenue_share_sigma: c.range(
+                        &format!("{path}.revenue_share.sigma"),
+                        sw.revenue_share.sigma,
+                        0.01,
+                        5.0,
+                    ),
+                }
+            })
+            .collect();
+
         if !c.errors.is_empty() {
             return Err(ParamsError::Invalid(c.errors));
         }
@@ -784,6 +861,7 @@ impl ModelParams {
             threat,
             pricing,
             score,
+            shocks,
         })
     }
 

@@ -38,6 +38,16 @@ impl Terms {
         }
     }
 
+    /// Terms from a deductible and optional limits (None: unlimited). Values must be finite,
+    /// the deductible ≥ 0 and limits > 0; callers validate.
+    pub fn from_parts(
+        deductible: f64,
+        occurrence_limit: Option<f64>,
+        aggregate_limit: Option<f64>,
+    ) -> Self {
+        Terms::new(deductible, occurrence_limit, aggregate_limit)
+    }
+
     /// Per-event deductible.
     pub fn deductible(&self) -> f64 {
         self.deductible

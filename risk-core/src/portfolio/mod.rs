@@ -160,7 +160,11 @@ impl Portfolio {
 
     /// Closed-form expected gross loss: Σ_i Σ_k E[N]E[X] + Σ_s p_s Σ_{i exposed} h_s E[size].
     pub fn expected_gross(&self) -> f64 {
-        let own: f64 = self.policies.iter().map(|p| p.model.gross_moments().0).sum();
+        let own: f64 = self
+            .policies
+            .iter()
+            .map(|p| p.model.gross_moments().0)
+            .sum();
         let shocks: f64 = self
             .shocks
             .iter()
@@ -182,9 +186,15 @@ impl Portfolio {
 }
 
 /// Which policies a run simulates: shard i of n takes policies [i·P/n, (i+1)·P/n).
-pub fn shard_range(policies: usize, shard: usize, shards: usize) -> Result<Range<usize>, PortfolioError> {
+pub fn shard_range(
+    policies: usize,
+    shard: usize,
+    shards: usize,
+) -> Result<Range<usize>, PortfolioError> {
     if shards == 0 || shard >= shards {
-        return Err(PortfolioError::Shard(format!("{shard}/{shards}: need 0 <= i < n")));
+        return Err(PortfolioError::Shard(format!(
+            "{shard}/{shards}: need 0 <= i < n"
+        )));
     }
     Ok(policies * shard / shards..policies * (shard + 1) / shards)
 }
@@ -224,12 +234,19 @@ impl YearLossTable {
     /// # Errors
     /// Different trials, seed or shock count, or overlapping policy ranges.
     pub fn merge(mut self, other: &YearLossTable) -> Result<Self, PortfolioError> {
-        if self.trials != other.trials || self.seed != other.seed || self.shock_loss.len() != other.shock_loss.len() {
-            return Err(PortfolioError::Shard("tables come from different runs (trials, seed or shocks differ)".into()));
+        if self.trials != other.trials
+            || self.seed != other.seed
+            || self.shock_loss.len() != other.shock_loss.len()
+        {
+            return Err(PortfolioError::Shard(
+                "tables come from different runs (trials, seed or shocks differ)".into(),
+            ));
         }
         let (a, b) = (&self.policies, &other.policies);
         if a.start < b.end && b.start < a.end {
-            return Err(PortfolioError::Shard(format!("policy ranges {a:?} and {b:?} overlap")));
+            return Err(PortfolioError::Shard(format!(
+                "policy ranges {a:?} and {b:?} overlap"
+            )));
         }
         for (x, y) in self.loss.iter_mut().zip(&other.loss) {
             *x += y;
@@ -260,7 +277,14 @@ fn shock_years(shocks: &[Shock], trials: u64, seed: u64) -> Vec<Vec<u64>> {
 type Event = (u64, f64, usize);
 
 /// The events of policy `g` over all years, sorted by year.
-fn policy_events(p: &Policy, g: u64, shocks: &[Shock], years: &[Vec<u64>], trials: u64, seed: u64) -> Vec<Event> {
+fn policy_events(
+    p: &Policy,
+    g: u64,
+    shocks: &[Shock],
+    years: &[Vec<u64>],
+    trials: u64,
+    seed: u64,
+) -> Vec<Event> {
     let mut events = Vec::new();
     for (k, peril) in p.model.perils().iter().enumerate() {
         let mut rng = stream(seed, [OWN, g, k as u64]);
@@ -414,7 +438,14 @@ pub fn allocate(portfolio: &Portfolio, table: &YearLossTable, level: f64) -> Vec
         .par_iter()
         .enumerate()
         .map(|(i, p)| {
-            let events = policy_events(p, i as u64, &portfolio.shocks, &years, table.trials, table.seed);
+            let events = policy_events(
+                p,
+                i as u64,
+                &portfolio.shocks,
+                &years,
+                table.trials,
+                table.seed,
+            );
             let (mut tail_sum, mut at_var) = (0.0, 0.0);
             policy_years(p, &events, sources, |y, net, _| {
                 if in_tail[y as usize] {

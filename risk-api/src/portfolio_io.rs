@@ -1,0 +1,390 @@
+//! Portfolio files (contract §7): policies from CSV or Parquet through polars, validated row by
+//! row (a bad row is an error naming the row and column; no row is dropped), and year-loss tables
+//! to and from Parquet.
+
+use std::path::Path;
+
+use polars::prelude::*;
+use risk_core::dist::{Frequency, Severity};
+use risk_core::model::{LossModel, ModelParams, Peril, Terms};
+use risk_core::portfolio::{Policy, Shock, ShockSize, YearLossTable};
+use risk_core::profile::FirmProfile;
+use time::Date;
+
+/// Columns of the explicit-parameter form.
+const EXPLICIT: [&str; 4] = [
+    "policy_id",
+    "frequency_mean",
+    "severity_median",
+    "severity_sigma",
+];
+/// Columns of the firm-attribute form (the six CSF functions are optional).
+const FIRM: [&str; 4] = ["policy_id", "industry", "annual_revenue", "currency"];
+const FUNCTIONS: [&str; 6] = [
+    "govern", "identify", "protect", "detect", "respond", "recover",
+];
+
+/// Reads a CSV (header row) or Parquet file into a table of strings, so every cell is validated
+/// by the same code whatever the file type.
+fn read_table(path: &Path) -> Result<DataFrame, String> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default();
+    let df = match ext {
+        "parquet" => {
+            let f = std::fs::File::open(path)
+                .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+            ParquetReader::new(f).finish()
+        }
+        "csv" => CsvReadOptions::default()
+            .with_has_header(true)
+            .with_infer_schema_length(Some(0))
+            .try_into_reader_with_file_path(Some(path.to_path_buf()))
+            .and_then(|r| r.finish()),
+        _ => {
+            return Err(format!(
+                "{}: expected a .csv or .parquet file",
+                path.display()
+            ));
+        }
+    }
+    .map_err(|e| format!("{}: {e}", path.display()))?;
+    if df.height() == 0 {
+        return Err(format!("{}: the file has no rows", path.display()));
+    }
+    Ok(df)
+}
+
+/// A string view of one column (None where it is absent).
+fn column(df: &DataFrame, name: &str) -> Result<Option<Vec<Option<String>>>, String> {
+    let Ok(c) = df.column(name) else {
+        return Ok(None);
+    };
+    let c = c
+        .cast(&DataType::String)
+        .map_err(|e| format!("column {name}: {e}"))?;
+    let s = c.str().map_err(|e| format!("column {name}: {e}"))?;
+    Ok(Some(
+        s.iter()
+            .map(|v| v.map(str::to_string).filter(|v| !v.trim().is_empty()))
+            .collect(),
+    ))
+}
+
+/// Cell accessor with row/column error messages (rows are numbered from 1, the header excluded).
+struct Rows {
+    df: DataFrame,
+}
+
+impl Rows {
+    fn col(&self, name: &str) -> Result<Option<Vec<Option<String>>>, String> {
+        column(&self.df, name)
+    }
+
+    fn required(&self, name: &str) -> Result<Vec<Option<String>>, String> {
+        self.col(name)?
+            .ok_or_else(|| format!("missing column `{name}`"))
+    }
+}
+
+fn number(
+    v: &Option<String>,
+    row: usize,
+    col: &str,
+    required: bool,
+) -> Result<Option<f64>, String> {
+    match v {
+        None if required => Err(format!("row {row}, column {col}: is empty")),
+        None => Ok(None),
+        Some(s) => s
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite())
+            .map(Some)
+            .ok_or_else(|| format!("row {row}, column {col}: `{s}` is not a number")),
+    }
+}
+
+fn list(v: &Option<String>) -> Vec<String> {
+    v.as_deref()
+        .map(|s| {
+            s.split(';')
+                .map(|x| x.trim().to_string())
+                .filter(|x| !x.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Terms from the optional columns of a row.
+fn terms(cols: &[Option<Vec<Option<String>>>; 3], i: usize, row: usize) -> Result<Terms, String> {
+    let get = |k: usize, name: &str| match &cols[k] {
+        Some(c) => number(&c[i], row, name, false),
+        None => Ok(None),
+    };
+    let d = get(0, "deductible")?.unwrap_or(0.0);
+    let occ = get(1, "occurrence_limit")?;
+    let agg = get(2, "aggregate_limit")?;
+    if d < 0.0 {
+        return Err(format!("row {row}, column deductible: must be >= 0"));
+    }
+    for (name, v) in [("occurrence_limit", occ), ("aggregate_limit", agg)] {
+        if v.is_some_and(|v| v <= 0.0) {
+            return Err(format!("row {row}, column {name}: must be > 0"));
+        }
+    }
+    Ok(Terms::from_parts(d, occ, agg))
+}
+
+/// Reads the policies of a portfolio file, priced through the firm model when the file has firm
+/// attributes.
+///
+/// # Errors
+/// A message naming the file, or the row and column of the first bad cell.
+pub fn read_policies(
+    path: &Path,
+    params: &ModelParams,
+    today: Date,
+) -> Result<Vec<Policy>, String> {
+    let rows = Rows {
+        df: read_table(path)?,
+    };
+    let n = rows.df.height();
+    let layer = [
+        rows.col("deductible")?,
+        rows.col("occurrence_limit")?,
+        rows.col("aggregate_limit")?,
+    ];
+    let clouds = rows.col("cloud_providers")?;
+    let ids = rows.required("policy_id")?;
+    let mut policies = Vec::with_capacity(n);
+    if rows.col("frequency_mean")?.is_some() {
+        let c: Vec<Vec<Option<String>>> = EXPLICIT[1..]
+            .iter()
+            .map(|k| rows.required(k))
+            .collect::<Result<_, _>>()?;
+        let revenue = rows.col("annual_revenue")?;
+        for i in 0..n {
+            let row = i + 1;
+            let id = ids[i]
+                .clone()
+                .ok_or_else(|| format!("row {row}, column policy_id: is empty"))?;
+            let num = |k: usize| {
+                number(&c[k][i], row, EXPLICIT[k + 1], true).map(|x| x.unwrap_or(f64::NAN))
+            };
+            let (lambda, median, sigma) = (num(0)?, num(1)?, num(2)?);
+            let f = Frequency::poisson(lambda)
+                .map_err(|e| format!("row {row}, column frequency_mean: {e}"))?;
+            let s = Severity::lognormal(median, sigma).map_err(|e| {
+                let col = if e.to_string().starts_with("median") {
+                    "severity_median"
+                } else {
+                    "severity_sigma"
+                };
+                format!("row {row}, column {col}: {e}")
+            })?;
+            let revenue = match &revenue {
+                Some(r) => number(&r[i], row, "annual_revenue", false)?.unwrap_or(0.0),
+                None => 0.0,
+            };
+            policies.push(Policy {
+                id,
+                model: LossModel::new(vec![Peril::new("cyber", f, s)], terms(&layer, i, row)?),
+                dependencies: clouds.as_ref().map(|c| list(&c[i])).unwrap_or_default(),
+                revenue,
+            });
+        }
+        return Ok(policies);
+    }
+    let c: Vec<Vec<Option<String>>> = FIRM[1..]
+        .iter()
+        .map(|k| rows.required(k))
+        .collect::<Result<_, _>>()?;
+    let certs = rows.col("certifications")?;
+    let functions: Vec<Option<Vec<Option<String>>>> = FUNCTIONS
+        .iter()
+        .map(|k| rows.col(k))
+        .collect::<Result<_, _>>()?;
+    for i in 0..n {
+        let row = i + 1;
+        let id = ids[i]
+            .clone()
+            .ok_or_else(|| format!("row {row}, column policy_id: is empty"))?;
+        let revenue = number(&c[1][i], row, "annual_revenue", true)?.unwrap_or(f64::NAN);
+        let mut certifications = Vec::new();
+        for entry in certs.as_ref().map(|c| list(&c[i])).unwrap_or_default() {
+            let (scheme, status) = entry.split_once(':').ok_or_else(|| {
+                format!("row {row}, column certifications: `{entry}` is not scheme:status")
+            })?;
+            certifications.push(serde_json::json!({"scheme": scheme, "status": status}));
+        }
+        let mut maturity = serde_json::Map::new();
+        for (k, f) in FUNCTIONS.iter().zip(&functions) {
+            if let Some(col) = f
+                && let Some(v) = number(&col[i], row, k, false)?
+            {
+                maturity.insert((*k).into(), v.into());
+            }
+        }
+        let mut coverage = serde_json::Map::new();
+        for (k, name) in ["deductible", "occurrence_limit", "aggregate_limit"]
+            .iter()
+            .enumerate()
+        {
+            if let Some(col) = &layer[k]
+                && let Some(v) = number(&col[i], row, name, false)?
+            {
+                coverage.insert((*name).into(), v.into());
+            }
+        }
+        let deps = clouds.as_ref().map(|c| list(&c[i])).unwrap_or_default();
+        let profile = serde_json::json!({
+            "firm": {"name": id, "industry": c[0][i].clone().unwrap_or_default(), "annual_revenue": revenue,
+                     "currency": c[2][i].clone().unwrap_or_default(), "cloud_providers": deps},
+            "certifications": certifications, "maturity": maturity, "coverage": coverage,
+        });
+        let p = FirmProfile::parse(&profile.to_string(), params, today).map_err(|e| {
+            let msg = e
+                .fields()
+                .iter()
+                .map(|f| format!("column {}: {}", column_of(&f.field), f.message))
+                .collect::<Vec<_>>()
+                .join("; ");
+            format!("row {row}, {msg}")
+        })?;
+        let score = risk_core::score::score(&p, params);
+        let model = LossModel::from_profile(&p, &score, params);
+        policies.push(Policy {
+            id,
+            model,
+            dependencies: p.cloud_providers.clone(),
+            revenue: p.annual_revenue,
+        });
+    }
+    Ok(policies)
+}
+
+/// The CSV column a profile field came from.
+fn column_of(field: &str) -> String {
+    let f = field
+        .trim_start_matches("firm.")
+        .trim_start_matches("coverage.")
+        .trim_start_matches("maturity.");
+    if f.starts_with("certifications") {
+        "certifications".into()
+    } else {
+        f.to_string()
+    }
+}
+
+/// The model's shocks, sized as shares of each firm's revenue.
+pub fn model_shocks(params: &ModelParams) -> Vec<Shock> {
+    params
+        .shocks
+        .iter()
+        .map(|s| Shock {
+            name: s.name.clone(),
+            annual_probability: s.annual_probability,
+            hit_probability: s.hit_probability,
+            dependency: s.dependency.clone(),
+            size: ShockSize::RevenueShare(
+                Severity::lognormal(s.revenue_share_median, s.revenue_share_sigma)
+                    .expect("validated model"),
+            ),
+        })
+        .collect()
+}
+
+/// Writes a year-loss table: `year`, `loss` (f64) and the exact fixed-point value as `loss_hi`,
+/// `loss_lo` (the high and low 64 bits), plus run metadata columns so shards can be merged.
+pub fn write_ylt(path: &Path, t: &YearLossTable, shock_names: &[String]) -> Result<(), String> {
+    let n = t.loss.len();
+    let losses = t.losses();
+    let hi: Vec<i64> = t.loss.iter().map(|&x| (x >> 64) as i64).collect();
+    let lo: Vec<i64> = t.loss.iter().map(|&x| x as u64 as i64).collect();
+    let mut df = DataFrame::new_infer_height(vec![
+        Column::new("year".into(), (0..n as u64).collect::<Vec<u64>>()),
+        Column::new("loss".into(), losses),
+        Column::new("loss_hi".into(), hi),
+        Column::new("loss_lo".into(), lo),
+        Column::new("seed".into(), vec![t.seed; n]),
+        Column::new("policy_start".into(), vec![t.policies.start as u64; n]),
+        Column::new("policy_end".into(), vec![t.policies.end as u64; n]),
+        Column::new("shock_names".into(), vec![shock_names.join(";"); n]),
+    ])
+    .map_err(|e| e.to_string())?;
+    // Per-shock totals travel in the first rows of one column per shock (zero elsewhere).
+    for (s, &v) in t.shock_loss.iter().enumerate() {
+        let mut col_hi = vec![0i64; n];
+        let mut col_lo = vec![0i64; n];
+        col_hi[0] = (v >> 64) as i64;
+        col_lo[0] = v as u64 as i64;
+        df.with_column(Column::new(format!("shock{s}_hi").into(), col_hi))
+            .map_err(|e| e.to_string())?;
+        df.with_column(Column::new(format!("shock{s}_lo").into(), col_lo))
+            .map_err(|e| e.to_string())?;
+    }
+    let f = std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    ParquetWriter::new(f)
+        .finish(&mut df)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(())
+}
+
+/// Reads a year-loss table written by [`write_ylt`], with its shock names.
+pub fn read_ylt(path: &Path) -> Result<(YearLossTable, Vec<String>), String> {
+    let f =
+        std::fs::File::open(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let df = ParquetReader::new(f)
+        .finish()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let err = |e: PolarsError| format!("{}: {e}", path.display());
+    let i64s = |name: &str| -> Result<Vec<i64>, String> {
+        let c = df.column(name).map_err(err)?;
+        Ok(c.i64().map_err(err)?.into_no_null_iter().collect())
+    };
+    let u64s = |name: &str| -> Result<Vec<u64>, String> {
+        let c = df.column(name).map_err(err)?;
+        Ok(c.u64().map_err(err)?.into_no_null_iter().collect())
+    };
+    let join = |hi: i64, lo: i64| ((hi as i128) << 64) | (lo as u64 as i128);
+    let (hi, lo) = (i64s("loss_hi")?, i64s("loss_lo")?);
+    let seed = u64s("seed")?;
+    let (start, end) = (u64s("policy_start")?, u64s("policy_end")?);
+    let shocks = df
+        .get_column_names()
+        .iter()
+        .filter(|c| c.ends_with("_hi") && c.starts_with("shock"))
+        .count();
+    let mut shock_loss = Vec::new();
+    for s in 0..shocks {
+        shock_loss.push(join(
+            i64s(&format!("shock{s}_hi"))?[0],
+            i64s(&format!("shock{s}_lo"))?[0],
+        ));
+    }
+    let names = df
+        .column("shock_names")
+        .map_err(err)?
+        .str()
+        .map_err(err)?
+        .get(0)
+        .map(|s| {
+            s.split(';')
+                .filter(|x| !x.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    let table = YearLossTable {
+        trials: hi.len() as u64,
+        seed: seed.first().copied().unwrap_or(0),
+        policies: start.first().copied().unwrap_or(0) as usize
+            ..end.first().copied().unwrap_or(0) as usize,
+        loss: hi.iter().zip(&lo).map(|(&h, &l)| join(h, l)).collect(),
+        shock_loss,
+    };
+    Ok((table, names))
+}
