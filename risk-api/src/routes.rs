@@ -317,9 +317,9 @@ async fn create_assessment(
 ) -> ApiResult<Response> {
     caller.require(&[Role::Insurer, Role::Firm])?;
     let q = query(q)?;
-    let trials = q.trials.unwrap_or(DEFAULT_TRIALS);
-    let seed = q.seed.unwrap_or(0);
     let cap = state.config().max_trials;
+    let trials = q.trials.unwrap_or(DEFAULT_TRIALS.min(cap));
+    let seed = q.seed.unwrap_or(0);
     if trials == 0 || trials > cap {
         return Err(ApiError::invalid_field(
             "trials",
