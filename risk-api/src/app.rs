@@ -20,7 +20,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
 
 use crate::problem::{PROBLEM_JSON, default_detail, problem, problem_response};
 use crate::routes;
@@ -187,7 +187,9 @@ pub fn app(state: AppState) -> Router {
             .unwrap_or("-");
         // The URI path only: query strings are not logged.
         tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
-    });
+    })
+    .on_response(DefaultOnResponse::new().level(tracing::Level::INFO))
+    .on_failure(DefaultOnFailure::new().level(tracing::Level::WARN));
     routes::router()
         .with_state(state.clone())
         // Innermost first: limits, then problem bodies for bare errors, then the outer layers.

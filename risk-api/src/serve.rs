@@ -115,6 +115,7 @@ pub async fn serve(addr: SocketAddr, database: &str, demo: bool) -> anyhow::Resu
     use tracing_subscriber::EnvFilter;
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
             EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info")),
