@@ -14,6 +14,7 @@ use risk_core::model::{DEFAULT_MODEL, LossSpec, MAX_TRIALS, ModelParams};
 use risk_core::pricing::impact;
 use risk_core::profile::FirmProfile;
 
+use crate::auth::{Role, valid_subject};
 use crate::dto::firm::{AssessmentDto, ImpactDto};
 use crate::dto::portfolio::PortfolioReport;
 use crate::dto::v1::{LossReport, Side};
@@ -88,6 +89,48 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// The HTTP service (contract §8). A new database is seeded with demo data and demo keys,
+    /// printed once.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+        /// Database: `postgres://…`, `sqlite://FILE` or a file path (default: $DATABASE_URL, or
+        /// risk.db in the working directory).
+        #[arg(long)]
+        database: Option<String>,
+        /// Do not seed a new database with demo data.
+        #[arg(long)]
+        no_demo: bool,
+    },
+    /// API keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Makes a key and prints it once (only its hash is stored).
+    Create {
+        /// What the key may do.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// Who holds it: the firm's or insurer's id (default: the role and a random suffix).
+        #[arg(long)]
+        subject: Option<String>,
+        /// Database (as for `serve`).
+        #[arg(long)]
+        database: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Admin,
+    Insurer,
+    Firm,
 }
 
 /// Options shared by the firm commands.
@@ -134,6 +177,7 @@ impl From<anyhow::Error> for CliError {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
+        Ok(out) if out.is_empty() => ExitCode::SUCCESS,
         Ok(out) => {
             let mut stdout = std::io::stdout().lock();
             if writeln!(stdout, "{out}")
@@ -174,6 +218,44 @@ pub fn run(cli: Cli) -> Result<String, CliError> {
                 .map_err(|e| CliError::BadInput(e.to_string()))?;
             let report = with_threads(threads, || simulate(&spec, method))??;
             Ok(serde_json::to_string_pretty(&report).map_err(anyhow::Error::from)?)
+        }
+        Command::Serve {
+            addr,
+            database,
+            no_demo,
+        } => {
+            let db = database_url(database);
+            runtime()?.block_on(crate::serve::serve(addr, &db, !no_demo))?;
+            Ok(String::new())
+        }
+        Command::Keys {
+            command:
+                KeysCommand::Create {
+                    role,
+                    subject,
+                    database,
+                },
+        } => {
+            let role = match role {
+                RoleArg::Admin => Role::Admin,
+                RoleArg::Insurer => Role::Insurer,
+                RoleArg::Firm => Role::Firm,
+            };
+            if let Some(s) = &subject
+                && !valid_subject(s)
+            {
+                return Err(CliError::BadInput(
+                    "--subject: must be 1-128 characters of A-Z a-z 0-9 . _ - @ :".into(),
+                ));
+            }
+            let db = database_url(database);
+            let (key, caller) =
+                runtime()?.block_on(crate::serve::create_key(&db, role, subject))?;
+            eprintln!(
+                "created a {} key for subject {:?}; it is shown once and stored only as a hash",
+                caller.role, caller.subject
+            );
+            Ok(key)
         }
         Command::Score(args) => {
             let (text, profile, params) = load_firm(&args)?;
@@ -427,18 +509,34 @@ fn assessment_id(profile_text: &str, params: &ModelParams, trials: u64, seed: u6
     )
 }
 
+/// The Monte Carlo LossReport of a validated spec (shared by the CLI and the service).
+pub fn simulate_spec(spec: &LossSpec) -> LossReport {
+    let sim = engine::simulate(&spec.model, spec.trials, spec.seed);
+    LossReport::monte_carlo(
+        &spec.model,
+        &sim,
+        Side::Insured,
+        &spec.levels,
+        &spec.thresholds,
+    )
+}
+
+/// `--database`, else `$DATABASE_URL`, else risk.db in the working directory.
+fn database_url(flag: Option<String>) -> String {
+    flag.or_else(|| std::env::var("DATABASE_URL").ok().filter(|s| !s.is_empty()))
+        .unwrap_or_else(|| crate::store::DEFAULT_DATABASE.to_string())
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(anyhow::Error::from)?)
+}
+
 fn simulate(spec: &LossSpec, method: MethodArg) -> Result<LossReport, CliError> {
     match method {
-        MethodArg::MonteCarlo => {
-            let sim = engine::simulate(&spec.model, spec.trials, spec.seed);
-            Ok(LossReport::monte_carlo(
-                &spec.model,
-                &sim,
-                Side::Insured,
-                &spec.levels,
-                &spec.thresholds,
-            ))
-        }
+        MethodArg::MonteCarlo => Ok(simulate_spec(spec)),
         MethodArg::Exact => Err(CliError::BadInput(
             "--method: exact is not available in this build".into(),
         )),

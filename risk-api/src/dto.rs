@@ -7,9 +7,10 @@ pub mod v1 {
     use risk_core::model::LossModel;
     use risk_core::stats::{Exceedance, LevelValue, LossStats};
     use serde::Serialize;
+    use utoipa::ToSchema;
 
     /// How a distribution was computed.
-    #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+    #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, ToSchema)]
     #[serde(rename_all = "snake_case")]
     pub enum Method {
         /// Sampled.
@@ -19,7 +20,7 @@ pub mod v1 {
     }
 
     /// LossReport (contract §3).
-    #[derive(Debug, Clone, Serialize)]
+    #[derive(Debug, Clone, Serialize, ToSchema)]
     pub struct LossReport {
         /// `monte_carlo` or `exact`.
         pub method: Method,
@@ -47,7 +48,7 @@ pub mod v1 {
     }
 
     /// A statistic at a level.
-    #[derive(Debug, Clone, Serialize)]
+    #[derive(Debug, Clone, Serialize, ToSchema)]
     pub struct LevelDto {
         /// Confidence level.
         pub level: f64,
@@ -58,7 +59,7 @@ pub mod v1 {
     }
 
     /// An exceedance probability.
-    #[derive(Debug, Clone, Serialize)]
+    #[derive(Debug, Clone, Serialize, ToSchema)]
     pub struct ExceedanceDto {
         /// Loss amount.
         pub threshold: f64,
@@ -69,7 +70,7 @@ pub mod v1 {
     }
 
     /// One peril's contribution.
-    #[derive(Debug, Clone, Serialize)]
+    #[derive(Debug, Clone, Serialize, ToSchema)]
     pub struct PerilDto {
         /// Peril name.
         pub name: String,
@@ -188,11 +189,12 @@ pub mod firm {
     use risk_core::profile::{FirmProfile, Status};
     use risk_core::score::Standing;
     use serde::Serialize;
+    use utoipa::ToSchema;
 
     use super::v1::{LossReport, Side};
 
     /// Assessment (contract §5).
-    #[derive(Debug, Clone, Serialize)]
+    #[derive(Debug, Clone, Serialize, ToSchema)]
     pub struct AssessmentDto {
         /// Identifier.
         pub id: String,
@@ -227,7 +229,7 @@ pub mod firm {
     }
 
     /// Who was assessed.
-    #[derive(Debug, Clone, Serialize)]
+    #[derive(Debug, Clone, Serialize, ToSchema)]
     pub struct FirmDto {
         /// Name.
         pub name: String,
@@ -238,7 +240,7 @@ pub mod firm {
     }
 
     /// The score (contract §5).
-    #[derive(Debug, Clone, Serialize)]
+    #[derive(Debug, Clone, Serialize, ToSchema)]
     pub struct ScoreDto {
         /// 0–1000, higher is safer.
         pub value: f64,
@@ -255,7 +257,7 @@ pub mod firm {
     }
 
     /// One factor's points.
-    #[derive(Debug, Clone, Serialize)]
+    #[derive(Debug, Clone, Serialize, ToSchema)]
     pub struct ContributionDto {
         /// Factor name.
         pub factor: String,
@@ -264,7 +266,7 @@ pub mod firm {
     }
 
     /// A certificate as the model read it.
-    #[derive(Debug, Clone, Serialize)]
+    #[derive(Debug, Clone, Serialize, ToSchema)]
     pub struct CertificationDto {
         /// Scheme.
         pub scheme: String,
@@ -278,7 +280,7 @@ pub mod firm {
     }
 
     /// One peril of the firm's loss model.
-    #[derive(Debug, Clone, Serialize)]
+    #[derive(Debug, Clone, Serialize, ToSchema)]
     pub struct PerilModelDto {
         /// Peril.
         pub name: String,
@@ -291,7 +293,7 @@ pub mod firm {
     }
 
     /// Premium (contract §5), with insurer-side detail.
-    #[derive(Debug, Clone, Serialize)]
+    #[derive(Debug, Clone, Serialize, ToSchema)]
     pub struct PremiumDto {
         /// E[insured loss].
         pub pure: f64,
@@ -309,7 +311,7 @@ pub mod firm {
     }
 
     /// Insurer-only premium detail.
-    #[derive(Debug, Clone, Serialize)]
+    #[derive(Debug, Clone, Serialize, ToSchema)]
     pub struct LoadingsDto {
         /// Capital load.
         pub risk_load: f64,
@@ -322,7 +324,7 @@ pub mod firm {
     }
 
     /// Rating-plan decomposition.
-    #[derive(Debug, Clone, Serialize)]
+    #[derive(Debug, Clone, Serialize, ToSchema)]
     pub struct RatingPlanDto {
         /// Reference firm's expected gross loss.
         pub base: f64,
@@ -465,7 +467,7 @@ pub mod firm {
     }
 
     /// Impact (contract §6).
-    #[derive(Debug, Clone, Serialize)]
+    #[derive(Debug, Clone, Serialize, ToSchema)]
     pub struct ImpactDto {
         /// `name-version` of the model.
         pub model_version: String,
@@ -486,7 +488,7 @@ pub mod firm {
     }
 
     /// One counterfactual.
-    #[derive(Debug, Clone, Serialize)]
+    #[derive(Debug, Clone, Serialize, ToSchema)]
     pub struct ImpactItemDto {
         /// Change id.
         pub change: String,

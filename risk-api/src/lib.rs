@@ -1,10 +1,16 @@
 //! # risk-api
 //!
-//! Brief overview: the `risk` command-line tool (and, later, the HTTP service) on top of
-//! `risk-core`. Only this crate knows files, JSON wire types and processes.
+//! Brief overview: the `risk` command-line tool and the HTTP service (`risk serve`) on top of
+//! `risk-core`. Only this crate knows files, JSON wire types, HTTP, the database and processes.
 
 #![deny(missing_docs)]
 
+pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod dto;
 pub mod portfolio_io;
+pub mod problem;
+pub mod routes;
+pub mod serve;
+pub mod store;

@@ -6,7 +6,7 @@ pub mod params;
 mod spec;
 mod terms;
 
-pub use spec::{FieldError, LossSpec, MAX_TRIALS, SpecError, parse_shocks};
+pub use spec::{FieldError, LossSpec, MAX_EXPECTED_EVENTS, MAX_TRIALS, SpecError, parse_shocks};
 /// Defaults of the loss-model spec, shared by reports of firm assessments.
 pub mod spec_defaults {
     /// Default confidence levels for VaR and TVaR.

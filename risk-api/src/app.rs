@@ -1,0 +1,268 @@
+//! The HTTP service: state, configuration, middleware and [`app`], the router tests call with
+//! `app(state).oneshot(request)` and `risk serve` binds to a socket.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use risk_core::model::ModelParams;
+use tokio::sync::Semaphore;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
+
+use crate::problem::{PROBLEM_JSON, default_detail, problem, problem_response};
+use crate::routes;
+use crate::store::Store;
+
+/// Limits and policies of one service instance.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Most simulated years one request may ask for (422 above).
+    pub max_trials: u64,
+    /// Largest request body in bytes (413 above).
+    pub body_limit: usize,
+    /// Longest a request may take before it is answered 503.
+    pub timeout: Duration,
+    /// Simulations run at once; more requests wait (then time out).
+    pub max_concurrent_runs: usize,
+    /// Browser origins allowed by CORS (none by default: the API is for servers and scripts).
+    pub cors_origins: Vec<HeaderValue>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            max_trials: 1_000_000,
+            body_limit: 1 << 20,
+            timeout: Duration::from_secs(60),
+            max_concurrent_runs: std::thread::available_parallelism().map_or(2, usize::from),
+            cors_origins: Vec::new(),
+        }
+    }
+}
+
+/// Shared state of the service (cheap to clone).
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    params: ModelParams,
+    config: Config,
+    runs: Arc<Semaphore>,
+    metrics: Metrics,
+}
+
+impl AppState {
+    /// State over a store, the model in force and limits.
+    pub fn new(store: Store, params: ModelParams, config: Config) -> Self {
+        let runs = Arc::new(Semaphore::new(config.max_concurrent_runs.max(1)));
+        AppState {
+            inner: Arc::new(Inner {
+                store,
+                params,
+                config,
+                runs,
+                metrics: Metrics::default(),
+            }),
+        }
+    }
+
+    /// The database.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// The model in force (its threat table is the model file's; the store's history overrides).
+    pub fn params(&self) -> &ModelParams {
+        &self.inner.params
+    }
+
+    /// The limits.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// Permits to run simulations.
+    pub fn runs(&self) -> &Arc<Semaphore> {
+        &self.inner.runs
+    }
+
+    /// Request counters.
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+}
+
+/// (method, route template, status) → (requests, seconds).
+type RequestCounts = BTreeMap<(String, String, u16), (u64, f64)>;
+
+/// Request counters and latency sums for `/metrics` (Prometheus text format).
+#[derive(Debug, Default)]
+pub struct Metrics {
+    requests: Mutex<RequestCounts>,
+    assessments: std::sync::atomic::AtomicU64,
+}
+
+impl Metrics {
+    fn record(&self, method: &str, route: &str, status: u16, secs: f64) {
+        if let Ok(mut m) = self.requests.lock() {
+            let e = m
+                .entry((method.to_string(), route.to_string(), status))
+                .or_insert((0, 0.0));
+            e.0 += 1;
+            e.1 += secs;
+        }
+    }
+
+    /// Counts a stored assessment.
+    pub fn assessment_stored(&self) {
+        self.assessments
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The Prometheus text exposition.
+    pub fn render(&self) -> String {
+        use std::fmt::Write;
+        let mut s = String::new();
+        s.push_str("# HELP risk_http_requests_total HTTP requests answered.\n");
+        s.push_str("# TYPE risk_http_requests_total counter\n");
+        let m = self.requests.lock().map(|m| m.clone()).unwrap_or_default();
+        for ((method, route, status), (n, _)) in &m {
+            let _ = writeln!(
+                s,
+                "risk_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {n}"
+            );
+        }
+        s.push_str(
+            "# HELP risk_http_request_duration_seconds_sum Total time spent answering requests.\n",
+        );
+        s.push_str("# TYPE risk_http_request_duration_seconds_sum counter\n");
+        for ((method, route, status), (_, t)) in &m {
+            let _ = writeln!(
+                s,
+                "risk_http_request_duration_seconds_sum{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {t}"
+            );
+        }
+        s.push_str("# HELP risk_assessments_stored_total Assessments stored by this process.\n");
+        s.push_str("# TYPE risk_assessments_stored_total counter\n");
+        let _ = writeln!(
+            s,
+            "risk_assessments_stored_total {}",
+            self.assessments.load(std::sync::atomic::Ordering::Relaxed)
+        );
+        s
+    }
+}
+
+/// The service's router with all middleware: request ids, tracing, timeout, body limit, CORS,
+/// security headers, problem+json for every error, metrics.
+pub fn app(state: AppState) -> Router {
+    let cfg = state.config().clone();
+    let x_request_id = HeaderName::from_static("x-request-id");
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::list(cfg.cors_origins.clone()))
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .max_age(Duration::from_secs(600));
+    let trace = TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
+        let id = req
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("-");
+        // The URI path only: query strings are not logged.
+        tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+    })
+    .on_response(DefaultOnResponse::new().level(tracing::Level::INFO))
+    .on_failure(DefaultOnFailure::new().level(tracing::Level::WARN));
+    routes::router()
+        .with_state(state.clone())
+        // Innermost first: limits, then problem bodies for bare errors, then the outer layers.
+        .layer(axum::extract::DefaultBodyLimit::max(cfg.body_limit))
+        .layer(RequestBodyLimitLayer::new(cfg.body_limit))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            cfg.timeout,
+        ))
+        .layer(middleware::from_fn(problem_bodies))
+        .layer(CatchPanicLayer::custom(
+            |_: Box<dyn std::any::Any + Send>| {
+                tracing::error!("handler panicked");
+                let s = StatusCode::INTERNAL_SERVER_ERROR;
+                problem_response(problem(s, default_detail(s), Vec::new()))
+            },
+        ))
+        .layer(cors)
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+        ))
+        .layer(middleware::from_fn_with_state(state, record_metrics))
+        .layer(trace)
+        .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
+        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+        .layer(SetSensitiveRequestHeadersLayer::new([
+            header::AUTHORIZATION,
+        ]))
+}
+
+/// Gives every error response without a problem document (from routing, body limits, timeouts)
+/// one, so clients always get `application/problem+json`.
+async fn problem_bodies(req: Request, next: Next) -> Response {
+    let res = next.run(req).await;
+    let status = res.status();
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes() == PROBLEM_JSON.as_bytes());
+    if (status.is_client_error() || status.is_server_error()) && !is_problem {
+        let allow = res.headers().get(header::ALLOW).cloned();
+        let mut p = problem_response(problem(status, default_detail(status), Vec::new()));
+        if let Some(a) = allow {
+            p.headers_mut().insert(header::ALLOW, a);
+        }
+        return p;
+    }
+    res
+}
+
+async fn record_metrics(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().to_string();
+    // Route templates only (never raw paths, which would leak ids into labels).
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
+    let res = next.run(req).await;
+    state.metrics().record(
+        &method,
+        &route,
+        res.status().as_u16(),
+        start.elapsed().as_secs_f64(),
+    );
+    res
+}

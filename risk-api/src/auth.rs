@@ -1,0 +1,148 @@
+//! API keys and roles.
+//!
+//! A key is 256 bits from the operating system's RNG (never the engine's seeded streams), shown to
+//! its holder once as `rk_<64 hex>`; the store keeps only its SHA-256. Requests carry it as
+//! `Authorization: Bearer <key>`; the [`Caller`] extractor resolves it to a role and a subject.
+
+use std::fmt;
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use sha2::{Digest, Sha256};
+
+use crate::app::AppState;
+use crate::problem::ApiError;
+
+/// What a key may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Keys, model and threat-level publication.
+    Admin,
+    /// Assessments, simulations, reading what firms shared.
+    Insurer,
+    /// Its own assessments and impact; grants and revokes insurers' access.
+    Firm,
+}
+
+impl Role {
+    /// Wire and database name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Insurer => "insurer",
+            Role::Firm => "firm",
+        }
+    }
+
+    /// Parses a wire or database name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "admin" => Some(Role::Admin),
+            "insurer" => Some(Role::Insurer),
+            "firm" => Some(Role::Firm),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An authenticated caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// Its role.
+    pub role: Role,
+    /// Who it is (a firm or insurer id, or an admin's name).
+    pub subject: String,
+}
+
+impl Caller {
+    /// Function-level authorisation: 403 unless the caller has one of `roles`.
+    ///
+    /// # Errors
+    /// [`ApiError::forbidden`].
+    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden())
+        }
+    }
+}
+
+/// A new random key (`rk_` + 64 hex digits = 256 bits from the OS RNG).
+///
+/// # Errors
+/// When the operating system's RNG fails.
+pub fn new_key() -> anyhow::Result<String> {
+    let mut b = [0u8; 32];
+    getrandom::fill(&mut b).map_err(|e| anyhow::anyhow!("os rng: {e}"))?;
+    Ok(format!("rk_{}", hex(&b)))
+}
+
+/// SHA-256 of a key, hex: what the store keeps.
+pub fn key_hash(key: &str) -> String {
+    hex(&Sha256::digest(key.as_bytes()))
+}
+
+/// A valid subject: 1–128 characters of `A-Z a-z 0-9 . _ - @ :`.
+pub fn valid_subject(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 128
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-@:".contains(&b))
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let key = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                let (scheme, rest) = v.split_once(' ')?;
+                scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
+            })
+            .filter(|k| !k.is_empty() && k.len() <= 256)
+            .ok_or_else(ApiError::unauthorized)?;
+        state
+            .store()
+            .caller_by_key_hash(&key_hash(key))
+            .await?
+            .ok_or_else(ApiError::unauthorized)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_random_and_hashed() {
+        let a = new_key().unwrap();
+        let b = new_key().unwrap();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 3 + 64);
+        assert_eq!(key_hash(&a).len(), 64);
+        assert_ne!(key_hash(&a), key_hash(&b));
+    }
+
+    #[test]
+    fn subjects() {
+        assert!(valid_subject("firm-a.example_1"));
+        assert!(!valid_subject(""));
+        assert!(!valid_subject("a b"));
+        assert!(!valid_subject(&"x".repeat(129)));
+    }
+}

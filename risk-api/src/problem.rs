@@ -1,0 +1,187 @@
+//! RFC 9457 problem details: the one error type of the service.
+//!
+//! Every error response is `application/problem+json` with `status`, `title` and `detail`, plus
+//! `errors: [{"field", "message"}]` for validation failures. Internal causes are logged (with the
+//! request id, from the enclosing trace span) and never sent.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use risk_core::model::FieldError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Media type of problem documents.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// A problem document (RFC 9457).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI reference naming the problem type; `about:blank` means "see `title`".
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// HTTP status code.
+    pub status: u16,
+    /// Short summary of the problem type (the status's reason phrase).
+    pub title: String,
+    /// What went wrong with this request, for a human.
+    pub detail: String,
+    /// Invalid input fields (validation problems only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldProblem>,
+}
+
+/// One invalid field.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FieldProblem {
+    /// Path of the field in the input, dotted with `[i]` indices (`firm.annual_revenue`).
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl From<FieldError> for FieldProblem {
+    fn from(e: FieldError) -> Self {
+        FieldProblem {
+            field: e.field,
+            message: e.message,
+        }
+    }
+}
+
+/// A failed request.
+#[derive(Debug)]
+pub enum ApiError {
+    /// A problem the client can act on (4xx, or 503 when busy); `detail` is safe to send.
+    Client {
+        /// Status.
+        status: StatusCode,
+        /// Safe explanation.
+        detail: String,
+        /// Field errors (422).
+        errors: Vec<FieldProblem>,
+    },
+    /// Something failed on our side: logged, answered with a bare 500.
+    Internal(anyhow::Error),
+}
+
+/// Result of a handler.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    /// A problem with a status and a safe detail.
+    pub fn status(status: StatusCode, detail: impl Into<String>) -> Self {
+        ApiError::Client {
+            status,
+            detail: detail.into(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// 400: the body is not JSON.
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::status(StatusCode::BAD_REQUEST, detail)
+    }
+
+    /// 401: no or unknown key.
+    pub fn unauthorized() -> Self {
+        Self::status(
+            StatusCode::UNAUTHORIZED,
+            "a valid API key is required: Authorization: Bearer <key>",
+        )
+    }
+
+    /// 403: the caller's role may not do this.
+    pub fn forbidden() -> Self {
+        Self::status(StatusCode::FORBIDDEN, "your role may not do this")
+    }
+
+    /// 404: nothing here the caller may see (never says whether it exists).
+    pub fn not_found() -> Self {
+        Self::status(StatusCode::NOT_FOUND, "no such resource")
+    }
+
+    /// 422 with field errors.
+    pub fn invalid(errors: Vec<FieldProblem>) -> Self {
+        ApiError::Client {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            detail: "the request failed validation; see errors".into(),
+            errors,
+        }
+    }
+
+    /// 422 for one field.
+    pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
+        Self::invalid(vec![FieldProblem {
+            field: field.into(),
+            message: message.into(),
+        }])
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(e: anyhow::Error) -> Self {
+        ApiError::Internal(e)
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        ApiError::Internal(e.into())
+    }
+}
+
+/// The problem document for a status, with the status's reason phrase as title.
+pub fn problem(
+    status: StatusCode,
+    detail: impl Into<String>,
+    errors: Vec<FieldProblem>,
+) -> Problem {
+    Problem {
+        type_: "about:blank".into(),
+        status: status.as_u16(),
+        title: status.canonical_reason().unwrap_or("Error").into(),
+        detail: detail.into(),
+        errors,
+    }
+}
+
+/// Renders a problem document with its media type.
+pub fn problem_response(p: Problem) -> Response {
+    let status = StatusCode::from_u16(p.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut res = (status, Json(p)).into_response();
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    res
+}
+
+/// A generic detail for a status produced by middleware (timeout, body limit, method).
+pub fn default_detail(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        404 => "no such resource",
+        405 => "this method is not allowed on this resource",
+        408 | 503 => "the request took too long or the server is busy; try again later",
+        413 => "the request body is too large",
+        415 => "the request body must be application/json",
+        500 => "internal error; quote the x-request-id header when reporting it",
+        _ => "the request could not be processed",
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match self {
+            ApiError::Client {
+                status,
+                detail,
+                errors,
+            } => problem_response(problem(status, detail, errors)),
+            ApiError::Internal(e) => {
+                // The enclosing span carries the request id.
+                tracing::error!(error = format!("{e:#}"), "internal error");
+                let s = StatusCode::INTERNAL_SERVER_ERROR;
+                problem_response(problem(s, default_detail(s), Vec::new()))
+            }
+        }
+    }
+}

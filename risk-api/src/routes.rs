@@ -1,0 +1,765 @@
+//! The endpoints of contract §8 and their OpenAPI description (generated from these handlers).
+//!
+//! Authorisation, in order: authentication (401), the caller's role (403), then the object —
+//! anything the caller may not see is 404, whether or not it exists.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post, put};
+use risk_core::assess::assess;
+use risk_core::model::params::parse_date;
+use risk_core::model::{LossSpec, MAX_EXPECTED_EVENTS, MAX_TRIALS, ModelParams};
+use risk_core::pricing::impact;
+use risk_core::profile::FirmProfile;
+use risk_core::vocab::{Industry, PERILS, Peril};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+use crate::app::AppState;
+use crate::auth::{Caller, Role, valid_subject};
+use crate::cli::simulate_spec;
+use crate::dto::firm::{AssessmentDto, ImpactDto};
+use crate::dto::v1::LossReport;
+use crate::problem::{ApiError, ApiResult, FieldProblem, Problem};
+use crate::store::{AssessmentRecord, ThreatRow, timestamp};
+
+/// Default simulated years of an assessment (contract §5).
+pub const DEFAULT_TRIALS: u64 = 100_000;
+
+/// The routes, without middleware (see [`crate::app::app`]).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/openapi.json", get(openapi))
+        .route("/metrics", get(metrics))
+        .route("/v1/simulate", post(simulate))
+        .route("/v1/assessments", post(create_assessment))
+        .route("/v1/assessments/{id}", get(get_assessment))
+        .route("/v1/assessments/{id}/impact", get(get_impact))
+        .route("/v1/assessments/{id}/shares", post(grant_share))
+        .route(
+            "/v1/assessments/{id}/shares/{insurer}",
+            delete(revoke_share),
+        )
+        .route("/v1/models", get(models))
+        .route("/v1/threat-levels/{industry}", put(put_threat_level))
+        .route("/v1/portfolios", post(portfolios))
+        .fallback(not_found)
+}
+
+/// The OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "risk-engine",
+        description = "Certification-aware cyber-insurance risk engine: assessments, premium impact, consent, sector threat levels. Errors are RFC 9457 application/problem+json."
+    ),
+    paths(
+        healthz,
+        openapi,
+        metrics,
+        simulate,
+        create_assessment,
+        get_assessment,
+        get_impact,
+        grant_share,
+        revoke_share,
+        models,
+        put_threat_level,
+        portfolios
+    ),
+    components(schemas(Problem, FieldProblem)),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let c = openapi.components.get_or_insert_with(Default::default);
+        c.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+/// Liveness.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// Always `ok`.
+    pub status: &'static str,
+}
+
+/// Liveness check.
+#[utoipa::path(get, path = "/healthz", responses((status = 200, body = Health)))]
+async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+/// This document.
+#[utoipa::path(get, path = "/openapi.json", responses((status = 200, description = "OpenAPI 3.1 document", content_type = "application/json")))]
+async fn openapi() -> Response {
+    match ApiDoc::openapi().to_json() {
+        Ok(s) => ([(header::CONTENT_TYPE, "application/json")], s).into_response(),
+        Err(e) => ApiError::Internal(e.into()).into_response(),
+    }
+}
+
+/// Prometheus metrics; answered on loopback connections only (404 otherwise).
+#[utoipa::path(get, path = "/metrics", responses((status = 200, description = "Prometheus text", content_type = "text/plain"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn metrics(
+    State(state): State<AppState>,
+    connect: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
+) -> ApiResult<Response> {
+    match connect {
+        Some(axum::Extension(ConnectInfo(addr))) if addr.ip().is_loopback() => Ok((
+            [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+            state.metrics().render(),
+        )
+            .into_response()),
+        _ => Err(ApiError::not_found()),
+    }
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found()
+}
+
+/// Simulation settings of an assessment.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct RunParams {
+    /// Simulated years (default 100000; at most the service's cap, 1000000 by default).
+    pub trials: Option<u64>,
+    /// Seed of the random streams (default 0).
+    pub seed: Option<u64>,
+}
+
+/// Options of a read.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ReadParams {
+    /// Re-run the assessment from its stored inputs, seed, trials, model and threat-table
+    /// versions; the answer carries `reproduced: true` when it equals the stored result.
+    pub recompute: Option<bool>,
+}
+
+fn query<T>(q: Result<Query<T>, QueryRejection>) -> ApiResult<T> {
+    q.map(|Query(t)| t)
+        .map_err(|e| ApiError::bad_request(format!("bad query string: {}", e.body_text())))
+}
+
+/// The body as JSON text: 415 unless `application/json`, 400 unless UTF-8 JSON.
+fn json_text(headers: &HeaderMap, body: &Bytes) -> ApiResult<String> {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mime = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if !(mime == "application/json"
+        || (mime.starts_with("application/") && mime.ends_with("+json")))
+    {
+        return Err(ApiError::status(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "the request body must be application/json",
+        ));
+    }
+    let text = std::str::from_utf8(body)
+        .map_err(|_| ApiError::bad_request("the request body is not UTF-8"))?;
+    serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(|e| {
+        ApiError::bad_request(format!(
+            "the request body is not valid JSON (line {}, column {})",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    Ok(text.to_string())
+}
+
+fn fields(errors: Vec<risk_core::model::FieldError>) -> ApiError {
+    ApiError::invalid(errors.into_iter().map(Into::into).collect())
+}
+
+/// Runs CPU-bound work off the async threads, at most `max_concurrent_runs` at once.
+async fn run<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> ApiResult<T> {
+    let permit = state
+        .runs()
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    tokio::task::spawn_blocking(move || {
+        let out = f();
+        drop(permit);
+        out
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.into()))
+}
+
+/// Loss distribution of a loss-model spec (contract §2 → §3).
+#[utoipa::path(post, path = "/v1/simulate",
+    request_body(content = Object, description = "Loss-model spec (contract §2)", content_type = "application/json"),
+    responses(
+        (status = 200, body = LossReport),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+async fn simulate(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<LossReport>> {
+    caller.require(&[Role::Insurer, Role::Admin])?;
+    let text = json_text(&headers, &body)?;
+    let spec = LossSpec::parse(&text).map_err(|e| fields(e.fields()))?;
+    let cap = state.config().max_trials;
+    if spec.trials > cap {
+        return Err(ApiError::invalid_field(
+            "trials",
+            format!("must be at most {cap} on this service"),
+        ));
+    }
+    // The core bounds events for its own trial cap; the service scales that bound to its own.
+    let max_events = MAX_EXPECTED_EVENTS * cap as f64 / MAX_TRIALS as f64;
+    if spec.model.expected_events() * spec.trials as f64 > max_events {
+        return Err(ApiError::invalid_field(
+            "perils",
+            format!("expected events × trials must be at most {max_events:.0} on this service"),
+        ));
+    }
+    Ok(Json(run(&state, move || simulate_spec(&spec)).await?))
+}
+
+/// The model with the threat table in force at history position `seq` (0: the model file's).
+pub fn params_at(base: &ModelParams, rows: &[ThreatRow], seq: i64) -> anyhow::Result<ModelParams> {
+    let mut p = base.clone();
+    if seq == 0 {
+        return Ok(p);
+    }
+    for r in rows.iter().filter(|r| r.seq <= seq) {
+        let industry = Industry::parse(&r.industry)
+            .ok_or_else(|| anyhow::anyhow!("threat row {}: unknown industry", r.seq))?;
+        let map: BTreeMap<String, f64> = serde_json::from_str(&r.levels)?;
+        let mut l = [1.0; PERILS];
+        for (k, v) in map {
+            let peril = Peril::parse(&k)
+                .ok_or_else(|| anyhow::anyhow!("threat row {}: unknown peril", r.seq))?;
+            l[peril.index()] = v;
+        }
+        p.threat.levels.insert(industry, l);
+    }
+    p.threat.version = format!("{}+{seq}", base.threat.version);
+    Ok(p)
+}
+
+/// The model with the newest threat table, and that table's history position.
+async fn current_params(state: &AppState) -> ApiResult<(ModelParams, i64)> {
+    let rows = state.store().threat_rows().await?;
+    let seq = rows.last().map_or(0, |r| r.seq);
+    Ok((params_at(state.params(), &rows, seq)?, seq))
+}
+
+/// What `caller` may see of a stored Assessment JSON: insurers get the loadings, nobody else.
+pub fn view(mut result: Value, caller: &Caller) -> Value {
+    if caller.role != Role::Insurer
+        && let Some(p) = result.get_mut("premium").and_then(Value::as_object_mut)
+    {
+        p.remove("loadings");
+    }
+    result
+}
+
+/// Assess a firm profile and store the result.
+#[utoipa::path(post, path = "/v1/assessments", params(RunParams),
+    request_body(content = Object, description = "Firm profile (contract §4)", content_type = "application/json"),
+    responses(
+        (status = 201, body = AssessmentDto, description = "Stored; `premium.loadings` only for insurers"),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+async fn create_assessment(
+    State(state): State<AppState>,
+    caller: Caller,
+    q: Result<Query<RunParams>, QueryRejection>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    caller.require(&[Role::Insurer, Role::Firm])?;
+    let q = query(q)?;
+    let cap = state.config().max_trials;
+    let trials = q.trials.unwrap_or(DEFAULT_TRIALS.min(cap));
+    let seed = q.seed.unwrap_or(0);
+    if trials == 0 || trials > cap {
+        return Err(ApiError::invalid_field(
+            "trials",
+            format!("must be between 1 and {cap}"),
+        ));
+    }
+    let text = json_text(&headers, &body)?;
+    let (id, result) = store_assessment(&state, &caller, text, trials, seed).await?;
+    let location = HeaderValue::from_str(&format!("/v1/assessments/{id}"))
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(view(result, &caller)),
+    )
+        .into_response())
+}
+
+/// Validates, assesses and stores a profile for `caller` with the newest threat table; returns
+/// the new id and the stored (insurer-view) Assessment once it is committed.
+///
+/// # Errors
+/// 422 for an invalid profile; 500 when the store fails.
+pub async fn store_assessment(
+    state: &AppState,
+    caller: &Caller,
+    text: String,
+    trials: u64,
+    seed: u64,
+) -> ApiResult<(String, Value)> {
+    let (params, threat_seq) = current_params(state).await?;
+    let today = time::OffsetDateTime::now_utc().date();
+    let profile = FirmProfile::parse(&text, &params, today).map_err(|e| fields(e.fields()))?;
+    let id = uuid::Uuid::new_v4().to_string();
+    let (dto, profile) = {
+        let id = id.clone();
+        run(state, move || {
+            let a = assess(&profile, &params, trials, seed);
+            (AssessmentDto::new(id, &profile, &params, &a, true), profile)
+        })
+        .await?
+    };
+    let result = serde_json::to_value(&dto).map_err(anyhow::Error::from)?;
+    let rec = AssessmentRecord {
+        id: id.clone(),
+        owner: caller.clone(),
+        profile: text,
+        model_version: dto.model_version.clone(),
+        model_hash: dto.model_hash.clone(),
+        threat_version: dto.threat_level_version.clone(),
+        threat_seq,
+        seed,
+        trials,
+        as_of: profile.as_of.to_string(),
+        result: result.to_string(),
+        created_at: timestamp(),
+    };
+    // Committed (WAL, synchronous=FULL on SQLite) before the 201 goes out.
+    state.store().insert_assessment(&rec).await?;
+    state.metrics().assessment_stored();
+    Ok((id, result))
+}
+
+/// The record if `caller` may read it; 404 otherwise (never revealing that it exists).
+async fn readable(state: &AppState, caller: &Caller, id: &str) -> ApiResult<AssessmentRecord> {
+    caller.require(&[Role::Insurer, Role::Firm])?;
+    let rec = state
+        .store()
+        .assessment(id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    if rec.owner == *caller
+        || (caller.role == Role::Insurer && state.store().is_shared(id, &caller.subject).await?)
+    {
+        Ok(rec)
+    } else {
+        Err(ApiError::not_found())
+    }
+}
+
+/// The model, threat table and parsed profile an assessment was made with.
+async fn inputs(state: &AppState, rec: &AssessmentRecord) -> ApiResult<(ModelParams, FirmProfile)> {
+    let base = state.params();
+    if rec.model_version != base.id() || rec.model_hash != base.hash {
+        return Err(ApiError::status(
+            StatusCode::CONFLICT,
+            format!(
+                "model {} is not loaded on this server; cannot re-run",
+                rec.model_version
+            ),
+        ));
+    }
+    let rows = state.store().threat_rows().await?;
+    let params = params_at(base, &rows, rec.threat_seq)?;
+    let as_of =
+        parse_date(&rec.as_of).ok_or_else(|| anyhow::anyhow!("stored as_of is not a date"))?;
+    let profile = FirmProfile::parse(&rec.profile, &params, as_of)
+        .map_err(|e| anyhow::anyhow!("stored profile no longer parses: {e}"))?;
+    Ok((params, profile))
+}
+
+/// A stored assessment (owner, or an insurer it was shared with).
+#[utoipa::path(get, path = "/v1/assessments/{id}", params(("id" = String, Path, description = "Assessment id"), ReadParams),
+    responses(
+        (status = 200, body = AssessmentDto, description = "The stored result; with `recompute=true`, the re-run result and `reproduced`"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+async fn get_assessment(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    q: Result<Query<ReadParams>, QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    let q = query(q)?;
+    let rec = readable(&state, &caller, &id).await?;
+    let stored: Value = serde_json::from_str(&rec.result).map_err(anyhow::Error::from)?;
+    if !q.recompute.unwrap_or(false) {
+        return Ok(Json(view(stored, &caller)));
+    }
+    let (params, profile) = inputs(&state, &rec).await?;
+    let (trials, seed, id2) = (rec.trials, rec.seed, rec.id.clone());
+    let dto = run(&state, move || {
+        let a = assess(&profile, &params, trials, seed);
+        AssessmentDto::new(id2, &profile, &params, &a, true)
+    })
+    .await?;
+    let fresh = serde_json::to_value(&dto).map_err(anyhow::Error::from)?;
+    let reproduced = fresh == stored;
+    if !reproduced {
+        tracing::error!(id = %rec.id, "re-run assessment differs from the stored result");
+    }
+    let mut out = view(fresh, &caller);
+    if let Some(o) = out.as_object_mut() {
+        o.insert("reproduced".into(), Value::Bool(reproduced));
+    }
+    Ok(Json(out))
+}
+
+/// Premium impact of certifications and controls (contract §6), with the assessment's seed and
+/// trials.
+#[utoipa::path(get, path = "/v1/assessments/{id}/impact", params(("id" = String, Path, description = "Assessment id")),
+    responses(
+        (status = 200, body = ImpactDto),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+async fn get_impact(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ImpactDto>> {
+    let rec = readable(&state, &caller, &id).await?;
+    let (params, profile) = inputs(&state, &rec).await?;
+    let (trials, seed) = (rec.trials, rec.seed);
+    let dto = run(&state, move || {
+        let i = impact(&profile, &params, trials, seed);
+        ImpactDto::new(&profile, &params, &i)
+    })
+    .await?;
+    Ok(Json(dto))
+}
+
+/// A grant of read access.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShareDto {
+    /// Assessment id.
+    pub assessment: String,
+    /// The insurer's subject.
+    pub insurer: String,
+    /// The firm that granted it.
+    pub granted_by: String,
+}
+
+/// Body of a grant: `{"insurer": "<subject>"}`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShareRequest {
+    /// The insurer's subject.
+    pub insurer: String,
+}
+
+/// The assessment if `caller` is its owning firm (403 for other roles, 404 for other firms).
+async fn owned_by_firm(state: &AppState, caller: &Caller, id: &str) -> ApiResult<AssessmentRecord> {
+    caller.require(&[Role::Firm])?;
+    match state.store().assessment(id).await? {
+        Some(rec) if rec.owner == *caller => Ok(rec),
+        _ => Err(ApiError::not_found()),
+    }
+}
+
+/// A JSON object body with exactly the listed fields (400 if not JSON, 422 otherwise).
+fn object(
+    headers: &HeaderMap,
+    body: &Bytes,
+    allowed: &[&str],
+) -> ApiResult<serde_json::Map<String, Value>> {
+    let text = json_text(headers, body)?;
+    let Value::Object(o) = serde_json::from_str(&text).map_err(anyhow::Error::from)? else {
+        return Err(ApiError::invalid_field("body", "must be a JSON object"));
+    };
+    let unknown: Vec<FieldProblem> = o
+        .keys()
+        .filter(|k| !allowed.contains(&k.as_str()))
+        .map(|k| FieldProblem {
+            field: k.clone(),
+            message: "unknown field".into(),
+        })
+        .collect();
+    if !unknown.is_empty() {
+        return Err(ApiError::invalid(unknown));
+    }
+    Ok(o)
+}
+
+/// Let an insurer read this assessment (the owning firm only).
+#[utoipa::path(post, path = "/v1/assessments/{id}/shares", params(("id" = String, Path, description = "Assessment id")),
+    request_body(content = ShareRequest, content_type = "application/json"),
+    responses(
+        (status = 201, body = ShareDto),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+async fn grant_share(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<ShareDto>)> {
+    let rec = owned_by_firm(&state, &caller, &id).await?;
+    let o = object(&headers, &body, &["insurer"])?;
+    let insurer = match o.get("insurer") {
+        Some(Value::String(s)) if valid_subject(s) => s.clone(),
+        Some(_) => {
+            return Err(ApiError::invalid_field(
+                "insurer",
+                "must be 1-128 characters of A-Z a-z 0-9 . _ - @ :",
+            ));
+        }
+        None => return Err(ApiError::invalid_field("insurer", "is required")),
+    };
+    state
+        .store()
+        .grant(&rec.id, &insurer, &caller.subject)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ShareDto {
+            assessment: rec.id,
+            insurer,
+            granted_by: caller.subject,
+        }),
+    ))
+}
+
+/// Withdraw an insurer's access (the owning firm only).
+#[utoipa::path(delete, path = "/v1/assessments/{id}/shares/{insurer}",
+    params(("id" = String, Path, description = "Assessment id"), ("insurer" = String, Path, description = "Insurer subject")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "No such assessment or no such share"),
+    ),
+    security(("bearer" = [])))]
+async fn revoke_share(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, insurer)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let rec = owned_by_firm(&state, &caller, &id).await?;
+    if state.store().revoke(&rec.id, &insurer).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found())
+    }
+}
+
+/// A model version the service runs.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ModelDto {
+    /// `name-version`.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Version.
+    pub version: String,
+    /// Hash of the model file.
+    pub hash: String,
+    /// Base currency.
+    pub base_currency: String,
+    /// Version of the sector threat table new assessments use.
+    pub threat_level_version: String,
+}
+
+/// Model versions (any authenticated caller).
+#[utoipa::path(get, path = "/v1/models",
+    responses(
+        (status = 200, body = Vec<ModelDto>),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+async fn models(State(state): State<AppState>, _caller: Caller) -> ApiResult<Json<Vec<ModelDto>>> {
+    let (p, _) = current_params(&state).await?;
+    Ok(Json(vec![ModelDto {
+        id: p.id(),
+        name: p.name.clone(),
+        version: p.version.clone(),
+        hash: p.hash.clone(),
+        base_currency: p.base_currency.clone(),
+        threat_level_version: p.threat.version.clone(),
+    }]))
+}
+
+/// Body of a threat-level publication.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ThreatLevelRequest {
+    /// Frequency multiplier per peril, each in [0.1, 10]; perils not listed are 1.0.
+    pub levels: BTreeMap<String, f64>,
+    /// Where the levels come from (advisory reference).
+    pub source: String,
+}
+
+/// A published threat level.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ThreatLevelDto {
+    /// Industry.
+    pub industry: String,
+    /// Threat-table version new assessments record from now on.
+    pub version: String,
+    /// Position in the publication history.
+    pub seq: i64,
+    /// Frequency multiplier per peril.
+    pub levels: BTreeMap<String, f64>,
+    /// Where the levels come from.
+    pub source: String,
+    /// Admin who published it.
+    pub published_by: String,
+    /// When (RFC 3339).
+    pub published_at: String,
+}
+
+/// Publish a sector's threat levels (admin); later assessments use and record them.
+#[utoipa::path(put, path = "/v1/threat-levels/{industry}", params(("industry" = String, Path, description = "Industry (contract §4)")),
+    request_body(content = ThreatLevelRequest, content_type = "application/json"),
+    responses(
+        (status = 200, body = ThreatLevelDto),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+async fn put_threat_level(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(industry): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<ThreatLevelDto>> {
+    caller.require(&[Role::Admin])?;
+    let o = object(&headers, &body, &["levels", "source"])?;
+    let mut errors = Vec::new();
+    let mut bad = |field: String, message: &str| {
+        errors.push(FieldProblem {
+            field,
+            message: message.into(),
+        });
+    };
+    if Industry::parse(&industry).is_none() {
+        bad("industry".into(), "unknown industry");
+    }
+    let mut levels = BTreeMap::new();
+    match o.get("levels") {
+        Some(Value::Object(m)) => {
+            for (k, v) in m {
+                let path = format!("levels.{k}");
+                if Peril::parse(k).is_none() {
+                    bad(path, "unknown peril");
+                } else {
+                    match v.as_f64() {
+                        Some(x) if (0.1..=10.0).contains(&x) => {
+                            levels.insert(k.clone(), x);
+                        }
+                        _ => bad(path, "must be a number in [0.1, 10]"),
+                    }
+                }
+            }
+        }
+        Some(_) => bad("levels".into(), "must be an object of peril: multiplier"),
+        None => bad("levels".into(), "is required"),
+    }
+    let source = match o.get("source") {
+        Some(Value::String(s)) if !s.trim().is_empty() && s.len() <= 2000 => s.clone(),
+        _ => {
+            bad(
+                "source".into(),
+                "must be a non-empty string of at most 2000 bytes",
+            );
+            String::new()
+        }
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::invalid(errors));
+    }
+    let levels_json = serde_json::to_string(&levels).map_err(anyhow::Error::from)?;
+    let row = state
+        .store()
+        .publish_threat(&industry, &levels_json, &source, &caller.subject)
+        .await?;
+    tracing::info!(industry = %industry, seq = row.seq, by = %caller.subject, "threat level published");
+    Ok(Json(ThreatLevelDto {
+        industry,
+        version: format!("{}+{}", state.params().threat.version, row.seq),
+        seq: row.seq,
+        levels,
+        source,
+        published_by: row.published_by,
+        published_at: row.published_at,
+    }))
+}
+
+/// Portfolio runs are not in this build yet (issue 6): 501.
+#[utoipa::path(post, path = "/v1/portfolios",
+    responses((status = 501, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+async fn portfolios(caller: Caller) -> ApiError {
+    if let Err(e) = caller.require(&[Role::Insurer]) {
+        return e;
+    }
+    ApiError::status(
+        StatusCode::NOT_IMPLEMENTED,
+        "portfolio runs are not available in this build",
+    )
+}

@@ -1,0 +1,173 @@
+//! `risk serve` and `risk keys create`: opening the store, demo data, binding the socket.
+
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use risk_core::model::{DEFAULT_MODEL, ModelParams};
+
+use crate::app::{AppState, Config, app};
+use crate::auth::{Caller, Role, key_hash, new_key};
+use crate::routes::store_assessment;
+use crate::store::Store;
+
+/// Demo firms: subject and profile (from data/profiles/).
+const DEMO_FIRMS: &[(&str, &str)] = &[
+    (
+        "demo-manufacturer",
+        include_str!("../../data/profiles/manufacturer-ot-iso27001.json"),
+    ),
+    (
+        "demo-bank",
+        include_str!("../../data/profiles/bank-27001-pci-soc2.json"),
+    ),
+    (
+        "demo-hospital",
+        include_str!("../../data/profiles/hospital-no-certification.json"),
+    ),
+];
+
+/// The demo insurer's subject.
+pub const DEMO_INSURER: &str = "demo-insurer";
+
+/// Makes a key, stores its hash and returns the key (shown once) and its holder.
+///
+/// # Errors
+/// When the store cannot be opened or written, or the OS RNG fails.
+pub async fn create_key(
+    database: &str,
+    role: Role,
+    subject: Option<String>,
+) -> anyhow::Result<(String, Caller)> {
+    let store = Store::open(database).await?;
+    let caller = Caller {
+        role,
+        subject: match subject {
+            Some(s) => s,
+            None => {
+                let k = new_key()?;
+                format!("{role}-{}", &k[3..11])
+            }
+        },
+    };
+    let key = new_key()?;
+    store.insert_key(&key_hash(&key), &caller).await?;
+    store.close().await;
+    Ok((key, caller))
+}
+
+/// Seeds an empty database (no keys) with demo keys, firms' assessments and one share; returns
+/// the keys made, or nothing when the database was not empty.
+///
+/// # Errors
+/// When the store fails.
+pub async fn seed_demo(state: &AppState) -> anyhow::Result<Vec<(Caller, String)>> {
+    let store = state.store();
+    if store.key_count().await? > 0 {
+        return Ok(Vec::new());
+    }
+    let mut callers = vec![
+        Caller {
+            role: Role::Admin,
+            subject: "demo-admin".into(),
+        },
+        Caller {
+            role: Role::Insurer,
+            subject: DEMO_INSURER.into(),
+        },
+    ];
+    callers.extend(DEMO_FIRMS.iter().map(|(s, _)| Caller {
+        role: Role::Firm,
+        subject: (*s).into(),
+    }));
+    let mut keys = Vec::new();
+    for c in callers {
+        let key = new_key()?;
+        store.insert_key(&key_hash(&key), &c).await?;
+        keys.push((c, key));
+    }
+    for (i, (subject, profile)) in DEMO_FIRMS.iter().enumerate() {
+        let firm = Caller {
+            role: Role::Firm,
+            subject: (*subject).into(),
+        };
+        let (id, _) = store_assessment(
+            state,
+            &firm,
+            (*profile).to_string(),
+            crate::routes::DEFAULT_TRIALS,
+            0,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("demo assessment of {subject}: {e:?}"))?;
+        if i == 0 {
+            store.grant(&id, DEMO_INSURER, subject).await?;
+        }
+        tracing::info!(id = %id, firm = subject, shared_with = if i == 0 { DEMO_INSURER } else { "-" }, "demo assessment stored");
+    }
+    Ok(keys)
+}
+
+/// Runs the service until Ctrl-C or SIGTERM.
+///
+/// # Errors
+/// When the database cannot be opened or the address bound.
+pub async fn serve(addr: SocketAddr, database: &str, demo: bool) -> anyhow::Result<()> {
+    use tracing_subscriber::EnvFilter;
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_env_filter(
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info")),
+        )
+        .try_init();
+    let params = ModelParams::parse(DEFAULT_MODEL).context("built-in model")?;
+    let store = Store::open(database).await?;
+    tracing::info!(backend = ?store.backend(), "database open and migrated");
+    let state = AppState::new(store, params, Config::default());
+    if demo {
+        let keys = seed_demo(&state).await?;
+        if !keys.is_empty() {
+            println!("New database: demo data seeded. DEMO KEYS (demo only, shown once):");
+            for (c, k) in &keys {
+                println!("  {:<8} {:<18} {k}", c.role.as_str(), c.subject);
+            }
+            println!(
+                "The demo-manufacturer's assessment is shared with {DEMO_INSURER}. \
+                 Make real keys with `risk keys create`."
+            );
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    tracing::info!(addr = %listener.local_addr()?, "listening");
+    axum::serve(
+        listener,
+        app(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
+    .await?;
+    state.store().close().await;
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}

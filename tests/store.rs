@@ -1,0 +1,161 @@
+//! The store against SQLite (a temporary file) and, when `DATABASE_URL` is `postgres://…`,
+//! PostgreSQL (in a schema of its own, dropped afterwards). With `RISK_REQUIRE_POSTGRES=1` the
+//! PostgreSQL test fails instead of skipping when the database is absent or unreachable.
+
+use risk_api::auth::{Caller, Role, key_hash, new_key};
+use risk_api::store::{AssessmentRecord, Store};
+
+fn firm(s: &str) -> Caller {
+    Caller {
+        role: Role::Firm,
+        subject: s.into(),
+    }
+}
+
+fn record(id: &str, owner: &Caller) -> AssessmentRecord {
+    AssessmentRecord {
+        id: id.into(),
+        owner: owner.clone(),
+        profile: r#"{"firm": {"name": "ü \"quoted\""}}"#.into(),
+        model_version: "jp-cyber-1.0.0".into(),
+        model_hash: "abc".into(),
+        threat_version: "2026-11-01".into(),
+        threat_seq: 0,
+        // Above i64::MAX: seeds are stored as text.
+        seed: u64::MAX - 1,
+        trials: 100_000,
+        as_of: "2026-11-25".into(),
+        result: r#"{"mean": 1.2345678901234567e300}"#.into(),
+        created_at: "2026-11-26T00:00:00Z".into(),
+    }
+}
+
+async fn exercise(store: &Store) {
+    // Keys: only hashes, looked up by hash.
+    let key = new_key().unwrap();
+    let a = firm("firm-a");
+    store.insert_key(&key_hash(&key), &a).await.unwrap();
+    assert_eq!(
+        store.caller_by_key_hash(&key_hash(&key)).await.unwrap(),
+        Some(a.clone())
+    );
+    assert_eq!(
+        store
+            .caller_by_key_hash(&key_hash("rk_other"))
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(store.key_count().await.unwrap(), 1);
+    // The same key twice is refused (primary key on the hash).
+    assert!(store.insert_key(&key_hash(&key), &a).await.is_err());
+
+    // Assessments round-trip exactly.
+    let id = uuid::Uuid::new_v4().to_string();
+    let rec = record(&id, &a);
+    store.insert_assessment(&rec).await.unwrap();
+    assert_eq!(store.assessment(&id).await.unwrap(), Some(rec.clone()));
+    assert_eq!(store.assessment("missing").await.unwrap(), None);
+    assert!(store.insert_assessment(&rec).await.is_err(), "duplicate id");
+    assert_eq!(store.assessment_ids().await.unwrap(), vec![id.clone()]);
+
+    // Shares: idempotent grant, revoke once.
+    assert!(!store.is_shared(&id, "ins").await.unwrap());
+    store.grant(&id, "ins", "firm-a").await.unwrap();
+    store.grant(&id, "ins", "firm-a").await.unwrap();
+    assert!(store.is_shared(&id, "ins").await.unwrap());
+    assert!(!store.is_shared(&id, "other").await.unwrap());
+    assert!(store.revoke(&id, "ins").await.unwrap());
+    assert!(!store.revoke(&id, "ins").await.unwrap());
+    assert!(!store.is_shared(&id, "ins").await.unwrap());
+    // A share of a missing assessment violates the foreign key.
+    assert!(store.grant("missing", "ins", "firm-a").await.is_err());
+
+    // Threat levels: append-only with consecutive seqs, who and when recorded.
+    let r1 = store
+        .publish_threat(
+            "manufacturing",
+            r#"{"ransomware":1.3}"#,
+            "advisory 1",
+            "ops",
+        )
+        .await
+        .unwrap();
+    let r2 = store
+        .publish_threat("finance", r#"{"bec_fraud":1.1}"#, "advisory 2", "ops")
+        .await
+        .unwrap();
+    assert_eq!((r1.seq, r2.seq), (1, 2));
+    let rows = store.threat_rows().await.unwrap();
+    assert_eq!(rows, vec![r1, r2]);
+    assert_eq!(rows[0].published_by, "ops");
+    assert!(rows[0].published_at.starts_with("20"));
+}
+
+#[tokio::test]
+async fn sqlite_store() {
+    let dir = std::env::temp_dir().join(format!("risk-store-test-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("store.db");
+    let store = Store::open(db.to_str().unwrap()).await.unwrap();
+    exercise(&store).await;
+    store.close().await;
+    // WAL mode and FULL synchronous are in force on a fresh connection.
+    let store = Store::open(db.to_str().unwrap()).await.unwrap();
+    assert_eq!(
+        store.key_count().await.unwrap(),
+        1,
+        "data survives reopening"
+    );
+    store.close().await;
+    {
+        use sqlx::{Connection, Row};
+        sqlx::any::install_default_drivers();
+        let mut c = sqlx::AnyConnection::connect(&format!("sqlite://{}", db.display()))
+            .await
+            .unwrap();
+        let mode: String = sqlx::query("PRAGMA journal_mode")
+            .fetch_one(&mut c)
+            .await
+            .unwrap()
+            .try_get(0)
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn postgres_store() {
+    let url = std::env::var("DATABASE_URL").unwrap_or_default();
+    let required = std::env::var("RISK_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
+    if !url.starts_with("postgres") {
+        assert!(
+            !required,
+            "RISK_REQUIRE_POSTGRES=1 but DATABASE_URL is not postgres://…"
+        );
+        eprintln!("skipped: DATABASE_URL is not a PostgreSQL URL");
+        return;
+    }
+    let schema = format!("risk_test_{}", uuid::Uuid::new_v4().simple());
+    let store = match Store::open_in_schema(&url, Some(&schema)).await {
+        Ok(s) => s,
+        Err(e) if !required => {
+            eprintln!("skipped: PostgreSQL unreachable: {e:#}");
+            return;
+        }
+        Err(e) => panic!("RISK_REQUIRE_POSTGRES=1 and PostgreSQL is unreachable: {e:#}"),
+    };
+    exercise(&store).await;
+    // Migrations are idempotent: opening again in the same schema keeps the data.
+    let again = Store::open_in_schema(&url, Some(&schema)).await.unwrap();
+    assert_eq!(again.key_count().await.unwrap(), 1);
+    again.close().await;
+    store.close().await;
+    use sqlx::Connection;
+    let mut c = sqlx::AnyConnection::connect(&url).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+        .execute(&mut c)
+        .await
+        .unwrap();
+}
