@@ -273,10 +273,10 @@ fn shock_years(shocks: &[Shock], trials: u64, seed: u64) -> Vec<Vec<u64>> {
         .collect()
 }
 
-/// One event of a policy: year, size, and its source (0 = own perils, s + 1 = shock s).
-type Event = (u64, f64, usize);
-
-/// The events of policy `g` over all years, sorted by year.
+/// Generates the events of policy `g` over all years as (year, size, source), source 0 for its
+/// own perils and s + 1 for shock s. Poisson perils draw the Poisson(λT) total of all years and
+/// spread it uniformly over the years (the same law as T independent Poisson(λ) years, at a cost
+/// proportional to the events rather than the years).
 fn policy_events(
     p: &Policy,
     g: u64,
@@ -284,26 +284,25 @@ fn policy_events(
     years: &[Vec<u64>],
     trials: u64,
     seed: u64,
-) -> Vec<Event> {
-    let mut events = Vec::new();
+    mut event: impl FnMut(u64, f64, usize),
+) {
     for (k, peril) in p.model.perils().iter().enumerate() {
         let mut rng = stream(seed, [OWN, g, k as u64]);
         let f = peril.frequency();
         let sev = peril.severity();
         match f {
-            // Poisson: the years' counts are a Poisson(λT) total spread uniformly over the years.
             crate::dist::Frequency::Poisson(_) => {
                 let total = crate::dist::Frequency::poisson(f.mean() * trials as f64)
                     .map_or(0, |t| t.sample(&mut rng));
                 for _ in 0..total {
                     let y = rng.random_range(0..trials);
-                    events.push((y, sev.sample(&mut rng), 0));
+                    event(y, sev.sample(&mut rng), 0);
                 }
             }
             _ => {
                 for y in 0..trials {
                     for _ in 0..f.sample(&mut rng) {
-                        events.push((y, sev.sample(&mut rng), 0));
+                        event(y, sev.sample(&mut rng), 0);
                     }
                 }
             }
@@ -320,33 +319,58 @@ fn policy_events(
                     ShockSize::Amount(d) => d.sample(&mut rng),
                     ShockSize::RevenueShare(d) => d.sample(&mut rng) * p.revenue,
                 };
-                events.push((y, x, s + 1));
+                event(y, x, s + 1);
             }
         }
     }
-    events.sort_by(|a, b| a.0.cmp(&b.0).then(a.2.cmp(&b.2)).then(a.1.total_cmp(&b.1)));
-    events
 }
 
-/// Calls `f(year, insured loss, per-source insured shares)` for every year in which the policy has
-/// an event (terms applied per event, then per year; the aggregate limit shared pro rata).
-fn policy_years(p: &Policy, events: &[Event], sources: usize, mut f: impl FnMut(u64, f64, &[f64])) {
-    let terms = p.model.terms();
+/// Calls `add(year, insured amount, source)` for the policy's insured losses: the terms apply per
+/// event, then per year; a year's insured loss is the sum of the amounts given for it. Without an
+/// aggregate limit every event is passed on as it is drawn; with one, the year's events are
+/// grouped first and the limit shared pro rata over sources.
+#[allow(clippy::too_many_arguments)]
+fn policy_losses(
+    p: &Policy,
+    g: u64,
+    shocks: &[Shock],
+    years: &[Vec<u64>],
+    trials: u64,
+    seed: u64,
+    sources: usize,
+    mut add: impl FnMut(u64, f64, usize),
+) {
+    let terms = *p.model.terms();
+    if terms.aggregate_limit().is_infinite() {
+        policy_events(p, g, shocks, years, trials, seed, |y, x, s| {
+            let net = terms.per_event(x);
+            if net > 0.0 {
+                add(y, net, s);
+            }
+        });
+        return;
+    }
+    let mut events: Vec<(u64, f64, usize)> = Vec::new();
+    policy_events(p, g, shocks, years, trials, seed, |y, x, s| events.push((y, terms.per_event(x), s)));
+    events.sort_by(|a, b| a.0.cmp(&b.0).then(a.2.cmp(&b.2)).then(a.1.total_cmp(&b.1)));
     let mut by_source = vec![0.0; sources];
     let mut i = 0;
     while i < events.len() {
         let y = events[i].0;
         by_source.iter_mut().for_each(|x| *x = 0.0);
         while i < events.len() && events[i].0 == y {
-            by_source[events[i].2] += terms.per_event(events[i].1);
+            by_source[events[i].2] += events[i].1;
             i += 1;
         }
         let sum: f64 = by_source.iter().sum();
         let net = terms.annual(sum);
         if net > 0.0 {
             let scale = net / sum;
-            by_source.iter_mut().for_each(|x| *x *= scale);
-            f(y, net, &by_source);
+            for (s, x) in by_source.iter().enumerate() {
+                if *x > 0.0 {
+                    add(y, x * scale, s);
+                }
+            }
         }
     }
 }
@@ -373,12 +397,10 @@ pub fn simulate(
         .enumerate()
         .fold(zero, |(mut loss, mut by), (j, p)| {
             let g = (range.start + j) as u64;
-            let events = policy_events(p, g, &portfolio.shocks, &years, trials, seed);
-            policy_years(p, &events, sources, |y, net, shares| {
-                loss[y as usize] += fixed(net);
-                for (b, s) in by.iter_mut().zip(shares) {
-                    *b += fixed(*s);
-                }
+            policy_losses(p, g, &portfolio.shocks, &years, trials, seed, sources, |y, net, s| {
+                let v = fixed(net);
+                loss[y as usize] += v;
+                by[s] += v;
             });
             progress(1);
             (loss, by)
@@ -438,23 +460,18 @@ pub fn allocate(portfolio: &Portfolio, table: &YearLossTable, level: f64) -> Vec
         .par_iter()
         .enumerate()
         .map(|(i, p)| {
-            let events = policy_events(
-                p,
-                i as u64,
-                &portfolio.shocks,
-                &years,
-                table.trials,
-                table.seed,
-            );
-            let (mut tail_sum, mut at_var) = (0.0, 0.0);
-            policy_years(p, &events, sources, |y, net, _| {
+            let (mut tail_sum, mut at_var) = (0i128, 0i128);
+            let (trials, seed) = (table.trials, table.seed);
+            policy_losses(p, i as u64, &portfolio.shocks, &years, trials, seed, sources, |y, net, _| {
+                let v = fixed(net);
                 if in_tail[y as usize] {
-                    tail_sum += net;
+                    tail_sum += v;
                 }
                 if y == var_year {
-                    at_var = net;
+                    at_var += v;
                 }
             });
+            let (tail_sum, at_var) = (tail_sum as f64 / SCALE, at_var as f64 / SCALE);
             let w = if v > 0.0 { at_var / v } else { 0.0 };
             Allocation {
                 policy: i,
