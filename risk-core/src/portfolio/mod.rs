@@ -351,7 +351,9 @@ fn policy_losses(
         return;
     }
     let mut events: Vec<(u64, f64, usize)> = Vec::new();
-    policy_events(p, g, shocks, years, trials, seed, |y, x, s| events.push((y, terms.per_event(x), s)));
+    policy_events(p, g, shocks, years, trials, seed, |y, x, s| {
+        events.push((y, terms.per_event(x), s))
+    });
     events.sort_by(|a, b| a.0.cmp(&b.0).then(a.2.cmp(&b.2)).then(a.1.total_cmp(&b.1)));
     let mut by_source = vec![0.0; sources];
     let mut i = 0;
@@ -397,11 +399,20 @@ pub fn simulate(
         .enumerate()
         .fold(zero, |(mut loss, mut by), (j, p)| {
             let g = (range.start + j) as u64;
-            policy_losses(p, g, &portfolio.shocks, &years, trials, seed, sources, |y, net, s| {
-                let v = fixed(net);
-                loss[y as usize] += v;
-                by[s] += v;
-            });
+            policy_losses(
+                p,
+                g,
+                &portfolio.shocks,
+                &years,
+                trials,
+                seed,
+                sources,
+                |y, net, s| {
+                    let v = fixed(net);
+                    loss[y as usize] += v;
+                    by[s] += v;
+                },
+            );
             progress(1);
             (loss, by)
         })
@@ -462,15 +473,24 @@ pub fn allocate(portfolio: &Portfolio, table: &YearLossTable, level: f64) -> Vec
         .map(|(i, p)| {
             let (mut tail_sum, mut at_var) = (0i128, 0i128);
             let (trials, seed) = (table.trials, table.seed);
-            policy_losses(p, i as u64, &portfolio.shocks, &years, trials, seed, sources, |y, net, _| {
-                let v = fixed(net);
-                if in_tail[y as usize] {
-                    tail_sum += v;
-                }
-                if y == var_year {
-                    at_var += v;
-                }
-            });
+            policy_losses(
+                p,
+                i as u64,
+                &portfolio.shocks,
+                &years,
+                trials,
+                seed,
+                sources,
+                |y, net, _| {
+                    let v = fixed(net);
+                    if in_tail[y as usize] {
+                        tail_sum += v;
+                    }
+                    if y == var_year {
+                        at_var += v;
+                    }
+                },
+            );
             let (tail_sum, at_var) = (tail_sum as f64 / SCALE, at_var as f64 / SCALE);
             let w = if v > 0.0 { at_var / v } else { 0.0 };
             Allocation {
