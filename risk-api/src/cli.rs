@@ -17,7 +17,7 @@ use risk_core::profile::FirmProfile;
 use crate::auth::{Role, valid_subject};
 use crate::dto::firm::{AssessmentDto, ImpactDto};
 use crate::dto::portfolio::PortfolioReport;
-use crate::dto::v1::{LossReport, Side};
+use crate::dto::v1::{CheckReport, LossReport, Side};
 use crate::portfolio_io;
 
 /// Default simulated years of firm commands (contract §5 example).
@@ -49,6 +49,11 @@ enum Command {
         /// Worker threads (default: all cores). The output does not depend on it.
         #[arg(long)]
         threads: Option<usize>,
+        /// Run both methods and print, per statistic, the Monte Carlo value, its standard error,
+        /// the exact value and the z-score, and the mean and std against their closed forms
+        /// (a CheckReport instead of a LossReport; `--method` is then ignored).
+        #[arg(long)]
+        check: bool,
     },
     /// Full assessment of a firm profile: score, loss, premium (Assessment JSON).
     Score(FirmArgs),
@@ -211,13 +216,13 @@ pub fn run(cli: Cli) -> Result<String, CliError> {
             trials,
             seed,
             threads,
+            check,
         } => {
             let text = read_input(&spec)?;
             let spec = LossSpec::parse(&text)
                 .and_then(|s| s.with_overrides(trials, seed))
                 .map_err(|e| CliError::BadInput(e.to_string()))?;
-            let report = with_threads(threads, || simulate(&spec, method))??;
-            Ok(serde_json::to_string_pretty(&report).map_err(anyhow::Error::from)?)
+            with_threads(threads, || simulate(&spec, method, check))?
         }
         Command::Serve {
             addr,
@@ -534,13 +539,32 @@ fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
         .map_err(anyhow::Error::from)?)
 }
 
-fn simulate(spec: &LossSpec, method: MethodArg) -> Result<LossReport, CliError> {
-    match method {
-        MethodArg::MonteCarlo => Ok(simulate_spec(spec)),
-        MethodArg::Exact => Err(CliError::BadInput(
-            "--method: exact is not available in this build".into(),
-        )),
-    }
+/// The `simulate` command's JSON: a LossReport by `method`, or with `check` a CheckReport of
+/// both methods. The exact method's failures (accuracy out of reach, unsupported input) are
+/// bad input: exit 2 with the message naming what could not be met.
+fn simulate(spec: &LossSpec, method: MethodArg, check: bool) -> Result<String, CliError> {
+    let exact = || {
+        engine::exact::compute(
+            &spec.model,
+            &spec.levels,
+            &spec.thresholds,
+            &engine::exact::ExactOptions::default(),
+        )
+        .map_err(|e| CliError::BadInput(e.to_string()))
+    };
+    let json = if check {
+        let exact = exact()?;
+        let sim = engine::simulate(&spec.model, spec.trials, spec.seed);
+        let report = CheckReport::new(&sim, &exact, &spec.levels, &spec.thresholds);
+        serde_json::to_string_pretty(&report)
+    } else {
+        let report = match method {
+            MethodArg::MonteCarlo => simulate_spec(spec),
+            MethodArg::Exact => LossReport::exact(&spec.model, &exact()?),
+        };
+        serde_json::to_string_pretty(&report)
+    };
+    Ok(json.map_err(anyhow::Error::from)?)
 }
 
 /// Runs `f` on a pool of `threads` workers (the global pool when None).

@@ -178,6 +178,7 @@ impl<'a> Layer<'a> {
 }
 
 /// Gauss–Kronrod 7–15 nodes and weights on [−1, 1] (nodes ≥ 0; the rule is symmetric).
+#[allow(clippy::excessive_precision)]
 const GK_NODES: [f64; 8] = [
     0.991_455_371_120_812_6,
     0.949_107_912_342_758_5,
@@ -188,6 +189,7 @@ const GK_NODES: [f64; 8] = [
     0.207_784_955_007_898_5,
     0.0,
 ];
+#[allow(clippy::excessive_precision)]
 const GK_WEIGHTS: [f64; 8] = [
     0.022_935_322_010_529_22,
     0.063_092_092_629_978_55,
@@ -199,6 +201,7 @@ const GK_WEIGHTS: [f64; 8] = [
     0.209_482_141_084_728_0,
 ];
 /// Gauss 7-point weights for nodes GK_NODES[1], [3], [5], [7].
+#[allow(clippy::excessive_precision)]
 const G_WEIGHTS: [f64; 4] = [
     0.129_484_966_168_869_7,
     0.279_705_391_489_276_7,

@@ -1,6 +1,8 @@
 //! Engines turn a [`LossModel`](crate::model::LossModel) into an annual-loss distribution:
-//! [`monte_carlo`] samples it, reproducibly for any thread count.
+//! [`monte_carlo`] samples it, reproducibly for any thread count; [`exact`] computes it on a grid
+//! by FFT, with an error bound.
 
+pub mod exact;
 pub mod monte_carlo;
 
 pub use monte_carlo::{BLOCK_TRIALS, PerilTotals, Simulation, simulate};

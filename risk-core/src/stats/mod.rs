@@ -1,5 +1,6 @@
 //! Loss statistics of an annual-loss distribution, each with its standard error where the
-//! distribution was sampled.
+//! distribution was sampled: [`LossStats::from_sample`] for simulated years,
+//! [`LossStats::from_distribution`] for a distribution known exactly.
 
 use rayon::prelude::*;
 
@@ -133,6 +134,57 @@ impl LossStats {
             var,
             tvar,
             exceedance,
+        }
+    }
+}
+
+/// An annual-loss distribution known in closed form or on a grid (not sampled), read at the
+/// points a report asks for.
+pub trait LossDistribution {
+    /// E[L] (currency units).
+    fn mean(&self) -> f64;
+    /// sd(L); infinite when the variance is.
+    fn std(&self) -> f64;
+    /// Lower quantile inf{x : F(x) ≥ level}.
+    fn var(&self, level: f64) -> f64;
+    /// VaR + E[(L − VaR)+]/(1 − level).
+    fn tvar(&self, level: f64) -> f64;
+    /// P(L > threshold).
+    fn exceedance(&self, threshold: f64) -> f64;
+}
+
+impl LossStats {
+    /// Statistics of a distribution known exactly: the same fields as
+    /// [`LossStats::from_sample`], every standard error `None`.
+    pub fn from_distribution(
+        d: &impl LossDistribution,
+        levels: &[f64],
+        thresholds: &[f64],
+    ) -> Self {
+        let at = |f: &dyn Fn(f64) -> f64| {
+            levels
+                .iter()
+                .map(|&level| LevelValue {
+                    level,
+                    value: f(level),
+                    std_error: None,
+                })
+                .collect()
+        };
+        LossStats {
+            mean: d.mean(),
+            std: d.std(),
+            mean_std_error: None,
+            var: at(&|p| d.var(p)),
+            tvar: at(&|p| d.tvar(p)),
+            exceedance: thresholds
+                .iter()
+                .map(|&threshold| Exceedance {
+                    threshold,
+                    probability: d.exceedance(threshold),
+                    std_error: None,
+                })
+                .collect(),
         }
     }
 }

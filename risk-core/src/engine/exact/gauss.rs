@@ -41,7 +41,8 @@ pub(crate) struct GaussRule {
 pub(crate) fn mixture_rule(t: &ModPert, v: &ModPert) -> Option<(GaussRule, f64)> {
     let ((t_lo, t_hi), (v_lo, v_hi)) = (t.bounds(), v.bounds());
     let half_range = 0.5 * (t_hi * v_hi - t_lo * v_lo);
-    let k = (2..=MAX_NODES).find(|&k| chebyshev_tail(2.0 * half_range, 2 * k) <= QUADRATURE_TARGET)?;
+    let k =
+        (2..=MAX_NODES).find(|&k| chebyshev_tail(2.0 * half_range, 2 * k) <= QUADRATURE_TARGET)?;
     let bound = chebyshev_tail(2.0 * half_range, 2 * k);
     let (tr, vr) = (pert_rule(t, k), pert_rule(v, k));
     let mut points = Vec::with_capacity(k * k);
