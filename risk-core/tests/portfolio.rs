@@ -15,7 +15,7 @@ fn policy(i: usize, lambda: f64, median: f64) -> Policy {
     Policy {
         id: format!("P{i}"),
         model: LossModel::new(vec![peril], Terms::NONE),
-        dependencies: if i % 2 == 0 {
+        dependencies: if i.is_multiple_of(2) {
             vec!["aws".into()]
         } else {
             vec![]
