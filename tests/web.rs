@@ -198,6 +198,11 @@ async fn page_and_assets_are_embedded() {
         assert!(!a.text.contains("http://") && !a.text.contains("https://"));
     }
     assert!(!r.text.contains("http://") && !r.text.contains("https://"));
+    // The narrow-screen harness exists only in UI test mode.
+    for path in ["/test/narrow", "/test/narrow.js"] {
+        let h = call(&e, Method::GET, path, None, None).await;
+        assert_eq!(h.status, StatusCode::NOT_FOUND, "{path}");
+    }
     // The key travels in the Authorization header, never in a URL.
     let js = call(&e, Method::GET, "/ui/app.js", None, None).await.text;
     assert!(js.contains("Authorization: \"Bearer \""));

@@ -43,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/", get(crate::web::index))
         .route("/ui/app.js", get(crate::web::script))
         .route("/ui/style.css", get(crate::web::style))
+        .route("/test/{file}", get(crate::web::narrow))
         .route("/healthz", get(healthz))
         .route("/openapi.json", get(openapi))
         .route("/metrics", get(metrics))

@@ -20,15 +20,35 @@ const PAGE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self';
      img-src 'self'; connect-src 'self'; form-action 'none'; base-uri 'none'; \
      frame-ancestors 'none'";
 
+/// The page's CSP in UI test mode: the same, except that this origin may frame it (the narrow
+/// harness).
+const PAGE_CSP_TEST: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+     img-src 'self'; connect-src 'self'; form-action 'none'; base-uri 'none'; \
+     frame-ancestors 'self'";
+
+/// The harness's CSP: its own script, and frames of this origin.
+const HARNESS_CSP: &str = "default-src 'none'; script-src 'self'; frame-src 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// Test mode only: the page in a 390 px wide frame (headless Chromium's windows are at least
+/// 500 px wide), with the URL fragment passed on to the frame.
+const NARROW_HTML: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+     <title>Page at 390 px</title><script src=\"/test/narrow.js\" defer></script></head>\
+     <body><iframe id=\"page\" title=\"The page at 390 px wide\" \
+     width=\"390\" height=\"844\"></iframe></body></html>";
+const NARROW_JS: &str = "document.getElementById(\"page\").src = \"/\" + location.hash;\nhistory.replaceState(null, \"\", location.pathname);\n";
+
 /// Marker in `index.html` replaced by the test-mode flag.
 const TEST_MODE_MARKER: &str = "data-test-mode=\"0\"";
 
 /// `GET /`: the page (in test mode, flagged so the script reads the URL fragment).
 pub async fn index(State(state): State<AppState>) -> Response {
-    let html = if state.config().ui_test_mode {
-        INDEX_HTML.replace(TEST_MODE_MARKER, "data-test-mode=\"1\"")
+    let (html, csp) = if state.config().ui_test_mode {
+        (
+            INDEX_HTML.replace(TEST_MODE_MARKER, "data-test-mode=\"1\""),
+            PAGE_CSP_TEST,
+        )
     } else {
-        INDEX_HTML.to_string()
+        (INDEX_HTML.to_string(), PAGE_CSP)
     };
     (
         [
@@ -38,10 +58,37 @@ pub async fn index(State(state): State<AppState>) -> Response {
             ),
             (
                 header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static(PAGE_CSP),
+                HeaderValue::from_static(csp),
             ),
         ],
         html,
+    )
+        .into_response()
+}
+
+/// `GET /test/narrow` and `/test/narrow.js`: the narrow-screen harness, in UI test mode only
+/// (404 otherwise).
+pub async fn narrow(
+    State(state): State<AppState>,
+    axum::extract::Path(file): axum::extract::Path<String>,
+) -> Response {
+    let (body, ct) = match file.as_str() {
+        "narrow" => (NARROW_HTML, "text/html; charset=utf-8"),
+        "narrow.js" => (NARROW_JS, "text/javascript; charset=utf-8"),
+        _ => return crate::problem::ApiError::not_found().into_response(),
+    };
+    if !state.config().ui_test_mode {
+        return crate::problem::ApiError::not_found().into_response();
+    }
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(ct)),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(HARNESS_CSP),
+            ),
+        ],
+        body,
     )
         .into_response()
 }
