@@ -33,6 +33,7 @@ base="http://127.0.0.1:$port"
 
 key_a="$("$BIN" keys create --role firm --subject browser-firm-a --database "$db" 2>/dev/null)"
 key_b="$("$BIN" keys create --role firm --subject browser-firm-b --database "$db" 2>/dev/null)"
+key_i="$("$BIN" keys create --role insurer --subject browser-insurer --database "$db" 2>/dev/null)"
 RISK_UI_TEST_MODE=1 "$BIN" serve --addr "127.0.0.1:$port" --database "$db" --no-demo \
     >"$dir/server.log" 2>&1 &
 pid=$!
@@ -47,6 +48,10 @@ curl -fsS -m 120 -X POST "$base/v1/assessments?trials=5000&seed=3" \
     --data-binary @"$PROFILE" >"$dir/assessment.json"
 id="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$dir/assessment.json")"
 curl -fsS -m 120 "$base/v1/assessments/$id/impact" -H "Authorization: Bearer $key_a" >"$dir/impact.json"
+# Firm A shares it with the insurer, who then sees the loadings.
+curl -fsS -m 10 -X POST "$base/v1/assessments/$id/shares" -H "Authorization: Bearer $key_a" \
+    -H 'Content-Type: application/json' --data '{"insurer": "browser-insurer"}' >/dev/null
+curl -fsS -m 10 "$base/v1/assessments/$id" -H "Authorization: Bearer $key_i" >"$dir/insurer.json"
 
 # A fresh profile per run; the flags keep Chromium from calling home.
 browse() { # browse NAME URL EXTRA-FLAGS…
@@ -61,6 +66,8 @@ browse a "$base/#key=$key_a&open=$id&whatif=remove:iso27001" --dump-dom >"$dir/d
     || { tail -20 "$dir/chromium.log" >&2; fail "chromium failed"; }
 browse b "$base/#key=$key_b&open=$id" --dump-dom >"$dir/dom-b.html" \
     || { tail -20 "$dir/chromium.log" >&2; fail "chromium failed"; }
+browse i "$base/#key=$key_i&open=$id" --dump-dom >"$dir/dom-i.html" \
+    || { tail -20 "$dir/chromium.log" >&2; fail "chromium failed"; }
 browse s1 "$base/#key=$key_a&open=$id&whatif=remove:iso27001" --window-size=1280,800 \
     --screenshot="$SHOTS/page-1280x800.png" >/dev/null
 # Headless windows are at least 500 px wide: the test-mode harness frames the page at 390 px.
@@ -70,10 +77,12 @@ for f in page-1280x800.png page-390.png; do
     [[ -s "$SHOTS/$f" ]] || fail "no screenshot $f"
 done
 
-python3 - "$dir/assessment.json" "$dir/impact.json" "$dir/dom-a.html" "$dir/dom-b.html" <<'PY'
+python3 - "$dir/assessment.json" "$dir/impact.json" "$dir/dom-a.html" "$dir/dom-b.html" \
+    "$dir/insurer.json" "$dir/dom-i.html" <<'PY'
 import html, json, math, re, sys
 a = json.load(open(sys.argv[1])); imp = json.load(open(sys.argv[2]))
 dom = open(sys.argv[3]).read(); dom_b = open(sys.argv[4]).read()
+ins = json.load(open(sys.argv[5])); dom_i = open(sys.argv[6]).read()
 
 def fmt0(x):  # the page's fmt0: Math.round, thousands separators
     n = math.floor(x + 0.5)
@@ -109,6 +118,14 @@ if "<svg" not in dom or "Gross loss" not in dom:
     sys.exit("browser: no exceedance chart in the page")
 if "Assessment not found" not in dom_b or 'id="score-value"></span>' not in dom_b:
     sys.exit("browser: firm B could open firm A's assessment")
+# Loadings: hidden for the firm, shown to the insurer it was shared with.
+if "loadings" in a["premium"] or '<section id="loadings" aria-labelledby="loadings-h" hidden=""' not in dom:
+    sys.exit("browser: the firm's page shows insurer loadings")
+risk_load = fmt0(ins["premium"]["loadings"]["risk_load"]) + " " + cur
+if '<section id="loadings" aria-labelledby="loadings-h">' not in dom_i or \
+        f"<dt>Risk load</dt><dd>{risk_load}</dd>" not in dom_i:
+    sys.exit(f"browser: the insurer's page lacks the loadings (risk load {risk_load})")
+check("insurer premium", text_of("premium-value", dom_i), premium)
 print(f"browser: ok (score {fmt0(a['score']['value'])}, premium {premium}, what-if {what_if}, "
       f"{len(imp['items'])} impact rows)")
 PY
