@@ -377,8 +377,17 @@ fn policy_losses(
     }
 }
 
+/// x in fixed point, rounded to nearest. Losses are ≥ 0; below 2⁶³ units (1.4·10¹⁴ currency units)
+/// the conversion goes through i64, which the CPU does in one instruction (the direct f64 → i128
+/// cast and `round` are library calls, a fifth of the run time).
+#[inline]
 fn fixed(x: f64) -> i128 {
-    (x * SCALE).round() as i128
+    let units = x * SCALE + 0.5;
+    if units < 9.0e18 {
+        units as i64 as i128
+    } else {
+        units.floor() as i128
+    }
 }
 
 /// Simulates the policies in `range` for `trials` years. `progress` is called with the number of
