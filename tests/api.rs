@@ -219,7 +219,7 @@ async fn routing_errors_are_problems() {
     check_problem(
         &call(
             &e.state,
-            Method::GET,
+            Method::PUT,
             "/v1/assessments",
             Some(&e.firm_a),
             None,

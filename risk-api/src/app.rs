@@ -39,6 +39,10 @@ pub struct Config {
     pub max_concurrent_runs: usize,
     /// Browser origins allowed by CORS (none by default: the API is for servers and scripts).
     pub cors_origins: Vec<HeaderValue>,
+    /// Test only: the web page also signs in from a `#key=…` URL fragment and follows
+    /// `open=`/`whatif=` fragment parameters, so a headless browser can drive it
+    /// (`RISK_UI_TEST_MODE=1` for `risk serve`). Off by default.
+    pub ui_test_mode: bool,
 }
 
 impl Default for Config {
@@ -49,6 +53,7 @@ impl Default for Config {
             timeout: Duration::from_secs(60),
             max_concurrent_runs: std::thread::available_parallelism().map_or(2, usize::from),
             cors_origins: Vec::new(),
+            ui_test_mode: false,
         }
     }
 }

@@ -14,3 +14,4 @@ pub mod problem;
 pub mod routes;
 pub mod serve;
 pub mod store;
+pub mod web;

@@ -19,7 +19,8 @@ use risk_core::model::params::parse_date;
 use risk_core::model::{LossSpec, MAX_EXPECTED_EVENTS, MAX_TRIALS, ModelParams};
 use risk_core::pricing::impact;
 use risk_core::profile::FirmProfile;
-use risk_core::vocab::{Industry, PERILS, Peril};
+use risk_core::profile::Status;
+use risk_core::vocab::{Function, Industry, PERILS, Peril, Scheme};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
@@ -39,13 +40,22 @@ pub const DEFAULT_TRIALS: u64 = 100_000;
 /// The routes, without middleware (see [`crate::app::app`]).
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/", get(crate::web::index))
+        .route("/ui/app.js", get(crate::web::script))
+        .route("/ui/style.css", get(crate::web::style))
+        .route("/test/{file}", get(crate::web::narrow))
         .route("/healthz", get(healthz))
         .route("/openapi.json", get(openapi))
         .route("/metrics", get(metrics))
         .route("/v1/simulate", post(simulate))
-        .route("/v1/assessments", post(create_assessment))
+        .route(
+            "/v1/assessments",
+            post(create_assessment).get(list_assessments),
+        )
         .route("/v1/assessments/{id}", get(get_assessment))
         .route("/v1/assessments/{id}/impact", get(get_impact))
+        .route("/v1/assessments/{id}/exceedance.svg", get(get_exceedance))
+        .route("/v1/assessments/{id}/what-if", post(what_if))
         .route("/v1/assessments/{id}/shares", post(grant_share))
         .route(
             "/v1/assessments/{id}/shares/{insurer}",
@@ -70,8 +80,11 @@ pub fn router() -> Router<AppState> {
         metrics,
         simulate,
         create_assessment,
+        list_assessments,
         get_assessment,
         get_impact,
+        get_exceedance,
+        what_if,
         grant_share,
         revoke_share,
         models,
@@ -485,6 +498,242 @@ async fn get_impact(
     })
     .await?;
     Ok(Json(dto))
+}
+
+/// One line of the assessment list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssessmentSummaryDto {
+    /// Assessment id.
+    pub id: String,
+    /// Firm name.
+    pub firm: String,
+    /// When it was stored (RFC 3339).
+    pub created_at: String,
+    /// Score 0–1000.
+    pub score: f64,
+    /// Grade band.
+    pub grade: String,
+    /// Technical premium.
+    pub premium: f64,
+    /// Currency of the premium.
+    pub currency: String,
+    /// `owned` (the caller made it) or `shared` (a firm shared it with the calling insurer).
+    pub access: String,
+}
+
+/// The caller's assessments, newest first: its own and, for an insurer, those shared with it.
+#[utoipa::path(get, path = "/v1/assessments",
+    responses(
+        (status = 200, body = Vec<AssessmentSummaryDto>),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+async fn list_assessments(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<AssessmentSummaryDto>>> {
+    caller.require(&[Role::Insurer, Role::Firm])?;
+    let recs = state.store().readable_assessments(&caller).await?;
+    let mut out = Vec::with_capacity(recs.len());
+    for rec in recs {
+        let v: Value = serde_json::from_str(&rec.result).map_err(anyhow::Error::from)?;
+        out.push(AssessmentSummaryDto {
+            firm: v["firm"]["name"].as_str().unwrap_or_default().to_string(),
+            score: v["score"]["value"].as_f64().unwrap_or_default(),
+            grade: v["score"]["grade"].as_str().unwrap_or_default().to_string(),
+            premium: v["premium"]["technical"].as_f64().unwrap_or_default(),
+            currency: v["currency"].as_str().unwrap_or_default().to_string(),
+            access: if rec.owner == caller {
+                "owned"
+            } else {
+                "shared"
+            }
+            .into(),
+            id: rec.id,
+            created_at: rec.created_at,
+        });
+    }
+    Ok(Json(out))
+}
+
+/// The loss-exceedance chart of an assessment (gross and insured, log-scale loss axis), drawn
+/// from a re-run of its stored inputs with its seed and trials (the same years as the stored
+/// result).
+#[utoipa::path(get, path = "/v1/assessments/{id}/exceedance.svg", params(("id" = String, Path, description = "Assessment id")),
+    responses(
+        (status = 200, description = "SVG document", content_type = "image/svg+xml"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "The assessment's model is not loaded"),
+    ),
+    security(("bearer" = [])))]
+async fn get_exceedance(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let rec = readable(&state, &caller, &id).await?;
+    let (params, profile) = inputs(&state, &rec).await?;
+    let (trials, seed) = (rec.trials, rec.seed);
+    let svg = run(&state, move || {
+        let a = assess(&profile, &params, trials, seed);
+        crate::web::exceedance_svg(
+            a.simulation.gross(),
+            a.simulation.insured(),
+            &profile.currency,
+            &profile.name,
+        )
+    })
+    .await?;
+    Ok((
+        [(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")],
+        svg,
+    )
+        .into_response())
+}
+
+/// Body of a what-if: changes to the stored profile, each optional.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WhatIfRequest {
+    /// Schemes whose certificate is removed.
+    #[serde(default)]
+    pub remove: Vec<String>,
+    /// Schemes whose certificate lapses on the valuation date.
+    #[serde(default)]
+    pub lapse: Vec<String>,
+    /// CSF functions set to a maturity level 0–5.
+    #[serde(default)]
+    pub maturity: BTreeMap<String, u8>,
+}
+
+/// A re-priced profile (not stored).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WhatIfDto {
+    /// The assessment changed.
+    pub assessment: String,
+    /// Seed (the assessment's).
+    pub seed: u64,
+    /// Simulated years (the assessment's).
+    pub trials: u64,
+    /// Currency of the premiums.
+    pub currency: String,
+    /// The changes, as `remove:<scheme>`, `lapse:<scheme>`, `maturity:<function>=<level>`.
+    pub changes: Vec<String>,
+    /// Technical premium with the changes.
+    pub premium: f64,
+    /// Its standard error.
+    pub premium_std_error: f64,
+    /// The stored technical premium.
+    pub current_premium: f64,
+    /// premium − current premium (same seed and trials: common random numbers).
+    pub delta: f64,
+    /// Score with the changes.
+    pub score: f64,
+    /// Grade with the changes.
+    pub grade: String,
+    /// The stored score.
+    pub current_score: f64,
+}
+
+/// Re-price an assessment's profile with certificates removed or lapsed or maturity levels
+/// changed, with its seed and trials; nothing is stored.
+#[utoipa::path(post, path = "/v1/assessments/{id}/what-if", params(("id" = String, Path, description = "Assessment id")),
+    request_body(content = WhatIfRequest, content_type = "application/json"),
+    responses(
+        (status = 200, body = WhatIfDto),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+async fn what_if(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<WhatIfDto>> {
+    let rec = readable(&state, &caller, &id).await?;
+    let text = json_text(&headers, &body)?;
+    let req: WhatIfRequest =
+        serde_json::from_str(&text).map_err(|e| ApiError::invalid_field("body", e.to_string()))?;
+    let (params, mut profile) = inputs(&state, &rec).await?;
+    let mut errors = Vec::new();
+    let mut changes = Vec::new();
+    let held = |p: &FirmProfile, s: &str| {
+        Scheme::parse(s).and_then(|sc| p.certifications.iter().position(|c| c.scheme == sc))
+    };
+    for (k, s) in req.remove.iter().enumerate() {
+        match held(&profile, s) {
+            Some(i) => {
+                profile.certifications.remove(i);
+                changes.push(format!("remove:{s}"));
+            }
+            None => errors.push(FieldProblem {
+                field: format!("remove[{k}]"),
+                message: "not a certificate of this profile".into(),
+            }),
+        }
+    }
+    for (k, s) in req.lapse.iter().enumerate() {
+        match held(&profile, s) {
+            Some(i) => {
+                let as_of = profile.as_of;
+                let c = &mut profile.certifications[i];
+                c.status = Status::Lapsed;
+                c.expires = Some(as_of);
+                changes.push(format!("lapse:{s}"));
+            }
+            None => errors.push(FieldProblem {
+                field: format!("lapse[{k}]"),
+                message: "not a certificate of this profile (or removed)".into(),
+            }),
+        }
+    }
+    for (f, &level) in &req.maturity {
+        match Function::parse(f) {
+            Some(func) if level <= 5 => {
+                profile.maturity[func.index()] = Some(level);
+                changes.push(format!("maturity:{f}={level}"));
+            }
+            Some(_) => errors.push(FieldProblem {
+                field: format!("maturity.{f}"),
+                message: "must be an integer 0-5".into(),
+            }),
+            None => errors.push(FieldProblem {
+                field: format!("maturity.{f}"),
+                message: "unknown CSF function".into(),
+            }),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::invalid(errors));
+    }
+    let stored: Value = serde_json::from_str(&rec.result).map_err(anyhow::Error::from)?;
+    let current_premium = stored["premium"]["technical"].as_f64().unwrap_or_default();
+    let current_score = stored["score"]["value"].as_f64().unwrap_or_default();
+    let (trials, seed) = (rec.trials, rec.seed);
+    let currency = profile.currency.clone();
+    let a = run(&state, move || assess(&profile, &params, trials, seed)).await?;
+    Ok(Json(WhatIfDto {
+        assessment: rec.id,
+        seed,
+        trials,
+        currency,
+        changes,
+        premium: a.premium.technical,
+        premium_std_error: a.premium.technical_std_error,
+        current_premium,
+        delta: a.premium.technical - current_premium,
+        score: a.score.value,
+        grade: a.score.grade.clone(),
+        current_score,
+    }))
 }
 
 /// A grant of read access.

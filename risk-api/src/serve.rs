@@ -124,7 +124,15 @@ pub async fn serve(addr: SocketAddr, database: &str, demo: bool) -> anyhow::Resu
     let params = ModelParams::parse(DEFAULT_MODEL).context("built-in model")?;
     let store = Store::open(database).await?;
     tracing::info!(backend = ?store.backend(), "database open and migrated");
-    let state = AppState::new(store, params, Config::default());
+    let config = Config {
+        // Test only (tests/browser.sh): lets the page take a key from the URL fragment.
+        ui_test_mode: std::env::var("RISK_UI_TEST_MODE").is_ok_and(|v| v == "1"),
+        ..Config::default()
+    };
+    if config.ui_test_mode {
+        tracing::warn!("RISK_UI_TEST_MODE=1: the web page accepts keys from URL fragments");
+    }
+    let state = AppState::new(store, params, config);
     if demo {
         let keys = seed_demo(&state).await?;
         if !keys.is_empty() {

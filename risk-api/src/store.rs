@@ -333,6 +333,43 @@ impl Store {
             .collect()
     }
 
+    /// Assessments `caller` may read, newest first: its own, and for an insurer also those
+    /// shared with it. Full records (the listing reads name and score from `result`).
+    ///
+    /// # Errors
+    /// Database failures.
+    pub async fn readable_assessments(
+        &self,
+        caller: &Caller,
+    ) -> Result<Vec<AssessmentRecord>, sqlx::Error> {
+        let rows = if caller.role == Role::Insurer {
+            sqlx::query(
+                "SELECT id, owner_role, owner_subject, profile, model_version, model_hash, \
+                 threat_version, threat_seq, seed, trials, as_of, result, created_at \
+                 FROM assessments WHERE (owner_role = $1 AND owner_subject = $2) \
+                 OR id IN (SELECT assessment_id FROM shares WHERE insurer = $3) \
+                 ORDER BY created_at DESC, id",
+            )
+            .bind(caller.role.as_str().to_string())
+            .bind(caller.subject.clone())
+            .bind(caller.subject.clone())
+            .fetch_all(&self.pool)
+            .await?
+        } else {
+            sqlx::query(
+                "SELECT id, owner_role, owner_subject, profile, model_version, model_hash, \
+                 threat_version, threat_seq, seed, trials, as_of, result, created_at \
+                 FROM assessments WHERE owner_role = $1 AND owner_subject = $2 \
+                 ORDER BY created_at DESC, id",
+            )
+            .bind(caller.role.as_str().to_string())
+            .bind(caller.subject.clone())
+            .fetch_all(&self.pool)
+            .await?
+        };
+        rows.iter().map(record).collect()
+    }
+
     /// Lets `insurer` read assessment `id` (idempotent).
     ///
     /// # Errors

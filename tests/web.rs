@@ -1,0 +1,474 @@
+//! The web page and its endpoints in-process (`app(state).oneshot(request)`): the page and its
+//! assets, the assessment list and its authorisation, the exceedance chart (well-formed SVG for
+//! every sample profile), what-if re-pricing; and the headless-Chromium test (`browser.sh`).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use quick_xml::events::Event;
+use risk_api::app::{AppState, Config, app};
+use risk_api::auth::{Caller, Role, key_hash, new_key};
+use risk_api::store::Store;
+use risk_core::model::{DEFAULT_MODEL, ModelParams};
+use serde_json::Value;
+use tower::ServiceExt;
+
+const PROFILE: &str = include_str!("../data/profiles/manufacturer-ot-iso27001.json");
+const PROFILE_B: &str = include_str!("../data/profiles/retailer-pci.json");
+const TRIALS: &str = "trials=2000&seed=7";
+
+struct Env {
+    state: AppState,
+    admin: String,
+    insurer_s: String,
+    insurer_n: String,
+    firm_a: String,
+    firm_b: String,
+}
+
+async fn key(store: &Store, role: Role, subject: &str) -> String {
+    let k = new_key().unwrap();
+    let caller = Caller {
+        role,
+        subject: subject.into(),
+    };
+    store.insert_key(&key_hash(&k), &caller).await.unwrap();
+    k
+}
+
+async fn env() -> Env {
+    let dir = std::env::temp_dir().join(format!(
+        "risk-web-test-{}-{}",
+        std::process::id(),
+        uuid::Uuid::new_v4()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = Store::open(dir.join("risk.db").to_str().unwrap())
+        .await
+        .unwrap();
+    let config = Config {
+        max_trials: 50_000,
+        ..Config::default()
+    };
+    Env {
+        admin: key(&store, Role::Admin, "ops").await,
+        insurer_s: key(&store, Role::Insurer, "ins-s").await,
+        insurer_n: key(&store, Role::Insurer, "ins-n").await,
+        firm_a: key(&store, Role::Firm, "firm-a").await,
+        firm_b: key(&store, Role::Firm, "firm-b").await,
+        state: AppState::new(store, ModelParams::parse(DEFAULT_MODEL).unwrap(), config),
+    }
+}
+
+struct Res {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Value,
+    text: String,
+}
+
+async fn call(e: &Env, method: Method, uri: &str, key: Option<&str>, body: Option<&str>) -> Res {
+    let mut b = Request::builder().method(method).uri(uri);
+    if let Some(k) = key {
+        b = b.header(header::AUTHORIZATION, format!("Bearer {k}"));
+    }
+    let req = match body {
+        Some(s) => b
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(s.to_string()))
+            .unwrap(),
+        None => b.body(Body::empty()).unwrap(),
+    };
+    let res = app(e.state.clone()).oneshot(req).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&bytes).to_string();
+    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Res {
+        status,
+        headers,
+        body,
+        text,
+    }
+}
+
+async fn create(e: &Env, key: &str, profile: &str) -> String {
+    let r = call(
+        e,
+        Method::POST,
+        &format!("/v1/assessments?{TRIALS}"),
+        Some(key),
+        Some(profile),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    r.body["id"].as_str().unwrap().to_string()
+}
+
+async fn list(e: &Env, key: &str) -> Res {
+    call(e, Method::GET, "/v1/assessments", Some(key), None).await
+}
+
+fn content_type(r: &Res) -> &str {
+    r.headers
+        .get(header::CONTENT_TYPE)
+        .unwrap()
+        .to_str()
+        .unwrap()
+}
+
+/// Well-formed XML (matching tags, known entities, one root) whose root is `<svg>`; returns the
+/// number of `<text>` elements with non-empty content.
+fn check_svg(svg: &str) -> usize {
+    let mut r = quick_xml::Reader::from_str(svg);
+    let (mut depth, mut roots, mut texts, mut in_text) = (0usize, 0usize, 0usize, false);
+    loop {
+        match r
+            .read_event()
+            .unwrap_or_else(|e| panic!("malformed SVG: {e}\n{svg}"))
+        {
+            Event::Start(s) => {
+                let name = String::from_utf8(s.name().as_ref().to_vec()).unwrap();
+                if depth == 0 {
+                    roots += 1;
+                    assert_eq!(name, "svg", "root element");
+                    assert!(svg.contains("xmlns=\"http://www.w3.org/2000/svg\""));
+                }
+                in_text = name == "text";
+                depth += 1;
+            }
+            Event::End(_) => {
+                depth -= 1;
+                in_text = false;
+            }
+            Event::Empty(_) => assert!(depth > 0, "element outside the root"),
+            Event::Text(t) => {
+                let bytes: &[u8] = t.as_ref();
+                let s = String::from_utf8(bytes.to_vec()).unwrap();
+                if depth == 0 {
+                    assert!(s.trim().is_empty(), "text outside the root");
+                } else if in_text && !s.trim().is_empty() {
+                    texts += 1;
+                }
+            }
+            Event::GeneralRef(g) => {
+                let bytes: &[u8] = g.as_ref();
+                let name = String::from_utf8(bytes.to_vec()).unwrap();
+                assert!(
+                    ["amp", "lt", "gt", "quot", "apos"].contains(&name.as_str()),
+                    "unknown entity &{name};"
+                );
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert_eq!(depth, 0, "unclosed elements");
+    assert_eq!(roots, 1, "exactly one root element");
+    texts
+}
+
+#[tokio::test]
+async fn page_and_assets_are_embedded() {
+    let e = env().await;
+    let r = call(&e, Method::GET, "/", None, None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(content_type(&r), "text/html; charset=utf-8");
+    assert!(r.text.starts_with("<!doctype html>"));
+    assert!(r.text.contains("<label for=\"key-input\">API key</label>"));
+    assert!(
+        r.text.contains("data-test-mode=\"0\""),
+        "test mode is off by default"
+    );
+    let csp = r.headers.get(header::CONTENT_SECURITY_POLICY).unwrap();
+    assert!(csp.to_str().unwrap().contains("script-src 'self'"));
+    for (path, ct) in [
+        ("/ui/app.js", "text/javascript; charset=utf-8"),
+        ("/ui/style.css", "text/css; charset=utf-8"),
+    ] {
+        let a = call(&e, Method::GET, path, None, None).await;
+        assert_eq!(a.status, StatusCode::OK, "{path}");
+        assert_eq!(content_type(&a), ct);
+        // Nothing is fetched from outside: no absolute URLs in the page or its assets.
+        assert!(!a.text.contains("http://") && !a.text.contains("https://"));
+    }
+    assert!(!r.text.contains("http://") && !r.text.contains("https://"));
+    // The narrow-screen harness exists only in UI test mode.
+    for path in ["/test/narrow", "/test/narrow.js"] {
+        let h = call(&e, Method::GET, path, None, None).await;
+        assert_eq!(h.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    // The key travels in the Authorization header, never in a URL.
+    let js = call(&e, Method::GET, "/ui/app.js", None, None).await.text;
+    assert!(js.contains("Authorization: \"Bearer \""));
+    assert!(js.contains("sessionStorage"));
+
+    let oa = call(&e, Method::GET, "/openapi.json", None, None).await;
+    for p in [
+        "/v1/assessments",
+        "/v1/assessments/{id}/exceedance.svg",
+        "/v1/assessments/{id}/what-if",
+    ] {
+        assert!(oa.body["paths"][p].is_object(), "openapi lacks {p}");
+    }
+    assert!(oa.body["paths"]["/v1/assessments"]["get"].is_object());
+}
+
+#[tokio::test]
+async fn exceedance_svg_for_every_sample_profile() {
+    let e = env().await;
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/profiles"));
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|f| f.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 17, "sample profiles: {}", files.len());
+    for f in files {
+        let profile = std::fs::read_to_string(&f).unwrap();
+        let id = create(&e, &e.firm_a, &profile).await;
+        let r = call(
+            &e,
+            Method::GET,
+            &format!("/v1/assessments/{id}/exceedance.svg"),
+            Some(&e.firm_a),
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}: {}", f.display(), r.text);
+        assert_eq!(content_type(&r), "image/svg+xml; charset=utf-8");
+        let texts = check_svg(&r.text);
+        assert!(texts >= 5, "{}: {texts} text labels", f.display());
+        for label in [
+            "Gross loss",
+            "Insured loss",
+            "log scale",
+            "P(annual loss &gt; x)",
+        ] {
+            assert!(r.text.contains(label), "{}: no {label}", f.display());
+        }
+        assert!(r.text.contains("<polyline"), "{}: no curve", f.display());
+    }
+}
+
+#[tokio::test]
+async fn listing_and_chart_follow_ownership_and_consent() {
+    let e = env().await;
+    let a1 = create(&e, &e.firm_a, PROFILE).await;
+    let a2 = create(&e, &e.firm_a, PROFILE_B).await;
+    let b1 = create(&e, &e.firm_b, PROFILE_B).await;
+    let ids = |r: &Res| -> Vec<String> {
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let mut v: Vec<String> = r
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["id"].as_str().unwrap().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    let mut want_a = vec![a1.clone(), a2.clone()];
+    want_a.sort();
+    let la = list(&e, &e.firm_a).await;
+    assert_eq!(ids(&la), want_a);
+    let row = &la.body[0];
+    assert_eq!(row["access"], "owned");
+    assert!(row["firm"].is_string() && row["score"].is_number() && row["currency"] == "JPY");
+    assert!(row["created_at"].is_string() && row["premium"].is_number());
+    assert_eq!(ids(&list(&e, &e.firm_b).await), vec![b1.clone()]);
+    assert!(ids(&list(&e, &e.insurer_s).await).is_empty());
+
+    let r = call(
+        &e,
+        Method::POST,
+        &format!("/v1/assessments/{a1}/shares"),
+        Some(&e.firm_a),
+        Some(r#"{"insurer": "ins-s"}"#),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let ls = list(&e, &e.insurer_s).await;
+    assert_eq!(ids(&ls), vec![a1.clone()]);
+    assert_eq!(ls.body[0]["access"], "shared");
+    assert!(ids(&list(&e, &e.insurer_n).await).is_empty());
+    assert_eq!(list(&e, &e.admin).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        call(&e, Method::GET, "/v1/assessments", None, None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // Open: the assessment, its chart and a what-if, each 404 for whoever may not see it.
+    let svg = |id: &str| format!("/v1/assessments/{id}/exceedance.svg");
+    let wi = |id: &str| format!("/v1/assessments/{id}/what-if");
+    for (k, id, ok) in [
+        (&e.firm_a, &a1, true),
+        (&e.firm_b, &a1, false),
+        (&e.firm_a, &b1, false),
+        (&e.insurer_s, &a1, true),
+        (&e.insurer_s, &a2, false),
+        (&e.insurer_n, &a1, false),
+    ] {
+        let want = if ok {
+            StatusCode::OK
+        } else {
+            StatusCode::NOT_FOUND
+        };
+        let g = call(
+            &e,
+            Method::GET,
+            &format!("/v1/assessments/{id}"),
+            Some(k),
+            None,
+        )
+        .await;
+        assert_eq!(g.status, want);
+        assert_eq!(
+            call(&e, Method::GET, &svg(id), Some(k), None).await.status,
+            want
+        );
+        let body = r#"{"maturity": {"detect": 4}}"#;
+        let w = call(&e, Method::POST, &wi(id), Some(k), Some(body)).await;
+        assert_eq!(w.status, want);
+    }
+    let r = call(&e, Method::GET, &svg(&a1), Some(&e.admin), None).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = call(&e, Method::GET, &svg("no-such-id"), Some(&e.firm_a), None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn what_if_reprices_with_the_same_years_and_stores_nothing() {
+    let e = env().await;
+    let id = create(&e, &e.firm_a, PROFILE).await;
+    let stored = call(
+        &e,
+        Method::GET,
+        &format!("/v1/assessments/{id}"),
+        Some(&e.firm_a),
+        None,
+    )
+    .await
+    .body;
+    let impact = call(
+        &e,
+        Method::GET,
+        &format!("/v1/assessments/{id}/impact"),
+        Some(&e.firm_a),
+        None,
+    )
+    .await
+    .body;
+    let path = format!("/v1/assessments/{id}/what-if");
+    let before = e.state.store().assessment_ids().await.unwrap().len();
+    for change in ["remove", "lapse"] {
+        let body = format!(r#"{{"{change}": ["iso27001"]}}"#);
+        let r = call(&e, Method::POST, &path, Some(&e.firm_a), Some(&body)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(r.body["seed"], 7);
+        assert_eq!(r.body["trials"], 2000);
+        assert_eq!(r.body["currency"], "JPY");
+        assert_eq!(r.body["changes"][0], format!("{change}:iso27001"));
+        assert_eq!(r.body["current_premium"], stored["premium"]["technical"]);
+        let premium = r.body["premium"].as_f64().unwrap();
+        assert!(premium > stored["premium"]["technical"].as_f64().unwrap());
+        assert!(r.body["score"].as_f64().unwrap() < stored["score"]["value"].as_f64().unwrap());
+        // Same seed and trials: exactly the impact table's counterfactual.
+        let item = impact["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["change"] == format!("{change}:iso27001"))
+            .unwrap();
+        assert_eq!(item["premium"].as_f64().unwrap(), premium);
+    }
+    let r = call(
+        &e,
+        Method::POST,
+        &path,
+        Some(&e.firm_a),
+        Some(r#"{"maturity": {"protect": 5, "detect": 5}}"#),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.body["delta"].as_f64().unwrap() <= 0.0);
+    assert_eq!(
+        e.state.store().assessment_ids().await.unwrap().len(),
+        before
+    );
+
+    for (body, field) in [
+        (r#"{"remove": ["soc2_type2"]}"#, "remove[0]"),
+        (r#"{"maturity": {"protect": 9}}"#, "maturity.protect"),
+        (r#"{"maturity": {"bogus": 1}}"#, "maturity.bogus"),
+        (r#"{"colour": "red"}"#, "body"),
+    ] {
+        let r = call(&e, Method::POST, &path, Some(&e.firm_a), Some(body)).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {}",
+            r.text
+        );
+        assert_eq!(r.body["errors"][0]["field"], field, "{body}");
+    }
+    let r = call(&e, Method::POST, &path, Some(&e.firm_a), Some("{")).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}
+
+/// Whether a Chromium binary is on the PATH (or `CHROMIUM` names one).
+fn chromium() -> Option<String> {
+    let candidates = std::env::var("CHROMIUM")
+        .map(|c| vec![c])
+        .unwrap_or_else(|_| vec!["chromium".into(), "chromium-browser".into()]);
+    candidates.into_iter().find(|c| {
+        std::process::Command::new(c)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
+
+#[test]
+fn browser_script() {
+    let Some(chromium) = chromium() else {
+        assert!(
+            std::env::var_os("RISK_REQUIRE_BROWSER").is_none(),
+            "RISK_REQUIRE_BROWSER is set but no chromium is installed"
+        );
+        println!("skipped: chromium is not installed (apt-get install -y chromium)");
+        return;
+    };
+    // Build-time path of the binary under test; screenshots go to the target's temp directory.
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/browser.sh");
+    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser");
+    let mut child = std::process::Command::new("bash")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_risk"))
+        .env("CHROMIUM", chromium)
+        .env("SCREENSHOT_DIR", &shots)
+        .spawn()
+        .expect("run tests/browser.sh");
+    let deadline = std::time::Instant::now() + Duration::from_secs(600);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "tests/browser.sh failed: {status}");
+            assert!(shots.join("page-1280x800.png").is_file());
+            return;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("tests/browser.sh took more than 600 s");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
