@@ -480,11 +480,17 @@ fn sample_portfolio_runs_with_model_shocks() {
 /// `--method exact` against the `aggregate` oracle's converged W1 values, and `--check`.
 #[test]
 fn exact_method_and_check() {
-    let refs: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(root().join("tests/fixtures/exact_refs.json")).unwrap())
-            .unwrap();
+    let refs: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/fixtures/exact_refs.json")).unwrap(),
+    )
+    .unwrap();
     let w1 = &refs["w1"];
-    let r = json(&risk(&["simulate", "tests/fixtures/specs/w1.json", "--method", "exact"]));
+    let r = json(&risk(&[
+        "simulate",
+        "tests/fixtures/specs/w1.json",
+        "--method",
+        "exact",
+    ]));
     assert_eq!(r["method"], "exact");
     assert!(r["trials"].is_null() && r["seed"].is_null());
     assert!(r["error_bound"].as_f64().unwrap() < 1e-6);
@@ -492,13 +498,22 @@ fn exact_method_and_check() {
         let level = v["level"].as_f64().unwrap();
         let want = w1["var"][level.to_string()].as_f64().unwrap();
         let got = v["value"].as_f64().unwrap();
-        assert!((got / want - 1.0).abs() < 1e-6, "VaR{level}: {got} vs {want}");
+        assert!(
+            (got / want - 1.0).abs() < 1e-6,
+            "VaR{level}: {got} vs {want}"
+        );
     }
     let p = r["exceedance"][0]["probability"].as_f64().unwrap();
     let want = w1["exceedance"]["1000000"].as_f64().unwrap();
     assert!((p / want - 1.0).abs() < 1e-6, "{p} vs {want}");
 
-    let c = json(&risk(&["simulate", "tests/fixtures/specs/w1.json", "--check", "--trials", "50000"]));
+    let c = json(&risk(&[
+        "simulate",
+        "tests/fixtures/specs/w1.json",
+        "--check",
+        "--trials",
+        "50000",
+    ]));
     assert_eq!(c["method"], "check");
     assert!(c["mean"]["z"].as_f64().unwrap().abs() < 4.0);
     assert_eq!(c["mean"]["closed_form"], c["mean"]["exact"]);
