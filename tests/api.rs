@@ -230,7 +230,7 @@ async fn routing_errors_are_problems() {
     let r = call(&e.state, Method::DELETE, "/healthz", None, None).await;
     check_problem(&r, 405);
     assert!(r.headers.get(header::ALLOW).is_some());
-    // Portfolios are issue 6.
+    // Portfolios take CSV or Parquet, not JSON.
     check_problem(
         &call(
             &e.state,
@@ -240,7 +240,7 @@ async fn routing_errors_are_problems() {
             Some("{}"),
         )
         .await,
-        501,
+        415,
     );
     check_problem(
         &call(
@@ -253,6 +253,105 @@ async fn routing_errors_are_problems() {
         .await,
         403,
     );
+}
+
+fn csv_req(uri: &str, key: Option<&str>, body: &str) -> Request<Body> {
+    let mut b = Request::builder()
+        .method(Method::POST)
+        .uri(uri)
+        .header(header::CONTENT_TYPE, "text/csv");
+    if let Some(k) = key {
+        b = b.header(header::AUTHORIZATION, format!("Bearer {k}"));
+    }
+    b.body(Body::from(body.to_string())).unwrap()
+}
+
+/// Portfolio jobs (contract §8): 202 once stored, run in the background, readable only by the
+/// submitting insurer; bad files are 422 naming row and column.
+#[tokio::test]
+async fn portfolio_jobs() {
+    let e = env().await;
+    let mut csv = String::from("policy_id,frequency_mean,severity_median,severity_sigma\n");
+    for i in 0..50 {
+        csv += &format!(
+            "P{i},{},{},1.5\n",
+            0.1 + (i % 5) as f64 * 0.05,
+            10_000 + 100 * i
+        );
+    }
+    let r = send(
+        &e.state,
+        csv_req(
+            "/v1/portfolios?trials=2000&seed=3",
+            Some(&e.insurer_s),
+            &csv,
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    assert_eq!(r.body["policies"], 50);
+    assert_eq!(
+        r.headers.get(header::LOCATION).unwrap(),
+        &format!("/v1/portfolios/{id}")
+    );
+    let uri = format!("/v1/portfolios/{id}");
+    let mut done = Value::Null;
+    for _ in 0..600 {
+        let g = call(&e.state, Method::GET, &uri, Some(&e.insurer_s), None).await;
+        assert_eq!(g.status, StatusCode::OK, "{}", g.text);
+        if g.body["status"] == "done" || g.body["status"] == "failed" {
+            done = g.body;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(done["status"], "done", "{done}");
+    let report = &done["report"];
+    assert_eq!(report["policies"], 50);
+    assert_eq!(report["trials"], 2000);
+    let tvar = report["tvar"][1]["value"].as_f64().unwrap();
+    let allocated = report["allocated_total"].as_f64().unwrap();
+    assert!((allocated - tvar).abs() < 1e-6 * tvar.max(1.0));
+    // Only the submitting insurer sees it.
+    check_problem(
+        &call(&e.state, Method::GET, &uri, Some(&e.insurer_n), None).await,
+        404,
+    );
+    check_problem(
+        &call(&e.state, Method::GET, &uri, Some(&e.firm_a), None).await,
+        403,
+    );
+    check_problem(&call(&e.state, Method::GET, &uri, None, None).await, 401);
+    check_problem(
+        &call(
+            &e.state,
+            Method::GET,
+            "/v1/portfolios/nope",
+            Some(&e.insurer_s),
+            None,
+        )
+        .await,
+        404,
+    );
+    // Bad files and caps.
+    let bad =
+        "policy_id,frequency_mean,severity_median,severity_sigma\nA,0.1,1000,1\nB,lots,1000,1\n";
+    let r = send(&e.state, csv_req("/v1/portfolios", Some(&e.insurer_s), bad)).await;
+    check_problem(&r, 422);
+    assert!(
+        r.text.contains("row 2, column frequency_mean"),
+        "{}",
+        r.text
+    );
+    let r = send(
+        &e.state,
+        csv_req("/v1/portfolios?trials=0", Some(&e.insurer_s), &csv),
+    )
+    .await;
+    check_problem(&r, 422);
+    let r = send(&e.state, csv_req("/v1/portfolios", Some(&e.firm_a), &csv)).await;
+    check_problem(&r, 403);
 }
 
 #[tokio::test]

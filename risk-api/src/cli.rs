@@ -411,7 +411,29 @@ fn run_portfolio(
 /// Level of the Euler capital allocation (Solvency II 1-in-200).
 const ALLOCATION_LEVEL: f64 = 0.995;
 
-fn portfolio_report(
+/// Simulates a whole portfolio and reports it with its Euler allocation (shared by the CLI and
+/// the service's portfolio jobs).
+pub fn whole_portfolio_report(
+    portfolio: &risk_core::portfolio::Portfolio,
+    trials: u64,
+    seed: u64,
+    progress: &(dyn Fn(usize) + Sync),
+) -> PortfolioReport {
+    use risk_core::portfolio::{allocate, simulate};
+    let n = portfolio.policies().len();
+    let table = simulate(portfolio, 0..n, trials, seed, progress);
+    let allocation = allocate(portfolio, &table, ALLOCATION_LEVEL);
+    let ids: Vec<String> = portfolio.policies().iter().map(|p| p.id.clone()).collect();
+    let names: Vec<String> = portfolio.shocks().iter().map(|s| s.name.clone()).collect();
+    let closed = portfolio
+        .policies()
+        .iter()
+        .all(|p| p.model.terms().is_none())
+        .then(|| portfolio.expected_gross());
+    portfolio_report(&table, &names, None, closed, Some(&allocation), &ids)
+}
+
+pub(crate) fn portfolio_report(
     table: &risk_core::portfolio::YearLossTable,
     names: &[String],
     shard: Option<String>,

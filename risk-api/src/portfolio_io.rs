@@ -24,6 +24,46 @@ const FUNCTIONS: [&str; 6] = [
     "govern", "identify", "protect", "detect", "respond", "recover",
 ];
 
+/// Format of an in-memory portfolio file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// CSV with a header row.
+    Csv,
+    /// Apache Parquet.
+    Parquet,
+}
+
+/// Reads a portfolio file held in memory (an HTTP body).
+fn read_table_bytes(bytes: &[u8], kind: FileKind) -> Result<DataFrame, String> {
+    let cursor = std::io::Cursor::new(bytes.to_vec());
+    let df = match kind {
+        FileKind::Parquet => ParquetReader::new(cursor).finish(),
+        FileKind::Csv => CsvReadOptions::default()
+            .with_has_header(true)
+            .with_infer_schema_length(Some(0))
+            .into_reader_with_file_handle(cursor)
+            .finish(),
+    }
+    .map_err(|e| format!("body: {e}"))?;
+    if df.height() == 0 {
+        return Err("body: the file has no rows".into());
+    }
+    Ok(df)
+}
+
+/// Reads the policies of a portfolio file held in memory.
+///
+/// # Errors
+/// A message naming the row and column of the first bad cell.
+pub fn read_policies_bytes(
+    bytes: &[u8],
+    kind: FileKind,
+    params: &ModelParams,
+    today: Date,
+) -> Result<Vec<Policy>, String> {
+    policies_from(read_table_bytes(bytes, kind)?, params, today)
+}
+
 /// Reads a CSV (header row) or Parquet file into a table of strings, so every cell is validated
 /// by the same code whatever the file type.
 fn read_table(path: &Path) -> Result<DataFrame, String> {
@@ -148,9 +188,11 @@ pub fn read_policies(
     params: &ModelParams,
     today: Date,
 ) -> Result<Vec<Policy>, String> {
-    let rows = Rows {
-        df: read_table(path)?,
-    };
+    policies_from(read_table(path)?, params, today)
+}
+
+fn policies_from(df: DataFrame, params: &ModelParams, today: Date) -> Result<Vec<Policy>, String> {
+    let rows = Rows { df };
     let n = rows.df.height();
     let layer = [
         rows.col("deductible")?,

@@ -132,6 +132,13 @@ pub async fn serve(addr: SocketAddr, database: &str, demo: bool) -> anyhow::Resu
     if config.ui_test_mode {
         tracing::warn!("RISK_UI_TEST_MODE=1: the web page accepts keys from URL fragments");
     }
+    let interrupted = store.fail_interrupted_jobs().await?;
+    if interrupted > 0 {
+        tracing::warn!(
+            interrupted,
+            "portfolio jobs left unfinished by a stop were marked failed"
+        );
+    }
     let state = AppState::new(store, params, config);
     if demo {
         let keys = seed_demo(&state).await?;
