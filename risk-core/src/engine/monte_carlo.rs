@@ -150,14 +150,23 @@ fn run_block(
     let terms = *model.terms();
     let perils = model.perils();
     let len = gross.len();
-    // Per-peril, per-year insured loss before the aggregate limit (needed to share the limit).
-    let mut peril_insured = vec![0.0; len * perils.len()];
+    let capped = terms.aggregate_limit().is_finite();
+    // Per-peril, per-year insured loss before the aggregate limit: needed only to share a finite
+    // aggregate limit. Without one, perils add their insured losses straight into the output (or
+    // nowhere, when the caller keeps no insured losses): no allocation, no page faults.
+    let mut peril_insured = if capped {
+        vec![0.0; len * perils.len()]
+    } else {
+        Vec::new()
+    };
+    let mut insured = insured;
     let mut totals = Vec::with_capacity(perils.len());
-    for (k, (peril, ins)) in perils
-        .iter()
-        .zip(peril_insured.chunks_exact_mut(len))
-        .enumerate()
-    {
+    for (k, peril) in perils.iter().enumerate() {
+        let target = if capped {
+            Some(&mut peril_insured[k * len..(k + 1) * len])
+        } else {
+            insured.as_deref_mut()
+        };
         let mut pass = Pass {
             frequency_rng: stream(seed, [FREQUENCY, block, k as u64]),
             seed,
@@ -165,7 +174,9 @@ fn run_block(
             first_trial: block * BLOCK_TRIALS as u64,
             terms,
             gross: &mut *gross,
-            insured: ins,
+            insured: target,
+            first: k == 0,
+            own_insured: capped,
         };
         totals.push(dispatch(peril.frequency(), peril.severity(), &mut pass));
     }
@@ -187,17 +198,9 @@ fn run_block(
             }
             peril_insured[t] = net; // peril 0's slot is no longer needed: reuse it for the year.
         }
-    } else {
-        // No aggregate limit: the year's insured loss is the perils' sum (totals already kept).
-        for k in 1..perils.len() {
-            let (first, rest) = peril_insured.split_at_mut(k * len);
-            for (y, i) in first[..len].iter_mut().zip(&rest[..len]) {
-                *y += i;
-            }
+        if let Some(ins) = insured {
+            ins.copy_from_slice(&peril_insured[..len]);
         }
-    }
-    if let Some(ins) = insured {
-        ins.copy_from_slice(&peril_insured[..len]);
     }
     totals
 }
@@ -213,8 +216,14 @@ struct Pass<'a> {
     terms: Terms,
     /// Gross annual loss, accumulated over perils.
     gross: &'a mut [f64],
-    /// This peril's per-event insured losses summed per year (before the aggregate limit).
-    insured: &'a mut [f64],
+    /// Where this peril adds its per-event insured losses, per year (its own slice when an
+    /// aggregate limit must be shared later, the output otherwise; None: not kept).
+    insured: Option<&'a mut [f64]>,
+    /// The first peril stores instead of adding: the output vectors are fresh zero pages, and
+    /// reading one before writing it would fault every page twice (zero page, then copy).
+    first: bool,
+    /// `insured` is this peril's own slice (store), not the shared output (add).
+    own_insured: bool,
 }
 
 /// Picks the concrete frequency and severity types, then runs [`peril_pass`].
@@ -248,8 +257,7 @@ fn peril_pass<F: Distribution<u64>, S: Distribution<f64>>(
     let mut tot = PerilTotals::default();
     let terms = pass.terms;
     let prefix = year_stream_prefix(pass.seed, pass.peril);
-    let years = pass.gross.iter_mut().zip(pass.insured.iter_mut());
-    for (t, (g_year, i_year)) in years.enumerate() {
+    for t in 0..pass.gross.len() {
         let n = f.sample(&mut pass.frequency_rng);
         let mut g = 0.0;
         let mut i = 0.0;
@@ -267,8 +275,18 @@ fn peril_pass<F: Distribution<u64>, S: Distribution<f64>>(
         tot.gross_sum_sq += g * g;
         tot.insured_sum += i;
         tot.insured_sum_sq += i * i;
-        *g_year += g;
-        *i_year = i;
+        if pass.first {
+            pass.gross[t] = g;
+        } else {
+            pass.gross[t] += g;
+        }
+        if let Some(ins) = pass.insured.as_deref_mut() {
+            if pass.first || pass.own_insured {
+                ins[t] = i;
+            } else {
+                ins[t] += i;
+            }
+        }
     }
     tot
 }
