@@ -302,17 +302,7 @@ impl LogNormalGpd {
         if x <= self.threshold {
             return self.body.cdf(x);
         }
-        let y = x - self.threshold;
-        let sf = if self.shape == 0.0 {
-            (-y / self.scale).exp()
-        } else {
-            let t = 1.0 + self.shape * y / self.scale;
-            if t <= 0.0 {
-                0.0
-            } else {
-                t.powf(-1.0 / self.shape)
-            }
-        };
+        let sf = self.gpd_sf(x - self.threshold);
         1.0 - self.tail_mass * sf
     }
 

@@ -14,7 +14,7 @@ use time::Date;
 use crate::model::ModelParams;
 use crate::model::params::PerilMultipliers;
 use crate::profile::{Certification, FirmProfile, Status};
-use crate::vocab::{Control, Function, PERILS, Peril, Scheme};
+use crate::vocab::{Control, Function, PERILS, Scheme};
 
 /// Largest number of separately attributed answers; beyond it maturity and controls are each
 /// attributed as one group (2ⁿ evaluations of the closed form).
@@ -378,13 +378,4 @@ fn factor_name(f: Factor, p: &FirmProfile) -> String {
         Factor::AllMaturity => "maturity".into(),
         Factor::AllControls => "controls".into(),
     }
-}
-
-/// Convenience for tests and reports: the peril list a firm has.
-pub fn perils_of(profile: &FirmProfile, params: &ModelParams) -> Vec<Peril> {
-    Peril::ALL
-        .iter()
-        .filter(|p| profile.ot_exposure || !params.perils[p.index()].requires_ot)
-        .copied()
-        .collect()
 }
