@@ -20,6 +20,7 @@
 #![deny(missing_docs)]
 
 pub mod assess;
+pub mod calibrate;
 pub mod dist;
 pub mod engine;
 pub mod model;

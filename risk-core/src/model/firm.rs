@@ -26,6 +26,8 @@ pub struct BasePeril {
     pub sigma: f64,
     /// E[X] of the spliced severity at this median.
     pub severity_mean: f64,
+    /// E[X²] of the spliced severity at this median.
+    pub severity_second_moment: f64,
 }
 
 /// Base parameters of each peril the firm has (None: peril not applicable, e.g. OT without OT).
@@ -55,18 +57,19 @@ pub fn base_perils(profile: &FirmProfile, params: &ModelParams) -> [Option<BaseP
             * fi
             * params.threat.multiplier(profile.industry, peril);
         let median = p.median * size.powf(r.severity_revenue_elasticity) * si * records * rate;
-        let severity_mean = severity(median, p.sigma, params).mean();
+        let x = severity(median, p.sigma, params);
         Some(BasePeril {
             frequency,
             median,
             sigma: p.sigma,
-            severity_mean,
+            severity_mean: x.mean(),
+            severity_second_moment: x.second_moment(),
         })
     })
 }
 
 /// The spliced severity: lognormal body, GPD tail above the body's `tail_quantile`.
-fn severity(median: f64, sigma: f64, params: &ModelParams) -> Severity {
+pub(crate) fn severity(median: f64, sigma: f64, params: &ModelParams) -> Severity {
     let z = Normal::standard().inverse_cdf(params.reference.tail_quantile);
     Severity::lognormal_gpd(
         median,

@@ -1,5 +1,6 @@
 //! Model parameter files (`models/<name>-<version>.toml`): parsed from `&str`, every number checked
-//! for range and for a source tag ([V], [R], [D], [A] or [K]).
+//! for range and for a source tag ([V], [R], [D], [A], [K], or [C] for values calibrated on claims
+//! data by `risk calibrate`).
 
 use std::collections::BTreeMap;
 
@@ -64,6 +65,12 @@ pub struct ModelParams {
     pub score: ScoreParams,
     /// Common shocks for portfolios.
     pub shocks: Vec<ShockParams>,
+    /// The source text of every tagged parameter, by path (`industries.finance.frequency`,
+    /// `certifications.iso27001.effects[0]`, `maturity.multiplier_source`, …): calibration reads
+    /// its prior widths from the tags.
+    pub sources: BTreeMap<String, String>,
+    /// Present on versions made by `risk calibrate`: the data they were fitted to.
+    pub calibration: Option<Calibration>,
 }
 
 /// A common shock of the model (sized as a share of revenue).
@@ -124,6 +131,10 @@ pub struct PerilParams {
 /// An industry's relativities.
 #[derive(Debug, Clone)]
 pub struct IndustryParams {
+    /// Industry-wide frequency relativity (before peril-specific ones).
+    pub frequency: f64,
+    /// Industry-wide severity relativity.
+    pub severity: f64,
     /// Per-peril (frequency, severity) relativity: the industry-wide factor times any peril-specific one.
     pub relativity: PerilMultipliers,
     /// Typical NIST CSF level of the industry (0–5).
@@ -173,6 +184,8 @@ pub struct SchemeParams {
     pub security_level_full_credit: Option<u8>,
     /// Per-peril (frequency, severity) multiplier when active over the whole scope.
     pub effect: PerilMultipliers,
+    /// Perils named by at least one of the scheme's effects (calibration scales only these).
+    pub covered: [bool; PERILS],
 }
 
 /// A key control's levels (worst first) and per-level effects.
@@ -257,6 +270,26 @@ struct Wire {
     score: ScoreWire,
     #[serde(default)]
     shocks: Vec<ShockWire>,
+    #[serde(default)]
+    calibration: Option<Calibration>,
+}
+
+/// Where a calibrated model version came from (the `[calibration]` table `risk calibrate` writes).
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Calibration {
+    /// `name-version` of the model the data updated.
+    pub from: String,
+    /// SHA-256 of the claims file's bytes (hex).
+    pub data_sha256: String,
+    /// Rows (policy-years records) used.
+    pub rows: u64,
+    /// Total exposure in policy-years.
+    pub policy_years: f64,
+    /// Total claim count.
+    pub claims: u64,
+    /// Date of the calibration (YYYY-MM-DD).
+    pub date: String,
 }
 
 #[derive(Deserialize)]
@@ -403,19 +436,21 @@ struct GradeWire {
 /// Collects field errors while reading the wire form.
 struct Check {
     errors: Vec<FieldError>,
+    sources: BTreeMap<String, String>,
 }
 
 impl Check {
     fn source(&mut self, path: &str, source: &str) {
-        let tagged = ["[V]", "[R]", "[D]", "[A]", "[K]", "[A/K]"]
+        let tagged = ["[V]", "[R]", "[D]", "[A]", "[K]", "[A/K]", "[C]"]
             .iter()
             .any(|t| source.starts_with(t));
         if !tagged {
             self.errors.push(FieldError::new(
                 format!("{path}.source"),
-                "must start with a source tag: [V], [R], [D], [A] or [K]",
+                "must start with a source tag: [V], [R], [D], [A], [K] or [C]",
             ));
         }
+        self.sources.insert(path.to_string(), source.to_string());
     }
 
     /// The value of a tagged parameter, checked to lie in [lo, hi].
@@ -503,7 +538,10 @@ impl ModelParams {
     /// out-of-range value, missing entry or untagged source.
     pub fn parse(text: &str) -> Result<Self, ParamsError> {
         let w: Wire = toml::from_str(text).map_err(|e| ParamsError::Malformed(e.to_string()))?;
-        let mut c = Check { errors: Vec::new() };
+        let mut c = Check {
+            errors: Vec::new(),
+            sources: BTreeMap::new(),
+        };
 
         let mut fx = BTreeMap::new();
         for (code, p) in &w.fx.rates {
@@ -599,6 +637,8 @@ impl ModelParams {
             industries.insert(
                 ind,
                 IndustryParams {
+                    frequency: f,
+                    severity: s,
                     relativity,
                     median_maturity,
                 },
@@ -682,6 +722,13 @@ impl ModelParams {
             };
             let path = format!("certifications.{scheme}");
             let effect = c.effects(&path, s.effects.iter().enumerate());
+            let mut covered = [false; PERILS];
+            for e in &s.effects {
+                match &e.perils {
+                    PerilSet::All(_) => covered = [true; PERILS],
+                    PerilSet::List(l) => l.iter().for_each(|p| covered[p.index()] = true),
+                }
+            }
             if effect.iter().any(|(f, s)| *f > 1.0 || *s > 1.0) {
                 c.errors.push(FieldError::new(
                     format!("{path}.effects"),
@@ -696,6 +743,7 @@ impl ModelParams {
                     next_tier: s.next_tier,
                     security_level_full_credit: s.security_level_full_credit,
                     effect,
+                    covered,
                 },
             );
         }
@@ -862,6 +910,8 @@ impl ModelParams {
             pricing,
             score,
             shocks,
+            sources: c.sources,
+            calibration: w.calibration,
         })
     }
 

@@ -198,6 +198,74 @@ fn one_of<T: Copy + std::fmt::Display>(all: &[T]) -> String {
         .join(", ")
 }
 
+/// A firm as one row of a portfolio or claims table gives it (contract §7), before validation.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FirmAttributes {
+    /// Firm name (the policy id).
+    pub name: String,
+    /// Industry name.
+    pub industry: String,
+    /// Annual revenue in `currency` (NaN when the cell is empty: reported as a field error).
+    pub annual_revenue: f64,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// `(scheme, status, IEC 62443 security level)` as in a `scheme:status[:level]` cell.
+    pub certifications: Vec<(String, String, Option<f64>)>,
+    /// Answered CSF levels in [`Function::ALL`] order.
+    pub maturity: [Option<f64>; 6],
+    /// Deductible, occurrence limit and aggregate limit, where given.
+    pub coverage: [Option<f64>; 3],
+    /// Cloud providers depended on.
+    pub cloud_providers: Vec<String>,
+}
+
+impl FirmProfile {
+    /// Validates a table row's attributes exactly as the same firm's JSON profile would be, so a
+    /// row and a profile never disagree (field paths are the profile's: `firm.industry`,
+    /// `certifications[0].scheme`, `maturity.protect`, `coverage.deductible`).
+    ///
+    /// # Errors
+    /// As [`FirmProfile::parse`].
+    pub fn from_attributes(
+        a: &FirmAttributes,
+        params: &ModelParams,
+        today: Date,
+    ) -> Result<Self, ProfileError> {
+        let certifications: Vec<serde_json::Value> = a
+            .certifications
+            .iter()
+            .map(|(scheme, status, level)| {
+                let mut c = serde_json::json!({"scheme": scheme, "status": status});
+                if let Some(l) = level {
+                    c["security_level"] = (*l).into();
+                }
+                c
+            })
+            .collect();
+        let mut maturity = serde_json::Map::new();
+        for (f, v) in Function::ALL.iter().zip(a.maturity) {
+            if let Some(v) = v {
+                maturity.insert(f.to_string(), v.into());
+            }
+        }
+        let mut coverage = serde_json::Map::new();
+        for (name, v) in ["deductible", "occurrence_limit", "aggregate_limit"]
+            .iter()
+            .zip(a.coverage)
+        {
+            if let Some(v) = v {
+                coverage.insert((*name).into(), v.into());
+            }
+        }
+        let profile = serde_json::json!({
+            "firm": {"name": a.name, "industry": a.industry, "annual_revenue": a.annual_revenue,
+                     "currency": a.currency, "cloud_providers": a.cloud_providers},
+            "certifications": certifications, "maturity": maturity, "coverage": coverage,
+        });
+        FirmProfile::parse(&profile.to_string(), params, today)
+    }
+}
+
 impl FirmProfile {
     /// Parses and validates a profile; `today` is the default `as_of`.
     ///

@@ -129,6 +129,11 @@ struct Inputs<'a> {
 impl Inputs<'_> {
     /// Per-peril multipliers with only the factors in `mask` present.
     fn multipliers(&self, factors: &[Factor], mask: u64) -> PerilMultipliers {
+        self.evaluate(factors, mask).0
+    }
+
+    /// Per-peril multipliers and the (frequency, severity) maturity levels they were read at.
+    fn evaluate(&self, factors: &[Factor], mask: u64) -> (PerilMultipliers, (f64, f64)) {
         let (p, params) = (self.profile, self.params);
         let on = |f: Factor| {
             factors
@@ -194,8 +199,9 @@ impl Inputs<'_> {
                 })
                 .sum()
         };
-        let mf = interpolate(&mp.frequency_multiplier, level(&mp.frequency_weights));
-        let ms = interpolate(&mp.severity_multiplier, level(&mp.severity_weights));
+        let levels = (level(&mp.frequency_weights), level(&mp.severity_weights));
+        let mf = interpolate(&mp.frequency_multiplier, levels.0);
+        let ms = interpolate(&mp.severity_multiplier, levels.1);
 
         // Key controls, clamped.
         let mut ctl = [(1.0, 1.0); PERILS];
@@ -210,13 +216,35 @@ impl Inputs<'_> {
             }
         }
         let (lo, hi) = params.control_clamp;
-        std::array::from_fn(|k| {
+        let m = std::array::from_fn(|k| {
             (
                 cert[k].0 * mf * ctl[k].0.clamp(lo, hi),
                 cert[k].1 * ms * ctl[k].1.clamp(lo, hi),
             )
-        })
+        });
+        (m, levels)
     }
+}
+
+/// The firm's multipliers with every answer present (what its loss model uses) and the
+/// (frequency, severity) CSF levels the maturity tables were read at, without the score's
+/// attribution: the cheap path when many firms are evaluated (calibration).
+pub fn multipliers(profile: &FirmProfile, params: &ModelParams) -> (PerilMultipliers, (f64, f64)) {
+    let standings: Vec<Standing> = profile
+        .certifications
+        .iter()
+        .map(|c| standing(c, params, profile.as_of))
+        .collect();
+    let inputs = Inputs {
+        profile,
+        params,
+        standings: &standings,
+    };
+    let factors: Vec<Factor> = (0..profile.certifications.len())
+        .map(Factor::Certification)
+        .chain([Factor::AllMaturity, Factor::AllControls])
+        .collect();
+    inputs.evaluate(&factors, (1u64 << factors.len()) - 1)
 }
 
 /// A certificate's per-peril multipliers given its standing (before combination and floor):
@@ -250,10 +278,16 @@ pub fn certificate_multipliers(
 
 /// Log-linear interpolation of a table indexed by level 0..=5 at a fractional level.
 fn interpolate(table: &[f64; 6], level: f64) -> f64 {
+    let (i, t) = table_position(level);
+    (table[i].ln() * (1.0 - t) + table[i + 1].ln() * t).exp()
+}
+
+/// Where a fractional CSF level falls in a 0..=5 table: entries i and i + 1 with weight t on the
+/// upper one, so ln m = (1 − t) ln T_i + t ln T_{i+1}.
+pub fn table_position(level: f64) -> (usize, f64) {
     let l = level.clamp(0.0, 5.0);
     let i = (l.floor() as usize).min(4);
-    let t = l - i as f64;
-    (table[i].ln() * (1.0 - t) + table[i + 1].ln() * t).exp()
+    (i, l - i as f64)
 }
 
 /// Per-peril weight w_k = λ_k E[X_k] of the firm before its answers (same for the firm and its
