@@ -108,6 +108,53 @@ enum Command {
         #[arg(long)]
         no_demo: bool,
     },
+    /// Experience calibration: updates the model's industry, certification and maturity factors
+    /// from claims (CSV or Parquet: contract §7 firm columns + exposure, claim_count,
+    /// incurred_loss) with the model as the prior; prints a report and writes the next model
+    /// version next to the prior one (never overwriting a file).
+    Calibrate {
+        /// Claims file (.csv or .parquet).
+        claims: PathBuf,
+        /// Prior model: a version (`1.0.0`, `jp-cyber-1.0.0`, looked up in `--models-dir`, or the
+        /// built-in model) or a model file.
+        #[arg(long)]
+        model: String,
+        /// Where model files live and the new version is written.
+        #[arg(long, default_value = "models")]
+        models_dir: PathBuf,
+        /// Overrides every prior sd of ln(factor) (default: from each parameter's source tag).
+        #[arg(long)]
+        prior_sd: Option<f64>,
+        /// Report only; write no model file.
+        #[arg(long)]
+        dry_run: bool,
+        /// Date recorded as the calibration date and used as the valuation date of certificates
+        /// (default: today).
+        #[arg(long)]
+        date: Option<String>,
+        /// Worker threads. The output does not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+    /// Synthetic claims from a known model, for testing calibration: policies from a documented
+    /// book mix, claims from the model with `--truth` factors applied.
+    SynthClaims {
+        /// Policy-period rows.
+        #[arg(long)]
+        rows: usize,
+        /// Seed of the random streams.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// True factor values, JSON: {"frequency": {"certification:iso27001": 0.65}, "severity": {…}}.
+        #[arg(long)]
+        truth: Option<PathBuf>,
+        /// Model file (default: the built-in model).
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Output file (.csv or .parquet).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// API keys.
     Keys {
         #[command(subcommand)]
@@ -307,6 +354,55 @@ pub fn run(cli: Cli) -> Result<String, CliError> {
             let report = portfolio_report(&table, &names, None, None, None, &[]);
             Ok(serde_json::to_string_pretty(&report).map_err(anyhow::Error::from)?)
         }
+        Command::Calibrate {
+            claims,
+            model,
+            models_dir,
+            prior_sd,
+            dry_run,
+            date,
+            threads,
+        } => {
+            let report = with_threads(threads, || {
+                run_calibrate(
+                    &claims,
+                    &model,
+                    &models_dir,
+                    prior_sd,
+                    dry_run,
+                    date.as_deref(),
+                )
+            })??;
+            Ok(serde_json::to_string_pretty(&report).map_err(anyhow::Error::from)?)
+        }
+        Command::SynthClaims {
+            rows,
+            seed,
+            truth,
+            model,
+            out,
+        } => {
+            let params = load_params(&model)?;
+            let truth = match truth {
+                None => params.clone(),
+                Some(path) => {
+                    let adjustments = truth_adjustments(&read_input(&path)?, &params)
+                        .map_err(|e| CliError::BadInput(format!("{}: {e}", path.display())))?;
+                    risk_core::calibrate::apply(&params, &adjustments)
+                }
+            };
+            if rows == 0 || rows > MAX_CLAIM_ROWS {
+                return Err(CliError::BadInput(format!(
+                    "rows: must be in 1..={MAX_CLAIM_ROWS}"
+                )));
+            }
+            let today = time::OffsetDateTime::now_utc().date();
+            let data = risk_core::calibrate::synth::synthesize(&truth, rows, seed, today);
+            crate::claims_io::write_claims(&out, &data).map_err(CliError::BadInput)?;
+            let claims: u64 = data.iter().map(|r| r.claims).sum();
+            eprintln!("wrote {rows} rows ({claims} claims) to {}", out.display());
+            Ok(String::new())
+        }
         Command::Impact(args) => {
             let (_, profile, params) = load_firm(&args)?;
             let i = with_threads(args.threads, || {
@@ -316,6 +412,145 @@ pub fn run(cli: Cli) -> Result<String, CliError> {
             Ok(serde_json::to_string_pretty(&dto).map_err(anyhow::Error::from)?)
         }
     }
+}
+
+/// Most rows `synth-claims` writes.
+const MAX_CLAIM_ROWS: usize = 10_000_000;
+
+/// `{"frequency": {"factor": value}, "severity": {...}}` → multipliers r = value / prior value.
+fn truth_adjustments(
+    text: &str,
+    params: &ModelParams,
+) -> Result<risk_core::calibrate::Adjustments, String> {
+    use risk_core::calibrate::{Factor, Part, value};
+    let doc: std::collections::BTreeMap<String, std::collections::BTreeMap<String, f64>> =
+        serde_json::from_str(text).map_err(|e| e.to_string())?;
+    let mut out = risk_core::calibrate::Adjustments::new();
+    for (part, factors) in &doc {
+        let part = match part.as_str() {
+            "frequency" => Part::Frequency,
+            "severity" => Part::Severity,
+            other => return Err(format!("`{other}`: expected frequency or severity")),
+        };
+        for (name, v) in factors {
+            let f = Factor::parse(name).ok_or_else(|| {
+                format!("{}.{name}: unknown factor (industry:<name>, certification:<scheme>, maturity:<0|1|3|4|5>)", part.as_str())
+            })?;
+            if !(*v > 0.0 && v.is_finite()) {
+                return Err(format!("{}.{name}: must be > 0", part.as_str()));
+            }
+            out.insert((part, f), v / value(params, part, f));
+        }
+    }
+    Ok(out)
+}
+
+/// Finds the prior model: a file, `<name>-<version>.toml` or `*-<version>.toml` in `dir`, or the
+/// built-in model. Returns its text and the directory new versions go to.
+fn resolve_model(spec: &str, dir: &Path) -> Result<(String, PathBuf), CliError> {
+    let path = Path::new(spec);
+    if path.is_file() {
+        let parent = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        return Ok((read_input(path)?, parent));
+    }
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        let mut names: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        names.sort();
+        for p in names {
+            let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+            if p.extension().is_some_and(|e| e == "toml")
+                && (stem == spec || stem.ends_with(&format!("-{spec}")))
+            {
+                return Ok((read_input(&p)?, dir.to_path_buf()));
+            }
+        }
+    }
+    let builtin =
+        ModelParams::parse(DEFAULT_MODEL).map_err(|e| CliError::BadInput(e.to_string()))?;
+    if spec == builtin.version || spec == builtin.id() {
+        return Ok((DEFAULT_MODEL.to_string(), dir.to_path_buf()));
+    }
+    Err(CliError::BadInput(format!(
+        "--model: no model `{spec}` (a file, or a version in {})",
+        dir.display()
+    )))
+}
+
+fn run_calibrate(
+    claims: &Path,
+    model: &str,
+    models_dir: &Path,
+    prior_sd: Option<f64>,
+    dry_run: bool,
+    date: Option<&str>,
+) -> Result<crate::dto::calibration::CalibrationReport, CliError> {
+    use crate::dto::calibration::{CalibrationReport, DataSummary, NewModel};
+    use risk_core::calibrate::{Options, calibrate, rewrite};
+    let (text, dir) = resolve_model(model, models_dir)?;
+    let params = ModelParams::parse(&text).map_err(|e| CliError::BadInput(e.to_string()))?;
+    let today = match date {
+        None => time::OffsetDateTime::now_utc().date(),
+        Some(d) => risk_core::model::params::parse_date(d)
+            .ok_or_else(|| CliError::BadInput("--date: must be a date YYYY-MM-DD".into()))?,
+    };
+    if let Some(sd) = prior_sd
+        && !(sd > 0.0 && sd <= 10.0)
+    {
+        return Err(CliError::BadInput("--prior-sd: must be in (0, 10]".into()));
+    }
+    let data = crate::claims_io::read_claims(claims, &params, today).map_err(CliError::BadInput)?;
+    let fit = calibrate(&data.records, &params, Options { prior_sd })
+        .map_err(|e| CliError::BadInput(e.to_string()))?;
+    let new_model = if dry_run {
+        None
+    } else {
+        let mut version = rewrite::next_version(&params.version);
+        let mut file = dir.join(format!("{}-{version}.toml", params.name));
+        while file.exists() {
+            version = rewrite::next_version(&version);
+            file = dir.join(format!("{}-{version}.toml", params.name));
+        }
+        let provenance = risk_core::model::params::Calibration {
+            from: params.id(),
+            data_sha256: data.sha256.clone(),
+            rows: fit.rows as u64,
+            policy_years: fit.policy_years,
+            claims: fit.claims,
+            date: today.to_string(),
+        };
+        let out = rewrite::rewrite(&text, &params, &fit, &version, &provenance)
+            .map_err(|e| CliError::Internal(anyhow::anyhow!(e)))?;
+        std::fs::create_dir_all(&dir)
+            .and_then(|()| {
+                let mut f = std::fs::File::options()
+                    .write(true)
+                    .create_new(true)
+                    .open(&file)?;
+                f.write_all(out.text.as_bytes())?;
+                f.sync_all()
+            })
+            .map_err(|e| CliError::BadInput(format!("{}: cannot write: {e}", file.display())))?;
+        eprintln!("wrote {}", file.display());
+        Some(NewModel {
+            id: out.params.id(),
+            file: file.display().to_string(),
+            hash: out.params.hash.clone(),
+            changed: out.changed,
+            notes: out.notes,
+        })
+    };
+    Ok(CalibrationReport::new(
+        params.id(),
+        DataSummary {
+            file: claims.display().to_string(),
+            sha256: data.sha256,
+            rows: fit.rows,
+            policy_years: fit.policy_years,
+            claims: fit.claims,
+        },
+        &fit,
+        new_model,
+    ))
 }
 
 /// Largest trials × policies one portfolio run may ask for.

@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod claims_io;
 pub mod cli;
 pub mod dto;
 pub mod portfolio_io;

@@ -8,7 +8,7 @@ use polars::prelude::*;
 use risk_core::dist::{Frequency, Severity};
 use risk_core::model::{LossModel, ModelParams, Peril, Terms};
 use risk_core::portfolio::{Policy, Shock, ShockSize, YearLossTable};
-use risk_core::profile::FirmProfile;
+use risk_core::profile::{FirmAttributes, FirmProfile};
 use time::Date;
 
 /// Columns of the explicit-parameter form.
@@ -66,7 +66,7 @@ pub fn read_policies_bytes(
 
 /// Reads a CSV (header row) or Parquet file into a table of strings, so every cell is validated
 /// by the same code whatever the file type.
-fn read_table(path: &Path) -> Result<DataFrame, String> {
+pub(crate) fn read_table(path: &Path) -> Result<DataFrame, String> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -113,22 +113,22 @@ fn column(df: &DataFrame, name: &str) -> Result<Option<Vec<Option<String>>>, Str
 }
 
 /// Cell accessor with row/column error messages (rows are numbered from 1, the header excluded).
-struct Rows {
-    df: DataFrame,
+pub(crate) struct Rows {
+    pub(crate) df: DataFrame,
 }
 
 impl Rows {
-    fn col(&self, name: &str) -> Result<Option<Vec<Option<String>>>, String> {
+    pub(crate) fn col(&self, name: &str) -> Result<Option<Vec<Option<String>>>, String> {
         column(&self.df, name)
     }
 
-    fn required(&self, name: &str) -> Result<Vec<Option<String>>, String> {
+    pub(crate) fn required(&self, name: &str) -> Result<Vec<Option<String>>, String> {
         self.col(name)?
             .ok_or_else(|| format!("missing column `{name}`"))
     }
 }
 
-fn number(
+pub(crate) fn number(
     v: &Option<String>,
     row: usize,
     col: &str,
@@ -199,10 +199,10 @@ fn policies_from(df: DataFrame, params: &ModelParams, today: Date) -> Result<Vec
         rows.col("occurrence_limit")?,
         rows.col("aggregate_limit")?,
     ];
-    let clouds = rows.col("cloud_providers")?;
-    let ids = rows.required("policy_id")?;
     let mut policies = Vec::with_capacity(n);
     if rows.col("frequency_mean")?.is_some() {
+        let clouds = rows.col("cloud_providers")?;
+        let ids = rows.required("policy_id")?;
         let c: Vec<Vec<Option<String>>> = EXPLICIT[1..]
             .iter()
             .map(|k| rows.required(k))
@@ -240,62 +240,9 @@ fn policies_from(df: DataFrame, params: &ModelParams, today: Date) -> Result<Vec
         }
         return Ok(policies);
     }
-    let c: Vec<Vec<Option<String>>> = FIRM[1..]
-        .iter()
-        .map(|k| rows.required(k))
-        .collect::<Result<_, _>>()?;
-    let certs = rows.col("certifications")?;
-    let functions: Vec<Option<Vec<Option<String>>>> = FUNCTIONS
-        .iter()
-        .map(|k| rows.col(k))
-        .collect::<Result<_, _>>()?;
+    let firms = FirmColumns::read(&rows)?;
     for i in 0..n {
-        let row = i + 1;
-        let id = ids[i]
-            .clone()
-            .ok_or_else(|| format!("row {row}, column policy_id: is empty"))?;
-        let revenue = number(&c[1][i], row, "annual_revenue", true)?.unwrap_or(f64::NAN);
-        let mut certifications = Vec::new();
-        for entry in certs.as_ref().map(|c| list(&c[i])).unwrap_or_default() {
-            let (scheme, status) = entry.split_once(':').ok_or_else(|| {
-                format!("row {row}, column certifications: `{entry}` is not scheme:status")
-            })?;
-            certifications.push(serde_json::json!({"scheme": scheme, "status": status}));
-        }
-        let mut maturity = serde_json::Map::new();
-        for (k, f) in FUNCTIONS.iter().zip(&functions) {
-            if let Some(col) = f
-                && let Some(v) = number(&col[i], row, k, false)?
-            {
-                maturity.insert((*k).into(), v.into());
-            }
-        }
-        let mut coverage = serde_json::Map::new();
-        for (k, name) in ["deductible", "occurrence_limit", "aggregate_limit"]
-            .iter()
-            .enumerate()
-        {
-            if let Some(col) = &layer[k]
-                && let Some(v) = number(&col[i], row, name, false)?
-            {
-                coverage.insert((*name).into(), v.into());
-            }
-        }
-        let deps = clouds.as_ref().map(|c| list(&c[i])).unwrap_or_default();
-        let profile = serde_json::json!({
-            "firm": {"name": id, "industry": c[0][i].clone().unwrap_or_default(), "annual_revenue": revenue,
-                     "currency": c[2][i].clone().unwrap_or_default(), "cloud_providers": deps},
-            "certifications": certifications, "maturity": maturity, "coverage": coverage,
-        });
-        let p = FirmProfile::parse(&profile.to_string(), params, today).map_err(|e| {
-            let msg = e
-                .fields()
-                .iter()
-                .map(|f| format!("column {}: {}", column_of(&f.field), f.message))
-                .collect::<Vec<_>>()
-                .join("; ");
-            format!("row {row}, {msg}")
-        })?;
+        let (id, p) = firms.profile(i, params, today)?;
         let score = risk_core::score::score(&p, params);
         let model = LossModel::from_profile(&p, &score, params);
         policies.push(Policy {
@@ -306,6 +253,118 @@ fn policies_from(df: DataFrame, params: &ModelParams, today: Date) -> Result<Vec
         });
     }
     Ok(policies)
+}
+
+/// The firm-attribute columns of a table (contract §7), read once.
+pub(crate) struct FirmColumns {
+    ids: Vec<Option<String>>,
+    required: Vec<Vec<Option<String>>>,
+    certs: Option<Vec<Option<String>>>,
+    functions: Vec<Option<Vec<Option<String>>>>,
+    layer: [Option<Vec<Option<String>>>; 3],
+    clouds: Option<Vec<Option<String>>>,
+}
+
+impl FirmColumns {
+    pub(crate) fn read(rows: &Rows) -> Result<Self, String> {
+        Ok(FirmColumns {
+            ids: rows.required("policy_id")?,
+            required: FIRM[1..]
+                .iter()
+                .map(|k| rows.required(k))
+                .collect::<Result<_, _>>()?,
+            certs: rows.col("certifications")?,
+            functions: FUNCTIONS
+                .iter()
+                .map(|k| rows.col(k))
+                .collect::<Result<_, _>>()?,
+            layer: [
+                rows.col("deductible")?,
+                rows.col("occurrence_limit")?,
+                rows.col("aggregate_limit")?,
+            ],
+            clouds: rows.col("cloud_providers")?,
+        })
+    }
+
+    /// Row i's policy id and attributes (cells parsed, not yet validated as a profile).
+    pub(crate) fn attributes(&self, i: usize) -> Result<(String, FirmAttributes), String> {
+        let row = i + 1;
+        let c = &self.required;
+        let id = self.ids[i]
+            .clone()
+            .ok_or_else(|| format!("row {row}, column policy_id: is empty"))?;
+        let revenue = number(&c[1][i], row, "annual_revenue", true)?.unwrap_or(f64::NAN);
+        let mut certifications = Vec::new();
+        for entry in self.certs.as_ref().map(|c| list(&c[i])).unwrap_or_default() {
+            let mut parts = entry.split(':');
+            let (Some(scheme), Some(status)) = (parts.next(), parts.next()) else {
+                return Err(format!(
+                    "row {row}, column certifications: `{entry}` is not scheme:status[:security_level]"
+                ));
+            };
+            let level = match parts.next() {
+                None => None,
+                Some(l) => Some(l.trim().parse::<f64>().map_err(|_| {
+                    format!("row {row}, column certifications: `{entry}`: security level `{l}` is not a number")
+                })?),
+            };
+            certifications.push((scheme.trim().to_string(), status.trim().to_string(), level));
+        }
+        let mut maturity = [None; 6];
+        for ((k, f), m) in FUNCTIONS.iter().zip(&self.functions).zip(&mut maturity) {
+            if let Some(col) = f {
+                *m = number(&col[i], row, k, false)?;
+            }
+        }
+        let mut coverage = [None; 3];
+        for ((name, col), v) in ["deductible", "occurrence_limit", "aggregate_limit"]
+            .iter()
+            .zip(&self.layer)
+            .zip(&mut coverage)
+        {
+            if let Some(col) = col {
+                *v = number(&col[i], row, name, false)?;
+            }
+        }
+        Ok((
+            id.clone(),
+            FirmAttributes {
+                name: id,
+                industry: c[0][i].clone().unwrap_or_default(),
+                annual_revenue: revenue,
+                currency: c[2][i].clone().unwrap_or_default(),
+                certifications,
+                maturity,
+                coverage,
+                cloud_providers: self
+                    .clouds
+                    .as_ref()
+                    .map(|c| list(&c[i]))
+                    .unwrap_or_default(),
+            },
+        ))
+    }
+
+    /// Row i validated as a firm profile; errors name the row and column.
+    pub(crate) fn profile(
+        &self,
+        i: usize,
+        params: &ModelParams,
+        today: Date,
+    ) -> Result<(String, FirmProfile), String> {
+        let (id, a) = self.attributes(i)?;
+        let p = FirmProfile::from_attributes(&a, params, today).map_err(|e| {
+            let msg = e
+                .fields()
+                .iter()
+                .map(|f| format!("column {}: {}", column_of(&f.field), f.message))
+                .collect::<Vec<_>>()
+                .join("; ");
+            format!("row {}, {msg}", i + 1)
+        })?;
+        Ok((id, p))
+    }
 }
 
 /// The CSV column a profile field came from.

@@ -10,9 +10,13 @@
 //! * frequency: claims y_i ~ NegBin(mean μ_i = t_i λ_i(β), size k t_i), λ_i the firm model's
 //!   expected events a year (Σ over perils) and k the model's dispersion (a sum of t iid
 //!   NegBin(λ, k) years is NegBin(tλ, tk));
-//! * severity (rows with claims): the mean claim z_i = L_i / y_i has E z_i = S_i(β) (the model's
-//!   expected claim size) and Var z_i = φ_i S_i² / y_i, φ_i the model's squared coefficient of
-//!   variation of one claim (quasi-likelihood of a log-link gamma GLM, dispersion known).
+//! * severity (rows with exactly one claim, whose amount is then known): ln L_i has the model's
+//!   mean a_i(β) = Σ_k w_k (ln median_k + c_k) and variance v_i = Σ_k w_k (d_k + (ln median_k +
+//!   c_k)²) − a_i², w_k = λ_k/λ the peril mix (the peril of a claim is not in the data), c_k and
+//!   d_k the mean and variance of ln(X/median) of the spliced lognormal/GPD severity; a factor
+//!   moves the lognormal location, so a_i is linear in it for industries and maturity. The
+//!   likelihood is the normal one with these two moments (a quasi-likelihood: robust to the heavy
+//!   tail, where the mean of amounts is not).
 //!
 //! The log-posterior is maximised by Fisher scoring on the model itself (re-linearised every step:
 //! ∂ ln λ_i/∂β_j is exact for industries and maturity, a central difference for certifications,
@@ -398,14 +402,31 @@ impl Calibration {
 
 /// Per peril, a firm's (events a year, E X, E X²) under the prior model before its answers: what
 /// the industry factors scale (exactly: λ ∝ I^f, X ∝ I^s), computed once per row.
-type Base = [Option<(f64, f64, f64)>; PERILS];
+type Base = [Option<(f64, f64)>; PERILS];
+
+/// Per peril, (E, Var) of ln(X/median) under the spliced severity: c_k, d_k of the module docs,
+/// by the midpoint rule on the quantile function (ln Q(p) is integrable at both ends).
+fn log_moments(params: &ModelParams) -> [(f64, f64); PERILS] {
+    const N: usize = 20_000;
+    std::array::from_fn(|k| {
+        let x = crate::model::firm::severity(1.0, params.perils[k].sigma, params);
+        let (mut m1, mut m2) = (0.0, 0.0);
+        for j in 0..N {
+            let l = x.quantile((j as f64 + 0.5) / N as f64).ln();
+            m1 += l;
+            m2 += l * l;
+        }
+        let m1 = m1 / N as f64;
+        (m1, m2 / N as f64 - m1 * m1)
+    })
+}
 
 /// A row evaluated at the current parameters: ln of its model mean and the gradient of it.
 struct Eval {
     /// Frequency: ln(t λ); severity: ln S.
     eta: f64,
-    /// Severity: φ (squared CV of one claim).
-    phi: f64,
+    /// Severity: v, the variance of ln of one claim.
+    var: f64,
     /// (factor index, ∂η/∂β_j).
     x: Vec<(usize, f64)>,
 }
@@ -425,10 +446,7 @@ pub fn calibrate(
     let factors = Factor::all();
     let bases: Vec<Base> = records
         .par_iter()
-        .map(|r| {
-            base_perils(&r.profile, params)
-                .map(|b| b.map(|b| (b.frequency, b.severity_mean, b.severity_second_moment)))
-        })
+        .map(|r| base_perils(&r.profile, params).map(|b| b.map(|b| (b.frequency, b.median.ln()))))
         .collect();
     let data = (records, bases.as_slice());
     let frequency = fit(
@@ -476,26 +494,10 @@ fn fit(
         })
         .collect();
     let dispersion = params.reference.dispersion;
-    let used = |r: &ClaimRecord| part == Part::Frequency || r.claims > 0;
+    let used = |r: &ClaimRecord| part == Part::Frequency || (r.claims == 1 && r.incurred > 0.0);
     let rows = records.iter().filter(|r| used(r)).count();
 
-    // φ_i (severity) is held at its prior-model value so the objective is a fixed function of β.
-    let phi: Vec<f64> = match part {
-        Part::Frequency => Vec::new(),
-        Part::Severity => {
-            let ctx = Context::new(params, fixed, part, factors);
-            records
-                .par_chunks(CHUNK)
-                .zip(bases.par_chunks(CHUNK))
-                .flat_map_iter(|(c, b)| {
-                    c.iter()
-                        .zip(b)
-                        .map(|(r, b)| ctx.eval(r, b).phi)
-                        .collect::<Vec<_>>()
-                })
-                .collect()
-        }
-    };
+    let moments = log_moments(params);
     // Gradient, information and log-posterior at β: one pass over the rows.
     let evaluate = |beta: &DVector<f64>| -> Sums {
         let ctx = Context::new(
@@ -503,16 +505,19 @@ fn fit(
             &adjustments(fixed, factors, part, beta),
             part,
             factors,
+            moments,
         );
         let partials: Vec<Sums> = records
             .par_chunks(CHUNK)
             .zip(bases.par_chunks(CHUNK))
-            .enumerate()
-            .map(|(c, (chunk, base))| {
+            .map(|(chunk, base)| {
                 let mut s = Sums::new(p);
                 for (i, r) in chunk.iter().enumerate().filter(|(_, r)| used(r)) {
                     let e = ctx.eval(r, &base[i]);
                     let mu = e.eta.exp();
+                    if part == Part::Severity {
+                        s.count += 1.0;
+                    }
                     let (u, w, actual, expected, ll) = match part {
                         Part::Frequency => {
                             let size = dispersion * r.exposure;
@@ -526,19 +531,10 @@ fn fit(
                             )
                         }
                         Part::Severity => {
-                            let phi = phi[c * CHUNK + i];
-                            if !(phi.is_finite() && phi > 0.0) {
-                                continue;
-                            }
-                            let n = r.claims as f64;
-                            let z = r.incurred / n;
-                            (
-                                n / phi * (z / mu - 1.0),
-                                n / phi,
-                                r.incurred,
-                                n * mu,
-                                n / phi * (-z / mu - e.eta),
-                            )
+                            // actual/expected accumulate ln L − a and the count: the geometric
+                            // mean ratio of observed to expected claim amounts.
+                            let d = r.incurred.ln() - e.eta;
+                            (d / e.var, 1.0 / e.var, d, 0.0, -0.5 * d * d / e.var)
                         }
                     };
                     s.actual += actual;
@@ -573,7 +569,11 @@ fn fit(
     // certification floor puts a kink in the model.
     let mut beta = DVector::<f64>::zeros(p);
     let mut state = evaluate(&beta);
-    let prior_ae = state.actual / state.expected;
+    let ae = |s: &Sums| match part {
+        Part::Frequency => s.actual / s.expected,
+        Part::Severity => (s.actual / s.count).exp(),
+    };
+    let prior_ae = ae(&state);
     let mut iterations = 0;
     let info = loop {
         let h = DMatrix::from_row_slice(p, p, &state.info);
@@ -618,7 +618,7 @@ fn fit(
             break chol.inverse();
         }
     };
-    let posterior_ae = state.actual / state.expected;
+    let posterior_ae = ae(&state);
     let touch = state;
 
     let fits = factors
@@ -678,6 +678,7 @@ struct Sums {
     actual: f64,
     expected: f64,
     objective: f64,
+    count: f64,
 }
 
 impl Sums {
@@ -690,6 +691,7 @@ impl Sums {
             actual: 0.0,
             expected: 0.0,
             objective: 0.0,
+            count: 0.0,
         }
     }
 
@@ -702,6 +704,7 @@ impl Sums {
         self.actual += o.actual;
         self.expected += o.expected;
         self.objective += o.objective;
+        self.count += o.count;
     }
 }
 
@@ -710,6 +713,8 @@ struct Context {
     params: ModelParams,
     /// (frequency, severity) scale of each adjusted industry, applied to the cached [`Base`].
     industry: BTreeMap<Industry, (f64, f64)>,
+    /// Per peril (E, Var) of ln(X/median).
+    moments: [(f64, f64); PERILS],
     part: Part,
     index: BTreeMap<Factor, usize>,
     nudged: BTreeMap<Scheme, (ModelParams, ModelParams)>,
@@ -717,7 +722,13 @@ struct Context {
 
 impl Context {
     /// `base` with `adjusted` applied, and its nudged copies.
-    fn new(base: &ModelParams, adjusted: &Adjustments, part: Part, factors: &[Factor]) -> Self {
+    fn new(
+        base: &ModelParams,
+        adjusted: &Adjustments,
+        part: Part,
+        factors: &[Factor],
+        moments: [(f64, f64); PERILS],
+    ) -> Self {
         let params = apply(base, adjusted);
         let mut industry: BTreeMap<Industry, (f64, f64)> = BTreeMap::new();
         for (&(p, f), &r) in adjusted {
@@ -744,6 +755,7 @@ impl Context {
         Context {
             params,
             industry,
+            moments,
             part,
             index: factors.iter().enumerate().map(|(j, &f)| (f, j)).collect(),
             nudged,
@@ -759,27 +771,28 @@ impl Context {
             .copied()
             .unwrap_or((1.0, 1.0));
         let (m, levels) = multipliers(profile, &self.params);
+        // (λ, a, E[(ln X)²]) of the row: frequency and the log-amount moments of one claim.
         let moments = |m: &crate::model::params::PerilMultipliers| {
             let (mut lambda, mut first, mut second) = (0.0, 0.0, 0.0);
-            for (b, m) in base.iter().zip(m) {
+            for ((b, m), (c, d)) in base.iter().zip(m).zip(self.moments) {
                 if let Some(b) = b {
                     let l = b.0 * fi * m.0;
-                    let s = si * m.1;
+                    let mu = b.1 + (si * m.1).ln() + c;
                     lambda += l;
-                    first += l * b.1 * s;
-                    second += l * b.2 * s * s;
+                    first += l * mu;
+                    second += l * (d + mu * mu);
                 }
             }
             (lambda, first / lambda, second / lambda)
         };
         let eta_of = |m: &crate::model::params::PerilMultipliers| {
-            let (lambda, s, _) = moments(m);
+            let (lambda, a, _) = moments(m);
             match self.part {
                 Part::Frequency => (r.exposure * lambda).ln(),
-                Part::Severity => s.ln(),
+                Part::Severity => a,
             }
         };
-        let (_, s, s2) = moments(&m);
+        let (_, a, a2) = moments(&m);
         let mut x = Vec::with_capacity(4);
         let mut push = |f: Factor, v: f64| {
             if v != 0.0
@@ -804,7 +817,7 @@ impl Context {
         }
         Eval {
             eta: eta_of(&m),
-            phi: s2 / (s * s) - 1.0,
+            var: a2 - a * a,
             x,
         }
     }

@@ -26,8 +26,6 @@ pub struct BasePeril {
     pub sigma: f64,
     /// E[X] of the spliced severity at this median.
     pub severity_mean: f64,
-    /// E[X²] of the spliced severity at this median.
-    pub severity_second_moment: f64,
 }
 
 /// Base parameters of each peril the firm has (None: peril not applicable, e.g. OT without OT).
@@ -57,13 +55,11 @@ pub fn base_perils(profile: &FirmProfile, params: &ModelParams) -> [Option<BaseP
             * fi
             * params.threat.multiplier(profile.industry, peril);
         let median = p.median * size.powf(r.severity_revenue_elasticity) * si * records * rate;
-        let x = severity(median, p.sigma, params);
         Some(BasePeril {
             frequency,
             median,
             sigma: p.sigma,
-            severity_mean: x.mean(),
-            severity_second_moment: x.second_moment(),
+            severity_mean: severity(median, p.sigma, params).mean(),
         })
     })
 }
