@@ -518,3 +518,148 @@ fn exact_method_and_check() {
     assert!(c["mean"]["z"].as_f64().unwrap().abs() < 4.0);
     assert_eq!(c["mean"]["closed_form"], c["mean"]["exact"]);
 }
+
+#[test]
+fn calibrate_synthetic_claims_end_to_end() {
+    let dir = std::env::temp_dir().join(format!("risk-cli-cal-{}", std::process::id()));
+    let models = dir.join("models");
+    std::fs::create_dir_all(&models).unwrap();
+    std::fs::copy(
+        root().join("models/jp-cyber-1.0.0.toml"),
+        models.join("jp-cyber-1.0.0.toml"),
+    )
+    .unwrap();
+    let truth = temp_spec(
+        "truth.json",
+        r#"{"frequency": {"certification:iso27001": 0.7, "industry:retail": 2.0}}"#,
+    );
+    let claims = dir.join("claims.parquet");
+    let out = risk(&[
+        "synth-claims",
+        "--rows",
+        "20000",
+        "--seed",
+        "5",
+        "--truth",
+        truth.to_str().unwrap(),
+        "--out",
+        claims.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
+    let args = [
+        "calibrate",
+        claims.to_str().unwrap(),
+        "--model",
+        "1.0.0",
+        "--models-dir",
+        models.to_str().unwrap(),
+        "--date",
+        "2026-11-26",
+    ];
+    let r = json(&risk(&args));
+    assert_eq!(r["model"], "jp-cyber-1.0.0");
+    assert_eq!(r["data"]["rows"], 20000);
+    assert_eq!(r["data"]["sha256"].as_str().unwrap().len(), 64);
+    let factor = |part: &str, name: &str| {
+        r[part]["factors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["factor"] == name)
+            .unwrap()
+            .clone()
+    };
+    let iso = factor("frequency", "certification:iso27001");
+    assert_eq!(iso["prior"], 0.85);
+    let (lo, hi) = (
+        iso["interval"][0].as_f64().unwrap(),
+        iso["interval"][1].as_f64().unwrap(),
+    );
+    assert!(lo <= 0.7 && 0.7 <= hi, "{iso}");
+    assert!(iso["posterior"].as_f64().unwrap() < 0.85, "{iso}");
+    assert!(iso["data_weight"].as_f64().unwrap() > 0.5);
+    let retail = factor("frequency", "industry:retail");
+    assert!(retail["differs_from_one"].as_bool().unwrap(), "{retail}");
+    // The next version is written beside the prior and loads; the prior is untouched; a second
+    // run never overwrites the first.
+    let new = &r["new_model"];
+    assert_eq!(new["id"], "jp-cyber-1.1.0");
+    let text = std::fs::read_to_string(models.join("jp-cyber-1.1.0.toml")).unwrap();
+    assert!(text.contains("[calibration]") && text.contains("[C] calibrated 2026-11-26"));
+    assert_eq!(
+        std::fs::read(models.join("jp-cyber-1.0.0.toml")).unwrap(),
+        std::fs::read(root().join("models/jp-cyber-1.0.0.toml")).unwrap()
+    );
+    let again = json(&risk(&args));
+    assert_eq!(again["new_model"]["id"], "jp-cyber-1.2.0");
+    assert_eq!(again["frequency"], r["frequency"]);
+    // The calibrated file prices firms.
+    let scored = json(&risk(&[
+        "score",
+        "data/profiles/manufacturer-ot-iso27001.json",
+        "--trials",
+        "2000",
+        "--model",
+        models.join("jp-cyber-1.1.0.toml").to_str().unwrap(),
+    ]));
+    assert_eq!(scored["model_version"], "jp-cyber-1.1.0");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bad_claims_files_name_row_and_column() {
+    let header = "policy_id,industry,annual_revenue,currency,certifications,exposure,claim_count,incurred_loss";
+    let cases = [
+        ("p1,retail,1e7,USD,,-1,0,0", "row 1, column exposure"),
+        ("p1,retail,1e7,USD,,0,2,5000", "row 1, column exposure"),
+        (
+            "p1,retail,1e7,USD,iso9999:active,1,0,0",
+            "row 1, column certifications",
+        ),
+        ("p1,retail,1e7,USD,,1,1.5,100", "row 1, column claim_count"),
+        ("p1,retail,1e7,USD,,1,0,100", "row 1, column incurred_loss"),
+        ("p1,retail,1e7,USD,,1,1,abc", "row 1, column incurred_loss"),
+    ];
+    for (row, expected) in cases {
+        let file = temp_spec(
+            "bad-claims.csv",
+            &format!(
+                "{header}\np0,finance,1e8,USD,,1,0,0\n{}\n",
+                row.replacen("p1", "p1", 1)
+            ),
+        );
+        let out = risk(&[
+            "calibrate",
+            file.to_str().unwrap(),
+            "--model",
+            "1.0.0",
+            "--dry-run",
+        ]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{row}: {err}");
+        assert!(out.stdout.is_empty());
+        let expected = expected.replace("row 1", "row 2");
+        assert!(err.contains(&expected), "{row}: {err}");
+    }
+    let missing = temp_spec(
+        "no-exposure.csv",
+        "policy_id,industry,annual_revenue,currency,claim_count,incurred_loss\np,retail,1e7,USD,0,0\n",
+    );
+    let out = risk(&[
+        "calibrate",
+        missing.to_str().unwrap(),
+        "--model",
+        "1.0.0",
+        "--dry-run",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing column `exposure`"));
+    let out = risk(&["calibrate", missing.to_str().unwrap(), "--model", "9.9.9"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--model"));
+}

@@ -498,6 +498,27 @@ fn fit(
     let rows = records.iter().filter(|r| used(r)).count();
 
     let moments = log_moments(params);
+    // A certification cannot be credited below the model's floor on combined certification
+    // effects (values below it price alike, so the data cannot tell them apart): ln r is bounded
+    // below where the scheme's strongest effect reaches the floor.
+    let floor = params.certification_rules.floor;
+    let lower: Vec<f64> = factors
+        .iter()
+        .map(|f| match f {
+            Factor::Certification(s) => {
+                let sc = &params.certifications[s];
+                let strongest = (0..PERILS)
+                    .filter(|&k| sc.covered[k])
+                    .map(|k| match part {
+                        Part::Frequency => sc.effect[k].0,
+                        Part::Severity => sc.effect[k].1,
+                    })
+                    .fold(1.0, f64::min);
+                (floor / strongest).ln().min(0.0)
+            }
+            _ => f64::NEG_INFINITY,
+        })
+        .collect();
     // Gradient, information and log-posterior at β: one pass over the rows.
     let evaluate = |beta: &DVector<f64>| -> Sums {
         let ctx = Context::new(
@@ -506,6 +527,15 @@ fn fit(
             part,
             factors,
             moments,
+            factors
+                .iter()
+                .zip(&lower)
+                .zip(beta.iter())
+                .filter_map(|((f, lo), b)| match f {
+                    Factor::Certification(s) if *b <= *lo => Some(*s),
+                    _ => None,
+                })
+                .collect(),
         );
         let partials: Vec<Sums> = records
             .par_chunks(CHUNK)
@@ -594,7 +624,10 @@ fn fit(
             1.0
         };
         let moved = loop {
-            let candidate = &beta + &step * t;
+            let mut candidate = &beta + &step * t;
+            for j in 0..p {
+                candidate[j] = candidate[j].max(lower[j]);
+            }
             let next = evaluate(&candidate);
             if next.objective >= state.objective - 1e-12 * state.objective.abs() {
                 let gain = next.objective - state.objective;
@@ -635,7 +668,7 @@ fn fit(
                 prior_sd: tau[j],
                 posterior: prior * beta[j].exp(),
                 interval: (
-                    prior * (beta[j] - Z95 * sd).exp(),
+                    prior * (beta[j] - Z95 * sd).max(lower[j]).exp(),
                     prior * (beta[j] + Z95 * sd).exp(),
                 ),
                 data_weight: (1.0 - info[(j, j)] / (tau[j] * tau[j])).clamp(0.0, 1.0),
@@ -715,6 +748,8 @@ struct Context {
     industry: BTreeMap<Industry, (f64, f64)>,
     /// Per peril (E, Var) of ln(X/median).
     moments: [(f64, f64); PERILS],
+    /// Schemes at their lower bound: one-sided differences (the floor is a kink).
+    at_bound: std::collections::BTreeSet<Scheme>,
     part: Part,
     index: BTreeMap<Factor, usize>,
     nudged: BTreeMap<Scheme, (ModelParams, ModelParams)>,
@@ -728,6 +763,7 @@ impl Context {
         part: Part,
         factors: &[Factor],
         moments: [(f64, f64); PERILS],
+        at_bound: std::collections::BTreeSet<Scheme>,
     ) -> Self {
         let params = apply(base, adjusted);
         let mut industry: BTreeMap<Industry, (f64, f64)> = BTreeMap::new();
@@ -756,6 +792,7 @@ impl Context {
             params,
             industry,
             moments,
+            at_bound,
             part,
             index: factors.iter().enumerate().map(|(j, &f)| (f, j)).collect(),
             nudged,
@@ -811,8 +848,12 @@ impl Context {
         push(Factor::Maturity(i as u8 + 1), t);
         for c in &profile.certifications {
             let (up, down) = &self.nudged[&c.scheme];
-            let d = (eta_of(&multipliers(profile, up).0) - eta_of(&multipliers(profile, down).0))
-                / (2.0 * H);
+            let up = eta_of(&multipliers(profile, up).0);
+            let d = if self.at_bound.contains(&c.scheme) {
+                (up - eta_of(&m)) / H
+            } else {
+                (up - eta_of(&multipliers(profile, down).0)) / (2.0 * H)
+            };
             push(Factor::Certification(c.scheme), d);
         }
         Eval {
