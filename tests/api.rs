@@ -1198,3 +1198,124 @@ fn durability_script() {
         std::thread::sleep(Duration::from_millis(200));
     }
 }
+
+/// The built-in model as a new version with ISO 27001 worth more: what `risk calibrate` hands an
+/// admin to publish.
+fn model_v11() -> String {
+    DEFAULT_MODEL
+        .replacen("version = \"1.0.0\"", "version = \"1.1.0\"", 1)
+        .replacen(
+            "effects = [{ perils = \"all\", frequency = 0.85, severity = 0.90, source = \"[A] domain §6.3 ISO 27001 (current, full scope)\" }]",
+            "effects = [{ perils = \"all\", frequency = 0.70, severity = 0.90, source = \"[C] calibrated on claims (test)\" }]",
+            1,
+        )
+}
+
+fn toml_req(key: Option<&str>, body: &str) -> Request<Body> {
+    let mut b = Request::builder()
+        .method(Method::POST)
+        .uri("/v1/models")
+        .header(header::CONTENT_TYPE, "application/toml");
+    if let Some(k) = key {
+        b = b.header(header::AUTHORIZATION, format!("Bearer {k}"));
+    }
+    b.body(Body::from(body.to_string())).unwrap()
+}
+
+#[tokio::test]
+async fn published_models_price_new_assessments_and_old_ones_keep_theirs() {
+    let path = temp_db("models.db");
+    let db = path.to_str().unwrap().to_string();
+    let e = env_on(Store::open(&db).await.unwrap(), test_config()).await;
+    let v11 = model_v11();
+    assert!(v11.contains("frequency = 0.70"));
+    let before = create(&e, &e.firm_a, PROFILE).await;
+    assert_eq!(before["model_version"], "jp-cyber-1.0.0");
+    let old_id = before["id"].as_str().unwrap().to_string();
+
+    // Only admins publish; bad files are problems naming the field.
+    for k in [&e.insurer_s, &e.firm_a] {
+        check_problem(&send(&e.state, toml_req(Some(k), &v11)).await, 403);
+    }
+    check_problem(&send(&e.state, toml_req(None, &v11)).await, 401);
+    check_problem(
+        &send(&e.state, toml_req(Some(&e.admin), "not = [toml")).await,
+        400,
+    );
+    let bad = v11.replacen("frequency = 0.70", "frequency = 1.70", 1);
+    let r = send(&e.state, toml_req(Some(&e.admin), &bad)).await;
+    check_problem(&r, 422);
+    assert_eq!(
+        r.body["errors"][0]["field"],
+        "certifications.iso27001.effects"
+    );
+    let clash = DEFAULT_MODEL.replacen("frequency = 0.85", "frequency = 0.80", 1);
+    check_problem(&send(&e.state, toml_req(Some(&e.admin), &clash)).await, 409);
+
+    let r = send(&e.state, toml_req(Some(&e.admin), &v11)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["id"], "jp-cyber-1.1.0");
+    assert_eq!(r.body["in_force"], true);
+    assert_eq!(r.body["published_by"], "ops");
+    // Publishing the same file again changes nothing.
+    let r = send(&e.state, toml_req(Some(&e.admin), &v11)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+
+    let r = call(&e.state, Method::GET, "/v1/models", Some(&e.firm_b), None).await;
+    let list = r.body.as_array().unwrap();
+    assert_eq!(list.len(), 2, "{}", r.text);
+    assert_eq!(list[0]["id"], "jp-cyber-1.0.0");
+    assert_eq!(list[0]["in_force"], false);
+    assert_eq!(list[0]["origin"], "built-in");
+    assert_eq!(list[1]["id"], "jp-cyber-1.1.0");
+    assert_eq!(list[1]["in_force"], true);
+
+    // New assessments use the new version (ISO 27001 worth more: lower premium); the stored one
+    // keeps 1.0.0 and still reproduces.
+    let after = create(&e, &e.firm_a, PROFILE).await;
+    assert_eq!(after["model_version"], "jp-cyber-1.1.0");
+    assert!(
+        after["premium"]["technical"].as_f64() < before["premium"]["technical"].as_f64(),
+        "{after} vs {before}"
+    );
+    let r = call(
+        &e.state,
+        Method::GET,
+        &format!("/v1/assessments/{old_id}?recompute=true"),
+        Some(&e.firm_a),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["model_version"], "jp-cyber-1.0.0");
+    assert_eq!(r.body["reproduced"], true);
+    let r = call(
+        &e.state,
+        Method::GET,
+        &format!("/v1/assessments/{old_id}/impact?{TRIALS}"),
+        Some(&e.firm_a),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["model_version"], "jp-cyber-1.0.0");
+
+    // After a restart the published version is still in force.
+    e.state.store().close().await;
+    let state = AppState::new(
+        Store::open(&db).await.unwrap(),
+        ModelParams::parse(DEFAULT_MODEL).unwrap(),
+        test_config(),
+    );
+    state.load_models().await.unwrap();
+    assert_eq!(state.params().id(), "jp-cyber-1.1.0");
+    let r = call(
+        &state,
+        Method::GET,
+        &format!("/v1/assessments/{old_id}?recompute=true"),
+        Some(&e.firm_a),
+        None,
+    )
+    .await;
+    assert_eq!(r.body["reproduced"], true, "{}", r.text);
+}

@@ -2,7 +2,7 @@
 //! `app(state).oneshot(request)` and `risk serve` binds to a socket.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -24,7 +24,7 @@ use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
 
 use crate::problem::{PROBLEM_JSON, default_detail, problem, problem_response};
 use crate::routes;
-use crate::store::Store;
+use crate::store::{ModelRow, Store};
 
 /// Limits and policies of one service instance.
 #[derive(Debug, Clone)]
@@ -66,20 +66,24 @@ pub struct AppState {
 
 struct Inner {
     store: Store,
-    params: ModelParams,
+    models: RwLock<Models>,
     config: Config,
     runs: Arc<Semaphore>,
     metrics: Metrics,
 }
 
 impl AppState {
-    /// State over a store, the model in force and limits.
+    /// State over a store, the built-in model and limits (call [`AppState::load_models`] to bring
+    /// in the versions published to the store).
     pub fn new(store: Store, params: ModelParams, config: Config) -> Self {
         let runs = Arc::new(Semaphore::new(config.max_concurrent_runs.max(1)));
         AppState {
             inner: Arc::new(Inner {
                 store,
-                params,
+                models: RwLock::new(Models {
+                    builtin: Arc::new(params),
+                    published: Vec::new(),
+                }),
                 config,
                 runs,
                 metrics: Metrics::default(),
@@ -92,9 +96,69 @@ impl AppState {
         &self.inner.store
     }
 
-    /// The model in force (its threat table is the model file's; the store's history overrides).
-    pub fn params(&self) -> &ModelParams {
-        &self.inner.params
+    /// The model in force: the newest published version, else the built-in one (its threat
+    /// table is the model file's; the store's history overrides).
+    pub fn params(&self) -> Arc<ModelParams> {
+        let m = self.models();
+        m.published
+            .last()
+            .map_or_else(|| m.builtin.clone(), |(_, p)| p.clone())
+    }
+
+    /// The model an assessment was priced with, if this server has it (built-in or published).
+    pub fn model(&self, id: &str, hash: &str) -> Option<Arc<ModelParams>> {
+        let m = self.models();
+        std::iter::once(&m.builtin)
+            .chain(m.published.iter().map(|(_, p)| p))
+            .find(|p| p.id() == id && p.hash == hash)
+            .cloned()
+    }
+
+    /// Every model version: the built-in one, then the published ones (oldest first).
+    pub fn model_list(&self) -> Vec<(Option<ModelRow>, Arc<ModelParams>)> {
+        let m = self.models();
+        std::iter::once((None, m.builtin.clone()))
+            .chain(
+                m.published
+                    .iter()
+                    .map(|(r, p)| (Some(r.clone()), p.clone())),
+            )
+            .collect()
+    }
+
+    /// Loads the model versions published to the store (at start).
+    ///
+    /// # Errors
+    /// Database failures, or a stored version that no longer validates.
+    pub async fn load_models(&self) -> anyhow::Result<()> {
+        let rows = self.store().models().await?;
+        let mut published = Vec::with_capacity(rows.len());
+        for r in rows {
+            let p = ModelParams::parse(&r.body)
+                .map_err(|e| anyhow::anyhow!("stored model {}: {e}", r.id))?;
+            published.push((r, Arc::new(p)));
+        }
+        self.models_mut().published = published;
+        Ok(())
+    }
+
+    /// Records a version just stored; it is in force from now on.
+    pub fn add_model(&self, row: ModelRow, params: ModelParams) {
+        self.models_mut().published.push((row, Arc::new(params)));
+    }
+
+    fn models(&self) -> std::sync::RwLockReadGuard<'_, Models> {
+        self.inner
+            .models
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn models_mut(&self) -> std::sync::RwLockWriteGuard<'_, Models> {
+        self.inner
+            .models
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The limits.
@@ -111,6 +175,12 @@ impl AppState {
     pub fn metrics(&self) -> &Metrics {
         &self.inner.metrics
     }
+}
+
+/// The model versions a server knows.
+struct Models {
+    builtin: Arc<ModelParams>,
+    published: Vec<(ModelRow, Arc<ModelParams>)>,
 }
 
 /// (method, route template, status) → (requests, seconds).

@@ -61,7 +61,7 @@ pub fn router() -> Router<AppState> {
             "/v1/assessments/{id}/shares/{insurer}",
             delete(revoke_share),
         )
-        .route("/v1/models", get(models))
+        .route("/v1/models", get(models).post(publish_model))
         .route("/v1/threat-levels/{industry}", put(put_threat_level))
         .route("/v1/portfolios", post(portfolios))
         .route("/v1/portfolios/{id}", get(get_portfolio))
@@ -89,6 +89,7 @@ pub fn router() -> Router<AppState> {
         grant_share,
         revoke_share,
         models,
+        publish_model,
         put_threat_level,
         portfolios,
         get_portfolio
@@ -297,7 +298,7 @@ pub fn params_at(base: &ModelParams, rows: &[ThreatRow], seq: i64) -> anyhow::Re
 async fn current_params(state: &AppState) -> ApiResult<(ModelParams, i64)> {
     let rows = state.store().threat_rows().await?;
     let seq = rows.last().map_or(0, |r| r.seq);
-    Ok((params_at(state.params(), &rows, seq)?, seq))
+    Ok((params_at(&state.params(), &rows, seq)?, seq))
 }
 
 /// What `caller` may see of a stored Assessment JSON: insurers get the loadings, nobody else.
@@ -417,8 +418,8 @@ async fn readable(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Asse
 
 /// The model, threat table and parsed profile an assessment was made with.
 async fn inputs(state: &AppState, rec: &AssessmentRecord) -> ApiResult<(ModelParams, FirmProfile)> {
-    let base = state.params();
-    if rec.model_version != base.id() || rec.model_hash != base.hash {
+    // The version it was priced with, never the one in force now.
+    let Some(base) = state.model(&rec.model_version, &rec.model_hash) else {
         return Err(ApiError::status(
             StatusCode::CONFLICT,
             format!(
@@ -426,9 +427,9 @@ async fn inputs(state: &AppState, rec: &AssessmentRecord) -> ApiResult<(ModelPar
                 rec.model_version
             ),
         ));
-    }
+    };
     let rows = state.store().threat_rows().await?;
-    let params = params_at(base, &rows, rec.threat_seq)?;
+    let params = params_at(&base, &rows, rec.threat_seq)?;
     let as_of =
         parse_date(&rec.as_of).ok_or_else(|| anyhow::anyhow!("stored as_of is not a date"))?;
     let profile = FirmProfile::parse(&rec.profile, &params, as_of)
@@ -864,17 +865,56 @@ pub struct ModelDto {
     pub id: String,
     /// Name.
     pub name: String,
-    /// Version.
+    /// Semantic version.
     pub version: String,
-    /// Hash of the model file.
+    /// First 16 hex digits of the SHA-256 of the file.
     pub hash: String,
     /// Base currency.
     pub base_currency: String,
-    /// Version of the sector threat table new assessments use.
+    /// Version of the sector threat table new assessments use with it.
     pub threat_level_version: String,
+    /// New assessments use this version (the newest published, else the built-in one).
+    pub in_force: bool,
+    /// `built-in` or `published`.
+    pub origin: String,
+    /// Admin who published it (published versions).
+    pub published_by: Option<String>,
+    /// When (RFC 3339; published versions).
+    pub published_at: Option<String>,
+    /// The claims data it was calibrated on (versions made by `risk calibrate`).
+    #[schema(value_type = Option<Object>)]
+    pub calibration: Option<risk_core::model::params::Calibration>,
 }
 
-/// Model versions (any authenticated caller).
+impl ModelDto {
+    fn new(
+        p: &ModelParams,
+        row: Option<&crate::store::ModelRow>,
+        threat_version: String,
+        in_force: bool,
+    ) -> Self {
+        ModelDto {
+            id: p.id(),
+            name: p.name.clone(),
+            version: p.version.clone(),
+            hash: p.hash.clone(),
+            base_currency: p.base_currency.clone(),
+            threat_level_version: threat_version,
+            in_force,
+            origin: if row.is_some() {
+                "published"
+            } else {
+                "built-in"
+            }
+            .into(),
+            published_by: row.map(|r| r.published_by.clone()),
+            published_at: row.map(|r| r.published_at.clone()),
+            calibration: p.calibration.clone(),
+        }
+    }
+}
+
+/// Model versions, oldest first (any authenticated caller).
 #[utoipa::path(get, path = "/v1/models",
     responses(
         (status = 200, body = Vec<ModelDto>),
@@ -882,15 +922,114 @@ pub struct ModelDto {
     ),
     security(("bearer" = [])))]
 async fn models(State(state): State<AppState>, _caller: Caller) -> ApiResult<Json<Vec<ModelDto>>> {
-    let (p, _) = current_params(&state).await?;
-    Ok(Json(vec![ModelDto {
-        id: p.id(),
-        name: p.name.clone(),
-        version: p.version.clone(),
-        hash: p.hash.clone(),
-        base_currency: p.base_currency.clone(),
-        threat_level_version: p.threat.version.clone(),
-    }]))
+    let rows = state.store().threat_rows().await?;
+    let seq = rows.last().map_or(0, |r| r.seq);
+    let in_force = state.params();
+    Ok(Json(
+        state
+            .model_list()
+            .iter()
+            .map(|(row, p)| {
+                let threat = params_at(p, &rows, seq)
+                    .map_or_else(|_| p.threat.version.clone(), |q| q.threat.version.clone());
+                let current = p.id() == in_force.id() && p.hash == in_force.hash;
+                ModelDto::new(p, row.as_ref(), threat, current)
+            })
+            .collect(),
+    ))
+}
+
+/// Largest model file accepted.
+const MAX_MODEL_BYTES: usize = 512 * 1024;
+
+/// Publish a model version (admin): the TOML file `risk calibrate` wrote (or any file the model
+/// loader accepts). It is in force for new assessments from now on; stored assessments keep the
+/// version they were priced with. Publishing the same file again is a no-op (200).
+#[utoipa::path(post, path = "/v1/models",
+    request_body(content = String, content_type = "application/toml", description = "Model file (TOML)"),
+    responses(
+        (status = 201, body = ModelDto, description = "Published and in force"),
+        (status = 200, body = ModelDto, description = "This exact file was already published"),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+async fn publish_model(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<ModelDto>)> {
+    caller.require(&[Role::Admin])?;
+    if body.len() > MAX_MODEL_BYTES {
+        return Err(ApiError::status(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("model files are at most {MAX_MODEL_BYTES} bytes"),
+        ));
+    }
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| ApiError::status(StatusCode::BAD_REQUEST, "body: must be UTF-8 TOML"))?
+        .to_string();
+    let params = match ModelParams::parse(&text) {
+        Ok(p) => p,
+        Err(risk_core::model::ParamsError::Invalid(errors)) => {
+            return Err(ApiError::invalid(
+                errors
+                    .into_iter()
+                    .map(|e| FieldProblem {
+                        field: e.field.clone(),
+                        message: e.message.clone(),
+                    })
+                    .collect(),
+            ));
+        }
+        Err(e) => return Err(ApiError::status(StatusCode::BAD_REQUEST, e.to_string())),
+    };
+    let rows = state.store().threat_rows().await?;
+    let threat = params_at(&params, &rows, rows.last().map_or(0, |r| r.seq))?
+        .threat
+        .version;
+    if let Some((row, known)) = state
+        .model_list()
+        .into_iter()
+        .find(|(_, p)| p.id() == params.id())
+    {
+        if known.hash == params.hash {
+            let in_force = state.params().hash == params.hash;
+            return Ok((
+                StatusCode::OK,
+                Json(ModelDto::new(&known, row.as_ref(), threat, in_force)),
+            ));
+        }
+        return Err(ApiError::status(
+            StatusCode::CONFLICT,
+            format!(
+                "model {} is already published with another file (hash {}); publish it under a new version",
+                params.id(),
+                known.hash
+            ),
+        ));
+    }
+    let row = crate::store::ModelRow {
+        id: params.id(),
+        hash: params.hash.clone(),
+        body: text,
+        published_by: caller.subject.clone(),
+        published_at: crate::store::now(),
+    };
+    if !state.store().insert_model(&row).await? {
+        return Err(ApiError::status(
+            StatusCode::CONFLICT,
+            format!("model {} was published concurrently", row.id),
+        ));
+    }
+    tracing::info!(model = %row.id, hash = %row.hash, by = %caller.subject, "model published");
+    let dto = ModelDto::new(&params, Some(&row), threat, true);
+    state.add_model(row, params);
+    Ok((StatusCode::CREATED, Json(dto)))
 }
 
 /// Body of a threat-level publication.

@@ -140,6 +140,8 @@ pub async fn serve(addr: SocketAddr, database: &str, demo: bool) -> anyhow::Resu
         );
     }
     let state = AppState::new(store, params, config);
+    state.load_models().await?;
+    tracing::info!(model = %state.params().id(), "model in force");
     if demo {
         let keys = seed_demo(&state).await?;
         if !keys.is_empty() {
