@@ -226,15 +226,20 @@ impl Inputs<'_> {
     }
 }
 
+/// The standing of each of the profile's certificates, in profile order.
+fn standings(profile: &FirmProfile, params: &ModelParams) -> Vec<Standing> {
+    profile
+        .certifications
+        .iter()
+        .map(|c| standing(c, params, profile.as_of))
+        .collect()
+}
+
 /// The firm's multipliers with every answer present (what its loss model uses) and the
 /// (frequency, severity) CSF levels the maturity tables were read at, without the score's
 /// attribution: the cheap path when many firms are evaluated (calibration).
 pub fn multipliers(profile: &FirmProfile, params: &ModelParams) -> (PerilMultipliers, (f64, f64)) {
-    let standings: Vec<Standing> = profile
-        .certifications
-        .iter()
-        .map(|c| standing(c, params, profile.as_of))
-        .collect();
+    let standings = standings(profile, params);
     let inputs = Inputs {
         profile,
         params,
@@ -299,11 +304,7 @@ fn weights(profile: &FirmProfile, params: &ModelParams) -> [f64; PERILS] {
 
 /// Scores a firm.
 pub fn score(profile: &FirmProfile, params: &ModelParams) -> RiskScore {
-    let standings: Vec<Standing> = profile
-        .certifications
-        .iter()
-        .map(|c| standing(c, params, profile.as_of))
-        .collect();
+    let standings = standings(profile, params);
     let inputs = Inputs {
         profile,
         params,
