@@ -63,8 +63,6 @@ impl LossStats {
         assert!(n > 0, "a sample needs at least one trial");
         let nf = n as f64;
         let mean = chunked_sum(losses, |x| x) / nf;
-        let ss = chunked_sum(losses, |x| (x - mean) * (x - mean));
-        let std = if n > 1 { (ss / (nf - 1.0)).sqrt() } else { 0.0 };
 
         // Ranks (1-based) needed per level: the quantile's k and k ± m for its error.
         let ranks: Vec<(usize, usize, usize)> = levels
@@ -81,7 +79,14 @@ impl LossStats {
         // statistics are selected in it, in ascending rank order: each selection works on the
         // suffix above the previous one, which leaves the suffix above every rank as a set intact.
         let start = lowest - 1;
-        let mut tail = upper_tail(losses, n - start);
+        // One more pass does the rest: squared deviations, exceedance counts, the upper tail.
+        let pass = second_pass(losses, mean, thresholds, n - start);
+        let std = if n > 1 {
+            (pass.ss / (nf - 1.0)).sqrt()
+        } else {
+            0.0
+        };
+        let mut tail = pass.tail;
         let mut wanted: Vec<usize> = ranks.iter().flat_map(|&(k, lo, hi)| [k, lo, hi]).collect();
         wanted.sort_unstable();
         wanted.dedup();
@@ -116,8 +121,8 @@ impl LossStats {
 
         let exceedance = thresholds
             .iter()
-            .map(|&t| {
-                let count = losses.par_iter().filter(|&&x| x > t).count();
+            .zip(&pass.exceed)
+            .map(|(&t, &count)| {
                 let p = count as f64 / nf;
                 Exceedance {
                     threshold: t,
@@ -189,40 +194,86 @@ impl LossStats {
     }
 }
 
-/// The `count` largest values of `xs`, in no particular order.
+/// What the pass after the mean collects.
+struct SecondPass {
+    /// Σ (x − mean)², summed like [`chunked_sum`].
+    ss: f64,
+    /// Per threshold, the number of values above it.
+    exceed: Vec<usize>,
+    /// The `count` largest values, in no particular order.
+    tail: Vec<f64>,
+}
+
+/// Squared deviations from `mean`, exceedance counts over `thresholds` and the `count` largest
+/// values, in one pass over `xs` (it is large: each pass reads it from memory).
 ///
-/// Cheap path for a small upper tail: sort a strided subsample, take a value safely below the
-/// tail's start (a 4σ binomial margin), keep everything at or above it in one pass and select
-/// in that; if the guess kept too little, select in a full copy. Either way the result is exact.
-fn upper_tail(xs: &[f64], count: usize) -> Vec<f64> {
-    let n = xs.len();
-    if count * 4 < n && n >= 1 << 14 {
-        let stride = n / 8192;
-        let mut sub: Vec<f64> = xs.iter().step_by(stride).copied().collect();
-        sub.sort_unstable_by(f64::total_cmp);
-        let m = sub.len() as f64;
-        let q = count as f64 / n as f64;
-        let margin = 4.0 * (m * q * (1.0 - q)).sqrt() + 8.0;
-        let idx = (m * (1.0 - q) - margin).floor();
-        if idx > 0.0 {
-            let pivot = sub[idx as usize];
-            let mut tail: Vec<f64> = xs.par_iter().copied().filter(|&x| x >= pivot).collect();
-            if tail.len() >= count {
-                let start = tail.len() - count;
-                if start > 0 {
-                    tail.select_nth_unstable_by(start, f64::total_cmp);
-                }
-                tail.drain(..start);
-                return tail;
-            }
+/// The tail: for a small upper tail, sort a strided subsample, take a value safely below the
+/// tail's start (a 4σ binomial margin), keep everything at or above it in the pass and select in
+/// that; if the guess kept too little, select in a full copy. Either way the result is exact.
+fn second_pass(xs: &[f64], mean: f64, thresholds: &[f64], count: usize) -> SecondPass {
+    let pivot = tail_pivot(xs, count);
+    let parts: Vec<(f64, Vec<usize>, Vec<f64>)> = xs
+        .par_chunks(SUM_CHUNK)
+        .map(|c| {
+            // Tight loops, one per quantity, over a chunk small enough to stay in cache: the
+            // chunk comes from memory once.
+            let ss: f64 = c.iter().map(|&x| (x - mean) * (x - mean)).sum();
+            let exceed = thresholds
+                .iter()
+                .map(|&t| c.iter().filter(|&&x| x > t).count())
+                .collect();
+            let tail = match pivot {
+                Some(p) => c.iter().copied().filter(|&x| x >= p).collect(),
+                None => Vec::new(),
+            };
+            (ss, exceed, tail)
+        })
+        .collect();
+    let ss = parts.iter().map(|p| p.0).sum();
+    let mut exceed = vec![0usize; thresholds.len()];
+    for part in &parts {
+        for (e, k) in exceed.iter_mut().zip(&part.1) {
+            *e += k;
         }
     }
-    let mut all = xs.to_vec();
-    let start = n - count;
-    if start > 0 {
-        all.select_nth_unstable_by(start, f64::total_cmp);
+    let kept: usize = parts.iter().map(|p| p.2.len()).sum();
+    let tail = if pivot.is_some() && kept >= count {
+        let mut tail = Vec::with_capacity(kept);
+        for part in &parts {
+            tail.extend_from_slice(&part.2);
+        }
+        let start = tail.len() - count;
+        if start > 0 {
+            tail.select_nth_unstable_by(start, f64::total_cmp);
+        }
+        tail.drain(..start);
+        tail
+    } else {
+        let mut all = xs.to_vec();
+        let start = xs.len() - count;
+        if start > 0 {
+            all.select_nth_unstable_by(start, f64::total_cmp);
+        }
+        all.split_off(start)
+    };
+    SecondPass { ss, exceed, tail }
+}
+
+/// A value at or below the `count`-th largest of `xs` with near certainty, from a strided
+/// subsample (None when the tail is not small: then it is selected in a full copy).
+fn tail_pivot(xs: &[f64], count: usize) -> Option<f64> {
+    let n = xs.len();
+    if !(count * 4 < n && n >= 1 << 14) {
+        return None;
     }
-    all.split_off(start)
+    let stride = n / 8192;
+    let mut sub: Vec<f64> = xs.iter().step_by(stride).copied().collect();
+    sub.sort_unstable_by(f64::total_cmp);
+    let m = sub.len() as f64;
+    let q = count as f64 / n as f64;
+    let margin = 4.0 * (m * q * (1.0 - q)).sqrt() + 8.0;
+    let idx = (m * (1.0 - q) - margin).floor();
+    (idx > 0.0).then(|| sub[idx as usize])
 }
 
 /// Smallest 1-based rank k with k/n ≥ p: the empirical lower quantile is the k-th order statistic.
@@ -298,7 +349,7 @@ mod tests {
         let mut sorted = xs.clone();
         sorted.sort_unstable_by(f64::total_cmp);
         for count in [1, 10, 1_000, 10_001, 24_999, 60_000, 100_000] {
-            let mut tail = upper_tail(&xs, count);
+            let mut tail = second_pass(&xs, 0.0, &[], count).tail;
             tail.sort_unstable_by(f64::total_cmp);
             assert_eq!(tail, sorted[100_000 - count..], "count {count}");
         }
