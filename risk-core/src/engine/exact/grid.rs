@@ -97,10 +97,29 @@ impl Sum {
     }
 }
 
+/// Buffers of [`compound`], kept from one level to the next: a fresh buffer costs a page fault
+/// per 4 KiB page when first written, which at these sizes costs about as much as the arithmetic.
+#[derive(Default)]
+pub(crate) struct Workspace {
+    buf: Vec<f64>,
+    tilt: Vec<f64>,
+    spec: Vec<Complex64>,
+    acc: Vec<Complex64>,
+    scratch: Vec<Complex64>,
+    cells: Vec<f64>,
+}
+
+/// `v` with length `len`, its old contents unspecified (no new memory when it already has room).
+fn sized<T: Copy + Default>(v: &mut Vec<T>, len: usize) -> &mut [T] {
+    v.resize(len, T::default());
+    &mut v[..]
+}
+
 /// Compound distribution on a lattice of `n` cells, of which only the first `used` matter:
 /// each peril's fill writes its severity cells 0 … used − 1 (the aggregate on those cells
 /// depends on no other severity cell, and dropping the rest only lowers the mass that wraps
-/// around); `theta_h` is the tilt per cell. Returns the untilted aggregate cells 0 … used − 1.
+/// around); `theta_h` is the tilt per cell. Leaves the untilted aggregate cells 0 … used − 1
+/// in `ws.cells`.
 ///
 /// Only a forward real FFT is planned: the inverse goes through the same plan (see
 /// [`inverse_by_forward`]), since planning, which computes the twiddle factors one `sin_cos` at
@@ -108,46 +127,57 @@ impl Sum {
 /// first peril's severity is discretised on the other threads.
 fn compound(
     planner: &mut RealFftPlanner<f64>,
+    ws: &mut Workspace,
     perils: &[(&Pgf, &Fill<'_>)],
     n: usize,
     used: usize,
     theta_h: f64,
-) -> Vec<f64> {
+) {
     let used = used.min(n);
     let Some(((_, first_fill), rest)) = perils.split_first() else {
-        let mut delta = vec![0.0; used];
-        delta[0] = 1.0;
-        return delta;
+        let cells = sized(&mut ws.cells, used);
+        cells.fill(0.0);
+        cells[0] = 1.0;
+        return;
     };
-    let (fwd, (mut buf, tilt)) = rayon::join(
+    let Workspace {
+        buf,
+        tilt,
+        spec,
+        acc,
+        scratch,
+        cells,
+    } = ws;
+    let (fwd, ()) = rayon::join(
         || planner.plan_fft_forward(n),
         || {
-            let mut buf = vec![0.0; n];
-            first_fill(&mut buf[..used]);
-            (buf, tilt_factors(used, theta_h))
+            first_fill(&mut sized(buf, n)[..used]);
+            tilt_factors(sized(tilt, used), theta_h);
         },
     );
-    let mut spec = fwd.make_output_vec();
-    let transform = |buf: &mut Vec<f64>, spec: &mut Vec<Complex64>| {
+    let half = n / 2 + 1;
+    sized(scratch, fwd.get_scratch_len());
+    let tilt = &tilt[..];
+    let mut transform = |buf: &mut [f64], out: &mut [Complex64]| {
         buf[used..].fill(0.0);
         buf[..used]
             .par_iter_mut()
             .zip(tilt.par_iter())
             .for_each(|(b, t)| *b *= t);
-        fwd.process(buf, spec)
+        fwd.process_with_scratch(buf, out, scratch)
             .expect("buffer lengths come from the plan");
     };
-    transform(&mut buf, &mut spec);
+    let acc = sized(acc, half);
+    transform(buf, acc);
     let first_pgf = perils[0].0;
-    let mut acc = spec;
     acc.par_iter_mut()
         .with_min_len(1024)
         .for_each(|z| *z = first_pgf.eval(*z));
     if !rest.is_empty() {
-        let mut spec = fwd.make_output_vec();
+        let spec = sized(spec, half);
         for (pgf, fill) in rest {
             fill(&mut buf[..used]);
-            transform(&mut buf, &mut spec);
+            transform(buf, spec);
             acc.par_iter_mut()
                 .zip(spec.par_iter())
                 .with_min_len(1024)
@@ -160,21 +190,20 @@ fn compound(
     if n.is_multiple_of(2) {
         acc[last].im = 0.0;
     }
-    let mut out = inverse_by_forward(fwd.as_ref(), &acc, &mut buf, used);
+    let out = sized(cells, used);
+    inverse_by_forward(fwd.as_ref(), acc, buf, scratch, out);
     let scale = 1.0 / n as f64;
     out.par_iter_mut()
         .zip(tilt.par_iter())
         .for_each(|(b, t)| *b *= scale / t);
-    out
 }
 
-/// e^(−θh·k) for k < `used`: one `exp` per 64 cells, the cells between by one multiplication
+/// e^(−θh·k) for k < `tilt.len()`: one `exp` per 64 cells, the cells between by one multiplication
 /// with e^(−θh·j), j < 64 (within 2 ulps; the same factors tilt and untilt, so what matters is
 /// only that they are close to geometric).
-fn tilt_factors(used: usize, theta_h: f64) -> Vec<f64> {
+fn tilt_factors(tilt: &mut [f64], theta_h: f64) {
     const STEP: usize = 64;
     let steps: Vec<f64> = (0..STEP).map(|j| (-theta_h * j as f64).exp()).collect();
-    let mut tilt = vec![0.0; used];
     tilt.par_chunks_mut(STEP * 64)
         .enumerate()
         .for_each(|(c, chunk)| {
@@ -185,12 +214,11 @@ fn tilt_factors(used: usize, theta_h: f64) -> Vec<f64> {
                 }
             }
         });
-    tilt
 }
 
-/// The first `used` values of the real sequence x whose half spectrum is `spec` (Hermitian:
+/// The first `out.len()` values of the real sequence x whose half spectrum is `spec` (Hermitian:
 /// X[0] and X[n/2] real), times n, computed with the forward real transform `fwd` of length
-/// n = `work.len()` (`work` is overwritten).
+/// n = `work.len()` (`work` and `spec` are overwritten).
 ///
 /// # Formula
 /// With X = A + iB (A even, B odd in the index), n·x[k] = Σ_j A[j] cos θ − B[j] sin θ,
@@ -200,10 +228,11 @@ fn tilt_factors(used: usize, theta_h: f64) -> Vec<f64> {
 /// above; U[k] for k > n/2 is conj(U[n − k]).
 fn inverse_by_forward(
     fwd: &dyn realfft::RealToComplex<f64>,
-    spec: &[Complex64],
+    spec: &mut [Complex64],
     work: &mut [f64],
-    used: usize,
-) -> Vec<f64> {
+    scratch: &mut [Complex64],
+    out: &mut [f64],
+) {
     let n = work.len();
     let half = spec.len() - 1; // n/2
     let (low, high) = work.split_at_mut(half + 1);
@@ -218,42 +247,31 @@ fn inverse_by_forward(
             let z = spec[half - 1 - i];
             *u = z.re + z.im;
         });
-    let mut out_spec = fwd.make_output_vec();
-    fwd.process(work, &mut out_spec)
+    fwd.process_with_scratch(work, spec, scratch)
         .expect("buffer lengths come from the plan");
-    (0..used.min(n))
-        .into_par_iter()
+    let spec = &*spec;
+    out.par_iter_mut()
+        .enumerate()
         .with_min_len(4096)
-        .map(|k| {
-            if k <= half {
-                out_spec[k].re - out_spec[k].im
+        .for_each(|(k, x)| {
+            *x = if k <= half {
+                spec[k].re - spec[k].im
             } else {
-                let z = out_spec[n - k];
+                let z = spec[n - k];
                 z.re + z.im
-            }
-        })
-        .collect()
+            };
+        });
 }
 
 impl Level {
     /// Computes the aggregate of `perils` on `geo`.
     pub(crate) fn compute(
         planner: &mut RealFftPlanner<f64>,
+        ws: &mut Workspace,
         perils: &[PerilInput<'_>],
         geo: &Geometry,
     ) -> Level {
         let (h, n) = (geo.h, geo.n);
-        let fills: Vec<Box<Fill<'_>>> = perils
-            .iter()
-            .map(|p| Box::new(move |buf: &mut [f64]| p.layer.round_onto(h, buf)) as Box<_>)
-            .collect();
-        let inputs: Vec<(&Pgf, &Fill<'_>)> = perils
-            .iter()
-            .zip(&fills)
-            .map(|(p, f)| (&p.pgf, f.as_ref()))
-            .collect();
-        let cells = compound(planner, &inputs, n, geo.read, geo.theta * h);
-
         // Atoms: years whose every event is at 0 or at the limit. On the limit's own lattice
         // (spacing l, covering the same top T so that its wrap-around is as small), each peril's
         // severity is the two-point defective law {0: P(Y = 0), 1: P(Y = l)}.
@@ -281,14 +299,15 @@ impl Level {
                     .zip(&fills)
                     .map(|(p, f)| (&p.pgf, f.as_ref()))
                     .collect();
-                let a = compound(
+                compound(
                     planner,
+                    ws,
                     &inputs,
                     big_m,
                     geo.read.div_ceil(m) + 1,
                     geo.theta * h * m as f64,
                 );
-                (a, m)
+                (ws.cells.clone(), m)
             }
             _ => {
                 let a0 = perils
@@ -298,6 +317,18 @@ impl Level {
                 (vec![a0], usize::MAX)
             }
         };
+
+        let fills: Vec<Box<Fill<'_>>> = perils
+            .iter()
+            .map(|p| Box::new(move |buf: &mut [f64]| p.layer.round_onto(h, buf)) as Box<_>)
+            .collect();
+        let inputs: Vec<(&Pgf, &Fill<'_>)> = perils
+            .iter()
+            .zip(&fills)
+            .map(|(p, f)| (&p.pgf, f.as_ref()))
+            .collect();
+        compound(planner, ws, &inputs, n, geo.read, geo.theta * h);
+        let cells = &ws.cells;
 
         let read = geo.read.min(n);
         let atom_at = |k: usize| -> f64 {
@@ -656,7 +687,12 @@ mod tests {
             limit_cells: Some(64),
             limit: 2_000_000.0,
         };
-        Level::compute(&mut RealFftPlanner::new(), &perils, &geo)
+        Level::compute(
+            &mut RealFftPlanner::new(),
+            &mut Workspace::default(),
+            &perils,
+            &geo,
+        )
     }
 
     #[test]
