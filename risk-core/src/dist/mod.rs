@@ -11,7 +11,7 @@ mod severity;
 
 pub use discretize::Layer;
 pub use frequency::{FairFreq, Frequency, NegBinFreq, PoissonFreq};
-pub use severity::{LogNormal, LogNormalGpd, ModPert, Severity};
+pub use severity::{GpdDraw, LogNormal, LogNormalGpd, ModPert, Severity, SeverityDraw, TwoStep};
 
 /// Why a distribution could not be built. Messages name the offending parameter so that callers can
 /// prefix the field path (e.g. `perils[0].severity.sigma: must be > 0`).

@@ -144,6 +144,122 @@ macro_rules! impl_distribution {
 }
 impl_distribution!(LogNormal, LogNormalGpd, ModPert);
 
+/// Sampling in two steps, for callers that need only some of the values they must draw (a
+/// replay of a random stream that keeps a few years of it): [`TwoStep::draw`] consumes exactly
+/// the random numbers that `sample` consumes, and [`TwoStep::value`] turns the draw into exactly
+/// the value `sample` returns, bit for bit; the costly part (`exp`, `powf`) is in `value`.
+pub trait TwoStep {
+    /// What is left of a draw once its random numbers are consumed.
+    type Draw: Copy;
+    /// Consumes the random numbers of one sample.
+    fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> Self::Draw;
+    /// The sample of a draw.
+    fn value(&self, draw: Self::Draw) -> f64;
+}
+
+impl TwoStep for LogNormal {
+    /// Z ~ N(0, 1).
+    type Draw = f64;
+
+    #[inline]
+    fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        StandardNormal.sample(rng)
+    }
+
+    /// exp(μ + σZ).
+    #[inline]
+    fn value(&self, z: f64) -> f64 {
+        (self.mu + self.sigma * z).exp()
+    }
+}
+
+/// A draw of [`LogNormalGpd`]: Z of the body, or the tail's survival probability.
+#[derive(Debug, Clone, Copy)]
+pub enum GpdDraw {
+    /// Z ~ N(0, 1) below the threshold's z: the lognormal's value.
+    Body(f64),
+    /// Z at or above it: a fresh W = 1 − V in (0, 1) for the GPD excess.
+    Tail(f64),
+}
+
+impl TwoStep for LogNormalGpd {
+    type Draw = GpdDraw;
+
+    /// Z ~ N(0, 1); at or above z_u also W ~ U(0, 1) (open).
+    #[inline]
+    fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> GpdDraw {
+        let z: f64 = StandardNormal.sample(rng);
+        if z < self.z_threshold {
+            GpdDraw::Body(z)
+        } else {
+            GpdDraw::Tail(Open01.sample(rng))
+        }
+    }
+
+    /// Below z_u the lognormal's value, otherwise the threshold plus the GPD excess with
+    /// survival probability W: Y = β/ξ (W^(−ξ) − 1), Y = −β ln W when ξ = 0.
+    #[inline]
+    fn value(&self, draw: GpdDraw) -> f64 {
+        match draw {
+            GpdDraw::Body(z) => (self.body.mu + self.body.sigma * z).exp(),
+            GpdDraw::Tail(w) => self.threshold + self.gpd_excess_quantile(w),
+        }
+    }
+}
+
+impl TwoStep for ModPert {
+    /// The value itself (the gamma draws are the costly part, and they consume the stream).
+    type Draw = f64;
+
+    #[inline]
+    fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        let x = self.g1.sample(rng);
+        let y = self.g2.sample(rng);
+        self.min + (self.max - self.min) * (x / (x + y))
+    }
+
+    #[inline]
+    fn value(&self, x: f64) -> f64 {
+        x
+    }
+}
+
+/// A draw of any [`Severity`].
+#[derive(Debug, Clone, Copy)]
+pub enum SeverityDraw {
+    /// Of a lognormal.
+    LogNormal(f64),
+    /// Of a lognormal with a GPD tail.
+    LogNormalGpd(GpdDraw),
+    /// Of a PERT.
+    Pert(f64),
+}
+
+impl TwoStep for Severity {
+    type Draw = SeverityDraw;
+
+    #[inline]
+    fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> SeverityDraw {
+        match self {
+            Severity::LogNormal(d) => SeverityDraw::LogNormal(d.draw(rng)),
+            Severity::LogNormalGpd(d) => SeverityDraw::LogNormalGpd(d.draw(rng)),
+            Severity::Pert(d) => SeverityDraw::Pert(d.draw(rng)),
+        }
+    }
+
+    /// # Panics
+    /// If `draw` comes from another family (a caller's bug).
+    #[inline]
+    fn value(&self, draw: SeverityDraw) -> f64 {
+        match (self, draw) {
+            (Severity::LogNormal(d), SeverityDraw::LogNormal(z)) => d.value(z),
+            (Severity::LogNormalGpd(d), SeverityDraw::LogNormalGpd(g)) => d.value(g),
+            (Severity::Pert(d), SeverityDraw::Pert(x)) => d.value(x),
+            _ => unreachable!("a draw is valued by the severity that drew it"),
+        }
+    }
+}
+
 fn std_normal() -> Normal {
     Normal::standard()
 }
@@ -173,8 +289,7 @@ impl LogNormal {
 
     #[inline]
     fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
-        let z: f64 = StandardNormal.sample(rng);
-        (self.mu + self.sigma * z).exp()
+        self.value(self.draw(rng))
     }
 
     /// E[X^k] = exp(kμ + k²σ²/2).
@@ -250,13 +365,7 @@ impl LogNormalGpd {
     /// inversion: Y = β/ξ ((1 − V)^(−ξ) − 1), Y = −β ln(1 − V) when ξ = 0.
     #[inline]
     fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
-        let z: f64 = StandardNormal.sample(rng);
-        if z < self.z_threshold {
-            (self.body.mu + self.body.sigma * z).exp()
-        } else {
-            let w: f64 = Open01.sample(rng); // w = 1 − V in (0, 1)
-            self.threshold + self.gpd_excess_quantile(w)
-        }
+        self.value(self.draw(rng))
     }
 
     /// GPD excess with survival probability `w`: β/ξ (w^(−ξ) − 1).
@@ -366,9 +475,7 @@ impl ModPert {
 
     #[inline]
     fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
-        let x = self.g1.sample(rng);
-        let y = self.g2.sample(rng);
-        self.min + (self.max - self.min) * (x / (x + y))
+        self.value(self.draw(rng))
     }
 
     /// min + (max − min) α/(α + β) = (min + 4 mode + max)/6.

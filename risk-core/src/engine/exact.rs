@@ -77,7 +77,7 @@ use realfft::RealFftPlanner;
 use crate::dist::Layer;
 use crate::model::LossModel;
 use crate::stats::{LossDistribution, LossStats};
-use grid::{Geometry, Level, PerilInput};
+use grid::{Geometry, Level, PerilInput, Workspace};
 use transform::Pgf;
 
 /// θT: the tilt over the whole grid; wrap-around is damped by e^(−θT) ≈ 1e-10, on top of the
@@ -426,7 +426,17 @@ pub fn compute(
     }
 
     let mut planner = RealFftPlanner::<f64>::new();
-    let mut x_max = locate(&mut planner, &perils, levels, thresholds, al, limit, opts)?;
+    let mut ws = Workspace::default();
+    let mut x_max = locate(
+        &mut planner,
+        &mut ws,
+        &perils,
+        levels,
+        thresholds,
+        al,
+        limit,
+        opts,
+    )?;
     let cap = 1usize << opts.max_log2;
 
     'restart: for _ in 0..8 {
@@ -454,7 +464,7 @@ pub fn compute(
                 limit_cells: limit_cells_for(limit, h, n),
                 limit,
             };
-            let level = Level::compute(&mut planner, &perils, &geo);
+            let level = Level::compute(&mut planner, &mut ws, &perils, &geo);
             let stats = match level_stats(&level, al, closed, levels, thresholds) {
                 Ok(s) => s,
                 Err(_) => {
@@ -590,8 +600,10 @@ fn worst_change(
 /// The largest point to read: the aggregate limit if there is one (everything lives below it),
 /// else the largest VaR asked for, located on a coarse grid that is enlarged until it holds it,
 /// and the largest threshold.
+#[allow(clippy::too_many_arguments)]
 fn locate(
     planner: &mut RealFftPlanner<f64>,
+    ws: &mut Workspace,
     perils: &[PerilInput<'_>],
     levels: &[f64],
     thresholds: &[f64],
@@ -632,7 +644,7 @@ fn locate(
             limit_cells: None,
             limit,
         };
-        let level = Level::compute(planner, perils, &geo);
+        let level = Level::compute(planner, ws, perils, &geo);
         if let Some(v) = level.quantile(1.0 - p) {
             return Ok((v + 4.0 * h).max(t_max));
         }

@@ -240,16 +240,22 @@ fn dispatch_severity<F: Distribution<u64>>(
     s: &Severity,
     pass: &mut Pass<'_>,
 ) -> PerilTotals {
-    match s {
-        Severity::LogNormal(s) => peril_pass(f, s, pass),
-        Severity::LogNormalGpd(s) => peril_pass(f, s, pass),
-        Severity::Pert(s) => peril_pass(f, s, pass),
+    // Without terms the insured loss is the gross loss: the pass skips it.
+    match (s, pass.terms.is_none()) {
+        (Severity::LogNormal(s), false) => peril_pass::<_, _, true>(f, s, pass),
+        (Severity::LogNormal(s), true) => peril_pass::<_, _, false>(f, s, pass),
+        (Severity::LogNormalGpd(s), false) => peril_pass::<_, _, true>(f, s, pass),
+        (Severity::LogNormalGpd(s), true) => peril_pass::<_, _, false>(f, s, pass),
+        (Severity::Pert(s), false) => peril_pass::<_, _, true>(f, s, pass),
+        (Severity::Pert(s), true) => peril_pass::<_, _, false>(f, s, pass),
     }
 }
 
-/// For every year of the block: N ~ f, then N sizes ~ s, gross and insured sums.
+/// For every year of the block: N ~ f, then N sizes ~ s, gross and insured sums. `TERMS`: the
+/// model has terms; without them (`pass.insured` is then None) the insured loss of every event
+/// is its gross loss, bit for bit, so only the gross sums are kept and copied at the end.
 #[inline(never)]
-fn peril_pass<F: Distribution<u64>, S: Distribution<f64>>(
+fn peril_pass<F: Distribution<u64>, S: Distribution<f64>, const TERMS: bool>(
     f: &F,
     s: &S,
     pass: &mut Pass<'_>,
@@ -267,26 +273,34 @@ fn peril_pass<F: Distribution<u64>, S: Distribution<f64>>(
             for _ in 0..n {
                 let x = s.sample(&mut rng);
                 g += x;
-                i += terms.per_event(x);
+                if TERMS {
+                    i += terms.per_event(x);
+                }
             }
         }
         tot.events += n;
         tot.gross_sum += g;
         tot.gross_sum_sq += g * g;
-        tot.insured_sum += i;
-        tot.insured_sum_sq += i * i;
+        if TERMS {
+            tot.insured_sum += i;
+            tot.insured_sum_sq += i * i;
+        }
         if pass.first {
             pass.gross[t] = g;
         } else {
             pass.gross[t] += g;
         }
-        if let Some(ins) = pass.insured.as_deref_mut() {
+        if TERMS && let Some(ins) = pass.insured.as_deref_mut() {
             if pass.first || pass.own_insured {
                 ins[t] = i;
             } else {
                 ins[t] += i;
             }
         }
+    }
+    if !TERMS {
+        tot.insured_sum = tot.gross_sum;
+        tot.insured_sum_sq = tot.gross_sum_sq;
     }
     tot
 }

@@ -18,9 +18,11 @@
 use std::ops::Range;
 
 use rand::RngExt;
+use rand_distr::{Distribution, Poisson};
+use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 
-use crate::dist::Severity;
+use crate::dist::{Frequency, Severity, TwoStep};
 use crate::engine::monte_carlo::stream;
 use crate::model::LossModel;
 use crate::stats::LossStats;
@@ -273,87 +275,150 @@ fn shock_years(shocks: &[Shock], trials: u64, seed: u64) -> Vec<Vec<u64>> {
         .collect()
 }
 
-/// Generates the events of policy `g` over all years as (year, size, source), source 0 for its
-/// own perils and s + 1 for shock s. Poisson perils draw the Poisson(λT) total of all years and
-/// spread it uniformly over the years (the same law as T independent Poisson(λ) years, at a cost
-/// proportional to the events rather than the years).
+/// Years a pass over the policies needs: all of them (the year-loss table), or a few (the
+/// allocation's tail years), whose events alone are valued; the others' draws are only consumed.
+trait Years: Sync {
+    /// Whether year `y`'s losses are needed.
+    fn needs(&self, y: u64) -> bool;
+}
+
+/// Every year.
+struct AllYears;
+
+impl Years for AllYears {
+    #[inline(always)]
+    fn needs(&self, _: u64) -> bool {
+        true
+    }
+}
+
+/// The years flagged in a table indexed by year.
+struct Flagged<'a>(&'a [bool]);
+
+impl Years for Flagged<'_> {
+    #[inline(always)]
+    fn needs(&self, y: u64) -> bool {
+        self.0[y as usize]
+    }
+}
+
+/// Generates the events of policy `g` in the years `years` needs, as (year, size, source), source
+/// 0 for its own perils and s + 1 for shock s; the draws of other years are consumed but not
+/// valued, so the stream, and every needed event, is the same whatever is needed. Poisson perils
+/// draw the Poisson(λT) total of all years and spread it uniformly over the years (the same law
+/// as T independent Poisson(λ) years, at a cost proportional to the events rather than the years).
+#[allow(clippy::too_many_arguments)]
 fn policy_events(
     p: &Policy,
     g: u64,
     shocks: &[Shock],
-    years: &[Vec<u64>],
+    shock_years: &[Vec<u64>],
     trials: u64,
     seed: u64,
-    mut event: impl FnMut(u64, f64, usize),
+    years: &impl Years,
+    event: &mut impl FnMut(u64, f64, usize),
 ) {
     for (k, peril) in p.model.perils().iter().enumerate() {
         let mut rng = stream(seed, [OWN, g, k as u64]);
         let f = peril.frequency();
-        let sev = peril.severity();
-        match f {
-            crate::dist::Frequency::Poisson(_) => {
-                let total = crate::dist::Frequency::poisson(f.mean() * trials as f64)
-                    .map_or(0, |t| t.sample(&mut rng));
-                for _ in 0..total {
-                    let y = rng.random_range(0..trials);
-                    event(y, sev.sample(&mut rng), 0);
-                }
-            }
-            _ => {
-                for y in 0..trials {
-                    for _ in 0..f.sample(&mut rng) {
-                        event(y, sev.sample(&mut rng), 0);
-                    }
-                }
-            }
+        // One loop per severity family: no dispatch per event.
+        match peril.severity() {
+            Severity::LogNormal(s) => own_events(f, s, &mut rng, trials, years, event),
+            Severity::LogNormalGpd(s) => own_events(f, s, &mut rng, trials, years, event),
+            Severity::Pert(s) => own_events(f, s, &mut rng, trials, years, event),
         }
     }
-    for (s, (shock, occ)) in shocks.iter().zip(years).enumerate() {
+    for (s, (shock, occ)) in shocks.iter().zip(shock_years).enumerate() {
         if !shock.exposes(p) {
             continue;
         }
         let mut rng = stream(seed, [SHOCK_HITS, s as u64, g]);
         for &y in occ {
             if rng.random::<f64>() < shock.hit_probability {
-                let x = match &shock.size {
-                    ShockSize::Amount(d) => d.sample(&mut rng),
-                    ShockSize::RevenueShare(d) => d.sample(&mut rng) * p.revenue,
+                let (d, scale) = match &shock.size {
+                    ShockSize::Amount(d) => (d, None),
+                    ShockSize::RevenueShare(d) => (d, Some(p.revenue)),
                 };
-                event(y, x, s + 1);
+                let draw = d.draw(&mut rng);
+                if years.needs(y) {
+                    let x = d.value(draw);
+                    event(y, scale.map_or(x, |r| x * r), s + 1);
+                }
             }
         }
     }
 }
 
-/// Calls `add(year, insured amount, source)` for the policy's insured losses: the terms apply per
-/// event, then per year; a year's insured loss is the sum of the amounts given for it. Without an
-/// aggregate limit every event is passed on as it is drawn; with one, the year's events are
-/// grouped first and the limit shared pro rata over sources.
+/// One own peril's events over all years (see [`policy_events`]).
+#[inline]
+fn own_events<S: TwoStep>(
+    f: &Frequency,
+    sev: &S,
+    rng: &mut Xoshiro256PlusPlus,
+    trials: u64,
+    years: &impl Years,
+    event: &mut impl FnMut(u64, f64, usize),
+) {
+    match f {
+        Frequency::Poisson(_) => {
+            let lambda = f.mean() * trials as f64;
+            // Beyond the cap on one year's mean, `rand_distr`'s sampler directly: the one
+            // `Frequency::poisson` uses for large means.
+            let total = match Frequency::poisson(lambda) {
+                Ok(t) => t.sample(rng),
+                Err(_) => Poisson::new(lambda).map_or(0, |t| t.sample(rng) as u64),
+            };
+            for _ in 0..total {
+                let y = rng.random_range(0..trials);
+                let draw = sev.draw(rng);
+                if years.needs(y) {
+                    event(y, sev.value(draw), 0);
+                }
+            }
+        }
+        _ => {
+            for y in 0..trials {
+                for _ in 0..f.sample(rng) {
+                    let draw = sev.draw(rng);
+                    if years.needs(y) {
+                        event(y, sev.value(draw), 0);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Calls `add(year, insured amount, source)` for the policy's insured losses in the years
+/// `years` needs: the terms apply per event, then per year; a year's insured loss is the sum of
+/// the amounts given for it. Without an aggregate limit every event is passed on as it is drawn;
+/// with one, the year's events are grouped first and the limit shared pro rata over sources.
 #[allow(clippy::too_many_arguments)]
 fn policy_losses(
     p: &Policy,
     g: u64,
     shocks: &[Shock],
-    years: &[Vec<u64>],
+    shock_years: &[Vec<u64>],
     trials: u64,
     seed: u64,
     sources: usize,
+    years: &impl Years,
     mut add: impl FnMut(u64, f64, usize),
 ) {
     let terms = *p.model.terms();
     if terms.aggregate_limit().is_infinite() {
-        policy_events(p, g, shocks, years, trials, seed, |y, x, s| {
+        let mut each = |y, x, s| {
             let net = terms.per_event(x);
             if net > 0.0 {
                 add(y, net, s);
             }
-        });
+        };
+        policy_events(p, g, shocks, shock_years, trials, seed, years, &mut each);
         return;
     }
     let mut events: Vec<(u64, f64, usize)> = Vec::new();
-    policy_events(p, g, shocks, years, trials, seed, |y, x, s| {
-        events.push((y, terms.per_event(x), s))
-    });
+    let mut push = |y, x, s| events.push((y, terms.per_event(x), s));
+    policy_events(p, g, shocks, shock_years, trials, seed, years, &mut push);
     events.sort_by(|a, b| a.0.cmp(&b.0).then(a.2.cmp(&b.2)).then(a.1.total_cmp(&b.1)));
     let mut by_source = vec![0.0; sources];
     let mut i = 0;
@@ -416,6 +481,7 @@ pub fn simulate(
                 trials,
                 seed,
                 sources,
+                &AllYears,
                 |y, net, s| {
                     let v = fixed(net);
                     loss[y as usize] += v;
@@ -469,9 +535,10 @@ pub fn allocate(portfolio: &Portfolio, table: &YearLossTable, level: f64) -> Vec
     let v = losses[var_year as usize];
     let m = tail.len() as f64;
     let denom = n as f64 * (1.0 - level);
-    let mut in_tail = vec![false; n];
-    for &y in &tail {
-        in_tail[y as usize] = true;
+    // Only the tail years and the VaR year are valued in the replay.
+    let mut needed = vec![false; n];
+    for &y in tail.iter().chain([&var_year]) {
+        needed[y as usize] = true;
     }
     let years = shock_years(&portfolio.shocks, table.trials, table.seed);
     let sources = portfolio.shocks.len() + 1;
@@ -490,13 +557,13 @@ pub fn allocate(portfolio: &Portfolio, table: &YearLossTable, level: f64) -> Vec
                 trials,
                 seed,
                 sources,
+                &Flagged(&needed),
                 |y, net, _| {
                     let v = fixed(net);
-                    if in_tail[y as usize] {
-                        tail_sum += v;
-                    }
                     if y == var_year {
                         at_var += v;
+                    } else {
+                        tail_sum += v;
                     }
                 },
             );

@@ -62,10 +62,6 @@ impl LossStats {
         let n = losses.len();
         assert!(n > 0, "a sample needs at least one trial");
         let nf = n as f64;
-        let mean = chunked_sum(losses, |x| x) / nf;
-        let ss = chunked_sum(losses, |x| (x - mean) * (x - mean));
-        let std = if n > 1 { (ss / (nf - 1.0)).sqrt() } else { 0.0 };
-
         // Ranks (1-based) needed per level: the quantile's k and k ± m for its error.
         let ranks: Vec<(usize, usize, usize)> = levels
             .iter()
@@ -81,43 +77,55 @@ impl LossStats {
         // statistics are selected in it, in ascending rank order: each selection works on the
         // suffix above the previous one, which leaves the suffix above every rank as a set intact.
         let start = lowest - 1;
-        let mut tail = upper_tail(losses, n - start);
-        let mut wanted: Vec<usize> = ranks.iter().flat_map(|&(k, lo, hi)| [k, lo, hi]).collect();
-        wanted.sort_unstable();
-        wanted.dedup();
-        let mut from = 0;
-        for r in wanted {
-            let idx = r - 1 - start;
-            tail[from..].select_nth_unstable_by(idx - from, f64::total_cmp);
-            from = idx;
-        }
-        let order = |rank: usize| tail[rank - 1 - start];
 
-        let mut var = Vec::with_capacity(levels.len());
-        let mut tvar = Vec::with_capacity(levels.len());
-        for (&p, &(k, lo, hi)) in levels.iter().zip(&ranks) {
-            let v = order(k);
-            var.push(LevelValue {
-                level: p,
-                value: v,
-                std_error: Some((order(hi) - order(lo)) / 2.0),
-            });
-            // (L − v)+ is zero below rank k, so the tail holds every non-zero term.
-            let above = &tail[k - 1 - start..];
-            let s1: f64 = above.iter().map(|x| x - v).sum::<f64>() / nf;
-            let s2: f64 = above.iter().map(|x| (x - v) * (x - v)).sum::<f64>() / nf;
-            let sd = (s2 - s1 * s1).max(0.0).sqrt();
-            tvar.push(LevelValue {
-                level: p,
-                value: v + s1 / (1.0 - p),
-                std_error: Some(sd / (nf.sqrt() * (1.0 - p))),
-            });
-        }
+        // The sample is read twice: first the mean's sums and the tail's candidates; then the
+        // squared deviations and exceedance counts, on the other threads while one selects.
+        let (mean_sum, candidates) = first_pass(losses, n - start);
+        let mean = mean_sum / nf;
+        let ((var, tvar), (ss, exceed)) = rayon::join(
+            || {
+                let mut tail = upper_tail(losses, n - start, candidates);
+                let mut wanted: Vec<usize> =
+                    ranks.iter().flat_map(|&(k, lo, hi)| [k, lo, hi]).collect();
+                wanted.sort_unstable();
+                wanted.dedup();
+                let mut from = 0;
+                for r in wanted {
+                    let idx = r - 1 - start;
+                    tail[from..].select_nth_unstable_by(idx - from, f64::total_cmp);
+                    from = idx;
+                }
+                let order = |rank: usize| tail[rank - 1 - start];
+                let mut var = Vec::with_capacity(levels.len());
+                let mut tvar = Vec::with_capacity(levels.len());
+                for (&p, &(k, lo, hi)) in levels.iter().zip(&ranks) {
+                    let v = order(k);
+                    var.push(LevelValue {
+                        level: p,
+                        value: v,
+                        std_error: Some((order(hi) - order(lo)) / 2.0),
+                    });
+                    // (L − v)+ is zero below rank k, so the tail holds every non-zero term.
+                    let above = &tail[k - 1 - start..];
+                    let s1: f64 = above.iter().map(|x| x - v).sum::<f64>() / nf;
+                    let s2: f64 = above.iter().map(|x| (x - v) * (x - v)).sum::<f64>() / nf;
+                    let sd = (s2 - s1 * s1).max(0.0).sqrt();
+                    tvar.push(LevelValue {
+                        level: p,
+                        value: v + s1 / (1.0 - p),
+                        std_error: Some(sd / (nf.sqrt() * (1.0 - p))),
+                    });
+                }
+                (var, tvar)
+            },
+            || deviations_and_counts(losses, mean, thresholds),
+        );
+        let std = if n > 1 { (ss / (nf - 1.0)).sqrt() } else { 0.0 };
 
         let exceedance = thresholds
             .iter()
-            .map(|&t| {
-                let count = losses.par_iter().filter(|&&x| x > t).count();
+            .zip(&exceed)
+            .map(|(&t, &count)| {
                 let p = count as f64 / nf;
                 Exceedance {
                     threshold: t,
@@ -189,40 +197,94 @@ impl LossStats {
     }
 }
 
-/// The `count` largest values of `xs`, in no particular order.
-///
-/// Cheap path for a small upper tail: sort a strided subsample, take a value safely below the
-/// tail's start (a 4σ binomial margin), keep everything at or above it in one pass and select
-/// in that; if the guess kept too little, select in a full copy. Either way the result is exact.
-fn upper_tail(xs: &[f64], count: usize) -> Vec<f64> {
-    let n = xs.len();
-    if count * 4 < n && n >= 1 << 14 {
-        let stride = n / 8192;
-        let mut sub: Vec<f64> = xs.iter().step_by(stride).copied().collect();
-        sub.sort_unstable_by(f64::total_cmp);
-        let m = sub.len() as f64;
-        let q = count as f64 / n as f64;
-        let margin = 4.0 * (m * q * (1.0 - q)).sqrt() + 8.0;
-        let idx = (m * (1.0 - q) - margin).floor();
-        if idx > 0.0 {
-            let pivot = sub[idx as usize];
-            let mut tail: Vec<f64> = xs.par_iter().copied().filter(|&x| x >= pivot).collect();
-            if tail.len() >= count {
-                let start = tail.len() - count;
-                if start > 0 {
-                    tail.select_nth_unstable_by(start, f64::total_cmp);
-                }
-                tail.drain(..start);
-                return tail;
-            }
+/// Per chunk of [`SUM_CHUNK`] (the chunks' sums added in order: the same for any thread
+/// count): the chunk's sum, and its values that
+/// may be among the `count` largest of `xs` (those at or above [`tail_pivot`]'s guess; none
+/// without one), in order. Returns Σ xs and the candidates, or None without a guess.
+fn first_pass(xs: &[f64], count: usize) -> (f64, Option<Vec<f64>>) {
+    let pivot = tail_pivot(xs, count);
+    let parts: Vec<(f64, Vec<f64>)> = xs
+        .par_chunks(SUM_CHUNK)
+        .map(|c| {
+            let sum: f64 = c.iter().sum();
+            let kept = match pivot {
+                Some(p) => c.iter().copied().filter(|&x| x >= p).collect(),
+                None => Vec::new(),
+            };
+            (sum, kept)
+        })
+        .collect();
+    let sum = parts.iter().map(|p| p.0).sum();
+    let candidates = pivot.map(|_| {
+        let mut all = Vec::with_capacity(parts.iter().map(|p| p.1.len()).sum());
+        for part in &parts {
+            all.extend_from_slice(&part.1);
+        }
+        all
+    });
+    (sum, candidates)
+}
+
+/// Σ (x − mean)² (summed by chunks like [`first_pass`]) and, per threshold, the number of values above
+/// it: tight loops over each chunk, which stays in cache, so the sample is read once.
+fn deviations_and_counts(xs: &[f64], mean: f64, thresholds: &[f64]) -> (f64, Vec<usize>) {
+    let parts: Vec<(f64, Vec<usize>)> = xs
+        .par_chunks(SUM_CHUNK)
+        .map(|c| {
+            let ss: f64 = c.iter().map(|&x| (x - mean) * (x - mean)).sum();
+            let counts = thresholds
+                .iter()
+                .map(|&t| c.iter().filter(|&&x| x > t).count())
+                .collect();
+            (ss, counts)
+        })
+        .collect();
+    let ss = parts.iter().map(|p| p.0).sum();
+    let mut counts = vec![0usize; thresholds.len()];
+    for part in &parts {
+        for (e, k) in counts.iter_mut().zip(&part.1) {
+            *e += k;
         }
     }
+    (ss, counts)
+}
+
+/// The `count` largest values of `xs`, in no particular order, from the candidates of
+/// [`first_pass`]: selected among them if they are enough, else in a full copy. Either way the
+/// result is exact.
+fn upper_tail(xs: &[f64], count: usize, candidates: Option<Vec<f64>>) -> Vec<f64> {
+    if let Some(mut tail) = candidates.filter(|c| c.len() >= count) {
+        let start = tail.len() - count;
+        if start > 0 {
+            tail.select_nth_unstable_by(start, f64::total_cmp);
+        }
+        tail.drain(..start);
+        return tail;
+    }
     let mut all = xs.to_vec();
-    let start = n - count;
+    let start = xs.len() - count;
     if start > 0 {
         all.select_nth_unstable_by(start, f64::total_cmp);
     }
     all.split_off(start)
+}
+
+/// A value at or below the `count`-th largest of `xs` with near certainty, from a strided
+/// subsample: a value safely below the tail's start (a 4σ binomial margin) among the sorted
+/// subsample (None when the tail is not small: then it is selected in a full copy).
+fn tail_pivot(xs: &[f64], count: usize) -> Option<f64> {
+    let n = xs.len();
+    if !(count * 4 < n && n >= 1 << 14) {
+        return None;
+    }
+    let stride = n / 8192;
+    let mut sub: Vec<f64> = xs.iter().step_by(stride).copied().collect();
+    sub.sort_unstable_by(f64::total_cmp);
+    let m = sub.len() as f64;
+    let q = count as f64 / n as f64;
+    let margin = 4.0 * (m * q * (1.0 - q)).sqrt() + 8.0;
+    let idx = (m * (1.0 - q) - margin).floor();
+    (idx > 0.0).then(|| sub[idx as usize])
 }
 
 /// Smallest 1-based rank k with k/n ≥ p: the empirical lower quantile is the k-th order statistic.
@@ -236,15 +298,6 @@ fn quantile_rank(n: usize, p: f64) -> usize {
         k += 1;
     }
     k
-}
-
-/// Σ f(x) over fixed-size chunks summed in order: deterministic for any thread count.
-fn chunked_sum(xs: &[f64], f: impl Fn(f64) -> f64 + Sync) -> f64 {
-    let partial: Vec<f64> = xs
-        .par_chunks(SUM_CHUNK)
-        .map(|c| c.iter().map(|&x| f(x)).sum())
-        .collect();
-    partial.iter().sum()
 }
 
 #[cfg(test)]
@@ -298,7 +351,7 @@ mod tests {
         let mut sorted = xs.clone();
         sorted.sort_unstable_by(f64::total_cmp);
         for count in [1, 10, 1_000, 10_001, 24_999, 60_000, 100_000] {
-            let mut tail = upper_tail(&xs, count);
+            let mut tail = upper_tail(&xs, count, first_pass(&xs, count).1);
             tail.sort_unstable_by(f64::total_cmp);
             assert_eq!(tail, sorted[100_000 - count..], "count {count}");
         }

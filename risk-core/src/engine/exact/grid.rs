@@ -27,7 +27,7 @@ use super::transform::Pgf;
 use crate::dist::Layer;
 
 /// Fills a lattice buffer with one peril's (untilted) severity cells.
-type Fill<'a> = dyn Fn(&mut [f64]) + 'a;
+type Fill<'a> = dyn Fn(&mut [f64]) + Sync + 'a;
 
 /// One peril as the grid sees it: the per-event insured severity and the count's generating
 /// function.
@@ -97,89 +97,181 @@ impl Sum {
     }
 }
 
+/// Buffers of [`compound`], kept from one level to the next: a fresh buffer costs a page fault
+/// per 4 KiB page when first written, which at these sizes costs about as much as the arithmetic.
+#[derive(Default)]
+pub(crate) struct Workspace {
+    buf: Vec<f64>,
+    tilt: Vec<f64>,
+    spec: Vec<Complex64>,
+    acc: Vec<Complex64>,
+    scratch: Vec<Complex64>,
+    cells: Vec<f64>,
+}
+
+/// `v` with length `len`, its old contents unspecified (no new memory when it already has room).
+fn sized<T: Copy + Default>(v: &mut Vec<T>, len: usize) -> &mut [T] {
+    v.resize(len, T::default());
+    &mut v[..]
+}
+
 /// Compound distribution on a lattice of `n` cells, of which only the first `used` matter:
 /// each peril's fill writes its severity cells 0 … used − 1 (the aggregate on those cells
 /// depends on no other severity cell, and dropping the rest only lowers the mass that wraps
-/// around); `theta_h` is the tilt per cell. Returns the untilted aggregate cells 0 … used − 1.
+/// around); `theta_h` is the tilt per cell. Leaves the untilted aggregate cells 0 … used − 1
+/// in `ws.cells`.
+///
+/// Only a forward real FFT is planned: the inverse goes through the same plan (see
+/// [`inverse_by_forward`]), since planning, which computes the twiddle factors one `sin_cos` at
+/// a time on one thread, costs about as much as the transforms. The plan is made while the
+/// first peril's severity is discretised on the other threads.
 fn compound(
     planner: &mut RealFftPlanner<f64>,
+    ws: &mut Workspace,
     perils: &[(&Pgf, &Fill<'_>)],
     n: usize,
     used: usize,
     theta_h: f64,
-) -> Vec<f64> {
+) {
     let used = used.min(n);
-    let tilt: Vec<f64> = (0..used)
-        .into_par_iter()
-        .map(|k| (-theta_h * k as f64).exp())
-        .collect();
-    let fwd = planner.plan_fft_forward(n);
-    let inv = planner.plan_fft_inverse(n);
-    let mut buf = vec![0.0; n];
-    let mut spec = fwd.make_output_vec();
-    let transform = |buf: &mut Vec<f64>, spec: &mut Vec<Complex64>, fill: &Fill<'_>| {
+    let Some(((_, first_fill), rest)) = perils.split_first() else {
+        let cells = sized(&mut ws.cells, used);
+        cells.fill(0.0);
+        cells[0] = 1.0;
+        return;
+    };
+    let Workspace {
+        buf,
+        tilt,
+        spec,
+        acc,
+        scratch,
+        cells,
+    } = ws;
+    let (fwd, ()) = rayon::join(
+        || planner.plan_fft_forward(n),
+        || {
+            first_fill(&mut sized(buf, n)[..used]);
+            tilt_factors(sized(tilt, used), theta_h);
+        },
+    );
+    let half = n / 2 + 1;
+    sized(scratch, fwd.get_scratch_len());
+    let tilt = &tilt[..];
+    let mut transform = |buf: &mut [f64], out: &mut [Complex64]| {
         buf[used..].fill(0.0);
-        fill(&mut buf[..used]);
         buf[..used]
             .par_iter_mut()
             .zip(tilt.par_iter())
             .for_each(|(b, t)| *b *= t);
-        fwd.process(buf, spec)
+        fwd.process_with_scratch(buf, out, scratch)
             .expect("buffer lengths come from the plan");
     };
-    let mut acc = if let [(pgf, fill)] = perils {
-        // One peril: its transform becomes the aggregate's in place.
-        transform(&mut buf, &mut spec, fill);
-        spec.par_iter_mut()
-            .with_min_len(1024)
-            .for_each(|z| *z = pgf.eval(*z));
-        spec
-    } else {
-        let mut acc = vec![Complex64::new(1.0, 0.0); spec.len()];
-        for (pgf, fill) in perils {
-            transform(&mut buf, &mut spec, fill);
+    let acc = sized(acc, half);
+    transform(buf, acc);
+    let first_pgf = perils[0].0;
+    acc.par_iter_mut()
+        .with_min_len(1024)
+        .for_each(|z| *z = first_pgf.eval(*z));
+    if !rest.is_empty() {
+        let spec = sized(spec, half);
+        for (pgf, fill) in rest {
+            fill(&mut buf[..used]);
+            transform(buf, spec);
             acc.par_iter_mut()
                 .zip(spec.par_iter())
                 .with_min_len(1024)
                 .for_each(|(a, &z)| *a *= pgf.eval(z));
         }
-        acc
-    };
+    }
     // The transform of a real sequence is real at 0 and at n/2; P_N keeps it so up to rounding.
     let last = acc.len() - 1;
     acc[0].im = 0.0;
     if n.is_multiple_of(2) {
         acc[last].im = 0.0;
     }
-    inv.process(&mut acc, &mut buf)
-        .expect("buffer lengths come from the plan");
-    buf.truncate(used);
+    let out = sized(cells, used);
+    inverse_by_forward(fwd.as_ref(), acc, buf, scratch, out);
     let scale = 1.0 / n as f64;
-    buf.par_iter_mut()
+    out.par_iter_mut()
         .zip(tilt.par_iter())
         .for_each(|(b, t)| *b *= scale / t);
-    buf
+}
+
+/// e^(−θh·k) for k < `tilt.len()`: one `exp` per 64 cells, the cells between by one multiplication
+/// with e^(−θh·j), j < 64 (within 2 ulps; the same factors tilt and untilt, so what matters is
+/// only that they are close to geometric).
+fn tilt_factors(tilt: &mut [f64], theta_h: f64) {
+    const STEP: usize = 64;
+    let steps: Vec<f64> = (0..STEP).map(|j| (-theta_h * j as f64).exp()).collect();
+    tilt.par_chunks_mut(STEP * 64)
+        .enumerate()
+        .for_each(|(c, chunk)| {
+            for (i, sub) in chunk.chunks_mut(STEP).enumerate() {
+                let base = (-theta_h * ((c * 64 + i) * STEP) as f64).exp();
+                for (t, s) in sub.iter_mut().zip(&steps) {
+                    *t = base * s;
+                }
+            }
+        });
+}
+
+/// The first `out.len()` values of the real sequence x whose half spectrum is `spec` (Hermitian:
+/// X[0] and X[n/2] real), times n, computed with the forward real transform `fwd` of length
+/// n = `work.len()` (`work` and `spec` are overwritten).
+///
+/// # Formula
+/// With X = A + iB (A even, B odd in the index), n·x[k] = Σ_j A[j] cos θ − B[j] sin θ,
+/// θ = 2πjk/n, and the forward transform U of the real sequence u = A − B has Re U[k] = Σ A cos θ
+/// and Im U[k] = Σ B sin θ (the other sums vanish by symmetry), so n·x[k] = Re U[k] − Im U[k]:
+/// the Hartley transform. u[j] = Re X[j] − Im X[j] for j ≤ n/2 and Re X[n − j] + Im X[n − j]
+/// above; U[k] for k > n/2 is conj(U[n − k]).
+fn inverse_by_forward(
+    fwd: &dyn realfft::RealToComplex<f64>,
+    spec: &mut [Complex64],
+    work: &mut [f64],
+    scratch: &mut [Complex64],
+    out: &mut [f64],
+) {
+    let n = work.len();
+    let half = spec.len() - 1; // n/2
+    let (low, high) = work.split_at_mut(half + 1);
+    low.par_iter_mut()
+        .zip(spec.par_iter())
+        .with_min_len(4096)
+        .for_each(|(u, z)| *u = z.re - z.im);
+    high.par_iter_mut()
+        .enumerate()
+        .with_min_len(4096)
+        .for_each(|(i, u)| {
+            let z = spec[half - 1 - i];
+            *u = z.re + z.im;
+        });
+    fwd.process_with_scratch(work, spec, scratch)
+        .expect("buffer lengths come from the plan");
+    let spec = &*spec;
+    out.par_iter_mut()
+        .enumerate()
+        .with_min_len(4096)
+        .for_each(|(k, x)| {
+            *x = if k <= half {
+                spec[k].re - spec[k].im
+            } else {
+                let z = spec[n - k];
+                z.re + z.im
+            };
+        });
 }
 
 impl Level {
     /// Computes the aggregate of `perils` on `geo`.
     pub(crate) fn compute(
         planner: &mut RealFftPlanner<f64>,
+        ws: &mut Workspace,
         perils: &[PerilInput<'_>],
         geo: &Geometry,
     ) -> Level {
         let (h, n) = (geo.h, geo.n);
-        let fills: Vec<Box<Fill<'_>>> = perils
-            .iter()
-            .map(|p| Box::new(move |buf: &mut [f64]| p.layer.round_onto(h, buf)) as Box<_>)
-            .collect();
-        let inputs: Vec<(&Pgf, &Fill<'_>)> = perils
-            .iter()
-            .zip(&fills)
-            .map(|(p, f)| (&p.pgf, f.as_ref()))
-            .collect();
-        let cells = compound(planner, &inputs, n, geo.read, geo.theta * h);
-
         // Atoms: years whose every event is at 0 or at the limit. On the limit's own lattice
         // (spacing l, covering the same top T so that its wrap-around is as small), each peril's
         // severity is the two-point defective law {0: P(Y = 0), 1: P(Y = l)}.
@@ -207,14 +299,15 @@ impl Level {
                     .zip(&fills)
                     .map(|(p, f)| (&p.pgf, f.as_ref()))
                     .collect();
-                let a = compound(
+                compound(
                     planner,
+                    ws,
                     &inputs,
                     big_m,
                     geo.read.div_ceil(m) + 1,
                     geo.theta * h * m as f64,
                 );
-                (a, m)
+                (ws.cells.clone(), m)
             }
             _ => {
                 let a0 = perils
@@ -224,6 +317,18 @@ impl Level {
                 (vec![a0], usize::MAX)
             }
         };
+
+        let fills: Vec<Box<Fill<'_>>> = perils
+            .iter()
+            .map(|p| Box::new(move |buf: &mut [f64]| p.layer.round_onto(h, buf)) as Box<_>)
+            .collect();
+        let inputs: Vec<(&Pgf, &Fill<'_>)> = perils
+            .iter()
+            .zip(&fills)
+            .map(|(p, f)| (&p.pgf, f.as_ref()))
+            .collect();
+        compound(planner, ws, &inputs, n, geo.read, geo.theta * h);
+        let cells = &ws.cells;
 
         let read = geo.read.min(n);
         let atom_at = |k: usize| -> f64 {
@@ -582,7 +687,12 @@ mod tests {
             limit_cells: Some(64),
             limit: 2_000_000.0,
         };
-        Level::compute(&mut RealFftPlanner::new(), &perils, &geo)
+        Level::compute(
+            &mut RealFftPlanner::new(),
+            &mut Workspace::default(),
+            &perils,
+            &geo,
+        )
     }
 
     #[test]
