@@ -212,8 +212,24 @@ fn fields(errors: Vec<risk_core::model::FieldError>) -> ApiError {
     ApiError::invalid(errors.into_iter().map(Into::into).collect())
 }
 
-/// Runs CPU-bound work off the async threads, at most `max_concurrent_runs` at once.
+/// Runs a request's CPU-bound work off the async threads, at most `max_concurrent_runs` at once
+/// with a bounded queue: 503 with `Retry-After` when the pool is saturated (never a timeout).
 async fn run<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> ApiResult<T> {
+    let slot = state.run_slot().await.ok_or_else(ApiError::busy)?;
+    tokio::task::spawn_blocking(move || {
+        let out = f();
+        drop(slot);
+        out
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.into()))
+}
+
+/// Runs an accepted background job's work: waits for a simulation slot without a bound.
+async fn run_job<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce() -> T + Send + 'static,
 ) -> ApiResult<T> {
@@ -1160,7 +1176,7 @@ async fn portfolios(
             tracing::error!(job = %id, error = %e, "cannot mark portfolio job running");
             return;
         }
-        let out = run(&bg, move || {
+        let out = run_job(&bg, move || {
             crate::cli::whole_portfolio_report(&portfolio, trials, seed, &|_| {})
         })
         .await;
