@@ -66,12 +66,13 @@ for role in insurer firm admin; do
         mkdir -p "$ST_REPORT_DIR"
         report=(--report junit --report-junit-path "$ST_REPORT_DIR/$role.xml")
     fi
-    "$st" run "$base/openapi.json" \
+    # From the temporary directory: Schemathesis keeps a cache in its working directory.
+    (cd "$dir" && "$st" run "$base/openapi.json" \
         -H "Authorization: Bearer ${keys[$role]}" \
         --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance \
         --max-examples "$MAX_EXAMPLES" --max-time "$MAX_TIME" --seed "$SEED" \
         --request-timeout 70 --workers 1 --no-color --suppress-health-check all \
-        "${report[@]}" >"$dir/st-$role.log" 2>&1 || status=1
+        "${report[@]}") >"$dir/st-$role.log" 2>&1 || status=1
     # The summary (operations, test cases, failures) and any failure in full.
     grep -E "operations|test cases|passed|failed|errors|Failures|^_+ |^[0-9]+\. |Server error|conform" \
         "$dir/st-$role.log" | head -60 || true
