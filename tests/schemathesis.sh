@@ -64,6 +64,7 @@ for role in insurer firm admin; do
     report=()
     if [[ -n "${ST_REPORT_DIR:-}" ]]; then
         mkdir -p "$ST_REPORT_DIR"
+        ST_REPORT_DIR="$(cd "$ST_REPORT_DIR" && pwd)"
         report=(--report junit --report-junit-path "$ST_REPORT_DIR/$role.xml")
     fi
     # From the temporary directory: Schemathesis keeps a cache in its working directory.
