@@ -65,7 +65,4 @@ if grep -qE "\[(5(0[0-24-9]|[1-9][0-9]))\]|\[4[0-9][0-9]\]|Error" "$dir/out"; th
     echo "load: the overload run answered something other than 201 or 503" >&2
     exit 1
 fi
-curl -s -D - -o /dev/null -X POST "$base/v1/assessments?trials=200000&seed=1" \
-    -H "Authorization: Bearer $firm" -H 'Content-Type: application/json' \
-    --data-binary @"$HERE/../data/profiles/manufacturer-ot-iso27001.json" | grep -i "retry-after" || true
 echo "load: done"
