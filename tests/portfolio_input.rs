@@ -98,11 +98,11 @@ proptest! {
         let params = ModelParams::parse(DEFAULT_MODEL).unwrap();
         let today = time::macros::date!(2026 - 04 - 01);
         let body = apply(seed_file(rows), &edits);
-        if let Ok(policies) = read_policies_bytes(&body, FileKind::Csv, &params, today) {
-            if let Ok(book) = Portfolio::new(policies, model_shocks(&params)) {
-                let m = book.expected_gross();
-                prop_assert!(m.is_finite() && m >= 0.0, "expected gross loss {}", m);
-            }
+        if let Ok(policies) = read_policies_bytes(&body, FileKind::Csv, &params, today)
+            && let Ok(book) = Portfolio::new(policies, model_shocks(&params))
+        {
+            let m = book.expected_gross();
+            prop_assert!(m.is_finite() && m >= 0.0, "expected gross loss {}", m);
         }
         // The same bytes as a Parquet body: rejected cleanly.
         let _ = read_policies_bytes(&body, FileKind::Parquet, &params, today);
