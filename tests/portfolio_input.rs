@@ -87,6 +87,32 @@ fn apply(mut bytes: Vec<u8>, edits: &[Edit]) -> Vec<u8> {
     bytes
 }
 
+/// Files found by the `portfolio_csv` fuzz target (`tests/fixtures/fuzz/portfolio-*.csv`) that
+/// once panicked: each is now policies or a message. `portfolio-revenue-overflow.csv`: a revenue
+/// of 1.2·10⁵⁹ JPY overflowed the frequency cap in `LossModel::from_profile`; now a row error.
+#[test]
+fn portfolio_files_found_by_fuzzing() {
+    let params = ModelParams::parse(DEFAULT_MODEL).unwrap();
+    let today = time::macros::date!(2026 - 04 - 01);
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/fuzz");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !(name.starts_with("portfolio-") && name.ends_with(".csv")) {
+            continue;
+        }
+        seen += 1;
+        let body = std::fs::read(&path).unwrap();
+        let out = read_policies_bytes(&body, FileKind::Csv, &params, today);
+        if name.contains("revenue-overflow") {
+            let e = out.unwrap_err();
+            assert!(e.contains("annual_revenue"), "{name}: {e}");
+        }
+    }
+    assert!(seen > 0);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, .. ProptestConfig::default() })]
 
