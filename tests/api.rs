@@ -8,6 +8,7 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use futures_util::StreamExt;
 use risk_api::app::{AppState, Config, app};
 use risk_api::auth::{Caller, Role, key_hash, new_key};
 use risk_api::store::Store;
@@ -815,6 +816,206 @@ async fn slow_requests_time_out_as_problems() {
     )
     .await;
     check_problem(&r, 503);
+}
+
+/// A saturated simulation pool answers 503 with `Retry-After` at once (no queue) or after the
+/// queue wait, never by running into the request timeout; a freed slot serves again.
+#[tokio::test]
+async fn saturated_pool_answers_503_with_retry_after() {
+    let store = Store::open(temp_db("busy.db").to_str().unwrap())
+        .await
+        .unwrap();
+    let e = env_on(
+        store,
+        Config {
+            max_concurrent_runs: 1,
+            max_queued_runs: 0,
+            queue_wait: Duration::from_millis(50),
+            ..test_config()
+        },
+    )
+    .await;
+    let small = SPEC.replace("\"trials\": 200000", "\"trials\": 2000");
+    // Hold the only simulation slot, as a long run would.
+    let held = e.state.runs().clone().acquire_owned().await.unwrap();
+    let started = std::time::Instant::now();
+    for (uri, key, body) in [
+        ("/v1/simulate", &e.insurer_s, small.as_str()),
+        ("/v1/assessments?trials=2000", &e.firm_a, PROFILE),
+    ] {
+        let r = call(&e.state, Method::POST, uri, Some(key), Some(body)).await;
+        check_problem(&r, 503);
+        assert_eq!(r.headers.get(header::RETRY_AFTER).unwrap(), "2", "{uri}");
+    }
+    assert!(started.elapsed() < Duration::from_secs(30));
+    // With a queue, a request waits for the slot and is served once it frees up.
+    drop(held);
+    let r = call(
+        &e.state,
+        Method::POST,
+        "/v1/simulate",
+        Some(&e.insurer_s),
+        Some(&small),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+
+    let store = Store::open(temp_db("queue.db").to_str().unwrap())
+        .await
+        .unwrap();
+    let e = env_on(
+        store,
+        Config {
+            max_concurrent_runs: 1,
+            max_queued_runs: 1,
+            queue_wait: Duration::from_secs(20),
+            ..test_config()
+        },
+    )
+    .await;
+    let held = e.state.runs().clone().acquire_owned().await.unwrap();
+    let state = e.state.clone();
+    let (key, body) = (e.insurer_s.clone(), small.clone());
+    let queued = tokio::spawn(async move {
+        call(
+            &state,
+            Method::POST,
+            "/v1/simulate",
+            Some(&key),
+            Some(&body),
+        )
+        .await
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    drop(held);
+    let r = queued.await.unwrap();
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+}
+
+/// Abusive input is answered within limits with the right status: oversize bodies 413 (with or
+/// without a Content-Length), trials over the cap 422, deeply nested JSON 400, oversize
+/// portfolios 413/422, a body that stops arriving 408.
+#[tokio::test]
+async fn abusive_requests_are_bounded() {
+    let store = Store::open(temp_db("abuse.db").to_str().unwrap())
+        .await
+        .unwrap();
+    let e = env_on(
+        store,
+        Config {
+            body_timeout: Duration::from_millis(200),
+            ..test_config()
+        },
+    )
+    .await;
+    let limit = test_config().body_limit;
+    // Oversize, declared and streamed without a length.
+    let huge = format!(r#"{{"pad": "{}"}}"#, "x".repeat(limit + 1));
+    check_problem(
+        &call(
+            &e.state,
+            Method::POST,
+            "/v1/simulate",
+            Some(&e.insurer_s),
+            Some(&huge),
+        )
+        .await,
+        413,
+    );
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = (0..(limit / 1024 + 2))
+        .map(|_| Ok(vec![b' '; 1024]))
+        .collect();
+    let streamed = Request::builder()
+        .method(Method::POST)
+        .uri("/v1/simulate")
+        .header(header::AUTHORIZATION, format!("Bearer {}", e.insurer_s))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from_stream(futures_util::stream::iter(chunks)))
+        .unwrap();
+    check_problem(&send(&e.state, streamed).await, 413);
+    // Trials over the service's cap, in the spec and in the query.
+    let big = SPEC.replace("\"trials\": 200000", "\"trials\": 10000000");
+    let r = call(
+        &e.state,
+        Method::POST,
+        "/v1/simulate",
+        Some(&e.insurer_s),
+        Some(&big),
+    )
+    .await;
+    check_problem(&r, 422);
+    assert_eq!(r.body["errors"][0]["field"], "trials");
+    check_problem(
+        &call(
+            &e.state,
+            Method::POST,
+            "/v1/assessments?trials=18446744073709551615",
+            Some(&e.firm_a),
+            Some(PROFILE),
+        )
+        .await,
+        422,
+    );
+    // Deeply nested JSON is refused without exhausting the stack: valid but nested beyond the
+    // parser's depth limit is 422 (the wrong shape), unterminated is 400 (not JSON).
+    let nested = "[".repeat(30_000) + &"]".repeat(30_000);
+    let in_field = format!(r#"{{"perils": {nested}}}"#);
+    let unterminated = "[".repeat(60_000);
+    for (uri, key) in [
+        ("/v1/simulate", &e.insurer_s),
+        ("/v1/assessments", &e.firm_a),
+    ] {
+        for (body, status) in [(&nested, 422), (&in_field, 422), (&unterminated, 400)] {
+            check_problem(
+                &call(&e.state, Method::POST, uri, Some(key), Some(body)).await,
+                status,
+            );
+        }
+    }
+    // Portfolios: more rows than the cap (422), and a file over the body limit (413).
+    let mut rows = String::from("policy_id,frequency_mean,severity_median,severity_sigma\n");
+    for i in 0..20_001 {
+        rows += &format!("{i},0.1,1,1\n");
+    }
+    let store = Store::open(temp_db("rows.db").to_str().unwrap())
+        .await
+        .unwrap();
+    let roomy = env_on(
+        store,
+        Config {
+            body_limit: 1 << 20,
+            ..test_config()
+        },
+    )
+    .await;
+    let r = send(
+        &roomy.state,
+        csv_req("/v1/portfolios", Some(&roomy.insurer_s), &rows),
+    )
+    .await;
+    check_problem(&r, 422);
+    assert!(r.text.contains("exceed the cap"), "{}", r.text);
+    let r = send(
+        &e.state,
+        csv_req("/v1/portfolios", Some(&e.insurer_s), &rows),
+    )
+    .await;
+    check_problem(&r, 413);
+    // A body that starts and then stops arriving: 408, and the connection is not reused.
+    let stalled = futures_util::stream::iter([Ok::<_, std::io::Error>(b"{\"perils\"".to_vec())])
+        .chain(futures_util::stream::pending());
+    let slow = Request::builder()
+        .method(Method::POST)
+        .uri("/v1/simulate")
+        .header(header::AUTHORIZATION, format!("Bearer {}", e.insurer_s))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from_stream(stalled))
+        .unwrap();
+    let started = std::time::Instant::now();
+    let r = send(&e.state, slow).await;
+    check_problem(&r, 408);
+    assert_eq!(r.headers.get(header::CONNECTION).unwrap(), "close");
+    assert!(started.elapsed() < Duration::from_secs(30));
 }
 
 /// Who asks, in the matrix.

@@ -12,7 +12,7 @@ use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use risk_core::model::ModelParams;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -35,8 +35,16 @@ pub struct Config {
     pub body_limit: usize,
     /// Longest a request may take before it is answered 503.
     pub timeout: Duration,
-    /// Simulations run at once; more requests wait (then time out).
+    /// Simulations run at once.
     pub max_concurrent_runs: usize,
+    /// Requests that may wait for a simulation slot when all are taken; beyond that a request
+    /// is answered 503 with `Retry-After` at once.
+    pub max_queued_runs: usize,
+    /// Longest a request waits for a simulation slot before it is answered 503 with
+    /// `Retry-After`.
+    pub queue_wait: Duration,
+    /// Longest the request body may take to arrive (408 after; slow-body clients).
+    pub body_timeout: Duration,
     /// Browser origins allowed by CORS (none by default: the API is for servers and scripts).
     pub cors_origins: Vec<HeaderValue>,
     /// Test only: the web page also signs in from a `#key=…` URL fragment and follows
@@ -52,6 +60,9 @@ impl Default for Config {
             body_limit: 1 << 20,
             timeout: Duration::from_secs(60),
             max_concurrent_runs: std::thread::available_parallelism().map_or(2, usize::from),
+            max_queued_runs: 8,
+            queue_wait: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(15),
             cors_origins: Vec::new(),
             ui_test_mode: false,
         }
@@ -69,7 +80,15 @@ struct Inner {
     models: RwLock<Models>,
     config: Config,
     runs: Arc<Semaphore>,
+    admission: Arc<Semaphore>,
     metrics: Metrics,
+}
+
+/// A simulation slot held by a request: its place in the bounded queue and the run permit.
+#[derive(Debug)]
+pub struct RunSlot {
+    _admitted: OwnedSemaphorePermit,
+    _run: OwnedSemaphorePermit,
 }
 
 impl AppState {
@@ -77,6 +96,9 @@ impl AppState {
     /// in the versions published to the store).
     pub fn new(store: Store, params: ModelParams, config: Config) -> Self {
         let runs = Arc::new(Semaphore::new(config.max_concurrent_runs.max(1)));
+        let admission = Arc::new(Semaphore::new(
+            config.max_concurrent_runs.max(1) + config.max_queued_runs,
+        ));
         AppState {
             inner: Arc::new(Inner {
                 store,
@@ -86,6 +108,7 @@ impl AppState {
                 }),
                 config,
                 runs,
+                admission,
                 metrics: Metrics::default(),
             }),
         }
@@ -166,9 +189,26 @@ impl AppState {
         &self.inner.config
     }
 
-    /// Permits to run simulations.
+    /// Permits to run simulations (background jobs wait for one without a bound).
     pub fn runs(&self) -> &Arc<Semaphore> {
         &self.inner.runs
+    }
+
+    /// A simulation slot for a request: `None` when the queue is full or no slot frees up
+    /// within [`Config::queue_wait`] (the caller answers 503 with `Retry-After`).
+    pub async fn run_slot(&self) -> Option<RunSlot> {
+        let admitted = self.inner.admission.clone().try_acquire_owned().ok()?;
+        let run = tokio::time::timeout(
+            self.inner.config.queue_wait,
+            self.inner.runs.clone().acquire_owned(),
+        )
+        .await
+        .ok()?
+        .ok()?;
+        Some(RunSlot {
+            _admitted: admitted,
+            _run: run,
+        })
     }
 
     /// Request counters.
@@ -270,6 +310,7 @@ pub fn app(state: AppState) -> Router {
         // Innermost first: limits, then problem bodies for bare errors, then the outer layers.
         .layer(axum::extract::DefaultBodyLimit::max(cfg.body_limit))
         .layer(RequestBodyLimitLayer::new(cfg.body_limit))
+        .layer(middleware::from_fn_with_state(state.clone(), read_body))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             cfg.timeout,
@@ -321,6 +362,55 @@ async fn problem_bodies(req: Request, next: Next) -> Response {
         }
         return p;
     }
+    res
+}
+
+/// Reads the whole request body before any handler runs: 413 past the body limit (at once when
+/// `Content-Length` says so), 408 when it does not arrive within [`Config::body_timeout`] (a
+/// slow-body client holds no handler, permit or database connection), 400 when the connection
+/// fails mid-body.
+async fn read_body(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    use futures_util::StreamExt;
+    let cfg = state.config();
+    let limit = cfg.body_limit;
+    let too_large = || {
+        let s = StatusCode::PAYLOAD_TOO_LARGE;
+        problem_response(problem(s, default_detail(s), Vec::new()))
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return too_large();
+    }
+    let (parts, body) = req.into_parts();
+    let mut stream = body.into_data_stream();
+    let mut buf = Vec::with_capacity(declared.map_or(0, |n| n as usize));
+    let read = tokio::time::timeout(cfg.body_timeout, async {
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|_| StatusCode::BAD_REQUEST)?;
+            if buf.len() + chunk.len() > limit {
+                return Err(StatusCode::PAYLOAD_TOO_LARGE);
+            }
+            buf.extend_from_slice(&chunk);
+        }
+        Ok(())
+    })
+    .await;
+    let status = match read {
+        Ok(Ok(())) => return next.run(Request::from_parts(parts, Body::from(buf))).await,
+        Ok(Err(s)) => s,
+        Err(_) => StatusCode::REQUEST_TIMEOUT,
+    };
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        return too_large();
+    }
+    let mut res = problem_response(problem(status, default_detail(status), Vec::new()));
+    // The rest of the body will not be read: the connection cannot carry another request.
+    res.headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
     res
 }
 

@@ -101,6 +101,14 @@ impl ApiError {
         Self::status(StatusCode::NOT_FOUND, "no such resource")
     }
 
+    /// 503: every simulation slot is taken and the queue is full (answered with `Retry-After`).
+    pub fn busy() -> Self {
+        Self::status(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("all simulation slots are busy; retry in {RETRY_AFTER_SECS} s (Retry-After)"),
+        )
+    }
+
     /// 422 with field errors.
     pub fn invalid(errors: Vec<FieldProblem>) -> Self {
         ApiError::Client {
@@ -146,12 +154,19 @@ pub fn problem(
     }
 }
 
-/// Renders a problem document with its media type.
+/// Seconds a client is asked to wait (`Retry-After`) after a 429 or 503.
+pub const RETRY_AFTER_SECS: u64 = 2;
+
+/// Renders a problem document with its media type; a 429 or 503 also says when to retry.
 pub fn problem_response(p: Problem) -> Response {
     let status = StatusCode::from_u16(p.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut res = (status, Json(p)).into_response();
     res.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::TOO_MANY_REQUESTS {
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+    }
     res
 }
 
@@ -160,7 +175,9 @@ pub fn default_detail(status: StatusCode) -> &'static str {
     match status.as_u16() {
         404 => "no such resource",
         405 => "this method is not allowed on this resource",
-        408 | 503 => "the request took too long or the server is busy; try again later",
+        400 => "the request body could not be read",
+        408 => "the request body did not arrive in time",
+        503 => "the request took too long or the server is busy; try again later",
         413 => "the request body is too large",
         415 => "the request body must be application/json",
         500 => "internal error; quote the x-request-id header when reporting it",

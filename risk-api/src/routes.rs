@@ -95,9 +95,73 @@ pub fn router() -> Router<AppState> {
         get_portfolio
     ),
     components(schemas(Problem, FieldProblem, PortfolioJobDto)),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth, &CommonResponses)
 )]
 pub struct ApiDoc;
+
+/// Responses any operation may give besides its own: 400 for a malformed request line or
+/// query, 500, 503 with `Retry-After` (simulation pool saturated, or the request timed out), and
+/// for operations with a body 408 (it did not arrive in time), 413 and 415.
+struct CommonResponses;
+
+impl utoipa::Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::header::HeaderBuilder;
+        use utoipa::openapi::{Content, Object, Ref, ResponseBuilder, Type};
+        let problem = |description: &str, retry: bool| {
+            let mut r = ResponseBuilder::new().description(description).content(
+                crate::problem::PROBLEM_JSON,
+                Content::new(Some(Ref::from_schema_name("Problem"))),
+            );
+            if retry {
+                r = r.header(
+                    "Retry-After",
+                    HeaderBuilder::new()
+                        .schema(Some(Object::with_type(Type::Integer)))
+                        .description(Some("Seconds to wait before retrying"))
+                        .build(),
+                );
+            }
+            r.build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let mut common = vec![
+                    ("400", problem("Malformed request", false)),
+                    ("500", problem("Internal error", false)),
+                    (
+                        "503",
+                        problem("Simulation pool saturated or request timed out", true),
+                    ),
+                ];
+                if op.request_body.is_some() {
+                    common.extend([
+                        (
+                            "408",
+                            problem("The request body did not arrive in time", false),
+                        ),
+                        ("413", problem("The request body is too large", false)),
+                        ("415", problem("Unsupported media type of the body", false)),
+                    ]);
+                }
+                for (code, response) in common {
+                    op.responses
+                        .responses
+                        .entry(code.to_string())
+                        .or_insert_with(|| response.into());
+                }
+            }
+        }
+    }
+}
 
 struct BearerAuth;
 
@@ -213,8 +277,24 @@ fn fields(errors: Vec<risk_core::model::FieldError>) -> ApiError {
     ApiError::invalid(errors.into_iter().map(Into::into).collect())
 }
 
-/// Runs CPU-bound work off the async threads, at most `max_concurrent_runs` at once.
+/// Runs a request's CPU-bound work off the async threads, at most `max_concurrent_runs` at once
+/// with a bounded queue: 503 with `Retry-After` when the pool is saturated (never a timeout).
 async fn run<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> ApiResult<T> {
+    let slot = state.run_slot().await.ok_or_else(ApiError::busy)?;
+    tokio::task::spawn_blocking(move || {
+        let out = f();
+        drop(slot);
+        out
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.into()))
+}
+
+/// Runs an accepted background job's work: waits for a simulation slot without a bound.
+async fn run_job<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce() -> T + Send + 'static,
 ) -> ApiResult<T> {
@@ -1299,7 +1379,7 @@ async fn portfolios(
             tracing::error!(job = %id, error = %e, "cannot mark portfolio job running");
             return;
         }
-        let out = run(&bg, move || {
+        let out = run_job(&bg, move || {
             crate::cli::whole_portfolio_report(&portfolio, trials, seed, &|_| {})
         })
         .await;

@@ -1,6 +1,7 @@
 //! `risk serve` and `risk keys create`: opening the store, demo data, binding the socket.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use anyhow::Context;
 use risk_core::model::{DEFAULT_MODEL, ModelParams};
@@ -159,14 +160,67 @@ pub async fn serve(addr: SocketAddr, database: &str, demo: bool) -> anyhow::Resu
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     tracing::info!(addr = %listener.local_addr()?, "listening");
-    axum::serve(
-        listener,
-        app(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown())
-    .await?;
+    accept_loop(listener, app(state.clone())).await;
     state.store().close().await;
     Ok(())
+}
+
+/// Longest a client may take to send a request's headers (slow-header clients are dropped).
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Longest in-flight requests get to finish after a shutdown signal.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+/// Serves HTTP/1.1 connections until Ctrl-C or SIGTERM, then lets in-flight requests finish.
+///
+/// Like `axum::serve`, plus a header-read deadline, which `axum::serve` does not set; each
+/// request carries the peer address as `ConnectInfo` (for `/metrics`).
+async fn accept_loop(listener: tokio::net::TcpListener, router: axum::Router) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::server::graceful::GracefulShutdown;
+    use hyper_util::service::TowerToHyperService;
+    use tower::ServiceExt;
+
+    let graceful = GracefulShutdown::new();
+    let mut stop = std::pin::pin!(shutdown());
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(c) => c,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off rather than spin.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut stop => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let svc = router.clone().map_request(
+            move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                req.map(axum::body::Body::new)
+            },
+        );
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(HEADER_READ_TIMEOUT)
+            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(svc));
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("in-flight requests did not finish within the shutdown grace period");
+    }
 }
 
 async fn shutdown() {

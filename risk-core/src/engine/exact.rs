@@ -377,7 +377,10 @@ fn geometry(top: f64, n: usize, limit: f64) -> (f64, usize) {
     let h = top / n as f64;
     if limit.is_finite() && limit <= top {
         let h = limit / (limit / h).ceil();
-        return (h, ((top / h).ceil() as usize).next_power_of_two());
+        // Saturates (a grid over the cap, reported as too large) rather than overflowing when
+        // the top is many orders of magnitude above the limit.
+        let cells = ((top / h).ceil() as usize).checked_next_power_of_two();
+        return (h, cells.unwrap_or(usize::MAX));
     }
     (h, n)
 }

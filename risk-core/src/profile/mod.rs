@@ -266,6 +266,11 @@ impl FirmProfile {
     }
 }
 
+/// Largest annual revenue a profile may state, in the model's base currency (USD 10 trillion,
+/// ten times the largest firm's): far beyond it the revenue scaling would give more events a
+/// year than any frequency distribution accepts.
+pub const MAX_REVENUE: f64 = 1e13;
+
 impl FirmProfile {
     /// Parses and validates a profile; `today` is the default `as_of`.
     ///
@@ -317,6 +322,19 @@ impl FirmProfile {
                     f.currency,
                     params.id(),
                     params.fx.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            );
+        }
+        if let Some(rate) = rate
+            && f.annual_revenue / rate > MAX_REVENUE
+        {
+            err(
+                "firm.annual_revenue".into(),
+                format!(
+                    "must be at most {:e} {} ({MAX_REVENUE:e} {})",
+                    MAX_REVENUE * rate,
+                    f.currency,
+                    params.base_currency
                 ),
             );
         }
