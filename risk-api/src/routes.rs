@@ -1026,7 +1026,7 @@ const MAX_MODEL_BYTES: usize = 512 * 1024;
 /// loader accepts). It is in force for new assessments from now on; stored assessments keep the
 /// version they were priced with. Publishing the same file again is a no-op (200).
 #[utoipa::path(post, path = "/v1/models",
-    request_body(content = String, content_type = "application/toml", description = "Model file (TOML)"),
+    request_body(content = String, content_type = "text/plain", description = "Model file (TOML text; sent as text/plain or application/toml)"),
     responses(
         (status = 201, body = ModelDto, description = "Published and in force"),
         (status = 200, body = ModelDto, description = "This exact file was already published"),
