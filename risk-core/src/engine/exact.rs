@@ -458,6 +458,7 @@ pub fn compute(
         let mut prev2: Option<Level> = None;
         let mut prev_worst = f64::INFINITY;
         let mut predicted = false;
+        let mut skipped = false;
         while n <= cap {
             let geo = Geometry {
                 h,
@@ -488,8 +489,25 @@ pub fn compute(
                         closed,
                     };
                     let stats_out = LossStats::from_distribution(&dist, levels, thresholds);
+                    let older = match prev2.take() {
+                        // Right after a skip the level below the coarse one was not computed:
+                        // compute it now, so that the bound is the same as without the skip.
+                        None if skipped => {
+                            let (h, n) = (4.0 * h, n / 4);
+                            let geo = Geometry {
+                                h,
+                                n,
+                                theta,
+                                read: (x_max / h).ceil() as usize + 8,
+                                limit_cells: limit_cells_for(limit, h, n),
+                                limit,
+                            };
+                            Some(Level::compute(&mut planner, &mut ws, &perils, &geo))
+                        }
+                        older => older,
+                    };
                     let error_bound =
-                        error_bound(&dist, prev2.as_ref(), &stats_out, &perils, theta, x_max);
+                        error_bound(&dist, older.as_ref(), &stats_out, &perils, theta, x_max);
                     let (mean_l, _) = dist.moments();
                     let peril_means = per_peril_mean
                         .iter()
@@ -550,6 +568,7 @@ pub fn compute(
                         prev = None;
                         prev2 = None;
                         prev_worst = f64::INFINITY;
+                        skipped = true;
                         h *= 0.5f64.powi(skip as i32 + 1);
                         n <<= skip + 1;
                         continue;
@@ -577,8 +596,8 @@ pub fn compute(
 /// a level early, and the ones between the first comparison and those are not (each level below
 /// costs half the one above, planning its transform included). A slower-shrinking change refines
 /// on from there as usual; one that shrinks faster still ends on the first comparison after the
-/// skip, with the error bound then from the last two levels only. Never skips past `cap`/2, so
-/// that two levels remain.
+/// skip, and the level below is then computed for the error bound alone. Never skips past
+/// `cap`/2, so that two levels remain.
 fn levels_to_skip(worst: f64, rel_tol: f64, n: usize, cap: usize) -> u32 {
     if !(worst > rel_tol) || !worst.is_finite() {
         return 0;
