@@ -47,7 +47,9 @@
 //!    asked for (located by a coarse pass on a generous grid), the largest threshold, or the
 //!    aggregate limit. Then h is halved (n doubled, T fixed, h dividing the limit) from
 //!    n = 2¹² until every reported statistic moves by at most `rel_tol` (relative) between h
-//!    and h/2, up to n = 2^`max_log2`.
+//!    and h/2, up to n = 2^`max_log2`. After the first comparison the refinement jumps to three
+//!    levels below the last one predicted by a four-fold shrinking change, so that little more
+//!    than the levels the result and its error bound use is computed.
 //! 5. **Reported values** are the Richardson extrapolations (4·X_{h/2} − X_h)/3 of the last two
 //!    levels. Mean and standard deviation are closed forms when there is no aggregate limit
 //!    (E[S] = Σ E[N]E[Y], Var S = Σ E[N]Var Y + Var N·E[Y]², from the layers' limited moments),
@@ -458,6 +460,8 @@ pub fn compute(
         let mut prev: Option<(Level, LevelStats)> = None;
         let mut prev2: Option<Level> = None;
         let mut prev_worst = f64::INFINITY;
+        let mut predicted = false;
+        let mut skipped = false;
         while n <= cap {
             let geo = Geometry {
                 h,
@@ -475,18 +479,38 @@ pub fn compute(
                     continue 'restart;
                 }
             };
-            if let Some((coarse, cstats)) = &prev {
+            if let Some((_, cstats)) = &prev {
                 let worst = worst_change(&stats, cstats, levels, thresholds, closed.is_none());
                 if worst.1 <= opts.rel_tol {
+                    let Some((coarse, _)) = prev.take() else {
+                        unreachable!("checked above")
+                    };
                     let dist = ExactDistribution {
                         fine: level,
-                        coarse: coarse.clone(),
+                        coarse,
                         aggregate_limit: al,
                         closed,
                     };
                     let stats_out = LossStats::from_distribution(&dist, levels, thresholds);
+                    let older = match prev2.take() {
+                        // Right after a skip the level below the coarse one was not computed:
+                        // compute it now, so that the bound is the same as without the skip.
+                        None if skipped => {
+                            let (h, n) = (4.0 * h, n / 4);
+                            let geo = Geometry {
+                                h,
+                                n,
+                                theta,
+                                read: (x_max / h).ceil() as usize + 8,
+                                limit_cells: limit_cells_for(limit, h, n),
+                                limit,
+                            };
+                            Some(Level::compute(&mut planner, &mut ws, &perils, &geo))
+                        }
+                        older => older,
+                    };
                     let error_bound =
-                        error_bound(&dist, prev2.as_ref(), &stats_out, &perils, theta, x_max);
+                        error_bound(&dist, older.as_ref(), &stats_out, &perils, theta, x_max);
                     let (mean_l, _) = dist.moments();
                     let peril_means = per_peril_mean
                         .iter()
@@ -538,6 +562,21 @@ pub fn compute(
                     });
                 }
                 prev_worst = worst.1;
+                if !predicted {
+                    predicted = true;
+                    let skip = levels_to_skip(worst.1, opts.rel_tol, n, cap);
+                    if skip > 0 {
+                        // The levels skipped would only have been compared with one another:
+                        // start afresh three levels below the predicted last one.
+                        prev = None;
+                        prev2 = None;
+                        prev_worst = f64::INFINITY;
+                        skipped = true;
+                        h *= 0.5f64.powi(skip as i32 + 1);
+                        n <<= skip + 1;
+                        continue;
+                    }
+                }
             }
             prev2 = prev.take().map(|p| p.0);
             prev = Some((level, stats));
@@ -550,6 +589,28 @@ pub fn compute(
         statistic: format!("var[{}]", max_level(levels)),
         max_log2: opts.max_log2,
     })
+}
+
+/// Levels to skip after the first comparison, whose largest relative change was `worst` at `n`
+/// cells: the change shrinks about four-fold a level (second order), so the last level is
+/// predicted at n·2^k with 4^k ≥ worst/rel_tol, and refinement resumes at n·2^(k − 3), so that
+/// the last level, the one before (Richardson, convergence test) and the one before that (the
+/// error bound) are computed as without the skip even when the change shrinks fast enough to end
+/// a level early, and the ones between the first comparison and those are not (each level below
+/// costs half the one above, planning its transform included). A slower-shrinking change refines
+/// on from there as usual; one that shrinks faster still ends on the first comparison after the
+/// skip, and the level below is then computed for the error bound alone. Never skips past
+/// `cap`/2, so that two levels remain.
+fn levels_to_skip(worst: f64, rel_tol: f64, n: usize, cap: usize) -> u32 {
+    if !(worst > rel_tol) || !worst.is_finite() {
+        return 0;
+    }
+    let k = ((worst / rel_tol).ln() / 4f64.ln()).ceil() as u32;
+    let mut skip = k.saturating_sub(4).min(32);
+    while skip > 0 && (n as u128) << (skip + 1) > (cap / 2) as u128 {
+        skip -= 1;
+    }
+    skip
 }
 
 /// Cells per occurrence limit when the limit lies on the grid (below its top).

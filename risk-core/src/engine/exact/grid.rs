@@ -63,8 +63,9 @@ pub(crate) struct Level {
     s: Vec<f64>,
     /// Continuous mass of cell k (lattice mass minus the exact atom there), k < read.
     cont: Vec<f64>,
-    /// ∫₀^{(k + ½)h} P(S > x) dx, k < read.
-    e: Vec<f64>,
+    /// The running sum giving ∫₀^{(k + ½)h} P(S > x) dx at every CHECKPOINT-th k (the knots
+    /// between are summed on from there when read: a third less memory per level).
+    e: Vec<Sum>,
     /// Atom masses at j·l, j = 0, 1, … (only j = 0 without a limit on the lattice).
     atoms: Vec<f64>,
     /// Cells per limit (usize::MAX when only the atom at 0 exists).
@@ -72,8 +73,26 @@ pub(crate) struct Level {
     limit: f64,
 }
 
+/// Knots between stored values of the running integral.
+const CHECKPOINT: usize = 64;
+/// Cells per parallel task when a level's cells are summed.
+const READ_CHUNK: usize = 4096;
+
+/// The running sum before each of `totals` (the first is 0).
+fn running(totals: &[Sum]) -> Vec<Sum> {
+    let mut acc = Sum::default();
+    totals
+        .iter()
+        .map(|t| {
+            let here = acc;
+            acc.merge(*t);
+            here
+        })
+        .collect()
+}
+
 /// Neumaier's compensated running sum: the error stays at a few ulps of the total, not n of them.
-#[derive(Default, Clone, Copy)]
+#[derive(Debug, Default, Clone, Copy)]
 struct Sum {
     s: f64,
     c: f64,
@@ -91,6 +110,13 @@ impl Sum {
         self.s = t;
     }
 
+    /// Adds another running sum (its value and its compensation).
+    #[inline]
+    fn merge(&mut self, other: Sum) {
+        self.add(other.s);
+        self.c += other.c;
+    }
+
     #[inline]
     fn value(&self) -> f64 {
         self.s + self.c
@@ -99,14 +125,20 @@ impl Sum {
 
 /// Buffers of [`compound`], kept from one level to the next: a fresh buffer costs a page fault
 /// per 4 KiB page when first written, which at these sizes costs about as much as the arithmetic.
+/// The result cells go into `buf`, the transforms' input, once the last transform has read it.
 #[derive(Default)]
 pub(crate) struct Workspace {
     buf: Vec<f64>,
-    tilt: Vec<f64>,
     spec: Vec<Complex64>,
     acc: Vec<Complex64>,
     scratch: Vec<Complex64>,
-    cells: Vec<f64>,
+}
+
+impl Workspace {
+    /// The cells left by the last [`compound`].
+    fn cells(&self, used: usize) -> &[f64] {
+        &self.buf[..used]
+    }
 }
 
 /// `v` with length `len`, its old contents unspecified (no new memory when it already has room).
@@ -119,12 +151,13 @@ fn sized<T: Copy + Default>(v: &mut Vec<T>, len: usize) -> &mut [T] {
 /// each peril's fill writes its severity cells 0 … used − 1 (the aggregate on those cells
 /// depends on no other severity cell, and dropping the rest only lowers the mass that wraps
 /// around); `theta_h` is the tilt per cell. Leaves the untilted aggregate cells 0 … used − 1
-/// in `ws.cells`.
+/// in `ws.buf[..used]` and returns `used` (at most n).
 ///
 /// Only a forward real FFT is planned: the inverse goes through the same plan (see
 /// [`inverse_by_forward`]), since planning, which computes the twiddle factors one `sin_cos` at
 /// a time on one thread, costs about as much as the transforms. The plan is made while the
-/// first peril's severity is discretised on the other threads.
+/// first peril's severity is discretised on the other threads. The tilt factors are made where
+/// they are used (see [`tilt_each`]) rather than kept in a buffer.
 fn compound(
     planner: &mut RealFftPlanner<f64>,
     ws: &mut Workspace,
@@ -132,38 +165,29 @@ fn compound(
     n: usize,
     used: usize,
     theta_h: f64,
-) {
+) -> usize {
     let used = used.min(n);
     let Some(((_, first_fill), rest)) = perils.split_first() else {
-        let cells = sized(&mut ws.cells, used);
+        let cells = sized(&mut ws.buf, used);
         cells.fill(0.0);
         cells[0] = 1.0;
-        return;
+        return used;
     };
     let Workspace {
         buf,
-        tilt,
         spec,
         acc,
         scratch,
-        cells,
     } = ws;
     let (fwd, ()) = rayon::join(
         || planner.plan_fft_forward(n),
-        || {
-            first_fill(&mut sized(buf, n)[..used]);
-            tilt_factors(sized(tilt, used), theta_h);
-        },
+        || first_fill(&mut sized(buf, n)[..used]),
     );
     let half = n / 2 + 1;
     sized(scratch, fwd.get_scratch_len());
-    let tilt = &tilt[..];
     let mut transform = |buf: &mut [f64], out: &mut [Complex64]| {
         buf[used..].fill(0.0);
-        buf[..used]
-            .par_iter_mut()
-            .zip(tilt.par_iter())
-            .for_each(|(b, t)| *b *= t);
+        tilt_each(&mut buf[..used], theta_h, |b, t| *b *= t);
         fwd.process_with_scratch(buf, out, scratch)
             .expect("buffer lengths come from the plan");
     };
@@ -190,35 +214,33 @@ fn compound(
     if n.is_multiple_of(2) {
         acc[last].im = 0.0;
     }
-    let out = sized(cells, used);
-    inverse_by_forward(fwd.as_ref(), acc, buf, scratch, out);
+    inverse_by_forward(fwd.as_ref(), acc, buf, scratch, used);
     let scale = 1.0 / n as f64;
-    out.par_iter_mut()
-        .zip(tilt.par_iter())
-        .for_each(|(b, t)| *b *= scale / t);
+    tilt_each(&mut buf[..used], theta_h, |b, t| *b *= scale / t);
+    used
 }
 
-/// e^(−θh·k) for k < `tilt.len()`: one `exp` per 64 cells, the cells between by one multiplication
-/// with e^(−θh·j), j < 64 (within 2 ulps; the same factors tilt and untilt, so what matters is
-/// only that they are close to geometric).
-fn tilt_factors(tilt: &mut [f64], theta_h: f64) {
+/// Calls `f(x_k, e^(−θh·k))` for every k < `xs.len()`: one `exp` per 64 cells, the cells between
+/// by one multiplication with e^(−θh·j), j < 64 (within 2 ulps; the same factors tilt and
+/// untilt, so what matters is only that they are close to geometric).
+fn tilt_each(xs: &mut [f64], theta_h: f64, f: impl Fn(&mut f64, f64) + Sync) {
     const STEP: usize = 64;
     let steps: Vec<f64> = (0..STEP).map(|j| (-theta_h * j as f64).exp()).collect();
-    tilt.par_chunks_mut(STEP * 64)
+    xs.par_chunks_mut(STEP * 64)
         .enumerate()
         .for_each(|(c, chunk)| {
             for (i, sub) in chunk.chunks_mut(STEP).enumerate() {
                 let base = (-theta_h * ((c * 64 + i) * STEP) as f64).exp();
-                for (t, s) in sub.iter_mut().zip(&steps) {
-                    *t = base * s;
+                for (x, s) in sub.iter_mut().zip(&steps) {
+                    f(x, base * s);
                 }
             }
         });
 }
 
-/// The first `out.len()` values of the real sequence x whose half spectrum is `spec` (Hermitian:
-/// X[0] and X[n/2] real), times n, computed with the forward real transform `fwd` of length
-/// n = `work.len()` (`work` and `spec` are overwritten).
+/// The first `used` values of the real sequence x whose half spectrum is `spec` (Hermitian:
+/// X[0] and X[n/2] real), times n, into `work[..used]`, computed with the forward real transform
+/// `fwd` of length n = `work.len()` (`spec` is overwritten).
 ///
 /// # Formula
 /// With X = A + iB (A even, B odd in the index), n·x[k] = Σ_j A[j] cos θ − B[j] sin θ,
@@ -231,7 +253,7 @@ fn inverse_by_forward(
     spec: &mut [Complex64],
     work: &mut [f64],
     scratch: &mut [Complex64],
-    out: &mut [f64],
+    used: usize,
 ) {
     let n = work.len();
     let half = spec.len() - 1; // n/2
@@ -250,7 +272,8 @@ fn inverse_by_forward(
     fwd.process_with_scratch(work, spec, scratch)
         .expect("buffer lengths come from the plan");
     let spec = &*spec;
-    out.par_iter_mut()
+    work[..used]
+        .par_iter_mut()
         .enumerate()
         .with_min_len(4096)
         .for_each(|(k, x)| {
@@ -299,7 +322,7 @@ impl Level {
                     .zip(&fills)
                     .map(|(p, f)| (&p.pgf, f.as_ref()))
                     .collect();
-                compound(
+                let used = compound(
                     planner,
                     ws,
                     &inputs,
@@ -307,7 +330,7 @@ impl Level {
                     geo.read.div_ceil(m) + 1,
                     geo.theta * h * m as f64,
                 );
-                (ws.cells.clone(), m)
+                (ws.cells(used).to_vec(), m)
             }
             _ => {
                 let a0 = perils
@@ -327,8 +350,8 @@ impl Level {
             .zip(&fills)
             .map(|(p, f)| (&p.pgf, f.as_ref()))
             .collect();
-        compound(planner, ws, &inputs, n, geo.read, geo.theta * h);
-        let cells = &ws.cells;
+        let used = compound(planner, ws, &inputs, n, geo.read, geo.theta * h);
+        let cells = ws.cells(used);
 
         let read = geo.read.min(n);
         let atom_at = |k: usize| -> f64 {
@@ -340,30 +363,61 @@ impl Level {
                 0.0
             }
         };
-        let mut s = Vec::with_capacity(read);
-        let mut cont = Vec::with_capacity(read);
-        let mut cdf = Sum::default();
-        for (k, &p) in cells.iter().take(read).enumerate() {
-            cdf.add(p);
-            s.push(1.0 - cdf.value());
-            cont.push(p - atom_at(k));
-        }
+        // The distribution function by chunks in parallel: each chunk's sum, the running sum at
+        // each chunk's start, then each chunk's own running sum from there.
+        let cells = &cells[..read];
+        let totals: Vec<Sum> = cells
+            .par_chunks(READ_CHUNK)
+            .map(|chunk| {
+                let mut t = Sum::default();
+                chunk.iter().for_each(|&p| t.add(p));
+                t
+            })
+            .collect();
+        let mut s = vec![0.0; read];
+        let mut cont = vec![0.0; read];
+        s.par_chunks_mut(READ_CHUNK)
+            .zip(cont.par_chunks_mut(READ_CHUNK))
+            .zip(cells.par_chunks(READ_CHUNK))
+            .zip(running(&totals).into_par_iter())
+            .enumerate()
+            .for_each(|(c, (((s, cont), cells), mut cdf))| {
+                for (i, ((s, cont), &p)) in s.iter_mut().zip(cont).zip(cells).enumerate() {
+                    cdf.add(p);
+                    *s = 1.0 - cdf.value();
+                    *cont = p - atom_at(c * READ_CHUNK + i);
+                }
+            });
         let mut level = Level {
             h,
             n,
             s,
             cont,
-            e: Vec::with_capacity(read),
+            e: Vec::with_capacity(read / CHECKPOINT + 1),
             atoms,
             m,
             limit: geo.limit,
         };
+        // The running integral at the checkpoints: the segments between two checkpoints summed
+        // in parallel, then added up in order.
+        let len = level.s.len();
+        let between: Vec<Sum> = (0..len.saturating_sub(1).div_ceil(CHECKPOINT))
+            .into_par_iter()
+            .with_min_len(16)
+            .map(|j| {
+                let mut t = Sum::default();
+                for k in j * CHECKPOINT + 1..((j + 1) * CHECKPOINT + 1).min(len) {
+                    t.add(level.full_segment_integral(k));
+                }
+                t
+            })
+            .collect();
         let mut integral = Sum::default();
         integral.add(level.first_integral(1.0, 0));
-        level.e.push(integral.value());
-        for k in 1..level.s.len() {
-            integral.add(level.full_segment_integral(k));
-            level.e.push(integral.value());
+        level.e.push(integral);
+        for t in between {
+            integral.merge(t);
+            level.e.push(integral);
         }
         level
     }
@@ -376,7 +430,7 @@ impl Level {
             n: 1,
             s: vec![0.0],
             cont: vec![0.0],
-            e: vec![0.0],
+            e: vec![Sum::default()],
             atoms: vec![1.0],
             m: usize::MAX,
             limit: f64::INFINITY,
@@ -537,6 +591,17 @@ impl Level {
         (k < self.s.len() as f64).then_some(k as usize)
     }
 
+    /// ∫₀^{(k + ½)h} P(S > x) dx: the checkpoint's running sum continued to knot k (the same
+    /// additions in the same order as one sum over all knots).
+    fn e_at(&self, k: usize) -> f64 {
+        let j = k / CHECKPOINT;
+        let mut sum = self.e[j];
+        for i in j * CHECKPOINT + 1..=k {
+            sum.add(self.full_segment_integral(i));
+        }
+        sum.value()
+    }
+
     /// Largest x this level can read.
     pub(crate) fn reach(&self) -> f64 {
         (self.s.len() as f64 - 1.5) * self.h
@@ -569,7 +634,7 @@ impl Level {
             return Some(self.first_integral(2.0 * x / self.h, 0));
         }
         let k = self.segment(x)?;
-        Some(self.e[k - 1] + self.segment_integral(k, self.tau(k, x), 0))
+        Some(self.e_at(k - 1) + self.segment_integral(k, self.tau(k, x), 0))
     }
 
     /// ∫₀^x u P(S > u) du for x ≥ 0, segment by segment; None beyond the kept cells.
