@@ -18,18 +18,10 @@ PROFILE="$HERE/../data/profiles/manufacturer-ot-iso27001.json"
 SHOTS="${SCREENSHOT_DIR:-$(mktemp -d)}"
 mkdir -p "$SHOTS"
 
-dir="$(mktemp -d)"
-pid=""
-cleanup() {
-    if [[ -n "$pid" ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-    rm -rf "$dir"
-}
-trap cleanup EXIT
+# shellcheck source=tests/server.sh
+source "$HERE/server.sh"
 fail() { echo "browser: $*" >&2; exit 1; }
 
-db="$dir/risk.db"
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-base="http://127.0.0.1:$port"
 
 key_a="$("$BIN" keys create --role firm --subject browser-firm-a --database "$db" 2>/dev/null)"
 key_b="$("$BIN" keys create --role firm --subject browser-firm-b --database "$db" 2>/dev/null)"

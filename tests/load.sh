@@ -16,17 +16,9 @@ OVERLOAD_RATE="${OVERLOAD_RATE:-200}"
 OHA="${OHA:-oha}"
 HERE="$(cd "$(dirname "$0")" && pwd)"
 
-dir="$(mktemp -d)"
-pid=""
-cleanup() {
-    if [[ -n "$pid" ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-    rm -rf "$dir"
-}
-trap cleanup EXIT
+# shellcheck source=tests/server.sh
+source "$HERE/server.sh"
 
-db="$dir/risk.db"
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-base="http://127.0.0.1:$port"
 insurer="$("$BIN" keys create --role insurer --subject load-insurer --database "$db" 2>/dev/null)"
 firm="$("$BIN" keys create --role firm --subject load-firm --database "$db" 2>/dev/null)"
 "$BIN" serve --addr "127.0.0.1:$port" --database "$db" --no-demo >"$dir/server.log" 2>&1 &

@@ -32,17 +32,9 @@ if [[ -z "$st" ]]; then
     fi
 fi
 
-dir="$(mktemp -d)"
-pid=""
-cleanup() {
-    if [[ -n "$pid" ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-    rm -rf "$dir"
-}
-trap cleanup EXIT
+# shellcheck source=tests/server.sh
+source "$HERE/server.sh"
 
-db="$dir/risk.db"
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-base="http://127.0.0.1:$port"
 
 declare -A keys
 for role in insurer firm admin; do
