@@ -84,10 +84,15 @@ async fn env_on(store: Store, config: Config) -> Env {
 }
 
 async fn env() -> Env {
+    env_with(test_config()).await
+}
+
+/// A service on a fresh SQLite file with these limits.
+async fn env_with(config: Config) -> Env {
     let store = Store::open(temp_db("risk.db").to_str().unwrap())
         .await
         .unwrap();
-    env_on(store, test_config()).await
+    env_on(store, config).await
 }
 
 struct Res {
@@ -795,16 +800,10 @@ async fn metrics_on_loopback_only() {
 
 #[tokio::test]
 async fn slow_requests_time_out_as_problems() {
-    let store = Store::open(temp_db("t.db").to_str().unwrap())
-        .await
-        .unwrap();
-    let e = env_on(
-        store,
-        Config {
-            timeout: Duration::from_millis(1),
-            ..test_config()
-        },
-    )
+    let e = env_with(Config {
+        timeout: Duration::from_millis(1),
+        ..test_config()
+    })
     .await;
     let spec = SPEC.replace("\"trials\": 200000", "\"trials\": 50000");
     let r = call(
@@ -822,18 +821,12 @@ async fn slow_requests_time_out_as_problems() {
 /// queue wait, never by running into the request timeout; a freed slot serves again.
 #[tokio::test]
 async fn saturated_pool_answers_503_with_retry_after() {
-    let store = Store::open(temp_db("busy.db").to_str().unwrap())
-        .await
-        .unwrap();
-    let e = env_on(
-        store,
-        Config {
-            max_concurrent_runs: 1,
-            max_queued_runs: 0,
-            queue_wait: Duration::from_millis(50),
-            ..test_config()
-        },
-    )
+    let e = env_with(Config {
+        max_concurrent_runs: 1,
+        max_queued_runs: 0,
+        queue_wait: Duration::from_millis(50),
+        ..test_config()
+    })
     .await;
     let small = SPEC.replace("\"trials\": 200000", "\"trials\": 2000");
     // Hold the only simulation slot, as a long run would.
@@ -860,18 +853,12 @@ async fn saturated_pool_answers_503_with_retry_after() {
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
 
-    let store = Store::open(temp_db("queue.db").to_str().unwrap())
-        .await
-        .unwrap();
-    let e = env_on(
-        store,
-        Config {
-            max_concurrent_runs: 1,
-            max_queued_runs: 1,
-            queue_wait: Duration::from_secs(20),
-            ..test_config()
-        },
-    )
+    let e = env_with(Config {
+        max_concurrent_runs: 1,
+        max_queued_runs: 1,
+        queue_wait: Duration::from_secs(20),
+        ..test_config()
+    })
     .await;
     let held = e.state.runs().clone().acquire_owned().await.unwrap();
     let state = e.state.clone();
@@ -897,16 +884,10 @@ async fn saturated_pool_answers_503_with_retry_after() {
 /// portfolios 413/422, a body that stops arriving 408.
 #[tokio::test]
 async fn abusive_requests_are_bounded() {
-    let store = Store::open(temp_db("abuse.db").to_str().unwrap())
-        .await
-        .unwrap();
-    let e = env_on(
-        store,
-        Config {
-            body_timeout: Duration::from_millis(200),
-            ..test_config()
-        },
-    )
+    let e = env_with(Config {
+        body_timeout: Duration::from_millis(200),
+        ..test_config()
+    })
     .await;
     let limit = test_config().body_limit;
     // Oversize, declared and streamed without a length.
