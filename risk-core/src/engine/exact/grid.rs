@@ -20,8 +20,8 @@
 //! cont_i), anchored at (0, 0). That reading is second order in h away from atoms and kinks.
 
 use rayon::prelude::*;
-use realfft::RealFftPlanner;
-use realfft::num_complex::Complex64;
+use rustfft::num_complex::Complex64;
+use rustfft::{Fft, FftPlanner};
 
 use super::transform::Pgf;
 use crate::dist::Layer;
@@ -153,13 +153,14 @@ fn sized<T: Copy + Default>(v: &mut Vec<T>, len: usize) -> &mut [T] {
 /// around); `theta_h` is the tilt per cell. Leaves the untilted aggregate cells 0 … used − 1
 /// in `ws.buf[..used]` and returns `used` (at most n).
 ///
-/// Only a forward real FFT is planned: the inverse goes through the same plan (see
-/// [`inverse_by_forward`]), since planning, which computes the twiddle factors one `sin_cos` at
-/// a time on one thread, costs about as much as the transforms. The plan is made while the
-/// first peril's severity is discretised on the other threads. The tilt factors are made where
+/// Only a forward complex FFT of length n/2 is planned: the real transform goes through it (see
+/// [`forward_real`]) and so does the inverse (see [`inverse_by_forward`]), since planning, which
+/// computes the twiddle factors one `sin_cos` at a time on one thread, costs about as much as
+/// the transforms. The plan is made while the first peril's severity is discretised on the
+/// other threads. The tilt factors are made where
 /// they are used (see [`tilt_each`]) rather than kept in a buffer.
 fn compound(
-    planner: &mut RealFftPlanner<f64>,
+    planner: &mut FftPlanner<f64>,
     ws: &mut Workspace,
     perils: &[(&Pgf, &Fill<'_>)],
     n: usize,
@@ -179,17 +180,17 @@ fn compound(
         acc,
         scratch,
     } = ws;
+    debug_assert!(n >= 2 && n.is_power_of_two(), "n = {n}");
     let (fwd, ()) = rayon::join(
-        || planner.plan_fft_forward(n),
+        || planner.plan_fft_forward(n / 2),
         || first_fill(&mut sized(buf, n)[..used]),
     );
     let half = n / 2 + 1;
-    sized(scratch, fwd.get_scratch_len());
+    let scratch = sized(scratch, fwd.get_outofplace_scratch_len());
     let mut transform = |buf: &mut [f64], out: &mut [Complex64]| {
         buf[used..].fill(0.0);
         tilt_each(&mut buf[..used], theta_h, |b, t| *b *= t);
-        fwd.process_with_scratch(buf, out, scratch)
-            .expect("buffer lengths come from the plan");
+        forward_real(fwd.as_ref(), buf, out, scratch);
     };
     let acc = sized(acc, half);
     transform(buf, acc);
@@ -211,9 +212,7 @@ fn compound(
     // The transform of a real sequence is real at 0 and at n/2; P_N keeps it so up to rounding.
     let last = acc.len() - 1;
     acc[0].im = 0.0;
-    if n.is_multiple_of(2) {
-        acc[last].im = 0.0;
-    }
+    acc[last].im = 0.0;
     inverse_by_forward(fwd.as_ref(), acc, buf, scratch, used);
     let scale = 1.0 / n as f64;
     tilt_each(&mut buf[..used], theta_h, |b, t| *b *= scale / t);
@@ -238,9 +237,70 @@ fn tilt_each(xs: &mut [f64], theta_h: f64, f: impl Fn(&mut f64, f64) + Sync) {
         });
 }
 
+/// Twiddle factors per `sin_cos` in [`forward_real`]: the others are products with a table.
+const TWIDDLE_RUN: usize = 256;
+
+/// The half spectrum X[0 … n/2] of the real sequence `x` of even length n = 2m into `out`
+/// (length m + 1), through the complex transform `fft` of length m (`x` is overwritten).
+///
+/// # Formula
+/// Read as complex pairs, z_j = x_2j + i·x_2j+1 has the transform Z = FFT_m(z); the transforms
+/// of the even and the odd samples are E_k = (Z_k + conj Z_(m−k))/2 and
+/// O_k = (Z_k − conj Z_(m−k))/(2i), and X_k = E_k + w^k·O_k, X_(m−k) = conj(E_k − w^k·O_k),
+/// w = e^(−2πi/n) (Z_m ≡ Z_0). A ready-made real transform (realfft) computes its n/4 twiddle
+/// factors w^k one `sin_cos` at a time when planned and transforms in place with an n/2-point
+/// scratch buffer; here the complex transform runs out of place without one, and w^k comes from
+/// one `sin_cos` per [`TWIDDLE_RUN`] values times a table of the steps in between (within a few
+/// ulps), computed in parallel.
+fn forward_real(
+    fft: &dyn Fft<f64>,
+    x: &mut [f64],
+    out: &mut [Complex64],
+    scratch: &mut [Complex64],
+) {
+    let m = x.len() / 2;
+    let z: &mut [Complex64] = bytemuck::cast_slice_mut(x);
+    fft.process_outofplace_with_scratch(z, &mut out[..m], scratch);
+    let z0 = out[0];
+    out[0] = Complex64::new(z0.re + z0.im, 0.0);
+    out[m] = Complex64::new(z0.re - z0.im, 0.0);
+    if m < 2 {
+        return;
+    }
+    // k = m/2 pairs with itself: E = Re Z, O = Im Z, w^k = −i.
+    let half = m / 2;
+    out[half] = out[half].conj();
+    let step = -2.0 * std::f64::consts::PI / (2 * m) as f64;
+    let cis = |k: usize| {
+        let (sin, cos) = (step * k as f64).sin_cos();
+        Complex64::new(cos, sin)
+    };
+    let steps: Vec<Complex64> = (0..TWIDDLE_RUN).map(cis).collect();
+    let (low, rest) = out[1..m].split_at_mut(half - 1);
+    let high = &mut rest[1..];
+    // low[i] is Z_k with k = 1 + i; high's i-th element from the end is Z_(m−k).
+    low.par_chunks_mut(TWIDDLE_RUN)
+        .zip(high.par_rchunks_mut(TWIDDLE_RUN))
+        .enumerate()
+        .for_each(|(c, (low, high))| {
+            let first = 1 + c * TWIDDLE_RUN;
+            let base = cis(first);
+            let len = high.len();
+            for (i, a) in low.iter_mut().enumerate() {
+                let b = &mut high[len - 1 - i];
+                let (za, zb) = (*a, b.conj());
+                let even = (za + zb) * 0.5;
+                let odd = (za - zb) * Complex64::new(0.0, -0.5);
+                let wo = base * steps[i] * odd;
+                *a = even + wo;
+                *b = (even - wo).conj();
+            }
+        });
+}
+
 /// The first `used` values of the real sequence x whose half spectrum is `spec` (Hermitian:
-/// X[0] and X[n/2] real), times n, into `work[..used]`, computed with the forward real transform
-/// `fwd` of length n = `work.len()` (`spec` is overwritten).
+/// X[0] and X[n/2] real), times n, into `work[..used]`, computed with the complex transform
+/// `fwd` of length n/2 (n = `work.len()`; `spec` is overwritten).
 ///
 /// # Formula
 /// With X = A + iB (A even, B odd in the index), n·x[k] = Σ_j A[j] cos θ − B[j] sin θ,
@@ -249,7 +309,7 @@ fn tilt_each(xs: &mut [f64], theta_h: f64, f: impl Fn(&mut f64, f64) + Sync) {
 /// the Hartley transform. u[j] = Re X[j] − Im X[j] for j ≤ n/2 and Re X[n − j] + Im X[n − j]
 /// above; U[k] for k > n/2 is conj(U[n − k]).
 fn inverse_by_forward(
-    fwd: &dyn realfft::RealToComplex<f64>,
+    fwd: &dyn Fft<f64>,
     spec: &mut [Complex64],
     work: &mut [f64],
     scratch: &mut [Complex64],
@@ -269,8 +329,7 @@ fn inverse_by_forward(
             let z = spec[half - 1 - i];
             *u = z.re + z.im;
         });
-    fwd.process_with_scratch(work, spec, scratch)
-        .expect("buffer lengths come from the plan");
+    forward_real(fwd, work, spec, scratch);
     let spec = &*spec;
     work[..used]
         .par_iter_mut()
@@ -289,7 +348,7 @@ fn inverse_by_forward(
 impl Level {
     /// Computes the aggregate of `perils` on `geo`.
     pub(crate) fn compute(
-        planner: &mut RealFftPlanner<f64>,
+        planner: &mut FftPlanner<f64>,
         ws: &mut Workspace,
         perils: &[PerilInput<'_>],
         geo: &Geometry,
@@ -753,11 +812,38 @@ mod tests {
             limit: 2_000_000.0,
         };
         Level::compute(
-            &mut RealFftPlanner::new(),
+            &mut FftPlanner::new(),
             &mut Workspace::default(),
             &perils,
             &geo,
         )
+    }
+
+    #[test]
+    fn real_transform_matches_a_complex_one() {
+        // The half spectrum of a real sequence against the full complex transform of the same
+        // sequence, for every length from 2 up (several twiddle runs at the largest).
+        let mut planner = FftPlanner::new();
+        for log2 in 1..=12 {
+            let n = 1usize << log2;
+            let x: Vec<f64> = (0..n)
+                .map(|k| ((k * 7919 % 1013) as f64 / 1013.0 - 0.3) * (-(k as f64) / 500.0).exp())
+                .collect();
+            let mut full: Vec<Complex64> = x.iter().map(|&v| Complex64::new(v, 0.0)).collect();
+            planner.plan_fft_forward(n).process(&mut full);
+            let fwd = planner.plan_fft_forward(n / 2);
+            let mut scratch = vec![Complex64::default(); fwd.get_outofplace_scratch_len()];
+            let mut out = vec![Complex64::default(); n / 2 + 1];
+            forward_real(fwd.as_ref(), &mut x.clone(), &mut out, &mut scratch);
+            let scale = x.iter().map(|v| v.abs()).sum::<f64>();
+            for (k, (a, b)) in out.iter().zip(&full).enumerate() {
+                assert!(
+                    (a - b).norm() <= 1e-14 * scale,
+                    "n = {n}, k = {k}: {a} vs {b}"
+                );
+            }
+            assert!(out[0].im == 0.0 && out[n / 2].im == 0.0);
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Probability generating functions P(z) = E[z^N] of the frequency distributions, evaluated at
 //! the (tilted) discrete Fourier transform of a discretised severity, where |z| < 1.
 
-use realfft::num_complex::Complex64;
+use rustfft::num_complex::Complex64;
 
 use super::ExactError;
 use super::gauss::{GaussRule, mixture_rule};
