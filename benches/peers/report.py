@@ -52,20 +52,22 @@ def key_stats(rid):
             pick("exceedance", "1000000", ("threshold", "probability")))
 
 
-base = {}
+base, base_exact = {}, {}
 for rid, wl, label, status in rows:
-    if label.startswith("risk simulate") and "exact" not in label and status == "ok":
-        base[wl] = med(rid)
+    if label.startswith("risk simulate") and status == "ok":
+        (base_exact if "exact" in label else base)[wl] = med(rid)
 
-print("| workload | command | median wall (s) | peak RSS (MiB) | × ours (MC) |")
-print("|---|---|---|---|---|")
+print("| workload | command | median wall (s) | peak RSS (MiB) | × ours (MC) | × ours (exact) |")
+print("|---|---|---|---|---|---|")
 for rid, wl, label, status in rows:
     if status != "ok":
-        print(f"| {wl} | `{label}` | {status} | | |")
+        print(f"| {wl} | `{label}` | {status} | | | |")
         continue
     m, r = med(rid), rss_mib(rid)
     ratio = f"{m / base[wl]:.2f}" if base.get(wl) and m else "n/a"
-    print(f"| {wl} | `{label}` | {m:.3f} | {r:.0f} | {ratio} |" if m and r else f"| {wl} | `{label}` | ? | ? | |")
+    ratio_x = f"{m / base_exact[wl]:.2f}" if base_exact.get(wl) and m else "n/a"
+    print(f"| {wl} | `{label}` | {m:.3f} | {r:.0f} | {ratio} | {ratio_x} |" if m and r
+          else f"| {wl} | `{label}` | ? | ? | | |")
 
 print()
 print("| workload | command | mean | VaR 0.99 | TVaR 0.99 | P(L > 1e6) |")

@@ -65,6 +65,7 @@ bench W1 "pyfair w1_pyfair.py" "$PY" "$P/w1_pyfair.py"
 bench W1 "pycrq w1_pycrq.py"   "$PY" "$P/w1_pycrq.py"
 if [ "$have_risk" = 1 ]; then
   bench W2 "risk simulate w2.json" "$RISK" simulate "$P/specs/w2.json"
+  bench W2 "risk simulate w2.json --method exact" "$RISK" simulate "$P/specs/w2.json" --method exact
 fi
 bench W2 "numpy w2_numpy.py"   "$PY" "$P/w2_numpy.py"
 bench W2 "pyfair w2_pyfair.py" "$PY" "$P/w2_pyfair.py"
