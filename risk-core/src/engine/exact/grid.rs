@@ -59,10 +59,8 @@ pub(crate) struct Geometry {
 pub(crate) struct Level {
     h: f64,
     n: usize,
-    /// P(S > (k + ½)h), k < read.
+    /// P(S > (k + ½)h), k < read. Cell k's lattice mass is s_(k−1) − s_k (see [`Level::cont`]).
     s: Vec<f64>,
-    /// Continuous mass of cell k (lattice mass minus the exact atom there), k < read.
-    cont: Vec<f64>,
     /// The running sum giving ∫₀^{(k + ½)h} P(S > x) dx at every CHECKPOINT-th k (the knots
     /// between are summed on from there when read: a third less memory per level).
     e: Vec<Sum>,
@@ -413,15 +411,6 @@ impl Level {
         let cells = ws.cells(used);
 
         let read = geo.read.min(n);
-        let atom_at = |k: usize| -> f64 {
-            if k == 0 {
-                atoms[0]
-            } else if m != usize::MAX && k.is_multiple_of(m) {
-                atoms.get(k / m).copied().unwrap_or(0.0)
-            } else {
-                0.0
-            }
-        };
         // The distribution function by chunks in parallel: each chunk's sum, the running sum at
         // each chunk's start, then each chunk's own running sum from there.
         let cells = &cells[..read];
@@ -434,24 +423,19 @@ impl Level {
             })
             .collect();
         let mut s = vec![0.0; read];
-        let mut cont = vec![0.0; read];
         s.par_chunks_mut(READ_CHUNK)
-            .zip(cont.par_chunks_mut(READ_CHUNK))
             .zip(cells.par_chunks(READ_CHUNK))
             .zip(running(&totals).into_par_iter())
-            .enumerate()
-            .for_each(|(c, (((s, cont), cells), mut cdf))| {
-                for (i, ((s, cont), &p)) in s.iter_mut().zip(cont).zip(cells).enumerate() {
+            .for_each(|((s, cells), mut cdf)| {
+                for (s, &p) in s.iter_mut().zip(cells) {
                     cdf.add(p);
                     *s = 1.0 - cdf.value();
-                    *cont = p - atom_at(c * READ_CHUNK + i);
                 }
             });
         let mut level = Level {
             h,
             n,
             s,
-            cont,
             e: Vec::with_capacity(read / CHECKPOINT + 1),
             atoms,
             m,
@@ -488,7 +472,6 @@ impl Level {
             h: f64::INFINITY,
             n: 1,
             s: vec![0.0],
-            cont: vec![0.0],
             e: vec![Sum::default()],
             atoms: vec![1.0],
             m: usize::MAX,
@@ -510,6 +493,15 @@ impl Level {
         } else {
             0.0
         }
+    }
+
+    /// Continuous mass of cell k < read: its lattice mass s_(k−1) − s_k (s_(−1) = 1) minus the
+    /// exact atom there. Recomputed where read rather than kept (8 bytes a kept cell, a quarter
+    /// of a level's memory and its page faults); its absolute error is that of the s_k, a few
+    /// ulps of the larger, as when it was the FFT's cell minus the atom.
+    fn cont(&self, k: usize) -> f64 {
+        let above = if k == 0 { 1.0 } else { self.s[k - 1] };
+        above - self.s[k] - self.atom_at(k)
     }
 
     /// Position of the atom of cell k ≥ 1 as a multiple of the limit (exact for exact inputs).
@@ -544,22 +536,23 @@ impl Level {
                     return Shape::Cubic(j as usize);
                 }
             }
-            let half = 0.5 * self.cont[k];
+            let half = 0.5 * self.cont(k);
             return Shape::Split(half, half);
         }
         let clean = |i: usize| i >= 1 && i < len && !self.is_atom_cell(i);
-        let c = &self.cont;
         if k >= 3 && clean(k - 1) && clean(k - 2) && clean(k + 1) && clean(k + 2) {
+            let c = |i: usize| self.cont(i);
             // Densities at the half-cells' centres, c ∓ h/4, extrapolated linearly from the two
             // cells on each side.
-            let left = (c[k - 1] + 0.75 * (c[k - 1] - c[k - 2])).max(0.0);
-            let right = (c[k + 1] + 0.75 * (c[k + 1] - c[k + 2])).max(0.0);
+            let left = (c(k - 1) + 0.75 * (c(k - 1) - c(k - 2))).max(0.0);
+            let right = (c(k + 1) + 0.75 * (c(k + 1) - c(k + 2))).max(0.0);
             if left + right > 0.0 {
-                let m_left = c[k] * left / (left + right);
-                return Shape::Split(m_left, c[k] - m_left);
+                let m_left = c(k) * left / (left + right);
+                return Shape::Split(m_left, c(k) - m_left);
             }
         }
-        Shape::Split(0.5 * c[k], 0.5 * c[k])
+        let half = 0.5 * self.cont(k);
+        Shape::Split(half, half)
     }
 
     /// P(S > x) at fraction τ ∈ [0, 1] of segment k ≥ 1; `past_atom` says whether x is at or
@@ -633,7 +626,7 @@ impl Level {
     /// ∫ P(S > x) x^power dx over [0, τh/2] (the first half-cell, after the atom at 0).
     fn first_integral(&self, tau: f64, power: i32) -> f64 {
         let y = 0.5 * self.h * tau;
-        let (a0, c0) = (1.0 - self.atoms[0], self.cont[0]);
+        let (a0, c0) = (1.0 - self.atoms[0], self.cont(0));
         if self.h.is_infinite() {
             return 0.0;
         }
@@ -677,7 +670,7 @@ impl Level {
             return Some(1.0);
         }
         if x <= 0.5 * self.h {
-            return Some(1.0 - self.atoms[0] - self.cont[0] * 2.0 * x / self.h);
+            return Some(1.0 - self.atoms[0] - self.cont(0) * 2.0 * x / self.h);
         }
         let k = self.segment(x)?;
         let past_atom = self.is_atom_cell(k) && x >= self.atom_x(k);
@@ -723,7 +716,7 @@ impl Level {
             return Some(0.0);
         }
         if self.s[0] <= q {
-            let c = self.cont[0];
+            let c = self.cont(0);
             return Some((0.5 * h * (top0 - q) / c).clamp(0.0, 0.5 * h));
         }
         // First knot k ≥ 1 with s_k ≤ q (s is non-increasing up to rounding).
