@@ -1,161 +1,23 @@
 //! The HTTP service in-process (`app(state).oneshot(request)`): every endpoint, every error status,
 //! the role × object authorisation matrix, reproducibility and restart.
 
+mod common;
+
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
-use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use axum::http::{Method, Request, StatusCode, header};
 use futures_util::StreamExt;
-use risk_api::app::{AppState, Config, app};
-use risk_api::auth::{Caller, Role, key_hash, new_key};
+use risk_api::app::{AppState, Config};
 use risk_api::store::Store;
 use risk_core::model::{DEFAULT_MODEL, ModelParams};
 use serde_json::Value;
-use tower::ServiceExt;
 
-const PROFILE: &str = include_str!("../data/profiles/manufacturer-ot-iso27001.json");
-const PROFILE_B: &str = include_str!("../data/profiles/retailer-pci.json");
+use common::*;
+
 const SPEC: &str = include_str!("../data/example-spec.json");
-
-/// Small runs keep the suite quick; the numbers are still the engine's.
-const TRIALS: &str = "trials=2000&seed=7";
-
-fn temp_db(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "risk-api-test-{}-{}",
-        std::process::id(),
-        uuid::Uuid::new_v4()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
-}
-
-fn test_config() -> Config {
-    Config {
-        max_trials: 50_000,
-        body_limit: 64 * 1024,
-        ..Config::default()
-    }
-}
-
-/// A service with one key per test caller.
-struct Env {
-    state: AppState,
-    admin: String,
-    insurer_s: String,
-    insurer_n: String,
-    firm_a: String,
-    firm_b: String,
-}
-
-async fn key(store: &Store, role: Role, subject: &str) -> String {
-    let k = new_key().unwrap();
-    store
-        .insert_key(
-            &key_hash(&k),
-            &Caller {
-                role,
-                subject: subject.into(),
-            },
-        )
-        .await
-        .unwrap();
-    k
-}
-
-async fn env_on(store: Store, config: Config) -> Env {
-    let admin = key(&store, Role::Admin, "ops").await;
-    let insurer_s = key(&store, Role::Insurer, "ins-s").await;
-    let insurer_n = key(&store, Role::Insurer, "ins-n").await;
-    let firm_a = key(&store, Role::Firm, "firm-a").await;
-    let firm_b = key(&store, Role::Firm, "firm-b").await;
-    let params = ModelParams::parse(DEFAULT_MODEL).unwrap();
-    Env {
-        state: AppState::new(store, params, config),
-        admin,
-        insurer_s,
-        insurer_n,
-        firm_a,
-        firm_b,
-    }
-}
-
-async fn env() -> Env {
-    env_with(test_config()).await
-}
-
-/// A service on a fresh SQLite file with these limits.
-async fn env_with(config: Config) -> Env {
-    let store = Store::open(temp_db("risk.db").to_str().unwrap())
-        .await
-        .unwrap();
-    env_on(store, config).await
-}
-
-struct Res {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Value,
-    text: String,
-}
-
-async fn send(state: &AppState, req: Request<Body>) -> Res {
-    let res = app(state.clone()).oneshot(req).await.unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    let text = String::from_utf8_lossy(&bytes).to_string();
-    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    Res {
-        status,
-        headers,
-        body,
-        text,
-    }
-}
-
-fn req(method: Method, uri: &str, key: Option<&str>, body: Option<&str>) -> Request<Body> {
-    let mut b = Request::builder().method(method).uri(uri);
-    if let Some(k) = key {
-        b = b.header(header::AUTHORIZATION, format!("Bearer {k}"));
-    }
-    match body {
-        Some(s) => b
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(s.to_string()))
-            .unwrap(),
-        None => b.body(Body::empty()).unwrap(),
-    }
-}
-
-async fn call(
-    state: &AppState,
-    method: Method,
-    uri: &str,
-    key: Option<&str>,
-    body: Option<&str>,
-) -> Res {
-    send(state, req(method, uri, key, body)).await
-}
-
-/// A problem document with this status.
-fn check_problem(r: &Res, status: u16) {
-    assert_eq!(r.status.as_u16(), status, "{}", r.text);
-    assert_eq!(
-        r.headers.get(header::CONTENT_TYPE).unwrap(),
-        "application/problem+json",
-        "{}",
-        r.text
-    );
-    assert_eq!(r.body["status"], status, "{}", r.text);
-    assert!(r.body["title"].is_string(), "{}", r.text);
-    assert!(r.body["detail"].is_string(), "{}", r.text);
-}
 
 async fn create(e: &Env, key: &str, profile: &str) -> Value {
     let r = call(
@@ -262,14 +124,7 @@ async fn routing_errors_are_problems() {
 }
 
 fn csv_req(uri: &str, key: Option<&str>, body: &str) -> Request<Body> {
-    let mut b = Request::builder()
-        .method(Method::POST)
-        .uri(uri)
-        .header(header::CONTENT_TYPE, "text/csv");
-    if let Some(k) = key {
-        b = b.header(header::AUTHORIZATION, format!("Bearer {k}"));
-    }
-    b.body(Body::from(body.to_string())).unwrap()
+    typed_req(Method::POST, uri, key, "text/csv", Some(body))
 }
 
 /// Portfolio jobs (contract §8): 202 once stored, run in the background, readable only by the
@@ -1394,14 +1249,13 @@ fn model_v11() -> String {
 }
 
 fn toml_req(key: Option<&str>, body: &str) -> Request<Body> {
-    let mut b = Request::builder()
-        .method(Method::POST)
-        .uri("/v1/models")
-        .header(header::CONTENT_TYPE, "application/toml");
-    if let Some(k) = key {
-        b = b.header(header::AUTHORIZATION, format!("Bearer {k}"));
-    }
-    b.body(Body::from(body.to_string())).unwrap()
+    typed_req(
+        Method::POST,
+        "/v1/models",
+        key,
+        "application/toml",
+        Some(body),
+    )
 }
 
 #[tokio::test]

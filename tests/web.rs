@@ -2,100 +2,15 @@
 //! assets, the assessment list and its authorisation, the exceedance chart (well-formed SVG for
 //! every sample profile), what-if re-pricing; and the headless-Chromium test (`browser.sh`).
 
+mod common;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use axum::http::{Method, StatusCode, header};
 use quick_xml::events::Event;
-use risk_api::app::{AppState, Config, app};
-use risk_api::auth::{Caller, Role, key_hash, new_key};
-use risk_api::store::Store;
-use risk_core::model::{DEFAULT_MODEL, ModelParams};
-use serde_json::Value;
-use tower::ServiceExt;
 
-const PROFILE: &str = include_str!("../data/profiles/manufacturer-ot-iso27001.json");
-const PROFILE_B: &str = include_str!("../data/profiles/retailer-pci.json");
-const TRIALS: &str = "trials=2000&seed=7";
-
-struct Env {
-    state: AppState,
-    admin: String,
-    insurer_s: String,
-    insurer_n: String,
-    firm_a: String,
-    firm_b: String,
-}
-
-async fn key(store: &Store, role: Role, subject: &str) -> String {
-    let k = new_key().unwrap();
-    let caller = Caller {
-        role,
-        subject: subject.into(),
-    };
-    store.insert_key(&key_hash(&k), &caller).await.unwrap();
-    k
-}
-
-async fn env() -> Env {
-    let dir = std::env::temp_dir().join(format!(
-        "risk-web-test-{}-{}",
-        std::process::id(),
-        uuid::Uuid::new_v4()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let store = Store::open(dir.join("risk.db").to_str().unwrap())
-        .await
-        .unwrap();
-    let config = Config {
-        max_trials: 50_000,
-        ..Config::default()
-    };
-    Env {
-        admin: key(&store, Role::Admin, "ops").await,
-        insurer_s: key(&store, Role::Insurer, "ins-s").await,
-        insurer_n: key(&store, Role::Insurer, "ins-n").await,
-        firm_a: key(&store, Role::Firm, "firm-a").await,
-        firm_b: key(&store, Role::Firm, "firm-b").await,
-        state: AppState::new(store, ModelParams::parse(DEFAULT_MODEL).unwrap(), config),
-    }
-}
-
-struct Res {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Value,
-    text: String,
-}
-
-async fn call(e: &Env, method: Method, uri: &str, key: Option<&str>, body: Option<&str>) -> Res {
-    let mut b = Request::builder().method(method).uri(uri);
-    if let Some(k) = key {
-        b = b.header(header::AUTHORIZATION, format!("Bearer {k}"));
-    }
-    let req = match body {
-        Some(s) => b
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(s.to_string()))
-            .unwrap(),
-        None => b.body(Body::empty()).unwrap(),
-    };
-    let res = app(e.state.clone()).oneshot(req).await.unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    let text = String::from_utf8_lossy(&bytes).to_string();
-    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    Res {
-        status,
-        headers,
-        body,
-        text,
-    }
-}
+use common::*;
 
 async fn create(e: &Env, key: &str, profile: &str) -> String {
     let r = call(
@@ -112,14 +27,6 @@ async fn create(e: &Env, key: &str, profile: &str) -> String {
 
 async fn list(e: &Env, key: &str) -> Res {
     call(e, Method::GET, "/v1/assessments", Some(key), None).await
-}
-
-fn content_type(r: &Res) -> &str {
-    r.headers
-        .get(header::CONTENT_TYPE)
-        .unwrap()
-        .to_str()
-        .unwrap()
 }
 
 /// Well-formed XML (matching tags, known entities, one root) whose root is `<svg>`; returns the
