@@ -154,9 +154,9 @@ fn sized<T: Copy + Default>(v: &mut Vec<T>, len: usize) -> &mut [T] {
 /// Only a forward complex FFT of length n/4 is planned: the real transform goes through it with
 /// a radix-2 step on top (see [`forward_real`]) and so does the inverse (see
 /// [`inverse_by_forward`]), since planning, which computes the twiddle factors one `sin_cos` at a
-/// time on one thread, costs about as much as the transforms. The plan is made while the first peril's severity is discretised on the
-/// other threads. The tilt factors are made where
-/// they are used (see [`tilt_each`]) rather than kept in a buffer.
+/// time on one thread, costs about as much as the transforms. The plan is made while the first
+/// peril's severity is discretised on the other threads. The tilt factors are made where they
+/// are used (see [`tilt_each`]) rather than kept in a buffer.
 fn compound(
     planner: &mut FftPlanner<f64>,
     ws: &mut Workspace,
@@ -249,18 +249,14 @@ struct Twiddles {
 
 impl Twiddles {
     fn new(big_n: usize) -> Self {
-        let mut t = Twiddles {
-            angle: -2.0 * std::f64::consts::PI / big_n as f64,
-            steps: Vec::new(),
-        };
-        t.steps = (0..TWIDDLE_RUN).map(|k| t.at(k)).collect();
-        t
+        let angle = -2.0 * std::f64::consts::PI / big_n as f64;
+        let steps = (0..TWIDDLE_RUN).map(|k| cis(angle * k as f64)).collect();
+        Twiddles { angle, steps }
     }
 
     /// e^(−2πik/N) by one `sin_cos`.
     fn at(&self, k: usize) -> Complex64 {
-        let (sin, cos) = (self.angle * k as f64).sin_cos();
-        Complex64::new(cos, sin)
+        cis(self.angle * k as f64)
     }
 
     /// e^(−2πik/N) for k = first, first + 1, … (at most [`TWIDDLE_RUN`] of them).
@@ -268,6 +264,12 @@ impl Twiddles {
         let base = self.at(first);
         self.steps.iter().map(move |&s| base * s)
     }
+}
+
+/// e^(iφ).
+fn cis(phi: f64) -> Complex64 {
+    let (sin, cos) = phi.sin_cos();
+    Complex64::new(cos, sin)
 }
 
 /// The half spectrum X[0 … n/2] of the real sequence `x` of even length n = 2m into `out`
