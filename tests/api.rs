@@ -1129,41 +1129,6 @@ async fn authorisation_matrix_postgres() {
     drop_schema(&store, &schema).await;
 }
 
-/// A store in a fresh schema of `$DATABASE_URL` when it is PostgreSQL; None (skip) when it is
-/// not set, unless `RISK_REQUIRE_POSTGRES=1`, which makes an absent or unreachable database fail.
-async fn postgres_store() -> Option<(Store, String)> {
-    let url = std::env::var("DATABASE_URL").unwrap_or_default();
-    let required = std::env::var("RISK_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
-    if !url.starts_with("postgres") {
-        assert!(
-            !required,
-            "RISK_REQUIRE_POSTGRES=1 but DATABASE_URL is not postgres://…"
-        );
-        eprintln!("skipped: DATABASE_URL is not a PostgreSQL URL");
-        return None;
-    }
-    let schema = format!("risk_test_{}", uuid::Uuid::new_v4().simple());
-    match Store::open_in_schema(&url, Some(&schema)).await {
-        Ok(s) => Some((s, schema)),
-        Err(e) if !required => {
-            eprintln!("skipped: PostgreSQL unreachable: {e:#}");
-            None
-        }
-        Err(e) => panic!("RISK_REQUIRE_POSTGRES=1 and PostgreSQL is unreachable: {e:#}"),
-    }
-}
-
-async fn drop_schema(store: &Store, schema: &str) {
-    use sqlx::Connection;
-    store.close().await;
-    let url = std::env::var("DATABASE_URL").unwrap();
-    let mut c = sqlx::AnyConnection::connect(&url).await.unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
-        .execute(&mut c)
-        .await
-        .unwrap();
-}
-
 #[tokio::test]
 async fn restart_reads_back_identical() {
     let path = temp_db("restart.db");

@@ -2,6 +2,8 @@
 //! PostgreSQL (in a schema of its own, dropped afterwards). With `RISK_REQUIRE_POSTGRES=1` the
 //! PostgreSQL test fails instead of skipping when the database is absent or unreachable.
 
+mod common;
+
 use risk_api::auth::{Caller, Role, key_hash, new_key};
 use risk_api::store::{AssessmentRecord, Store};
 
@@ -127,35 +129,14 @@ async fn sqlite_store() {
 
 #[tokio::test]
 async fn postgres_store() {
-    let url = std::env::var("DATABASE_URL").unwrap_or_default();
-    let required = std::env::var("RISK_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
-    if !url.starts_with("postgres") {
-        assert!(
-            !required,
-            "RISK_REQUIRE_POSTGRES=1 but DATABASE_URL is not postgres://…"
-        );
-        eprintln!("skipped: DATABASE_URL is not a PostgreSQL URL");
+    let Some((store, schema)) = common::postgres_store().await else {
         return;
-    }
-    let schema = format!("risk_test_{}", uuid::Uuid::new_v4().simple());
-    let store = match Store::open_in_schema(&url, Some(&schema)).await {
-        Ok(s) => s,
-        Err(e) if !required => {
-            eprintln!("skipped: PostgreSQL unreachable: {e:#}");
-            return;
-        }
-        Err(e) => panic!("RISK_REQUIRE_POSTGRES=1 and PostgreSQL is unreachable: {e:#}"),
     };
     exercise(&store).await;
     // Migrations are idempotent: opening again in the same schema keeps the data.
+    let url = std::env::var("DATABASE_URL").unwrap();
     let again = Store::open_in_schema(&url, Some(&schema)).await.unwrap();
     assert_eq!(again.key_count().await.unwrap(), 1);
     again.close().await;
-    store.close().await;
-    use sqlx::Connection;
-    let mut c = sqlx::AnyConnection::connect(&url).await.unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
-        .execute(&mut c)
-        .await
-        .unwrap();
+    common::drop_schema(&store, &schema).await;
 }

@@ -1,6 +1,6 @@
-//! The harness the in-process service tests share (`api.rs`, `web.rs`): a service on a fresh
-//! SQLite file with one key per test caller, and requests sent through `app(state).oneshot`,
-//! answers read whole.
+//! The harness the in-process service tests share (`api.rs`, `web.rs`, `store.rs`): a service
+//! on a fresh SQLite file with one key per test caller, requests sent through
+//! `app(state).oneshot` and answers read whole, and a store in a PostgreSQL schema of its own.
 
 // Each test crate uses a part of the harness.
 #![allow(dead_code)]
@@ -193,4 +193,40 @@ pub fn check_problem(r: &Res, status: u16) {
     assert_eq!(r.body["status"], status, "{}", r.text);
     assert!(r.body["title"].is_string(), "{}", r.text);
     assert!(r.body["detail"].is_string(), "{}", r.text);
+}
+
+/// A store in a fresh schema of `$DATABASE_URL` when it is PostgreSQL; None (skip) when it is
+/// not set, unless `RISK_REQUIRE_POSTGRES=1`, which makes an absent or unreachable database fail.
+pub async fn postgres_store() -> Option<(Store, String)> {
+    let url = std::env::var("DATABASE_URL").unwrap_or_default();
+    let required = std::env::var("RISK_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
+    if !url.starts_with("postgres") {
+        assert!(
+            !required,
+            "RISK_REQUIRE_POSTGRES=1 but DATABASE_URL is not postgres://…"
+        );
+        eprintln!("skipped: DATABASE_URL is not a PostgreSQL URL");
+        return None;
+    }
+    let schema = format!("risk_test_{}", uuid::Uuid::new_v4().simple());
+    match Store::open_in_schema(&url, Some(&schema)).await {
+        Ok(s) => Some((s, schema)),
+        Err(e) if !required => {
+            eprintln!("skipped: PostgreSQL unreachable: {e:#}");
+            None
+        }
+        Err(e) => panic!("RISK_REQUIRE_POSTGRES=1 and PostgreSQL is unreachable: {e:#}"),
+    }
+}
+
+/// Closes `store` and drops its schema (made by [`postgres_store`]).
+pub async fn drop_schema(store: &Store, schema: &str) {
+    use sqlx::Connection;
+    store.close().await;
+    let url = std::env::var("DATABASE_URL").unwrap();
+    let mut c = sqlx::AnyConnection::connect(&url).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+        .execute(&mut c)
+        .await
+        .unwrap();
 }
