@@ -1,4 +1,5 @@
-//! Criterion benchmarks per stage: raw sampling, the Monte Carlo engine, loss statistics.
+//! Criterion benchmarks per stage: raw sampling, the Monte Carlo engine, loss statistics, the
+//! exact method.
 //!
 //! Run: `cargo bench -p risk-core --bench engine`.
 
@@ -108,5 +109,21 @@ fn firm(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, raw_sampler, monte_carlo, statistics, firm);
+/// The exact method on W1 at 1e-6 (the levels and threshold of `benches/peers/specs/w1.json`),
+/// in-process: the time to set beside `aggregate`'s in-process times (BENCHMARKS.md).
+fn exact(c: &mut Criterion) {
+    let spec = LossSpec::parse(include_str!("peers/specs/w1.json")).unwrap();
+    let opts = engine::exact::ExactOptions::default();
+    let mut g = c.benchmark_group("exact");
+    g.sample_size(20);
+    g.bench_function("w1_1e-6", |b| {
+        b.iter(|| {
+            let r = engine::exact::compute(&spec.model, &spec.levels, &spec.thresholds, &opts);
+            black_box(r.unwrap().error_bound)
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, raw_sampler, monte_carlo, statistics, firm, exact);
 criterion_main!(benches);
