@@ -26,14 +26,7 @@ fail() { echo "browser: $*" >&2; exit 1; }
 key_a="$("$BIN" keys create --role firm --subject browser-firm-a --database "$db" 2>/dev/null)"
 key_b="$("$BIN" keys create --role firm --subject browser-firm-b --database "$db" 2>/dev/null)"
 key_i="$("$BIN" keys create --role insurer --subject browser-insurer --database "$db" 2>/dev/null)"
-RISK_UI_TEST_MODE=1 "$BIN" serve --addr "127.0.0.1:$port" --database "$db" --no-demo \
-    >"$dir/server.log" 2>&1 &
-pid=$!
-for _ in $(seq 1 300); do
-    if curl -fsS -m 1 "$base/healthz" >/dev/null 2>&1; then break; fi
-    sleep 0.1
-done
-curl -fsS -m 1 "$base/healthz" >/dev/null || { cat "$dir/server.log" >&2; fail "server did not start"; }
+start_server RISK_UI_TEST_MODE=1
 
 curl -fsS -m 120 -X POST "$base/v1/assessments?trials=5000&seed=3" \
     -H "Authorization: Bearer $key_a" -H 'Content-Type: application/json' \

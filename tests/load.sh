@@ -21,12 +21,7 @@ source "$HERE/server.sh"
 
 insurer="$("$BIN" keys create --role insurer --subject load-insurer --database "$db" 2>/dev/null)"
 firm="$("$BIN" keys create --role firm --subject load-firm --database "$db" 2>/dev/null)"
-"$BIN" serve --addr "127.0.0.1:$port" --database "$db" --no-demo >"$dir/server.log" 2>&1 &
-pid=$!
-for _ in $(seq 1 300); do
-    if curl -fsS -m 1 "$base/healthz" >/dev/null 2>&1; then break; fi
-    sleep 0.1
-done
+start_server
 # The shipped spec at 10,000 years (three perils, terms): a typical interactive simulation.
 python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); s["trials"]=10000; print(json.dumps(s))' \
     "$HERE/../data/example-spec.json" >"$dir/spec.json"

@@ -35,17 +35,11 @@ fi
 # shellcheck source=tests/server.sh
 source "$HERE/server.sh"
 
-
 declare -A keys
 for role in insurer firm admin; do
     keys[$role]="$("$BIN" keys create --role "$role" --subject "st-$role" --database "$db" 2>/dev/null)"
 done
-"$BIN" serve --addr "127.0.0.1:$port" --database "$db" --no-demo >"$dir/server.log" 2>&1 &
-pid=$!
-for _ in $(seq 1 300); do
-    if curl -fsS -m 1 "$base/healthz" >/dev/null 2>&1; then break; fi
-    sleep 0.1
-done
+start_server
 curl -fsS -m 60 -o /dev/null -X POST "$base/v1/assessments?trials=2000&seed=1" \
     -H "Authorization: Bearer ${keys[firm]}" -H 'Content-Type: application/json' \
     --data-binary @"$PROFILE"
