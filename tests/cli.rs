@@ -660,3 +660,72 @@ fn bad_claims_files_name_row_and_column() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--model"));
 }
+
+/// What a pin records of one `risk score` answer: the score, its grade and relative risk, the
+/// premium (pure and technical) and the loss means, as JSON numbers exactly as printed.
+fn pinned(r: &serde_json::Value) -> serde_json::Value {
+    serde_json::json!({
+        "score": r["score"]["value"],
+        "baseline": r["score"]["baseline"],
+        "grade": r["score"]["grade"],
+        "relative_risk": r["score"]["relative_risk"],
+        "pure_premium": r["premium"]["pure"],
+        "technical_premium": r["premium"]["technical"],
+        "loss_mean": r["loss"]["mean"],
+        "insured_loss_mean": r["insured_loss"]["mean"],
+        "currency": r["currency"],
+    })
+}
+
+/// Every sample profile under model 1.0.0 at the default trials and seed (`risk score P --model
+/// models/jp-cyber-1.0.0.toml`) gives exactly the pinned numbers in
+/// `tests/fixtures/pins-1.0.0.json` (compared as printed, so bit for bit): a refactor changes
+/// none of them. A deliberate change to the engine or the model regenerates them with
+/// `UPDATE_PINS=1 cargo test -p risk-api --test cli pins` and says so in the changelog.
+#[test]
+fn score_pins_under_model_1_0_0() {
+    let fixture = root().join("tests/fixtures/pins-1.0.0.json");
+    let mut got = serde_json::Map::new();
+    let mut model_hash = serde_json::Value::Null;
+    for p in profiles() {
+        let r = json(&risk(&[
+            "score",
+            p.to_str().unwrap(),
+            "--model",
+            "models/jp-cyber-1.0.0.toml",
+        ]));
+        assert_eq!(r["model_version"], "jp-cyber-1.0.0");
+        assert_eq!((&r["trials"], &r["seed"]), (&100_000.into(), &0.into()));
+        model_hash = r["model_hash"].clone();
+        let name = p.file_name().unwrap().to_str().unwrap().to_string();
+        got.insert(name, pinned(&r));
+    }
+    let got = serde_json::json!({
+        "command": "risk score data/profiles/<name> --model models/jp-cyber-1.0.0.toml",
+        "model_version": "jp-cyber-1.0.0",
+        "model_hash": model_hash,
+        "trials": 100_000,
+        "seed": 0,
+        "profiles": got,
+    });
+    if std::env::var_os("UPDATE_PINS").is_some() {
+        std::fs::write(&fixture, serde_json::to_string_pretty(&got).unwrap() + "\n").unwrap();
+    }
+    let want: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&fixture).expect("pins fixture")).unwrap();
+    assert_eq!(
+        want["profiles"].as_object().unwrap().len(),
+        profiles().len()
+    );
+    // Printed form against printed form: equal text is equal bits (serde_json round-trips f64).
+    for (name, pins) in want["profiles"].as_object().unwrap() {
+        for (k, v) in pins.as_object().unwrap() {
+            assert_eq!(
+                got["profiles"][name][k].to_string(),
+                v.to_string(),
+                "{name}: {k}"
+            );
+        }
+    }
+    assert_eq!(got, want);
+}
