@@ -10,7 +10,7 @@
 # Env: ROUNDS (default 1), REQUESTS concurrent writes per round (default 48), TRIALS (default
 #      20000), BACKEND sqlite|postgres (default sqlite; postgres makes a database of its own on
 #      PG_URL, default postgres://postgres@127.0.0.1:5432, and drops it afterwards).
-# Loopback only; bounded in time. The test suite runs one SQLite round (tests/api.rs); the
+# Loopback only; bounded in time. The test suite runs one SQLite round (tests/api/restart.rs); the
 # figures in RELIABILITY.md come from ROUNDS=20 on both backends.
 set -euo pipefail
 

@@ -1,11 +1,9 @@
-//! The harness the in-process service tests share (`api.rs`, `web.rs`, `store.rs`): a service
-//! on a fresh SQLite file with one key per test caller, requests sent through
-//! `app(state).oneshot` and answers read whole, and a store in a PostgreSQL schema of its own.
-
-// Each test crate uses a part of the harness.
-#![allow(dead_code)]
+//! The harness every module of this test binary shares: a service on a fresh SQLite file with
+//! one key per test caller, requests sent through `app(state).oneshot` and answers read whole,
+//! table-driven status checks ([`check`]), and a store in a PostgreSQL schema of its own.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
@@ -195,27 +193,122 @@ pub fn check_problem(r: &Res, status: u16) {
     assert!(r.body["detail"].is_string(), "{}", r.text);
 }
 
-/// A store in a fresh schema of `$DATABASE_URL` when it is PostgreSQL; None (skip) when it is
-/// not set, unless `RISK_REQUIRE_POSTGRES=1`, which makes an absent or unreachable database fail.
-pub async fn postgres_store() -> Option<(Store, String)> {
-    let url = std::env::var("DATABASE_URL").unwrap_or_default();
-    let required = std::env::var("RISK_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
-    if !url.starts_with("postgres") {
-        assert!(
-            !required,
-            "RISK_REQUIRE_POSTGRES=1 but DATABASE_URL is not postgres://…"
-        );
-        eprintln!("skipped: DATABASE_URL is not a PostgreSQL URL");
-        return None;
+/// A request as a row of a table: method, path and query, the caller's key, a body.
+#[derive(Debug, Clone)]
+pub struct Call {
+    method: Method,
+    uri: String,
+    key: Option<String>,
+    content_type: &'static str,
+    body: Option<String>,
+}
+
+/// `GET uri`, without a key until [`Call::by`].
+pub fn get(uri: &str) -> Call {
+    Call::new(Method::GET, uri)
+}
+
+/// `POST uri` with a JSON `body`.
+pub fn post(uri: &str, body: &str) -> Call {
+    Call::new(Method::POST, uri).body(body)
+}
+
+/// `PUT uri` with a JSON `body`.
+pub fn put(uri: &str, body: &str) -> Call {
+    Call::new(Method::PUT, uri).body(body)
+}
+
+/// `DELETE uri`.
+pub fn delete(uri: &str) -> Call {
+    Call::new(Method::DELETE, uri)
+}
+
+impl Call {
+    /// `method uri` without a key or a body.
+    pub fn new(method: Method, uri: &str) -> Self {
+        Call {
+            method,
+            uri: uri.to_string(),
+            key: None,
+            content_type: "application/json",
+            body: None,
+        }
     }
+
+    /// With this body (JSON unless [`Call::typed`]).
+    pub fn body(mut self, body: &str) -> Self {
+        self.body = Some(body.to_string());
+        self
+    }
+
+    /// Sent with this bearer key.
+    pub fn by(self, key: &str) -> Self {
+        self.by_opt(Some(key))
+    }
+
+    /// Sent with this bearer key, or none.
+    pub fn by_opt(mut self, key: Option<&str>) -> Self {
+        self.key = key.map(str::to_string);
+        self
+    }
+
+    /// The body sent as `content_type` instead of JSON.
+    pub fn typed(mut self, content_type: &'static str) -> Self {
+        self.content_type = content_type;
+        self
+    }
+
+    /// The request to send.
+    pub fn request(&self) -> Request<Body> {
+        typed_req(
+            self.method.clone(),
+            &self.uri,
+            self.key.as_deref(),
+            self.content_type,
+            self.body.as_deref(),
+        )
+    }
+}
+
+/// Sends `call` and checks that it answers `status`; an error status must come as a problem
+/// document ([`check_problem`]). Returns the answer for further checks.
+pub async fn check(service: &impl Service, call: Call, status: u16) -> Res {
+    let r = send(service, call.request()).await;
+    let (method, uri) = (&call.method, &call.uri);
+    assert_eq!(r.status.as_u16(), status, "{method} {uri}: {}", r.text);
+    if status >= 400 {
+        check_problem(&r, status);
+    }
+    r
+}
+
+/// [`check`], and the first field error of the problem names `field`.
+pub async fn check_field(service: &impl Service, call: Call, status: u16, field: &str) -> Res {
+    let r = check(service, call, status).await;
+    assert_eq!(r.body["errors"][0]["field"], field, "{}", r.text);
+    r
+}
+
+/// [`check`] for every row of a table of requests and the status each must answer.
+pub async fn check_all(service: &impl Service, cases: impl IntoIterator<Item = (Call, u16)>) {
+    for (call, status) in cases {
+        check(service, call, status).await;
+    }
+}
+
+/// A store in a fresh schema of `$DATABASE_URL`, which must be a reachable PostgreSQL: the tests
+/// that call this are `#[ignore = "needs PostgreSQL…"]` and fail, never skip, when run without
+/// it (`.ci/run` runs them with `-- --ignored`).
+pub async fn postgres_store() -> (Store, String) {
+    let url = std::env::var("DATABASE_URL").unwrap_or_default();
+    assert!(
+        url.starts_with("postgres"),
+        "this test needs PostgreSQL: set DATABASE_URL=postgres://… (see .ci/run)"
+    );
     let schema = format!("risk_test_{}", uuid::Uuid::new_v4().simple());
     match Store::open_in_schema(&url, Some(&schema)).await {
-        Ok(s) => Some((s, schema)),
-        Err(e) if !required => {
-            eprintln!("skipped: PostgreSQL unreachable: {e:#}");
-            None
-        }
-        Err(e) => panic!("RISK_REQUIRE_POSTGRES=1 and PostgreSQL is unreachable: {e:#}"),
+        Ok(s) => (s, schema),
+        Err(e) => panic!("PostgreSQL at DATABASE_URL is unreachable: {e:#}"),
     }
 }
 
@@ -229,4 +322,29 @@ pub async fn drop_schema(store: &Store, schema: &str) {
         .execute(&mut c)
         .await
         .unwrap();
+}
+
+/// Runs `tests/<script>` with bash on the binary under test (its build-time path) and `envs`,
+/// and asserts it succeeds within `limit`: a deadline for liveness (a hung server), far above
+/// the script's usual run.
+pub fn run_script(script: &str, envs: &[(&str, &std::ffi::OsStr)], limit: Duration) {
+    let path = format!("{}/../tests/{script}", env!("CARGO_MANIFEST_DIR"));
+    let mut child = std::process::Command::new("bash")
+        .arg(&path)
+        .arg(env!("CARGO_BIN_EXE_risk"))
+        .envs(envs.iter().copied())
+        .spawn()
+        .unwrap_or_else(|e| panic!("run tests/{script}: {e}"));
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "tests/{script} failed: {status}");
+            return;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("tests/{script} took more than {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }

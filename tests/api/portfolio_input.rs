@@ -8,7 +8,7 @@ use risk_api::portfolio_io::{FileKind, model_shocks, read_policies_bytes};
 use risk_core::model::{DEFAULT_MODEL, ModelParams};
 use risk_core::portfolio::Portfolio;
 
-const SAMPLE: &str = include_str!("../data/portfolio-sample.csv");
+const SAMPLE: &str = include_str!("../../data/portfolio-sample.csv");
 
 /// The header and the first rows of the sample book (firm attributes, all optional columns).
 fn seed_file(rows: usize) -> Vec<u8> {

@@ -2,27 +2,19 @@
 //! assets, the assessment list and its authorisation, the exceedance chart (well-formed SVG for
 //! every sample profile), what-if re-pricing; and the headless-Chromium test (`browser.sh`).
 
-mod common;
-
 use std::path::PathBuf;
 use std::time::Duration;
 
 use axum::http::{Method, StatusCode, header};
 use quick_xml::events::Event;
 
-use common::*;
+use crate::harness::*;
+use crate::share;
 
+/// The id of a new assessment of `profile` by `key`'s caller.
 async fn create(e: &Env, key: &str, profile: &str) -> String {
-    let r = call(
-        e,
-        Method::POST,
-        &format!("/v1/assessments?{TRIALS}"),
-        Some(key),
-        Some(profile),
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    r.body["id"].as_str().unwrap().to_string()
+    let a = crate::create(e, key, profile).await;
+    a["id"].as_str().unwrap().to_string()
 }
 
 async fn list(e: &Env, key: &str) -> Res {
@@ -193,15 +185,7 @@ async fn listing_and_chart_follow_ownership_and_consent() {
     assert_eq!(ids(&list(&e, &e.firm_b).await), vec![b1.clone()]);
     assert!(ids(&list(&e, &e.insurer_s).await).is_empty());
 
-    let r = call(
-        &e,
-        Method::POST,
-        &format!("/v1/assessments/{a1}/shares"),
-        Some(&e.firm_a),
-        Some(r#"{"insurer": "ins-s"}"#),
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    share(&e, &a1, "ins-s").await;
     let ls = list(&e, &e.insurer_s).await;
     assert_eq!(ids(&ls), vec![a1.clone()]);
     assert_eq!(ls.body[0]["access"], "shared");
@@ -225,32 +209,20 @@ async fn listing_and_chart_follow_ownership_and_consent() {
         (&e.insurer_s, &a2, false),
         (&e.insurer_n, &a1, false),
     ] {
-        let want = if ok {
-            StatusCode::OK
-        } else {
-            StatusCode::NOT_FOUND
-        };
-        let g = call(
+        let want = if ok { 200 } else { 404 };
+        let body = r#"{"maturity": {"detect": 4}}"#;
+        check_all(
             &e,
-            Method::GET,
-            &format!("/v1/assessments/{id}"),
-            Some(k),
-            None,
+            [
+                (get(&format!("/v1/assessments/{id}")).by(k), want),
+                (get(&svg(id)).by(k), want),
+                (post(&wi(id), body).by(k), want),
+            ],
         )
         .await;
-        assert_eq!(g.status, want);
-        assert_eq!(
-            call(&e, Method::GET, &svg(id), Some(k), None).await.status,
-            want
-        );
-        let body = r#"{"maturity": {"detect": 4}}"#;
-        let w = call(&e, Method::POST, &wi(id), Some(k), Some(body)).await;
-        assert_eq!(w.status, want);
     }
-    let r = call(&e, Method::GET, &svg(&a1), Some(&e.admin), None).await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = call(&e, Method::GET, &svg("no-such-id"), Some(&e.firm_a), None).await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    check(&e, get(&svg(&a1)).by(&e.admin), 403).await;
+    check(&e, get(&svg("no-such-id")).by(&e.firm_a), 404).await;
 }
 
 #[tokio::test]
@@ -319,17 +291,9 @@ async fn what_if_reprices_with_the_same_years_and_stores_nothing() {
         (r#"{"maturity": {"bogus": 1}}"#, "maturity.bogus"),
         (r#"{"colour": "red"}"#, "body"),
     ] {
-        let r = call(&e, Method::POST, &path, Some(&e.firm_a), Some(body)).await;
-        assert_eq!(
-            r.status,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{body}: {}",
-            r.text
-        );
-        assert_eq!(r.body["errors"][0]["field"], field, "{body}");
+        check_field(&e, post(&path, body).by(&e.firm_a), 422, field).await;
     }
-    let r = call(&e, Method::POST, &path, Some(&e.firm_a), Some("{")).await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    check(&e, post(&path, "{").by(&e.firm_a), 400).await;
 }
 
 /// Whether a Chromium binary is on the PATH (or `CHROMIUM` names one).
@@ -346,36 +310,15 @@ fn chromium() -> Option<String> {
 }
 
 #[test]
+#[ignore = "needs Chromium: apt-get install -y chromium, or CHROMIUM=/path (see .ci/run)"]
 fn browser_script() {
-    let Some(chromium) = chromium() else {
-        assert!(
-            std::env::var_os("RISK_REQUIRE_BROWSER").is_none(),
-            "RISK_REQUIRE_BROWSER is set but no chromium is installed"
-        );
-        println!("skipped: chromium is not installed (apt-get install -y chromium)");
-        return;
-    };
-    // Build-time path of the binary under test; screenshots go to the target's temp directory.
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/browser.sh");
+    let chromium = chromium().expect("no chromium on the PATH (apt-get install -y chromium)");
+    // Screenshots go to the target's temp directory.
     let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser");
-    let mut child = std::process::Command::new("bash")
-        .arg(script)
-        .arg(env!("CARGO_BIN_EXE_risk"))
-        .env("CHROMIUM", chromium)
-        .env("SCREENSHOT_DIR", &shots)
-        .spawn()
-        .expect("run tests/browser.sh");
-    let deadline = std::time::Instant::now() + Duration::from_secs(600);
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            assert!(status.success(), "tests/browser.sh failed: {status}");
-            assert!(shots.join("page-1280x800.png").is_file());
-            return;
-        }
-        if std::time::Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("tests/browser.sh took more than 600 s");
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    let envs = [
+        ("CHROMIUM", chromium.as_ref()),
+        ("SCREENSHOT_DIR", shots.as_os_str()),
+    ];
+    run_script("browser.sh", &envs, Duration::from_secs(600));
+    assert!(shots.join("page-1280x800.png").is_file());
 }
