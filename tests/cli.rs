@@ -25,6 +25,20 @@ fn json(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).expect("stdout is JSON")
 }
 
+/// `risk args` refused as bad input: exit 2, nothing on stdout, a message on stderr that
+/// contains `want` (returned for further checks).
+fn rejected(args: &[&str], want: &str) -> String {
+    let out = risk(args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(out.stdout.is_empty(), "{args:?}: stdout not empty");
+    assert!(
+        stderr.contains(want),
+        "{args:?}: {stderr} does not name {want}"
+    );
+    stderr
+}
+
 fn temp_spec(name: &str, body: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("risk-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -184,23 +198,15 @@ fn bad_input_is_rejected_with_the_field_named() {
     ];
     for (name, body, field) in cases {
         let path = temp_spec(&format!("{name}.json"), &body);
-        let out = risk(&["simulate", path.to_str().unwrap()]);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
-        assert!(out.stdout.is_empty(), "{name}: stdout not empty");
+        let stderr = rejected(&["simulate", path.to_str().unwrap()], field);
         assert_eq!(stderr.trim_end().lines().count(), 1, "{name}: {stderr}");
-        assert!(
-            stderr.contains(field),
-            "{name}: {stderr} does not name {field}"
-        );
     }
     // Command-line overrides are checked too.
-    let out = risk(&["simulate", "data/example-spec.json", "--trials", "0"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("trials"));
-    let out = risk(&["simulate", "no/such/file.json"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(out.stdout.is_empty());
+    rejected(
+        &["simulate", "data/example-spec.json", "--trials", "0"],
+        "trials",
+    );
+    rejected(&["simulate", "no/such/file.json"], "");
 }
 
 fn profiles() -> Vec<PathBuf> {
@@ -300,10 +306,7 @@ fn bad_profiles_name_every_field() {
         .replace("\"2027-03-31\"", "\"2023-03-31\"")
         .replace("\"JPY\"", "\"XXX\"");
     let path = temp_spec("bad-profile.json", &bad);
-    let out = risk(&["score", path.to_str().unwrap()]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(out.stdout.is_empty());
+    let stderr = rejected(&["score", path.to_str().unwrap()], "");
     assert_eq!(stderr.trim_end().lines().count(), 1);
     for field in [
         "firm.annual_revenue",
@@ -316,11 +319,11 @@ fn bad_profiles_name_every_field() {
     }
     let unknown = good.replace("\"employees\": 320", "\"employees\": 320, \"staff\": 1");
     let path = temp_spec("unknown-field.json", &unknown);
-    let out = risk(&["impact", path.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("staff"));
-    let out = risk(&["score", "data/profiles/no-answers.json", "--trials", "0"]);
-    assert_eq!(out.status.code(), Some(2));
+    rejected(&["impact", path.to_str().unwrap()], "staff");
+    rejected(
+        &["score", "data/profiles/no-answers.json", "--trials", "0"],
+        "",
+    );
 }
 
 /// Portfolio (contract §7): closed-form mean, allocation adding up to TVaR99.5, shards that merge
@@ -447,11 +450,10 @@ fn bad_portfolio_files_name_row_and_column() {
     for (name, body, want) in cases {
         let path = dir.join(format!("{name}.csv"));
         std::fs::write(&path, body).unwrap();
-        let out = risk(&["portfolio", path.to_str().unwrap(), "--trials", "100"]);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
-        assert!(out.stdout.is_empty(), "{name}");
-        assert!(stderr.contains(want), "{name}: {stderr}");
+        rejected(
+            &["portfolio", path.to_str().unwrap(), "--trials", "100"],
+            want,
+        );
     }
 }
 
@@ -630,35 +632,21 @@ fn bad_claims_files_name_row_and_column() {
             "bad-claims.csv",
             &format!("{header}\np0,finance,1e8,USD,,1,0,0\n{row}\n"),
         );
-        let out = risk(&[
-            "calibrate",
-            file.to_str().unwrap(),
-            "--model",
-            "1.0.0",
-            "--dry-run",
-        ]);
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{row}: {err}");
-        assert!(out.stdout.is_empty());
         let expected = expected.replace("row 1", "row 2");
-        assert!(err.contains(&expected), "{row}: {err}");
+        let file = file.to_str().unwrap();
+        rejected(
+            &["calibrate", file, "--model", "1.0.0", "--dry-run"],
+            &expected,
+        );
     }
     let missing = temp_spec(
         "no-exposure.csv",
         "policy_id,industry,annual_revenue,currency,claim_count,incurred_loss\np,retail,1e7,USD,0,0\n",
     );
-    let out = risk(&[
-        "calibrate",
-        missing.to_str().unwrap(),
-        "--model",
-        "1.0.0",
-        "--dry-run",
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("missing column `exposure`"));
-    let out = risk(&["calibrate", missing.to_str().unwrap(), "--model", "9.9.9"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--model"));
+    let missing = missing.to_str().unwrap();
+    let args = ["calibrate", missing, "--model", "1.0.0", "--dry-run"];
+    rejected(&args, "missing column `exposure`");
+    rejected(&["calibrate", missing, "--model", "9.9.9"], "--model");
 }
 
 /// What a pin records of one `risk score` answer: the score, its grade and relative risk, the
