@@ -79,32 +79,15 @@ fn simulate_reports_the_contract_fields() {
 
 #[test]
 fn output_is_identical_for_any_thread_count() {
-    let one = risk(&[
-        "simulate",
-        "data/example-spec.json",
-        "--threads",
-        "1",
-        "--trials",
-        "50000",
-    ]);
-    let two = risk(&[
-        "simulate",
-        "data/example-spec.json",
-        "--threads",
-        "2",
-        "--trials",
-        "50000",
-    ]);
+    let simulate = |extra: &[&str]| {
+        let base = ["simulate", "data/example-spec.json", "--trials", "50000"];
+        risk(&[&base[..], extra].concat())
+    };
+    let one = simulate(&["--threads", "1"]);
+    let two = simulate(&["--threads", "2"]);
     assert!(one.status.success());
     assert_eq!(one.stdout, two.stdout);
-    let other_seed = risk(&[
-        "simulate",
-        "data/example-spec.json",
-        "--trials",
-        "50000",
-        "--seed",
-        "1",
-    ]);
+    let other_seed = simulate(&["--seed", "1"]);
     assert_ne!(one.stdout, other_seed.stdout);
 }
 
@@ -351,19 +334,21 @@ fn portfolio_report_shards_and_merge() {
     )
     .unwrap();
     let (b, s) = (book.to_str().unwrap(), shocks.to_str().unwrap());
+    let portfolio = |extra: &[&str]| {
+        let base = [
+            "portfolio",
+            b,
+            "--shocks",
+            s,
+            "--trials",
+            "20000",
+            "--seed",
+            "5",
+        ];
+        json(&risk(&[&base[..], extra].concat()))
+    };
     let whole_ylt = dir.join("whole.parquet");
-    let r = json(&risk(&[
-        "portfolio",
-        b,
-        "--shocks",
-        s,
-        "--trials",
-        "20000",
-        "--seed",
-        "5",
-        "--out",
-        whole_ylt.to_str().unwrap(),
-    ]));
+    let r = portfolio(&["--out", whole_ylt.to_str().unwrap()]);
     assert_eq!(r["policies"], 300);
     let mean = r["mean"].as_f64().unwrap();
     let closed = r["closed_form_gross_mean"].as_f64().unwrap();
@@ -382,20 +367,7 @@ fn portfolio_report_shards_and_merge() {
     for i in 0..3 {
         let out = dir.join(format!("shard{i}.parquet"));
         let shard = format!("{i}/3");
-        let p = json(&risk(&[
-            "portfolio",
-            b,
-            "--shocks",
-            s,
-            "--trials",
-            "20000",
-            "--seed",
-            "5",
-            "--shard",
-            &shard,
-            "--out",
-            out.to_str().unwrap(),
-        ]));
+        let p = portfolio(&["--shard", &shard, "--out", out.to_str().unwrap()]);
         assert_eq!(p["shard"], shard);
         parts.push(out.to_str().unwrap().to_string());
     }
