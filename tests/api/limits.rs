@@ -74,7 +74,7 @@ async fn saturated_pool_answers_503_with_retry_after() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
 }
 
-/// A JSON POST whose body arrives as `chunks` (no Content-Length).
+/// A JSON POST of `body` as it is (a stream has no Content-Length).
 fn streamed(uri: &str, key: &str, body: Body) -> Request<Body> {
     Request::builder()
         .method(Method::POST)
