@@ -1,7 +1,7 @@
 //! Tables `assessments` and `shares`: stored assessments and the insurers each was shared with.
 
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{FromRow, Row};
 
 use super::{Store, now};
 use crate::dto::firm::AssessmentDto;
@@ -88,7 +88,7 @@ impl Store {
         .bind(id.to_string())
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| record(&r)).transpose()
+        row.map(|r| AssessmentRecord::from_row(&r)).transpose()
     }
 
     /// Ids of every assessment (oldest first); for tests and operators.
@@ -138,7 +138,7 @@ impl Store {
             .fetch_all(&self.pool)
             .await?
         };
-        rows.iter().map(record).collect()
+        rows.iter().map(AssessmentRecord::from_row).collect()
     }
 
     /// Lets `insurer` read assessment `id` (idempotent).
@@ -188,26 +188,29 @@ impl Store {
     }
 }
 
-fn record(r: &AnyRow) -> Result<AssessmentRecord, sqlx::Error> {
-    let role: String = r.try_get("owner_role")?;
-    let seed: String = r.try_get("seed")?;
-    let trials: i64 = r.try_get("trials")?;
-    let decode = |m: &str| sqlx::Error::Decode(m.to_string().into());
-    Ok(AssessmentRecord {
-        id: r.try_get("id")?,
-        owner: Caller {
-            role: Role::parse(&role).ok_or_else(|| decode("unknown owner role"))?,
-            subject: r.try_get("owner_subject")?,
-        },
-        profile: r.try_get("profile")?,
-        model_version: r.try_get("model_version")?,
-        model_hash: r.try_get("model_hash")?,
-        threat_version: r.try_get("threat_version")?,
-        threat_seq: r.try_get("threat_seq")?,
-        seed: seed.parse().map_err(|_| decode("bad seed"))?,
-        trials: u64::try_from(trials).map_err(|_| decode("bad trials"))?,
-        as_of: r.try_get("as_of")?,
-        result: r.try_get("result")?,
-        created_at: r.try_get("created_at")?,
-    })
+/// Rows of `assessments`: the owner's role by name, the seed as decimal text.
+impl sqlx::FromRow<'_, AnyRow> for AssessmentRecord {
+    fn from_row(r: &AnyRow) -> Result<Self, sqlx::Error> {
+        let role: String = r.try_get("owner_role")?;
+        let seed: String = r.try_get("seed")?;
+        let trials: i64 = r.try_get("trials")?;
+        let decode = |m: &str| sqlx::Error::Decode(m.to_string().into());
+        Ok(AssessmentRecord {
+            id: r.try_get("id")?,
+            owner: Caller {
+                role: Role::parse(&role).ok_or_else(|| decode("unknown owner role"))?,
+                subject: r.try_get("owner_subject")?,
+            },
+            profile: r.try_get("profile")?,
+            model_version: r.try_get("model_version")?,
+            model_hash: r.try_get("model_hash")?,
+            threat_version: r.try_get("threat_version")?,
+            threat_seq: r.try_get("threat_seq")?,
+            seed: seed.parse().map_err(|_| decode("bad seed"))?,
+            trials: u64::try_from(trials).map_err(|_| decode("bad trials"))?,
+            as_of: r.try_get("as_of")?,
+            result: r.try_get("result")?,
+            created_at: r.try_get("created_at")?,
+        })
+    }
 }

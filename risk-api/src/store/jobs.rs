@@ -1,11 +1,9 @@
 //! Table `portfolio_jobs`: portfolio runs accepted by the service.
 
-use sqlx::Row;
-
 use super::{Store, timestamp};
 
 /// A portfolio job as stored.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct PortfolioJob {
     /// Random UUID v4.
     pub id: String,
@@ -97,27 +95,12 @@ impl Store {
     /// # Errors
     /// Database failures.
     pub async fn job(&self, id: &str) -> Result<Option<PortfolioJob>, sqlx::Error> {
-        let row = sqlx::query(
+        sqlx::query_as(
             "SELECT id, owner_subject, status, policies, trials, seed, report, error, created_at, \
              updated_at FROM portfolio_jobs WHERE id = $1",
         )
         .bind(id.to_string())
         .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| {
-            Ok(PortfolioJob {
-                id: r.try_get("id")?,
-                owner_subject: r.try_get("owner_subject")?,
-                status: r.try_get("status")?,
-                policies: r.try_get("policies")?,
-                trials: r.try_get("trials")?,
-                seed: r.try_get("seed")?,
-                report: r.try_get("report")?,
-                error: r.try_get("error")?,
-                created_at: r.try_get("created_at")?,
-                updated_at: r.try_get("updated_at")?,
-            })
-        })
-        .transpose()
+        .await
     }
 }

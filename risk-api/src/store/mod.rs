@@ -5,15 +5,12 @@
 //! crash of the process or the machine; PostgreSQL commits synchronously by default. A call that
 //! returns `Ok` has committed.
 
-use std::borrow::Cow;
-use std::future::Future;
-use std::pin::Pin;
 use std::time::Duration;
 
 use anyhow::Context;
 use sqlx::any::AnyPoolOptions;
-use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
-use sqlx::{AnyPool, AssertSqlSafe, SqlSafeStr};
+use sqlx::migrate::Migrator;
+use sqlx::{AnyPool, AssertSqlSafe};
 
 mod assessments;
 mod jobs;
@@ -45,50 +42,10 @@ pub struct Store {
     backend: Backend,
 }
 
-/// The embedded migrations (`risk-api/migrations/`), the same for both databases.
-#[derive(Debug)]
-struct Embedded;
-
-const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (1, "init", include_str!("../../migrations/0001_init.sql")),
-    (
-        2,
-        "portfolio_jobs",
-        include_str!("../../migrations/0002_portfolio_jobs.sql"),
-    ),
-    (
-        3,
-        "models",
-        include_str!("../../migrations/0003_models.sql"),
-    ),
-];
-
-impl MigrationSource<'static> for Embedded {
-    #[allow(clippy::type_complexity)]
-    fn resolve(
-        self,
-    ) -> Pin<
-        Box<
-            dyn Future<Output = Result<Vec<Migration>, Box<dyn std::error::Error + Send + Sync>>>
-                + Send,
-        >,
-    > {
-        Box::pin(async {
-            Ok(MIGRATIONS
-                .iter()
-                .map(|&(v, d, sql)| {
-                    Migration::new(
-                        v,
-                        Cow::Borrowed(d),
-                        MigrationType::Simple,
-                        sql.into_sql_str(),
-                        false,
-                    )
-                })
-                .collect())
-        })
-    }
-}
+/// The embedded migrations (`risk-api/migrations/`), the same for both databases. sqlx keys
+/// applied migrations by version and checks their SHA-384 checksums, so databases migrated
+/// before the migrations were embedded this way load unchanged.
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
 /// Turns `--database` / `DATABASE_URL` into a URL sqlx understands: `postgres://…` and
 /// `sqlite:…` pass through (SQLite files are created if missing); anything else is a SQLite file
@@ -182,10 +139,7 @@ impl Store {
             .connect(&url)
             .await
             .context("cannot connect to the database")?;
-        let migrator = Migrator::new(Embedded)
-            .await
-            .context("cannot load migrations")?;
-        migrator
+        MIGRATOR
             .run(&pool)
             .await
             .context("cannot migrate the database")?;

@@ -1,11 +1,9 @@
 //! Table `models`: model versions an admin published.
 
-use sqlx::Row;
-
 use super::Store;
 
 /// A published model version.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct ModelRow {
     /// `name-version`.
     pub id: String,
@@ -49,22 +47,11 @@ impl Store {
     /// # Errors
     /// Database failures.
     pub async fn models(&self) -> Result<Vec<ModelRow>, sqlx::Error> {
-        sqlx::query(
+        sqlx::query_as(
             "SELECT id, hash, body, published_by, published_at FROM models \
              ORDER BY published_at, id",
         )
         .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(ModelRow {
-                id: r.try_get("id")?,
-                hash: r.try_get("hash")?,
-                body: r.try_get("body")?,
-                published_by: r.try_get("published_by")?,
-                published_at: r.try_get("published_at")?,
-            })
-        })
-        .collect()
+        .await
     }
 }

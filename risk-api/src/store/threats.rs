@@ -5,7 +5,7 @@ use sqlx::Row;
 use super::{Store, now};
 
 /// One publication of a sector's threat levels.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct ThreatRow {
     /// Position in the history (1, 2, …).
     pub seq: i64,
@@ -74,23 +74,11 @@ impl Store {
     /// # Errors
     /// Database failures.
     pub async fn threat_rows(&self) -> Result<Vec<ThreatRow>, sqlx::Error> {
-        sqlx::query(
+        sqlx::query_as(
             "SELECT seq, industry, levels, source, published_by, published_at \
              FROM threat_levels ORDER BY seq",
         )
         .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(ThreatRow {
-                seq: r.try_get("seq")?,
-                industry: r.try_get("industry")?,
-                levels: r.try_get("levels")?,
-                source: r.try_get("source")?,
-                published_by: r.try_get("published_by")?,
-                published_at: r.try_get("published_at")?,
-            })
-        })
-        .collect()
+        .await
     }
 }
