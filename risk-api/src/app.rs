@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{FromRef, MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
@@ -217,6 +217,12 @@ impl AppState {
     }
 }
 
+impl FromRef<AppState> for Store {
+    fn from_ref(state: &AppState) -> Store {
+        state.store().clone()
+    }
+}
+
 /// The model versions a server knows.
 struct Models {
     builtin: Arc<ModelParams>,
@@ -416,7 +422,20 @@ async fn read_body(State(state): State<AppState>, req: Request, next: Next) -> R
 
 async fn record_metrics(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let start = Instant::now();
-    let method = req.method().to_string();
+    // Standard methods by name; anything else counts as one `OTHER` label, so invented methods
+    // cannot add series (and memory) without bound.
+    let method = match *req.method() {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::OPTIONS => "OPTIONS",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => "OTHER",
+    };
     // Route templates only (never raw paths, which would leak ids into labels).
     let route = req
         .extensions()
@@ -424,7 +443,7 @@ async fn record_metrics(State(state): State<AppState>, req: Request, next: Next)
         .map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
     let res = next.run(req).await;
     state.metrics().record(
-        &method,
+        method,
         &route,
         res.status().as_u16(),
         start.elapsed().as_secs_f64(),

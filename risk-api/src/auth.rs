@@ -1,111 +1,30 @@
-//! API keys and roles.
+//! Authentication and function-level authorisation as extractors.
 //!
-//! A key is 256 bits from the operating system's RNG (never the engine's seeded streams), shown to
-//! its holder once as `rk_<64 hex>`; the store keeps only its SHA-256. Requests carry it as
-//! `Authorization: Bearer <key>`; the [`Caller`] extractor resolves it to a role and a subject.
+//! Requests carry a key as `Authorization: Bearer <key>`; the [`Caller`] extractor resolves it to
+//! a role and a subject (401 otherwise). The role guards — [`Admin`], [`Insurer`], [`Firm`],
+//! [`InsurerOrFirm`], [`InsurerOrAdmin`] — add the role check (403), so a handler's signature
+//! says who may call it. The extractors need only a [`Store`] from the state.
 
-use std::fmt;
-
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRef, FromRequestParts};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use sha2::{Digest, Sha256};
 
-use crate::app::AppState;
+pub use crate::keys::{Caller, Role, key_hash, new_key, valid_subject};
 use crate::problem::ApiError;
+use crate::store::Store;
 
-/// What a key may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Role {
-    /// Keys, model and threat-level publication.
-    Admin,
-    /// Assessments, simulations, reading what firms shared.
-    Insurer,
-    /// Its own assessments and impact; grants and revokes insurers' access.
-    Firm,
-}
-
-impl Role {
-    /// Wire and database name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Insurer => "insurer",
-            Role::Firm => "firm",
-        }
-    }
-
-    /// Parses a wire or database name.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "admin" => Some(Role::Admin),
-            "insurer" => Some(Role::Insurer),
-            "firm" => Some(Role::Firm),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// An authenticated caller.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Caller {
-    /// Its role.
-    pub role: Role,
-    /// Who it is (a firm or insurer id, or an admin's name).
-    pub subject: String,
-}
-
-impl Caller {
-    /// Function-level authorisation: 403 unless the caller has one of `roles`.
-    ///
-    /// # Errors
-    /// [`ApiError::forbidden`].
-    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
-        if roles.contains(&self.role) {
-            Ok(())
-        } else {
-            Err(ApiError::forbidden())
-        }
-    }
-}
-
-/// A new random key (`rk_` + 64 hex digits = 256 bits from the OS RNG).
-///
-/// # Errors
-/// When the operating system's RNG fails.
-pub fn new_key() -> anyhow::Result<String> {
-    let mut b = [0u8; 32];
-    getrandom::fill(&mut b).map_err(|e| anyhow::anyhow!("os rng: {e}"))?;
-    Ok(format!("rk_{}", hex(&b)))
-}
-
-/// SHA-256 of a key, hex: what the store keeps.
-pub fn key_hash(key: &str) -> String {
-    hex(&Sha256::digest(key.as_bytes()))
-}
-
-/// A valid subject: 1–128 characters of `A-Z a-z 0-9 . _ - @ :`.
-pub fn valid_subject(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 128
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._-@:".contains(&b))
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-impl FromRequestParts<AppState> for Caller {
+impl<S> FromRequestParts<S> for Caller
+where
+    S: Send + Sync,
+    Store: FromRef<S>,
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        // Several extractors of one request may ask: the key is looked up once.
+        if let Some(c) = parts.extensions.get::<Caller>() {
+            return Ok(c.clone());
+        }
         let key = parts
             .headers
             .get(AUTHORIZATION)
@@ -116,33 +35,73 @@ impl FromRequestParts<AppState> for Caller {
             })
             .filter(|k| !k.is_empty() && k.len() <= 256)
             .ok_or_else(ApiError::unauthorized)?;
-        state
-            .store()
+        let caller = Store::from_ref(state)
             .caller_by_key_hash(&key_hash(key))
             .await?
-            .ok_or_else(ApiError::unauthorized)
+            .ok_or_else(ApiError::unauthorized)?;
+        parts.extensions.insert(caller.clone());
+        Ok(caller)
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keys_are_random_and_hashed() {
-        let a = new_key().unwrap();
-        let b = new_key().unwrap();
-        assert_ne!(a, b);
-        assert_eq!(a.len(), 3 + 64);
-        assert_eq!(key_hash(&a).len(), 64);
-        assert_ne!(key_hash(&a), key_hash(&b));
-    }
-
-    #[test]
-    fn subjects() {
-        assert!(valid_subject("firm-a.example_1"));
-        assert!(!valid_subject(""));
-        assert!(!valid_subject("a b"));
-        assert!(!valid_subject(&"x".repeat(129)));
+/// The caller if its role is one of `roles`: 401 without a valid key, 403 for another role.
+///
+/// # Errors
+/// [`ApiError::unauthorized`], [`ApiError::forbidden`].
+pub async fn caller_with_role<S>(
+    parts: &mut Parts,
+    state: &S,
+    roles: &[Role],
+) -> Result<Caller, ApiError>
+where
+    S: Send + Sync,
+    Store: FromRef<S>,
+{
+    let caller = Caller::from_request_parts(parts, state).await?;
+    if roles.contains(&caller.role) {
+        Ok(caller)
+    } else {
+        Err(ApiError::forbidden())
     }
 }
+
+macro_rules! role_guard {
+    ($(#[$doc:meta])* $name:ident: $($role:ident)|+) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $name(pub Caller);
+
+        impl<S> FromRequestParts<S> for $name
+        where
+            S: Send + Sync,
+            Store: FromRef<S>,
+        {
+            type Rejection = ApiError;
+
+            async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+                caller_with_role(parts, state, &[$(Role::$role),+]).await.map($name)
+            }
+        }
+    };
+}
+
+role_guard!(
+    /// An admin (else 401 / 403).
+    Admin: Admin
+);
+role_guard!(
+    /// An insurer (else 401 / 403).
+    Insurer: Insurer
+);
+role_guard!(
+    /// A firm (else 401 / 403).
+    Firm: Firm
+);
+role_guard!(
+    /// An insurer or a firm: the roles that hold assessments (else 401 / 403).
+    InsurerOrFirm: Insurer | Firm
+);
+role_guard!(
+    /// An insurer or an admin: the roles that may run bare simulations (else 401 / 403).
+    InsurerOrAdmin: Insurer | Admin
+);

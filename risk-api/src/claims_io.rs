@@ -30,10 +30,7 @@ pub struct Claims {
 /// A message naming the file, a missing column, or the row and column of the first bad cell.
 pub fn read_claims(path: &Path, params: &ModelParams, today: Date) -> Result<Claims, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    let sha256 = Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let sha256 = hex::encode(Sha256::digest(&bytes));
     drop(bytes);
     let rows = Rows {
         df: read_table(path)?,

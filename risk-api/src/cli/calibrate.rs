@@ -1,0 +1,143 @@
+//! `risk calibrate` and `risk synth-claims`: experience calibration and its test bed.
+
+#[allow(clippy::wildcard_imports)]
+use super::*;
+
+/// Most rows `synth-claims` writes.
+pub(super) const MAX_CLAIM_ROWS: usize = 10_000_000;
+
+/// `{"frequency": {"factor": value}, "severity": {...}}` → multipliers r = value / prior value.
+pub(super) fn truth_adjustments(
+    text: &str,
+    params: &ModelParams,
+) -> Result<risk_core::calibrate::Adjustments, String> {
+    use risk_core::calibrate::{Factor, Part, value};
+    let doc: std::collections::BTreeMap<String, std::collections::BTreeMap<String, f64>> =
+        serde_json::from_str(text).map_err(|e| e.to_string())?;
+    let mut out = risk_core::calibrate::Adjustments::new();
+    for (part, factors) in &doc {
+        let part = match part.as_str() {
+            "frequency" => Part::Frequency,
+            "severity" => Part::Severity,
+            other => return Err(format!("`{other}`: expected frequency or severity")),
+        };
+        for (name, v) in factors {
+            let f = Factor::parse(name).ok_or_else(|| {
+                format!("{}.{name}: unknown factor (industry:<name>, certification:<scheme>, maturity:<0|1|3|4|5>)", part.as_str())
+            })?;
+            if !(*v > 0.0 && v.is_finite()) {
+                return Err(format!("{}.{name}: must be > 0", part.as_str()));
+            }
+            out.insert((part, f), v / value(params, part, f));
+        }
+    }
+    Ok(out)
+}
+
+/// Finds the prior model: a file, `<name>-<version>.toml` or `*-<version>.toml` in `dir`, or the
+/// built-in model. Returns its text and the directory new versions go to.
+pub(super) fn resolve_model(spec: &str, dir: &Path) -> Result<(String, PathBuf), CliError> {
+    let path = Path::new(spec);
+    if path.is_file() {
+        let parent = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        return Ok((read_input(path)?, parent));
+    }
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        let mut names: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        names.sort();
+        for p in names {
+            let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+            if p.extension().is_some_and(|e| e == "toml")
+                && (stem == spec || stem.ends_with(&format!("-{spec}")))
+            {
+                return Ok((read_input(&p)?, dir.to_path_buf()));
+            }
+        }
+    }
+    let builtin =
+        ModelParams::parse(DEFAULT_MODEL).map_err(|e| CliError::BadInput(e.to_string()))?;
+    if spec == builtin.version || spec == builtin.id() {
+        return Ok((DEFAULT_MODEL.to_string(), dir.to_path_buf()));
+    }
+    Err(CliError::BadInput(format!(
+        "--model: no model `{spec}` (a file, or a version in {})",
+        dir.display()
+    )))
+}
+
+pub(super) fn run_calibrate(
+    claims: &Path,
+    model: &str,
+    models_dir: &Path,
+    prior_sd: Option<f64>,
+    dry_run: bool,
+    date: Option<&str>,
+) -> Result<crate::dto::calibration::CalibrationReport, CliError> {
+    use crate::dto::calibration::{CalibrationReport, DataSummary, NewModel};
+    use risk_core::calibrate::{Options, calibrate, rewrite};
+    let (text, dir) = resolve_model(model, models_dir)?;
+    let params = ModelParams::parse(&text).map_err(|e| CliError::BadInput(e.to_string()))?;
+    let today = match date {
+        None => time::OffsetDateTime::now_utc().date(),
+        Some(d) => risk_core::model::params::parse_date(d)
+            .ok_or_else(|| CliError::BadInput("--date: must be a date YYYY-MM-DD".into()))?,
+    };
+    if let Some(sd) = prior_sd
+        && !(sd > 0.0 && sd <= 10.0)
+    {
+        return Err(CliError::BadInput("--prior-sd: must be in (0, 10]".into()));
+    }
+    let data = crate::claims_io::read_claims(claims, &params, today).map_err(CliError::BadInput)?;
+    let fit = calibrate(&data.records, &params, Options { prior_sd })
+        .map_err(|e| CliError::BadInput(e.to_string()))?;
+    let new_model = if dry_run {
+        None
+    } else {
+        let mut version = rewrite::next_version(&params.version);
+        let mut file = dir.join(format!("{}-{version}.toml", params.name));
+        while file.exists() {
+            version = rewrite::next_version(&version);
+            file = dir.join(format!("{}-{version}.toml", params.name));
+        }
+        let provenance = risk_core::model::params::Calibration {
+            from: params.id(),
+            data_sha256: data.sha256.clone(),
+            rows: fit.rows as u64,
+            policy_years: fit.policy_years,
+            claims: fit.claims,
+            date: today.to_string(),
+        };
+        let out = rewrite::rewrite(&text, &params, &fit, &version, &provenance)
+            .map_err(|e| CliError::Internal(anyhow::anyhow!(e)))?;
+        std::fs::create_dir_all(&dir)
+            .and_then(|()| {
+                let mut f = std::fs::File::options()
+                    .write(true)
+                    .create_new(true)
+                    .open(&file)?;
+                f.write_all(out.text.as_bytes())?;
+                f.sync_all()
+            })
+            .map_err(|e| CliError::BadInput(format!("{}: cannot write: {e}", file.display())))?;
+        eprintln!("wrote {}", file.display());
+        Some(NewModel {
+            id: out.params.id(),
+            file: file.display().to_string(),
+            hash: out.params.hash.clone(),
+            changed: out.changed,
+            notes: out.notes,
+        })
+    };
+    Ok(CalibrationReport::new(
+        params.id(),
+        DataSummary {
+            file: claims.display().to_string(),
+            sha256: data.sha256,
+            rows: fit.rows,
+            policy_years: fit.policy_years,
+            claims: fit.claims,
+        },
+        &fit,
+        new_model,
+    ))
+}

@@ -1,0 +1,86 @@
+//! `risk portfolio`: a book (or one shard of it) simulated with its common shocks.
+
+#[allow(clippy::wildcard_imports)]
+use super::*;
+
+/// Largest trials × policies one portfolio run may ask for.
+pub(super) const MAX_POLICY_YEARS: f64 = 2.0e10;
+
+/// Most simulated years of a portfolio run.
+pub(super) const MAX_PORTFOLIO_TRIALS: u64 = 1_000_000;
+
+#[allow(clippy::too_many_arguments)]
+pub(super) fn run_portfolio(
+    file: &Path,
+    trials: u64,
+    seed: u64,
+    shocks: &Option<PathBuf>,
+    out: &Option<PathBuf>,
+    shard: &Option<String>,
+    model: &Option<PathBuf>,
+) -> Result<PortfolioReport, CliError> {
+    use risk_core::portfolio::{Portfolio, allocate, shard_range, simulate};
+    if trials == 0 || trials > MAX_PORTFOLIO_TRIALS {
+        return Err(CliError::BadInput(format!(
+            "trials: must be between 1 and {MAX_PORTFOLIO_TRIALS}"
+        )));
+    }
+    let params = load_params(model)?;
+    let today = time::OffsetDateTime::now_utc().date();
+    let policies = portfolio_io::read_policies(file, &params, today).map_err(CliError::BadInput)?;
+    let shocks = match shocks {
+        None => portfolio_io::model_shocks(&params),
+        Some(p) => risk_core::model::parse_shocks(&read_input(p)?)
+            .map_err(|e| CliError::BadInput(e.to_string()))?,
+    };
+    if policies.len() as f64 * trials as f64 > MAX_POLICY_YEARS {
+        return Err(CliError::BadInput(format!(
+            "trials: {trials} years x {} policies exceed the cap of {MAX_POLICY_YEARS:e} policy-years",
+            policies.len()
+        )));
+    }
+    let names: Vec<String> = shocks.iter().map(|s| s.name.clone()).collect();
+    let portfolio =
+        Portfolio::new(policies, shocks).map_err(|e| CliError::BadInput(e.to_string()))?;
+    let n = portfolio.policies().len();
+    let range = match shard {
+        None => 0..n,
+        Some(s) => {
+            let (i, k) = s
+                .split_once('/')
+                .and_then(|(i, k)| Some((i.parse().ok()?, k.parse().ok()?)))
+                .ok_or_else(|| CliError::BadInput(format!("--shard: `{s}` is not i/n")))?;
+            shard_range(n, i, k).map_err(|e| CliError::BadInput(e.to_string()))?
+        }
+    };
+    let bar = indicatif::ProgressBar::new(range.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:30}] {pos}/{len} policies, {eta} left",
+        )
+        .map_err(anyhow::Error::from)?,
+    );
+    bar.set_message("simulating");
+    let table = simulate(&portfolio, range.clone(), trials, seed, &|k| {
+        bar.inc(k as u64)
+    });
+    bar.finish_and_clear();
+    if let Some(out) = out {
+        portfolio_io::write_ylt(out, &table, &names).map_err(CliError::BadInput)?;
+    }
+    let allocation = (shard.is_none()).then(|| allocate(&portfolio, &table, ALLOCATION_LEVEL));
+    let ids: Vec<String> = portfolio.policies().iter().map(|p| p.id.clone()).collect();
+    let closed = portfolio
+        .policies()
+        .iter()
+        .all(|p| p.model.terms().is_none())
+        .then(|| portfolio.expected_gross());
+    Ok(portfolio_report(
+        &table,
+        &names,
+        shard.clone(),
+        closed,
+        allocation.as_deref(),
+        &ids,
+    ))
+}

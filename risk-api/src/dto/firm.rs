@@ -1,0 +1,360 @@
+//! Wire types of firm assessments and premium impact (contract §5–6).
+
+use risk_core::assess::Assessment;
+use risk_core::model::ModelParams;
+use risk_core::pricing::{Impact, Premium};
+use risk_core::profile::{FirmProfile, Status};
+use risk_core::score::Standing;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::v1::{LossReport, Side};
+use crate::keys::Role;
+
+/// Assessment (contract §5).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AssessmentDto {
+    /// Identifier.
+    pub id: String,
+    /// `name-version` of the model.
+    pub model_version: String,
+    /// Hash of the model file's content.
+    pub model_hash: String,
+    /// Version of the sector threat-level table used.
+    pub threat_level_version: String,
+    /// Seed of the simulation.
+    pub seed: u64,
+    /// Simulated years.
+    pub trials: u64,
+    /// Currency of every amount.
+    pub currency: String,
+    /// Valuation date.
+    pub as_of: String,
+    /// Firm name and industry.
+    pub firm: FirmDto,
+    /// The score.
+    pub score: ScoreDto,
+    /// Certificates as the model read them.
+    pub certifications: Vec<CertificationDto>,
+    /// The firm's loss model.
+    pub perils: Vec<PerilModelDto>,
+    /// Gross annual loss.
+    pub loss: LossReport,
+    /// Annual loss after coverage.
+    pub insured_loss: LossReport,
+    /// Premium.
+    pub premium: PremiumDto,
+}
+
+/// Who was assessed.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct FirmDto {
+    /// Name.
+    pub name: String,
+    /// Industry.
+    pub industry: String,
+    /// Annual revenue.
+    pub annual_revenue: f64,
+}
+
+/// The score (contract §5).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ScoreDto {
+    /// 0–1000, higher is safer.
+    pub value: f64,
+    /// Score at relative risk 1.
+    pub baseline: f64,
+    /// Grade band.
+    pub grade: String,
+    /// Expected gross loss relative to the baseline firm.
+    pub relative_risk: f64,
+    /// Factor contributions, summing to value − baseline.
+    pub contributions: Vec<ContributionDto>,
+    /// CSF functions not answered (counted at the industry median).
+    pub unknown_maturity: Vec<String>,
+}
+
+/// One factor's points.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ContributionDto {
+    /// Factor name.
+    pub factor: String,
+    /// Points.
+    pub points: f64,
+}
+
+/// A certificate as the model read it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CertificationDto {
+    /// Scheme.
+    pub scheme: String,
+    /// Declared status.
+    pub status: String,
+    /// `active`, `lapsed` (decaying credit) or `negative` (penalty).
+    pub standing: String,
+    /// Months since it lapsed (lapsed only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub months_lapsed: Option<f64>,
+}
+
+/// One peril of the firm's loss model.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PerilModelDto {
+    /// Peril.
+    pub name: String,
+    /// Expected events a year.
+    pub frequency: f64,
+    /// Expected size of one event (gross).
+    pub severity_mean: f64,
+    /// Expected gross annual loss.
+    pub expected_loss: f64,
+}
+
+/// Premium (contract §5), with insurer-side detail.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PremiumDto {
+    /// E[insured loss].
+    pub pure: f64,
+    /// Technical premium.
+    pub technical: f64,
+    /// Currency.
+    pub currency: String,
+    /// Standard error of `pure`.
+    pub pure_std_error: f64,
+    /// Standard error of `technical`.
+    pub technical_std_error: f64,
+    /// Insurer loadings and the rating-plan view (insurer-only in the service).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loadings: Option<LoadingsDto>,
+}
+
+/// Insurer-only premium detail.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LoadingsDto {
+    /// Capital load.
+    pub risk_load: f64,
+    /// Expense load.
+    pub expense_load: f64,
+    /// TVaR of the insured loss at the capital level.
+    pub capital_tvar: f64,
+    /// technical = base × industry × revenue × layer × (1 + schedule).
+    pub rating_plan: RatingPlanDto,
+}
+
+/// Rating-plan decomposition.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RatingPlanDto {
+    /// Reference firm's expected gross loss.
+    pub base: f64,
+    /// Industry factor.
+    pub industry_factor: f64,
+    /// Revenue factor.
+    pub revenue_factor: f64,
+    /// Layer and loading factor.
+    pub layer_factor: f64,
+    /// Model-indicated schedule modifier.
+    pub schedule_modifier: f64,
+    /// Schedule modifier within the filed bound.
+    pub schedule_modifier_bounded: f64,
+    /// Premium with the bounded modifier.
+    pub schedule_bounded_premium: f64,
+}
+
+impl PremiumDto {
+    /// Converts a premium; `with_loadings` for insurer views.
+    pub fn new(p: &Premium, currency: &str, with_loadings: bool) -> Self {
+        let r = &p.rating_plan;
+        PremiumDto {
+            pure: p.pure,
+            technical: p.technical,
+            currency: currency.to_string(),
+            pure_std_error: p.pure_std_error,
+            technical_std_error: p.technical_std_error,
+            loadings: with_loadings.then_some(LoadingsDto {
+                risk_load: p.risk_load,
+                expense_load: p.expense_load,
+                capital_tvar: p.capital_tvar,
+                rating_plan: RatingPlanDto {
+                    base: r.base,
+                    industry_factor: r.industry_factor,
+                    revenue_factor: r.revenue_factor,
+                    layer_factor: r.layer_factor,
+                    schedule_modifier: r.schedule_modifier,
+                    schedule_modifier_bounded: r.schedule_modifier_bounded,
+                    schedule_bounded_premium: r.schedule_bounded_premium,
+                },
+            }),
+        }
+    }
+}
+
+fn status_name(s: Status) -> &'static str {
+    match s {
+        Status::Active => "active",
+        Status::Lapsed => "lapsed",
+        Status::Suspended => "suspended",
+        Status::Withdrawn => "withdrawn",
+    }
+}
+
+impl AssessmentDto {
+    /// What a caller of `role` may see: insurers get the premium's loadings, nobody else (the
+    /// stored result is the insurer view).
+    #[must_use]
+    pub fn view(mut self, role: Role) -> Self {
+        if role != Role::Insurer {
+            self.premium.loadings = None;
+        }
+        self
+    }
+
+    /// Converts an assessment.
+    pub fn new(
+        id: String,
+        profile: &FirmProfile,
+        params: &ModelParams,
+        a: &Assessment,
+        with_loadings: bool,
+    ) -> Self {
+        let levels = risk_core::model::spec_defaults::LEVELS;
+        let s = &a.score;
+        AssessmentDto {
+            id,
+            model_version: params.id(),
+            model_hash: params.hash.clone(),
+            threat_level_version: params.threat.version.clone(),
+            seed: a.simulation.seed(),
+            trials: a.simulation.trials(),
+            currency: profile.currency.clone(),
+            as_of: profile.as_of.to_string(),
+            firm: FirmDto {
+                name: profile.name.clone(),
+                industry: profile.industry.to_string(),
+                annual_revenue: profile.annual_revenue,
+            },
+            score: ScoreDto {
+                value: s.value,
+                baseline: s.baseline,
+                grade: s.grade.clone(),
+                relative_risk: s.relative_risk,
+                contributions: s
+                    .contributions
+                    .iter()
+                    .map(|c| ContributionDto {
+                        factor: c.factor.clone(),
+                        points: c.points,
+                    })
+                    .collect(),
+                unknown_maturity: s
+                    .unknown_functions
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect(),
+            },
+            certifications: profile
+                .certifications
+                .iter()
+                .zip(&s.standings)
+                .map(|(c, st)| CertificationDto {
+                    scheme: c.scheme.to_string(),
+                    status: status_name(c.status).into(),
+                    standing: match st {
+                        Standing::Active => "active",
+                        Standing::Lapsed { .. } => "lapsed",
+                        Standing::Negative => "negative",
+                    }
+                    .into(),
+                    months_lapsed: match st {
+                        Standing::Lapsed { months } => Some(*months),
+                        _ => None,
+                    },
+                })
+                .collect(),
+            perils: a
+                .model
+                .perils()
+                .iter()
+                .map(|p| PerilModelDto {
+                    name: p.name().to_string(),
+                    frequency: p.frequency().mean(),
+                    severity_mean: p.severity().mean(),
+                    expected_loss: p.frequency().mean() * p.severity().mean(),
+                })
+                .collect(),
+            loss: LossReport::monte_carlo(&a.model, &a.simulation, Side::Gross, &levels, &[]),
+            insured_loss: LossReport::monte_carlo(
+                &a.model,
+                &a.simulation,
+                Side::Insured,
+                &levels,
+                &[],
+            ),
+            premium: PremiumDto::new(&a.premium, &profile.currency, with_loadings),
+        }
+    }
+}
+
+/// Impact (contract §6).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ImpactDto {
+    /// `name-version` of the model.
+    pub model_version: String,
+    /// Currency of every amount.
+    pub currency: String,
+    /// Seed shared by every counterfactual.
+    pub seed: u64,
+    /// Simulated years of every counterfactual.
+    pub trials: u64,
+    /// Current technical premium.
+    pub current_premium: f64,
+    /// Its standard error.
+    pub current_premium_std_error: f64,
+    /// Current score.
+    pub current_score: f64,
+    /// Counterfactuals, largest saving first.
+    pub items: Vec<ImpactItemDto>,
+}
+
+/// One counterfactual.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ImpactItemDto {
+    /// Change id.
+    pub change: String,
+    /// In words.
+    pub description: String,
+    /// Technical premium.
+    pub premium: f64,
+    /// premium − current premium.
+    pub delta: f64,
+    /// Standard error of `delta` (common random numbers).
+    pub delta_std_error: f64,
+    /// Score after the change.
+    pub score: f64,
+}
+
+impl ImpactDto {
+    /// Converts an impact report.
+    pub fn new(profile: &FirmProfile, params: &ModelParams, i: &Impact) -> Self {
+        ImpactDto {
+            model_version: params.id(),
+            currency: profile.currency.clone(),
+            seed: i.current.simulation.seed(),
+            trials: i.current.simulation.trials(),
+            current_premium: i.current.premium.technical,
+            current_premium_std_error: i.current.premium.technical_std_error,
+            current_score: i.current.score.value,
+            items: i
+                .items
+                .iter()
+                .map(|it| ImpactItemDto {
+                    change: it.change.clone(),
+                    description: it.description.clone(),
+                    premium: it.premium,
+                    delta: it.delta,
+                    delta_std_error: it.delta_std_error,
+                    score: it.score,
+                })
+                .collect(),
+        }
+    }
+}

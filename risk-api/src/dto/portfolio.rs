@@ -1,0 +1,69 @@
+//! Wire type of portfolio reports (contract §7).
+
+use serde::Serialize;
+
+use super::v1::LevelDto;
+
+/// PortfolioReport.
+#[derive(Debug, Clone, Serialize)]
+pub struct PortfolioReport {
+    /// Policies simulated (a shard's count for a shard run).
+    pub policies: usize,
+    /// Simulated years.
+    pub trials: u64,
+    /// Seed.
+    pub seed: u64,
+    /// `i/n` for a shard run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
+    /// Mean annual insured loss.
+    pub mean: f64,
+    /// Its standard error.
+    pub mean_std_error: Option<f64>,
+    /// Closed-form mean of the gross loss (equals `mean` in expectation when no policy has terms).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub closed_form_gross_mean: Option<f64>,
+    /// VaR per level.
+    pub var: Vec<LevelDto>,
+    /// TVaR per level.
+    pub tvar: Vec<LevelDto>,
+    /// Loss exceeded once every `return_period` years on average.
+    pub exceedance_curve: Vec<ReturnPeriodDto>,
+    /// Mean annual insured loss caused by each shock.
+    pub shocks: Vec<ShockDto>,
+    /// Level of the capital allocation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allocation_level: Option<f64>,
+    /// Σ of all policies' allocations (= TVaR at the allocation level).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allocated_total: Option<f64>,
+    /// Largest co-TVaR allocations.
+    pub top_contributors: Vec<ContributorDto>,
+}
+
+/// One point of the exceedance curve.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReturnPeriodDto {
+    /// Years.
+    pub return_period: f64,
+    /// VaR at 1 − 1/return_period.
+    pub loss: f64,
+}
+
+/// A shock's mean.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShockDto {
+    /// Name.
+    pub name: String,
+    /// Mean annual insured loss it causes.
+    pub mean: f64,
+}
+
+/// A policy's allocation.
+#[derive(Debug, Clone, Serialize)]
+pub struct ContributorDto {
+    /// Policy id.
+    pub policy_id: String,
+    /// Co-TVaR allocation.
+    pub tvar_contribution: f64,
+}

@@ -1,0 +1,226 @@
+//! Extractors: request bodies and query strings whose rejections are the one [`ApiError`], and
+//! loaders that fetch an object and authorise the caller for it (404 when it may not see it).
+//!
+//! Extractors run in signature order, so a handler's signature is its order of checks:
+//! key (401) → role (403) → object (404) → query (400) → body (415, 400, 422).
+
+use std::collections::BTreeMap;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::app::AppState;
+use crate::auth::{Caller, Firm, InsurerOrFirm, Role};
+use crate::problem::{ApiError, FieldProblem, default_detail};
+use crate::store::AssessmentRecord;
+
+/// The body as JSON text: 415 unless `application/json` (or `application/*+json`), 400 unless
+/// UTF-8 JSON.
+///
+/// # Errors
+/// 415 or 400 as above.
+pub fn json_text(headers: &HeaderMap, body: &[u8]) -> Result<String, ApiError> {
+    let mime = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if !(mime == "application/json"
+        || (mime.starts_with("application/") && mime.ends_with("+json")))
+    {
+        return Err(ApiError::status(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "the request body must be application/json",
+        ));
+    }
+    let text = std::str::from_utf8(body)
+        .map_err(|_| ApiError::bad_request("the request body is not UTF-8"))?;
+    Ok(text.to_string())
+}
+
+fn not_json(e: &serde_json::Error) -> ApiError {
+    ApiError::bad_request(format!(
+        "the request body is not valid JSON (line {}, column {})",
+        e.line(),
+        e.column()
+    ))
+}
+
+async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    Bytes::from_request(req, state).await.map_err(|r| {
+        let status = r.status();
+        ApiError::status(status, default_detail(status))
+    })
+}
+
+/// A JSON document for the core's own parser (`LossSpec::parse`, `FirmProfile::parse`, which
+/// report every field error with its path): checked to be JSON here (415, 400), so the core's
+/// errors are all 422.
+#[derive(Debug, Clone)]
+pub struct JsonText(pub String);
+
+impl<S: Send + Sync> FromRequest<S> for JsonText {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let headers = req.headers().clone();
+        let body = body_bytes(req, state).await?;
+        let text = json_text(&headers, &body)?;
+        serde_json::from_str::<serde::de::IgnoredAny>(&text).map_err(|e| not_json(&e))?;
+        Ok(JsonText(text))
+    }
+}
+
+/// A JSON object body read as `T` (its wire type, `deny_unknown_fields`): 415 unless JSON media
+/// type, 400 unless JSON, 422 when it is not an object of `T`'s shape (the field's path, or
+/// `body`, and serde's message; a missing field is `<path>: is required`).
+#[derive(Debug, Clone)]
+pub struct AppJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AppJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let headers = req.headers().clone();
+        let body = body_bytes(req, state).await?;
+        let text = json_text(&headers, &body)?;
+        // One parse of the text; the typed read below walks the tree.
+        let value: Value = serde_json::from_str(&text).map_err(|e| not_json(&e))?;
+        if !value.is_object() {
+            return Err(ApiError::invalid_field("body", "must be a JSON object"));
+        }
+        serde_path_to_error::deserialize(value)
+            .map(AppJson)
+            .map_err(|e| ApiError::invalid(vec![field_problem(&e)]))
+    }
+}
+
+fn field_problem(e: &serde_path_to_error::Error<serde_json::Error>) -> FieldProblem {
+    let path = e.path().to_string();
+    let message = e.inner().to_string();
+    let in_body = |p: &str| {
+        if p == "." {
+            "body".to_string()
+        } else {
+            p.to_string()
+        }
+    };
+    if let Some(name) = message
+        .strip_prefix("missing field `")
+        .and_then(|m| m.strip_suffix('`'))
+    {
+        let field = if path == "." {
+            name.to_string()
+        } else {
+            format!("{path}.{name}")
+        };
+        return FieldProblem {
+            field,
+            message: "is required".into(),
+        };
+    }
+    if message.starts_with("unknown field `") {
+        // The object holding the unknown key is at fault (the message names the key).
+        let mut segments: Vec<String> = e.path().iter().map(ToString::to_string).collect();
+        segments.pop();
+        let parent = segments.join(".");
+        return FieldProblem {
+            field: if parent.is_empty() {
+                "body".into()
+            } else {
+                parent
+            },
+            message,
+        };
+    }
+    FieldProblem {
+        field: in_body(&path),
+        message,
+    }
+}
+
+/// A query string read as `T`: 400 naming what is wrong.
+#[derive(Debug, Clone)]
+pub struct AppQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for AppQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(t)| AppQuery(t))
+            .map_err(|e| ApiError::bad_request(format!("bad query string: {}", e.body_text())))
+    }
+}
+
+/// The `{id}` segment of the route.
+async fn path_id(parts: &mut Parts, state: &AppState) -> Result<String, ApiError> {
+    let Path(mut segments) = Path::<BTreeMap<String, String>>::from_request_parts(parts, state)
+        .await
+        .map_err(|_| ApiError::not_found())?;
+    segments.remove("id").ok_or_else(ApiError::not_found)
+}
+
+/// An assessment the caller may read — its owner, or an insurer the owning firm shared it with
+/// — with that caller (401, 403 for admins, 404 for anyone else, whether or not it exists).
+#[derive(Debug, Clone)]
+pub struct ReadableAssessment {
+    /// Who asks.
+    pub caller: Caller,
+    /// What it may read.
+    pub record: AssessmentRecord,
+}
+
+impl FromRequestParts<AppState> for ReadableAssessment {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let InsurerOrFirm(caller) = InsurerOrFirm::from_request_parts(parts, state).await?;
+        let id = path_id(parts, state).await?;
+        let record = state
+            .store()
+            .assessment(&id)
+            .await?
+            .ok_or_else(ApiError::not_found)?;
+        if record.owner == caller
+            || (caller.role == Role::Insurer
+                && state.store().is_shared(&id, &caller.subject).await?)
+        {
+            Ok(ReadableAssessment { caller, record })
+        } else {
+            Err(ApiError::not_found())
+        }
+    }
+}
+
+/// An assessment of the calling firm (401, 403 for other roles, 404 for other firms' and
+/// missing ones).
+#[derive(Debug, Clone)]
+pub struct OwnedAssessment {
+    /// The owning firm.
+    pub caller: Caller,
+    /// Its assessment.
+    pub record: AssessmentRecord,
+}
+
+impl FromRequestParts<AppState> for OwnedAssessment {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Firm(caller) = Firm::from_request_parts(parts, state).await?;
+        let id = path_id(parts, state).await?;
+        match state.store().assessment(&id).await? {
+            Some(record) if record.owner == caller => Ok(OwnedAssessment { caller, record }),
+            _ => Err(ApiError::not_found()),
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! The endpoints of contract §8, a file per resource, and their OpenAPI description (generated
+//! from the handlers and assembled here in [`ApiDoc`]).
+//!
+//! Authorisation shows in each handler's signature: a role guard ([`crate::auth`]; 401, 403)
+//! or a loader that fetches the object and checks the caller may see it
+//! ([`extract::ReadableAssessment`], [`extract::OwnedAssessment`]; 404 whether or not it
+//! exists), then the query (400) and the body ([`extract::AppJson`], [`extract::JsonText`]; 415,
+//! 400, 422).
+
+use axum::Router;
+use axum::routing::{delete, get, post, put};
+use utoipa::OpenApi;
+
+use crate::app::AppState;
+use crate::problem::{ApiError, ApiResult, FieldProblem, Problem};
+use doc::{BearerAuth, CommonResponses};
+
+pub mod assessments;
+pub mod doc;
+pub mod extract;
+pub mod models;
+pub mod ops;
+pub mod portfolios;
+pub mod shares;
+pub mod simulate;
+pub mod threat_levels;
+pub mod what_if;
+
+pub use assessments::{DEFAULT_TRIALS, params_at, store_assessment, view};
+pub use portfolios::{DEFAULT_JOB_TRIALS, MAX_JOB_POLICIES, MAX_JOB_POLICY_YEARS, MAX_JOB_TRIALS};
+
+/// The routes, without middleware (see [`crate::app::app`]).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(crate::web::index))
+        .route("/ui/app.js", get(crate::web::script))
+        .route("/ui/style.css", get(crate::web::style))
+        .route("/test/{file}", get(crate::web::narrow))
+        .route("/healthz", get(ops::healthz))
+        .route("/openapi.json", get(ops::openapi))
+        .route("/metrics", get(ops::metrics))
+        .route("/v1/simulate", post(simulate::simulate))
+        .route(
+            "/v1/assessments",
+            post(assessments::create_assessment).get(assessments::list_assessments),
+        )
+        .route("/v1/assessments/{id}", get(assessments::get_assessment))
+        .route("/v1/assessments/{id}/impact", get(assessments::get_impact))
+        .route(
+            "/v1/assessments/{id}/exceedance.svg",
+            get(assessments::get_exceedance),
+        )
+        .route("/v1/assessments/{id}/what-if", post(what_if::what_if))
+        .route("/v1/assessments/{id}/shares", post(shares::grant_share))
+        .route(
+            "/v1/assessments/{id}/shares/{insurer}",
+            delete(shares::revoke_share),
+        )
+        .route(
+            "/v1/models",
+            get(models::models).post(models::publish_model),
+        )
+        .route(
+            "/v1/threat-levels/{industry}",
+            put(threat_levels::put_threat_level),
+        )
+        .route("/v1/portfolios", post(portfolios::portfolios))
+        .route("/v1/portfolios/{id}", get(portfolios::get_portfolio))
+        .fallback(ops::not_found)
+}
+
+/// The OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "risk-engine",
+        description = "Certification-aware cyber-insurance risk engine: assessments, premium impact, consent, sector threat levels. Errors are RFC 9457 application/problem+json."
+    ),
+    paths(
+        ops::healthz,
+        ops::openapi,
+        ops::metrics,
+        simulate::simulate,
+        assessments::create_assessment,
+        assessments::list_assessments,
+        assessments::get_assessment,
+        assessments::get_impact,
+        assessments::get_exceedance,
+        what_if::what_if,
+        shares::grant_share,
+        shares::revoke_share,
+        models::models,
+        models::publish_model,
+        threat_levels::put_threat_level,
+        portfolios::portfolios,
+        portfolios::get_portfolio
+    ),
+    components(schemas(Problem, FieldProblem, portfolios::PortfolioJobDto)),
+    modifiers(&BearerAuth, &CommonResponses)
+)]
+pub struct ApiDoc;
+
+/// A core parse's field errors as one 422.
+fn field_errors(errors: Vec<risk_core::model::FieldError>) -> ApiError {
+    ApiError::invalid(errors.into_iter().map(Into::into).collect())
+}
+
+/// Runs a request's CPU-bound work off the async threads, at most `max_concurrent_runs` at once
+/// with a bounded queue: 503 with `Retry-After` when the pool is saturated (never a timeout).
+async fn run<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> ApiResult<T> {
+    let slot = state.run_slot().await.ok_or_else(ApiError::busy)?;
+    tokio::task::spawn_blocking(move || {
+        let out = f();
+        drop(slot);
+        out
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.into()))
+}
+
+/// Runs an accepted background job's work: waits for a simulation slot without a bound.
+async fn run_job<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> ApiResult<T> {
+    let permit = state
+        .runs()
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    tokio::task::spawn_blocking(move || {
+        let out = f();
+        drop(permit);
+        out
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.into()))
+}

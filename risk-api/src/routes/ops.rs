@@ -1,0 +1,58 @@
+//! Operations endpoints: liveness, the OpenAPI document, Prometheus metrics, and the fallback.
+
+use std::net::SocketAddr;
+
+use axum::Json;
+use axum::extract::{ConnectInfo, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::{OpenApi, ToSchema};
+
+use super::ApiDoc;
+use super::doc::NotFound;
+use crate::app::AppState;
+use crate::problem::{ApiError, ApiResult};
+
+/// Liveness.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// Always `ok`.
+    pub status: &'static str,
+}
+
+/// Liveness check.
+#[utoipa::path(get, path = "/healthz", responses((status = 200, body = Health)))]
+pub async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+/// This document.
+#[utoipa::path(get, path = "/openapi.json", responses((status = 200, description = "OpenAPI 3.1 document", content_type = "application/json")))]
+pub async fn openapi() -> Response {
+    match ApiDoc::openapi().to_json() {
+        Ok(s) => ([(header::CONTENT_TYPE, "application/json")], s).into_response(),
+        Err(e) => ApiError::Internal(e.into()).into_response(),
+    }
+}
+
+/// Prometheus metrics; answered on loopback connections only (404 otherwise).
+#[utoipa::path(get, path = "/metrics", responses((status = 200, description = "Prometheus text", content_type = "text/plain"), NotFound))]
+pub async fn metrics(
+    State(state): State<AppState>,
+    connect: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
+) -> ApiResult<Response> {
+    match connect {
+        Some(axum::Extension(ConnectInfo(addr))) if addr.ip().is_loopback() => Ok((
+            [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+            state.metrics().render(),
+        )
+            .into_response()),
+        _ => Err(ApiError::not_found()),
+    }
+}
+
+/// Any path no route matches.
+pub async fn not_found() -> ApiError {
+    ApiError::not_found()
+}

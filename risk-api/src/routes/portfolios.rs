@@ -1,0 +1,217 @@
+//! Portfolio jobs: `POST /v1/portfolios` (CSV or Parquet; 202 and a background run) and
+//! `GET /v1/portfolios/{id}` (its status and, once done, its PortfolioReport).
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use super::assessments::RunParams;
+use super::doc::{Invalid, ObjectGuarded, RoleGuarded, TooLarge, UnsupportedMedia};
+use super::extract::AppQuery;
+use super::{run, run_job};
+use crate::app::AppState;
+use crate::auth::Insurer;
+use crate::portfolio_io::{FileKind, model_shocks, read_policies_bytes};
+use crate::problem::{ApiError, ApiResult};
+use crate::service::whole_portfolio_report;
+use crate::store::{PortfolioJob, timestamp};
+
+/// Most policies one HTTP portfolio job may hold (the command line takes up to 1,000,000).
+pub const MAX_JOB_POLICIES: usize = 20_000;
+/// Most simulated years one HTTP portfolio job may ask for.
+pub const MAX_JOB_TRIALS: u64 = 20_000;
+/// Default simulated years of a portfolio job.
+pub const DEFAULT_JOB_TRIALS: u64 = 5_000;
+/// Most policy-years (policies × trials) one job may ask for.
+pub const MAX_JOB_POLICY_YEARS: f64 = 1.0e8;
+
+/// A portfolio job (contract §8): its status and, once done, its PortfolioReport.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PortfolioJobDto {
+    /// Job id.
+    pub id: String,
+    /// `queued`, `running`, `done` or `failed`.
+    pub status: String,
+    /// Policies in the file.
+    pub policies: i64,
+    /// Simulated years.
+    pub trials: i64,
+    /// Seed.
+    pub seed: String,
+    /// When it was accepted.
+    pub created_at: String,
+    /// Last status change.
+    pub updated_at: String,
+    /// The PortfolioReport (contract §7) once done.
+    #[schema(value_type = Option<Object>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<Value>,
+    /// Why it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl PortfolioJobDto {
+    fn new(j: PortfolioJob) -> ApiResult<Self> {
+        let report = j
+            .report
+            .map(|r| serde_json::from_str(&r))
+            .transpose()
+            .map_err(|e| ApiError::Internal(e.into()))?;
+        Ok(PortfolioJobDto {
+            id: j.id,
+            status: j.status,
+            policies: j.policies,
+            trials: j.trials,
+            seed: j.seed,
+            created_at: j.created_at,
+            updated_at: j.updated_at,
+            report,
+            error: j.error,
+        })
+    }
+}
+
+/// Submits a portfolio (CSV with a header row, or Parquet; contract §7 columns) as a job.
+///
+/// The file is validated before the job is accepted (422 naming the row and column); the job row
+/// is committed before the 202; the run then uses the model's common shocks, the query's trials
+/// and seed, and the same engine as `risk portfolio`.
+#[utoipa::path(post, path = "/v1/portfolios",
+    params(RunParams),
+    request_body(content = String, description = "Portfolio file: text/csv or application/vnd.apache.parquet", content_type = "text/csv"),
+    responses((status = 202, body = PortfolioJobDto), RoleGuarded, TooLarge, UnsupportedMedia, Invalid),
+    security(("bearer" = [])))]
+pub async fn portfolios(
+    State(state): State<AppState>,
+    Insurer(caller): Insurer,
+    AppQuery(q): AppQuery<RunParams>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let mime = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let kind = match mime.as_str() {
+        "text/csv" => FileKind::Csv,
+        "application/vnd.apache.parquet" | "application/octet-stream" => FileKind::Parquet,
+        _ => {
+            return Err(ApiError::status(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "the body must be text/csv or application/vnd.apache.parquet",
+            ));
+        }
+    };
+    let trials = q.trials.unwrap_or(DEFAULT_JOB_TRIALS);
+    let seed = q.seed.unwrap_or(0);
+    if trials == 0 || trials > MAX_JOB_TRIALS {
+        return Err(ApiError::invalid_field(
+            "trials",
+            format!("must be between 1 and {MAX_JOB_TRIALS}"),
+        ));
+    }
+    let params = state.params().clone();
+    let today = time::OffsetDateTime::now_utc().date();
+    let parsed = run(&state, move || {
+        read_policies_bytes(&body, kind, &params, today).map(|p| (p, model_shocks(&params)))
+    })
+    .await?;
+    let (policies, shocks) = parsed.map_err(|m| ApiError::invalid_field("body", m))?;
+    if policies.len() > MAX_JOB_POLICIES {
+        return Err(ApiError::invalid_field(
+            "body",
+            format!(
+                "{} policies exceed the cap of {MAX_JOB_POLICIES}",
+                policies.len()
+            ),
+        ));
+    }
+    if policies.len() as f64 * trials as f64 > MAX_JOB_POLICY_YEARS {
+        return Err(ApiError::invalid_field(
+            "trials",
+            format!(
+                "{trials} years x {} policies exceed {MAX_JOB_POLICY_YEARS:e} policy-years",
+                policies.len()
+            ),
+        ));
+    }
+    let portfolio = risk_core::portfolio::Portfolio::new(policies, shocks)
+        .map_err(|e| ApiError::invalid_field("body", e.to_string()))?;
+    let now = timestamp();
+    let job = PortfolioJob {
+        id: uuid::Uuid::new_v4().to_string(),
+        owner_subject: caller.subject.clone(),
+        status: "queued".into(),
+        policies: portfolio.policies().len() as i64,
+        trials: trials as i64,
+        seed: seed.to_string(),
+        report: None,
+        error: None,
+        created_at: now.clone(),
+        updated_at: now,
+    };
+    state.store().insert_job(&job).await?;
+    let id = job.id.clone();
+    let bg = state.clone();
+    tokio::spawn(async move {
+        let store = bg.store().clone();
+        if let Err(e) = store.update_job(&id, "running", None, None).await {
+            tracing::error!(job = %id, error = %e, "cannot mark portfolio job running");
+            return;
+        }
+        let out = run_job(&bg, move || {
+            whole_portfolio_report(&portfolio, trials, seed, &|_| {})
+        })
+        .await;
+        let res = match out.map(|r| serde_json::to_string(&r)) {
+            Ok(Ok(json)) => store.update_job(&id, "done", Some(json), None).await,
+            Ok(Err(e)) => {
+                store
+                    .update_job(&id, "failed", None, Some(format!("report: {e}")))
+                    .await
+            }
+            Err(_) => {
+                tracing::error!(job = %id, "portfolio job failed");
+                store
+                    .update_job(&id, "failed", None, Some("internal error".into()))
+                    .await
+            }
+        };
+        if let Err(e) = res {
+            tracing::error!(job = %id, error = %e, "cannot record the portfolio job's outcome");
+        }
+    });
+    let location = format!("/v1/portfolios/{}", job.id);
+    let mut res = (StatusCode::ACCEPTED, Json(PortfolioJobDto::new(job)?)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(res)
+}
+
+/// A portfolio job's status and, once done, its report; only the insurer that submitted it.
+#[utoipa::path(get, path = "/v1/portfolios/{id}",
+    params(("id" = String, Path, description = "Job id")),
+    responses((status = 200, body = PortfolioJobDto), ObjectGuarded),
+    security(("bearer" = [])))]
+pub async fn get_portfolio(
+    State(state): State<AppState>,
+    Insurer(caller): Insurer,
+    Path(id): Path<String>,
+) -> ApiResult<Json<PortfolioJobDto>> {
+    match state.store().job(&id).await? {
+        Some(j) if j.owner_subject == caller.subject => Ok(Json(PortfolioJobDto::new(j)?)),
+        _ => Err(ApiError::not_found()),
+    }
+}

@@ -1,0 +1,85 @@
+//! Consent: the owning firm lets an insurer read one assessment
+//! (`POST /v1/assessments/{id}/shares`) or withdraws it (`DELETE …/shares/{insurer}`).
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::doc::{Invalid, ObjectGuarded};
+use super::extract::{AppJson, OwnedAssessment};
+use crate::app::AppState;
+use crate::auth::valid_subject;
+use crate::problem::{ApiError, ApiResult, Problem};
+
+/// A grant of read access.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShareDto {
+    /// Assessment id.
+    pub assessment: String,
+    /// The insurer's subject.
+    pub insurer: String,
+    /// The firm that granted it.
+    pub granted_by: String,
+}
+
+/// Body of a grant: `{"insurer": "<subject>"}`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShareRequest {
+    /// The insurer's subject.
+    pub insurer: String,
+}
+
+/// Let an insurer read this assessment (the owning firm only).
+#[utoipa::path(post, path = "/v1/assessments/{id}/shares", params(("id" = String, Path, description = "Assessment id")),
+    request_body(content = ShareRequest, content_type = "application/json"),
+    responses((status = 201, body = ShareDto), ObjectGuarded, Invalid),
+    security(("bearer" = [])))]
+pub async fn grant_share(
+    State(state): State<AppState>,
+    OwnedAssessment { caller, record }: OwnedAssessment,
+    AppJson(req): AppJson<ShareRequest>,
+) -> ApiResult<(StatusCode, Json<ShareDto>)> {
+    if !valid_subject(&req.insurer) {
+        return Err(ApiError::invalid_field(
+            "insurer",
+            "must be 1-128 characters of A-Z a-z 0-9 . _ - @ :",
+        ));
+    }
+    state
+        .store()
+        .grant(&record.id, &req.insurer, &caller.subject)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ShareDto {
+            assessment: record.id,
+            insurer: req.insurer,
+            granted_by: caller.subject,
+        }),
+    ))
+}
+
+/// Withdraw an insurer's access (the owning firm only).
+#[utoipa::path(delete, path = "/v1/assessments/{id}/shares/{insurer}",
+    params(("id" = String, Path, description = "Assessment id"), ("insurer" = String, Path, description = "Insurer subject")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, body = Problem, content_type = "application/problem+json", description = "No or unknown API key"),
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "The caller's role may not do this"),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "No such assessment or no such share"),
+    ),
+    security(("bearer" = [])))]
+pub async fn revoke_share(
+    State(state): State<AppState>,
+    OwnedAssessment { record, .. }: OwnedAssessment,
+    Path((_, insurer)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    if state.store().revoke(&record.id, &insurer).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found())
+    }
+}

@@ -1,0 +1,148 @@
+//! `POST /v1/assessments/{id}/what-if`: an assessment's profile re-priced with certificates
+//! removed or lapsed or maturity levels changed, with its seed and trials; nothing is stored.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::State;
+use risk_core::assess::assess;
+use risk_core::profile::{FirmProfile, Status};
+use risk_core::vocab::{Function, Scheme};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::assessments::inputs;
+use super::doc::{BadRequest, Invalid, ObjectGuarded};
+use super::extract::{AppJson, ReadableAssessment};
+use super::run;
+use crate::app::AppState;
+use crate::problem::{ApiError, ApiResult, FieldProblem};
+
+/// Body of a what-if: changes to the stored profile, each optional.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WhatIfRequest {
+    /// Schemes whose certificate is removed.
+    #[serde(default)]
+    pub remove: Vec<String>,
+    /// Schemes whose certificate lapses on the valuation date.
+    #[serde(default)]
+    pub lapse: Vec<String>,
+    /// CSF functions set to a maturity level 0–5.
+    #[serde(default)]
+    pub maturity: BTreeMap<String, u8>,
+}
+
+/// A re-priced profile (not stored).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WhatIfDto {
+    /// The assessment changed.
+    pub assessment: String,
+    /// Seed (the assessment's).
+    pub seed: u64,
+    /// Simulated years (the assessment's).
+    pub trials: u64,
+    /// Currency of the premiums.
+    pub currency: String,
+    /// The changes, as `remove:<scheme>`, `lapse:<scheme>`, `maturity:<function>=<level>`.
+    pub changes: Vec<String>,
+    /// Technical premium with the changes.
+    pub premium: f64,
+    /// Its standard error.
+    pub premium_std_error: f64,
+    /// The stored technical premium.
+    pub current_premium: f64,
+    /// premium − current premium (same seed and trials: common random numbers).
+    pub delta: f64,
+    /// Score with the changes.
+    pub score: f64,
+    /// Grade with the changes.
+    pub grade: String,
+    /// The stored score.
+    pub current_score: f64,
+}
+
+/// Re-price an assessment's profile with certificates removed or lapsed or maturity levels
+/// changed, with its seed and trials; nothing is stored.
+#[utoipa::path(post, path = "/v1/assessments/{id}/what-if", params(("id" = String, Path, description = "Assessment id")),
+    request_body(content = WhatIfRequest, content_type = "application/json"),
+    responses((status = 200, body = WhatIfDto), BadRequest, ObjectGuarded, Invalid),
+    security(("bearer" = [])))]
+pub async fn what_if(
+    State(state): State<AppState>,
+    ReadableAssessment { record: rec, .. }: ReadableAssessment,
+    AppJson(req): AppJson<WhatIfRequest>,
+) -> ApiResult<Json<WhatIfDto>> {
+    let (params, mut profile) = inputs(&state, &rec).await?;
+    let mut errors = Vec::new();
+    let mut changes = Vec::new();
+    let held = |p: &FirmProfile, s: &str| {
+        Scheme::parse(s).and_then(|sc| p.certifications.iter().position(|c| c.scheme == sc))
+    };
+    for (k, s) in req.remove.iter().enumerate() {
+        match held(&profile, s) {
+            Some(i) => {
+                profile.certifications.remove(i);
+                changes.push(format!("remove:{s}"));
+            }
+            None => errors.push(FieldProblem {
+                field: format!("remove[{k}]"),
+                message: "not a certificate of this profile".into(),
+            }),
+        }
+    }
+    for (k, s) in req.lapse.iter().enumerate() {
+        match held(&profile, s) {
+            Some(i) => {
+                let as_of = profile.as_of;
+                let c = &mut profile.certifications[i];
+                c.status = Status::Lapsed;
+                c.expires = Some(as_of);
+                changes.push(format!("lapse:{s}"));
+            }
+            None => errors.push(FieldProblem {
+                field: format!("lapse[{k}]"),
+                message: "not a certificate of this profile (or removed)".into(),
+            }),
+        }
+    }
+    for (f, &level) in &req.maturity {
+        match Function::parse(f) {
+            Some(func) if level <= 5 => {
+                profile.maturity[func.index()] = Some(level);
+                changes.push(format!("maturity:{f}={level}"));
+            }
+            Some(_) => errors.push(FieldProblem {
+                field: format!("maturity.{f}"),
+                message: "must be an integer 0-5".into(),
+            }),
+            None => errors.push(FieldProblem {
+                field: format!("maturity.{f}"),
+                message: "unknown CSF function".into(),
+            }),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::invalid(errors));
+    }
+    let stored = rec.assessment().map_err(anyhow::Error::from)?;
+    let current_premium = stored.premium.technical;
+    let current_score = stored.score.value;
+    let (trials, seed) = (rec.trials, rec.seed);
+    let currency = profile.currency.clone();
+    let a = run(&state, move || assess(&profile, &params, trials, seed)).await?;
+    Ok(Json(WhatIfDto {
+        assessment: rec.id,
+        seed,
+        trials,
+        currency,
+        changes,
+        premium: a.premium.technical,
+        premium_std_error: a.premium.technical_std_error,
+        current_premium,
+        delta: a.premium.technical - current_premium,
+        score: a.score.value,
+        grade: a.score.grade.clone(),
+        current_score,
+    }))
+}

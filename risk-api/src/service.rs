@@ -1,0 +1,114 @@
+//! Computations both the `risk` command and the HTTP handlers run: a spec's LossReport and a
+//! whole portfolio's report. Neither front end reaches into the other.
+
+use risk_core::engine;
+use risk_core::model::LossSpec;
+
+use crate::dto::portfolio::PortfolioReport;
+use crate::dto::v1::{LossReport, Side};
+
+/// The Monte Carlo LossReport of a validated spec (shared by the CLI and the service).
+pub fn simulate_spec(spec: &LossSpec) -> LossReport {
+    let sim = engine::simulate(&spec.model, spec.trials, spec.seed);
+    LossReport::monte_carlo(
+        &spec.model,
+        &sim,
+        Side::Insured,
+        &spec.levels,
+        &spec.thresholds,
+    )
+}
+
+/// Level of the Euler capital allocation (Solvency II 1-in-200).
+pub const ALLOCATION_LEVEL: f64 = 0.995;
+
+/// Simulates a whole portfolio and reports it with its Euler allocation (shared by the CLI and
+/// the service's portfolio jobs).
+pub fn whole_portfolio_report(
+    portfolio: &risk_core::portfolio::Portfolio,
+    trials: u64,
+    seed: u64,
+    progress: &(dyn Fn(usize) + Sync),
+) -> PortfolioReport {
+    use risk_core::portfolio::{allocate, simulate};
+    let n = portfolio.policies().len();
+    let table = simulate(portfolio, 0..n, trials, seed, progress);
+    let allocation = allocate(portfolio, &table, ALLOCATION_LEVEL);
+    let ids: Vec<String> = portfolio.policies().iter().map(|p| p.id.clone()).collect();
+    let names: Vec<String> = portfolio.shocks().iter().map(|s| s.name.clone()).collect();
+    let closed = portfolio
+        .policies()
+        .iter()
+        .all(|p| p.model.terms().is_none())
+        .then(|| portfolio.expected_gross());
+    portfolio_report(&table, &names, None, closed, Some(&allocation), &ids)
+}
+
+/// The PortfolioReport of a year-loss table (with its allocation when there is one).
+pub fn portfolio_report(
+    table: &risk_core::portfolio::YearLossTable,
+    names: &[String],
+    shard: Option<String>,
+    closed_form_gross_mean: Option<f64>,
+    allocation: Option<&[risk_core::portfolio::Allocation]>,
+    ids: &[String],
+) -> PortfolioReport {
+    use crate::dto::portfolio::{ContributorDto, ReturnPeriodDto, ShockDto};
+    let periods = [
+        2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 250.0, 500.0, 1000.0,
+    ];
+    let mut levels = vec![0.99, 0.995, 0.999];
+    let curve_levels: Vec<f64> = periods.iter().map(|r| 1.0 - 1.0 / r).collect();
+    levels.extend(&curve_levels);
+    let st = risk_core::portfolio::stats(table, &levels, &[]);
+    let to_dto = |v: &risk_core::stats::LevelValue| crate::dto::v1::LevelDto {
+        level: v.level,
+        value: v.value,
+        std_error: v.std_error,
+    };
+    let mut top: Vec<ContributorDto> = allocation
+        .unwrap_or_default()
+        .iter()
+        .map(|a| ContributorDto {
+            policy_id: ids[a.policy].clone(),
+            tvar_contribution: a.tvar_contribution,
+        })
+        .collect();
+    let allocated_total = allocation.map(|a| a.iter().map(|x| x.tvar_contribution).sum());
+    top.sort_by(|a, b| {
+        b.tvar_contribution
+            .total_cmp(&a.tvar_contribution)
+            .then(a.policy_id.cmp(&b.policy_id))
+    });
+    top.truncate(10);
+    PortfolioReport {
+        policies: table.policies.len(),
+        trials: table.trials,
+        seed: table.seed,
+        shard,
+        mean: st.mean,
+        mean_std_error: st.mean_std_error,
+        closed_form_gross_mean,
+        var: st.var[..3].iter().map(to_dto).collect(),
+        tvar: st.tvar[..3].iter().map(to_dto).collect(),
+        exceedance_curve: periods
+            .iter()
+            .zip(&st.var[3..])
+            .map(|(r, v)| ReturnPeriodDto {
+                return_period: *r,
+                loss: v.value,
+            })
+            .collect(),
+        shocks: names
+            .iter()
+            .zip(table.shock_means())
+            .map(|(n, m)| ShockDto {
+                name: n.clone(),
+                mean: m,
+            })
+            .collect(),
+        allocation_level: allocation.map(|_| ALLOCATION_LEVEL),
+        allocated_total,
+        top_contributors: top,
+    }
+}
