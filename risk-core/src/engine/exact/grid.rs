@@ -20,8 +20,8 @@
 //! cont_i), anchored at (0, 0). That reading is second order in h away from atoms and kinks.
 
 use rayon::prelude::*;
-use rustfft::num_complex::Complex64;
 use rustfft::FftPlanner;
+use rustfft::num_complex::Complex64;
 
 use super::fft::{forward_real, inverse_by_forward};
 use super::transform::Pgf;
