@@ -1,11 +1,9 @@
-//! From a firm to its loss model: base per-peril parameters scaled by revenue, industry, records
-//! and sector threat, then the firm's multipliers from its [`RiskScore`].
+//! From a firm to its loss model: its base perils (computed once, by the score, from
+//! [`crate::exposure`]) times the multipliers of its [`RiskScore`].
 //!
-//! Per peril k (amounts converted from the base currency at the model's dated rate):
-//! λ_k = λ0_k (R/R_ref)^β_f × I^f_k × T_k × F_k, N_k ~ NegBin(λ_k, r);
-//! median_k = m0_k (R/R_ref)^β_s × I^s_k × D_k × S_k, X_k ~ lognormal(median_k, σ_k) with a GPD
-//! tail above its `tail_quantile` (so the whole severity scales with the median);
-//! D_k = (clamp(records)/records_ref)^0.76 for the data-breach peril when records are given.
+//! Per peril k: N_k ~ NegBin(λ_k F_k, r) and X_k ~ lognormal(median_k S_k, σ_k) with a GPD tail
+//! above its `tail_quantile` (so the whole severity scales with the median), λ_k and median_k the
+//! base perils' and (F_k, S_k) the score's multipliers.
 
 use super::{LossModel, ModelParams, Peril as ModelPeril, Terms};
 use crate::dist::Frequency;
@@ -16,7 +14,8 @@ use crate::score::RiskScore;
 use crate::vocab::Peril;
 
 impl LossModel {
-    /// The firm's loss model under its coverage: base perils × the score's multipliers.
+    /// The firm's loss model under its coverage: the base perils `score` carries × its
+    /// multipliers (`score` is `profile`'s under `params`).
     pub fn from_profile(
         profile: &FirmProfile,
         score: &RiskScore,

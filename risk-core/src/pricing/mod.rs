@@ -1,5 +1,6 @@
-//! Premiums from simulated insured losses, the rating-plan view an underwriter reads, and the
-//! premium impact of each certification and control.
+//! Premiums from simulated insured losses, the rating-plan view an underwriter reads, one full
+//! assessment ([`assess()`]), changes to a firm priced with common random numbers ([`Change`],
+//! [`price_changes`], [`what_if`]) and the premium impact of each certification and control.
 //!
 //! technical = (pure + c·s·(TVaR_q − pure)) / (1 − e), with pure = E[insured annual loss],
 //! c the cost of capital, s the share of standalone capital a policy consumes in a diversified
