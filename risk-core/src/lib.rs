@@ -19,14 +19,47 @@
 
 #![deny(missing_docs)]
 
-pub mod assess;
-pub mod calibrate;
-pub mod dist;
-pub mod engine;
-pub mod model;
-pub mod portfolio;
-pub mod pricing;
-pub mod profile;
-pub mod score;
-pub mod stats;
+// Top-level modules in data-flow order: a module imports only modules listed above it
+// (`.ci/check-imports.sh` enforces it). Blank lines keep rustfmt from sorting them.
+
+// Closed vocabularies: perils, industries, schemes, CSF functions, controls.
 pub mod vocab;
+
+// `FieldError`, the field path + message every parser reports.
+pub mod error;
+
+// Frequency and severity distributions.
+pub mod dist;
+
+// The model file (`ModelParams`).
+pub mod params;
+
+// Firm profiles (`FirmProfile::parse`).
+pub mod profile;
+
+// A firm's base perils before its answers.
+pub mod exposure;
+
+// The explainable score (`RiskScore`).
+pub mod score;
+
+// Loss models and the loss-model spec (`LossSpec`, `LossModel`, `Terms`).
+pub mod model;
+
+// Statistics of a loss distribution (`LossStats`) and the Monte Carlo vs exact check.
+pub mod stats;
+
+// Monte Carlo and exact engines.
+pub mod engine;
+
+// Premiums, assessments, premium impact and what-if changes.
+pub mod pricing;
+
+// Short path of `pricing::assess`.
+pub mod assess;
+
+// Portfolios and common shocks.
+pub mod portfolio;
+
+// Experience calibration of the model file.
+pub mod calibrate;

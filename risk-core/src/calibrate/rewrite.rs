@@ -9,8 +9,8 @@ use std::fmt::Write as _;
 use toml_edit::{DocumentMut, Item, Value};
 
 use super::{CalibrateError, Calibration, Factor, FactorFit, Part};
-use crate::model::ModelParams;
-use crate::model::params::Calibration as Provenance;
+use crate::params::Calibration as Provenance;
+use crate::params::ModelParams;
 
 /// Factors whose data weight is below this keep their prior value and source.
 pub const MIN_DATA_WEIGHT: f64 = 0.01;

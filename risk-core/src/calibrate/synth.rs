@@ -11,8 +11,8 @@ use time::Date;
 
 use crate::dist::Frequency;
 use crate::engine::monte_carlo::stream;
-use crate::model::ModelParams;
-use crate::model::firm::{base_perils, severity};
+use crate::exposure::{base_perils, severity};
+use crate::params::ModelParams;
 use crate::profile::{FirmAttributes, FirmProfile};
 use crate::score::multipliers;
 use crate::vocab::Industry;

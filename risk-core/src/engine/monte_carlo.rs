@@ -85,6 +85,57 @@ impl Simulation {
     pub fn perils(&self) -> &[PerilTotals] {
         &self.perils
     }
+
+    /// The annual losses of one side of the terms.
+    pub fn losses(&self, side: Side) -> &[f64] {
+        match side {
+            Side::Gross => self.gross(),
+            Side::Insured => self.insured(),
+        }
+    }
+
+    /// Each peril's mean annual loss on one side of the terms with its standard error, in the
+    /// model's peril order (insured: the aggregate limit shared pro rata, see [`PerilTotals`]).
+    ///
+    /// # Formula
+    /// With n years, s₁ = Σ L_k and s₂ = Σ L_k²: mean = s₁/n,
+    /// var = max(s₂/n − mean², 0) · n/max(n − 1, 1), std error = √(var/n).
+    pub fn peril_stats(&self, side: Side) -> Vec<PerilStats> {
+        let n = self.trials as f64;
+        self.perils
+            .iter()
+            .map(|t| {
+                let (s1, s2) = match side {
+                    Side::Gross => (t.gross_sum, t.gross_sum_sq),
+                    Side::Insured => (t.insured_sum, t.insured_sum_sq),
+                };
+                let mean = s1 / n;
+                let var = (s2 / n - mean * mean).max(0.0) * n / (n - 1.0).max(1.0);
+                PerilStats {
+                    mean,
+                    mean_std_error: (var / n).sqrt(),
+                }
+            })
+            .collect()
+    }
+}
+
+/// Which side of the insurance terms a loss is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// Before terms.
+    Gross,
+    /// After terms.
+    Insured,
+}
+
+/// One peril's simulated mean annual loss (statistics of a simulation, per peril).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PerilStats {
+    /// Mean annual loss from the peril.
+    pub mean: f64,
+    /// Its standard error.
+    pub mean_std_error: f64,
 }
 
 /// Simulates `trials` years of `model` with the streams of `seed`, on the current rayon pool.

@@ -2,12 +2,12 @@
 //! [`LossSpec`] with every field error reported at once, each with its path.
 
 use std::collections::HashSet;
-use std::fmt;
 
 use serde::Deserialize;
 
 use super::{LossModel, Peril, Terms};
 use crate::dist::{DistError, Frequency, Severity};
+use crate::error::FieldError;
 
 /// Most trials one run may ask for (memory: 8 bytes per trial per loss vector).
 pub const MAX_TRIALS: u64 = 10_000_000;
@@ -20,31 +20,6 @@ pub const DEFAULT_LEVELS: [f64; 5] = [0.9, 0.95, 0.99, 0.995, 0.999];
 
 /// Default number of trials.
 pub const DEFAULT_TRIALS: u64 = 100_000;
-
-/// One invalid input field: `field` is its path (`perils[0].severity.sigma`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
-    /// Path of the field in the input document, dotted with `[i]` indices.
-    pub field: String,
-    /// What is wrong with it, lower case.
-    pub message: String,
-}
-
-impl FieldError {
-    /// An error at `field`.
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        FieldError {
-            field: field.into(),
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for FieldError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.field, self.message)
-    }
-}
 
 /// Why a spec was rejected.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -158,67 +133,6 @@ pub(crate) fn check_trials(trials: u64, model: &LossModel, errors: &mut Vec<Fiel
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ShockWire {
-    name: String,
-    annual_probability: f64,
-    hit_probability: f64,
-    severity: DistWire,
-    #[serde(default)]
-    dependency: Option<String>,
-}
-
-/// Parses a common-shock list (contract §7, `--shocks`):
-/// `[{"name", "annual_probability", "hit_probability", "severity": {distribution…}}]`, with an
-/// optional `dependency` restricting the shock to policies that list it in `cloud_providers`.
-///
-/// # Errors
-/// Shape errors as [`SpecError::Malformed`]; every out-of-range value as [`SpecError::Invalid`].
-pub fn parse_shocks(json: &str) -> Result<Vec<crate::portfolio::Shock>, SpecError> {
-    let de = &mut serde_json::Deserializer::from_str(json);
-    let wire: Vec<ShockWire> = serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let field = if path == "." || path == "?" {
-            "shocks".to_string()
-        } else {
-            format!("shocks{path}")
-        };
-        SpecError::Malformed(FieldError::new(field, e.inner().to_string()))
-    })?;
-    let mut errors = Vec::new();
-    let mut shocks = Vec::new();
-    for (i, w) in wire.into_iter().enumerate() {
-        let path = format!("shocks[{i}]");
-        for (name, p) in [
-            ("annual_probability", w.annual_probability),
-            ("hit_probability", w.hit_probability),
-        ] {
-            if !(0.0..=1.0).contains(&p) {
-                errors.push(FieldError::new(
-                    format!("{path}.{name}"),
-                    "must be a probability in [0, 1]",
-                ));
-            }
-        }
-        match w.severity.continuous(&format!("{path}.severity")) {
-            Ok(sev) => shocks.push(crate::portfolio::Shock {
-                name: w.name,
-                annual_probability: w.annual_probability,
-                hit_probability: w.hit_probability,
-                dependency: w.dependency,
-                size: crate::portfolio::ShockSize::Amount(sev),
-            }),
-            Err(e) => errors.push(e),
-        }
-    }
-    if errors.is_empty() {
-        Ok(shocks)
-    } else {
-        Err(SpecError::Invalid(errors))
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct SpecWire {
     trials: Option<u64>,
     seed: Option<u64>,
@@ -259,7 +173,7 @@ struct TermsWire {
 /// A distribution object; which variants are allowed depends on where it stands.
 #[derive(Deserialize, Clone, Copy)]
 #[serde(tag = "distribution", rename_all = "snake_case", deny_unknown_fields)]
-enum DistWire {
+pub(crate) enum DistWire {
     Poisson {
         mean: f64,
     },
@@ -301,7 +215,7 @@ impl DistWire {
         .map_err(|e| dist_error(path, e))
     }
 
-    fn continuous(self, path: &str) -> Result<Severity, FieldError> {
+    pub(crate) fn continuous(self, path: &str) -> Result<Severity, FieldError> {
         match self {
             DistWire::Lognormal { median, sigma } => Severity::lognormal(median, sigma),
             DistWire::LognormalGpd {

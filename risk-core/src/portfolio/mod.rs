@@ -15,6 +15,10 @@
 //! ranked above it and w_i policy i's share of the VaR year, policy i is allocated
 //! a_i = w_i v + (Σ_{y∈T} L_{i,y} − m w_i v)/(n(1 − q)), so Σ_i a_i = TVaR_q exactly.
 
+mod shocks;
+
+pub use shocks::parse_shocks;
+
 use std::ops::Range;
 
 use rand::RngExt;

@@ -1,5 +1,6 @@
-//! Premiums from simulated insured losses, the rating-plan view an underwriter reads, and the
-//! premium impact of each certification and control.
+//! Premiums from simulated insured losses, the rating-plan view an underwriter reads, one full
+//! assessment ([`assess()`]), changes to a firm priced with common random numbers ([`Change`],
+//! [`price_changes`], [`what_if`]) and the premium impact of each certification and control.
 //!
 //! technical = (pure + c·s·(TVaR_q − pure)) / (1 − e), with pure = E[insured annual loss],
 //! c the cost of capital, s the share of standalone capital a policy consumes in a diversified
@@ -7,13 +8,20 @@
 //! E[ψ(L)] with ψ(x) = ((1 − k) x + k (v + (x − v)⁺/(1 − q)))/(1 − e), k = c·s, v = VaR_q: so its
 //! standard error, and that of a difference under common random numbers, is sd(ψ)/√n.
 
+pub mod assess;
+mod change;
 mod impact;
 
+pub use assess::{Assessment, assess};
+pub use change::{
+    Change, ChangeError, Counterfactual, Current, apply_changes, impact_changes, price_changes,
+    what_if,
+};
 pub use impact::{Impact, ImpactItem, impact};
 
 use crate::engine::Simulation;
-use crate::model::ModelParams;
-use crate::model::firm::base_perils;
+use crate::exposure::{BasePerils, base_perils};
+use crate::params::{ModelParams, PerilMultipliers};
 use crate::profile::FirmProfile;
 use crate::score::RiskScore;
 use crate::stats::LossStats;
@@ -87,14 +95,9 @@ pub(crate) fn mean_se(xs: &[f64]) -> f64 {
     (v / n).sqrt()
 }
 
-/// Expected gross annual loss (closed form) of the firm's base perils with the given multipliers.
-fn expected_gross(
-    profile: &FirmProfile,
-    params: &ModelParams,
-    m: &crate::model::params::PerilMultipliers,
-) -> f64 {
-    base_perils(profile, params)
-        .iter()
+/// Expected gross annual loss (closed form) of base perils with the given multipliers.
+fn expected_gross(base: &BasePerils, m: &PerilMultipliers) -> f64 {
+    base.iter()
         .zip(m)
         .map(|(b, m)| b.map_or(0.0, |b| b.frequency * m.0 * b.severity_mean * m.1))
         .sum()
@@ -115,18 +118,23 @@ pub fn price(
     let risk_load = p.cost_of_capital * p.capital_share * (capital_tvar - pure);
 
     // Rating-plan view from closed-form expected gross losses.
-    let gross = expected_gross(profile, params, &score.multipliers);
-    let baseline = expected_gross(profile, params, &score.baseline_multipliers);
+    // The firm's base perils come with its score; the industry-`other` twin and the reference
+    // firm are other firms, each computed once.
+    let gross = expected_gross(&score.base_perils, &score.multipliers);
+    let baseline = expected_gross(&score.base_perils, &score.baseline_multipliers);
     let mut other = profile.clone();
     other.industry = Industry::Other;
-    let industry_factor = baseline / expected_gross(&other, params, &score.baseline_multipliers);
+    let other_loss = expected_gross(&base_perils(&other, params), &score.baseline_multipliers);
+    let industry_factor = baseline / other_loss;
     let rate = params.rate(&profile.currency).unwrap_or(1.0);
-    let mut reference = other.clone();
+    let mut reference = other;
     reference.annual_revenue = params.reference.revenue * rate;
     reference.records_held = None;
-    let reference_loss = expected_gross(&reference, params, &score.baseline_multipliers);
-    let revenue_factor =
-        expected_gross(&other, params, &score.baseline_multipliers) / reference_loss;
+    let reference_loss = expected_gross(
+        &base_perils(&reference, params),
+        &score.baseline_multipliers,
+    );
+    let revenue_factor = other_loss / reference_loss;
     let layer_factor = if gross > 0.0 { technical / gross } else { 0.0 };
     let schedule_modifier = score.relative_risk - 1.0;
     let bound = p.schedule_bound;

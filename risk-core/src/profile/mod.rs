@@ -4,8 +4,9 @@
 use serde::Deserialize;
 use time::Date;
 
-use crate::model::params::parse_date;
-use crate::model::{FieldError, ModelParams};
+use crate::error::FieldError;
+use crate::params::ModelParams;
+use crate::params::parse_date;
 use crate::vocab::{Control, Function, Industry, Scheme};
 
 /// Why a profile was rejected.
@@ -575,7 +576,7 @@ impl FirmProfile {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::DEFAULT_MODEL;
+    use crate::params::DEFAULT_MODEL;
     use time::macros::date;
 
     pub(crate) const EXAMPLE: &str = r#"{

@@ -11,8 +11,8 @@
 
 use time::Date;
 
-use crate::model::ModelParams;
-use crate::model::params::PerilMultipliers;
+use crate::exposure::{BasePerils, base_perils};
+use crate::params::{ModelParams, PerilMultipliers};
 use crate::profile::{Certification, FirmProfile, Status};
 use crate::vocab::{Control, Function, PERILS, Scheme};
 
@@ -80,6 +80,9 @@ pub struct RiskScore {
     pub unknown_functions: Vec<Function>,
     /// Standing of each certificate, in profile order.
     pub standings: Vec<Standing>,
+    /// The firm's base perils (its exposure before its answers), computed once here and read by
+    /// the later stages (`LossModel::from_profile`, `pricing::price`).
+    pub base_perils: BasePerils,
 }
 
 /// The standing of a certificate on `as_of` (domain §1.12 lapse rules).
@@ -297,8 +300,7 @@ pub fn table_position(level: f64) -> (usize, f64) {
 
 /// Per-peril weight w_k = λ_k E[X_k] of the firm before its answers (same for the firm and its
 /// baseline), so RR = Σ w_k F_k S_k / Σ w_k F⁰_k S⁰_k.
-fn weights(profile: &FirmProfile, params: &ModelParams) -> [f64; PERILS] {
-    let base = crate::model::firm::base_perils(profile, params);
+fn weights(base: &BasePerils) -> [f64; PERILS] {
     std::array::from_fn(|k| base[k].map_or(0.0, |b| b.frequency * b.severity_mean))
 }
 
@@ -330,7 +332,8 @@ pub fn score(profile: &FirmProfile, params: &ModelParams) -> RiskScore {
         factors.extend([Factor::AllMaturity, Factor::AllControls]);
     }
     let n = factors.len();
-    let w = weights(profile, params);
+    let base_perils = base_perils(profile, params);
+    let w = weights(&base_perils);
     let expected =
         |m: &PerilMultipliers| -> f64 { (0..PERILS).map(|k| w[k] * m[k].0 * m[k].1).sum() };
     let baseline_multipliers = inputs.multipliers(&factors, 0);
@@ -402,6 +405,7 @@ pub fn score(profile: &FirmProfile, params: &ModelParams) -> RiskScore {
             .copied()
             .collect(),
         standings,
+        base_perils,
     }
 }
 

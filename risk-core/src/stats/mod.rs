@@ -2,6 +2,10 @@
 //! distribution was sampled: [`LossStats::from_sample`] for simulated years,
 //! [`LossStats::from_distribution`] for a distribution known exactly.
 
+mod check;
+
+pub use check::{Check, CheckLevel, CheckMoment, CheckThreshold, z_score};
+
 use rayon::prelude::*;
 
 /// Summary statistics of an annual-loss distribution.

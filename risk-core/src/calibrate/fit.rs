@@ -1,0 +1,424 @@
+//! The fit itself: Fisher scoring with step halving of one part's factors (frequency or
+//! severity) on the model, with the current model as the prior, over the records in fixed
+//! chunks (so the result does not depend on the thread count).
+
+use super::*;
+
+/// Per peril, (E, Var) of ln(X/median) under the spliced severity: c_k, d_k of the module docs,
+/// by the midpoint rule on the quantile function (ln Q(p) is integrable at both ends).
+fn log_moments(params: &ModelParams) -> [(f64, f64); PERILS] {
+    const N: usize = 20_000;
+    std::array::from_fn(|k| {
+        let x = crate::exposure::severity(1.0, params.perils[k].sigma, params);
+        let (mut m1, mut m2) = (0.0, 0.0);
+        for j in 0..N {
+            let l = x.quantile((j as f64 + 0.5) / N as f64).ln();
+            m1 += l;
+            m2 += l * l;
+        }
+        let m1 = m1 / N as f64;
+        (m1, m2 / N as f64 - m1 * m1)
+    })
+}
+
+/// A row evaluated at the current parameters: ln of its model mean and the gradient of it.
+struct Eval {
+    /// Frequency: ln(t λ); severity: ln S.
+    eta: f64,
+    /// Severity: v, the variance of ln of one claim.
+    var: f64,
+    /// (factor index, ∂η/∂β_j).
+    x: Vec<(usize, f64)>,
+}
+
+/// Fisher scoring for one part with the other part's adjustments `fixed`.
+pub(super) fn fit(
+    (records, bases): (&[ClaimRecord], &[Base]),
+    params: &ModelParams,
+    fixed: &Adjustments,
+    part: Part,
+    factors: &[Factor],
+    options: Options,
+) -> Result<PartFit, CalibrateError> {
+    let p = factors.len();
+    let tau: Vec<f64> = factors
+        .iter()
+        .map(|f| {
+            options.prior_sd.unwrap_or_else(|| {
+                f.sources(part, params)
+                    .iter()
+                    .map(|s| prior_sd(s))
+                    .fold(0.10, f64::max)
+            })
+        })
+        .collect();
+    let dispersion = params.reference.dispersion;
+    let used = |r: &ClaimRecord| part == Part::Frequency || (r.claims == 1 && r.incurred > 0.0);
+    let rows = records.iter().filter(|r| used(r)).count();
+
+    let moments = log_moments(params);
+    // A certification cannot be credited below the model's floor on combined certification
+    // effects (values below it price alike, so the data cannot tell them apart): ln r is bounded
+    // below where the scheme's strongest effect reaches the floor.
+    let floor = params.certification_rules.floor;
+    let lower: Vec<f64> = factors
+        .iter()
+        .map(|f| match f {
+            Factor::Certification(s) => {
+                let sc = &params.certifications[s];
+                let strongest = (0..PERILS)
+                    .filter(|&k| sc.covered[k])
+                    .map(|k| match part {
+                        Part::Frequency => sc.effect[k].0,
+                        Part::Severity => sc.effect[k].1,
+                    })
+                    .fold(1.0, f64::min);
+                (floor / strongest).ln().min(0.0)
+            }
+            _ => f64::NEG_INFINITY,
+        })
+        .collect();
+    // Gradient, information and log-posterior at β: one pass over the rows.
+    let evaluate = |beta: &DVector<f64>| -> Sums {
+        let ctx = Context::new(
+            params,
+            &adjustments(fixed, factors, part, beta),
+            part,
+            factors,
+            moments,
+            factors
+                .iter()
+                .zip(&lower)
+                .zip(beta.iter())
+                .filter_map(|((f, lo), b)| match f {
+                    Factor::Certification(s) if *b <= *lo => Some(*s),
+                    _ => None,
+                })
+                .collect(),
+        );
+        let partials: Vec<Sums> = records
+            .par_chunks(CHUNK)
+            .zip(bases.par_chunks(CHUNK))
+            .map(|(chunk, base)| {
+                let mut s = Sums::new(p);
+                for (i, r) in chunk.iter().enumerate().filter(|(_, r)| used(r)) {
+                    let e = ctx.eval(r, &base[i]);
+                    let mu = e.eta.exp();
+                    if part == Part::Severity {
+                        s.count += 1.0;
+                    }
+                    let (u, w, actual, expected, ll) = match part {
+                        Part::Frequency => {
+                            let size = dispersion * r.exposure;
+                            let y = r.claims as f64;
+                            (
+                                (y - mu) * size / (size + mu),
+                                mu * size / (size + mu),
+                                y,
+                                mu,
+                                y * e.eta - (y + size) * (size + mu).ln(),
+                            )
+                        }
+                        Part::Severity => {
+                            // actual/expected accumulate ln L − a and the count: the geometric
+                            // mean ratio of observed to expected claim amounts.
+                            let d = r.incurred.ln() - e.eta;
+                            (d / e.var, 1.0 / e.var, d, 0.0, -0.5 * d * d / e.var)
+                        }
+                    };
+                    s.actual += actual;
+                    s.expected += expected;
+                    s.objective += ll;
+                    for &(j, xj) in &e.x {
+                        s.grad[j] += u * xj;
+                        s.exposure[j] += r.exposure * xj.abs();
+                        s.claims[j] += r.claims as f64 * xj.abs();
+                        for &(l, xl) in &e.x {
+                            s.info[j * p + l] += w * xj * xl;
+                        }
+                    }
+                }
+                s
+            })
+            .collect();
+        let mut total = Sums::new(p);
+        for s in &partials {
+            total.add(s);
+        }
+        for j in 0..p {
+            let prec = 1.0 / (tau[j] * tau[j]);
+            total.info[j * p + j] += prec;
+            total.grad[j] -= beta[j] * prec;
+            total.objective -= 0.5 * beta[j] * beta[j] * prec;
+        }
+        total
+    };
+
+    // Fisher scoring with step halving: the log-posterior never decreases, which matters where a
+    // certification floor puts a kink in the model.
+    let mut beta = DVector::<f64>::zeros(p);
+    let mut state = evaluate(&beta);
+    let ae = |s: &Sums| match part {
+        Part::Frequency => s.actual / s.expected,
+        Part::Severity => (s.actual / s.count).exp(),
+    };
+    let prior_ae = ae(&state);
+    let mut iterations = 0;
+    let info = loop {
+        let h = DMatrix::from_row_slice(p, p, &state.info);
+        let chol = h
+            .cholesky()
+            .ok_or(CalibrateError::NotConverged(iterations))?;
+        let step = chol.solve(&DVector::from_vec(state.grad.clone()));
+        let largest = step.amax();
+        if largest < TOLERANCE {
+            break chol.inverse();
+        }
+        if iterations == MAX_ITERATIONS {
+            return Err(CalibrateError::NotConverged(iterations));
+        }
+        let mut t = if largest > MAX_STEP {
+            MAX_STEP / largest
+        } else {
+            1.0
+        };
+        let moved = loop {
+            let mut candidate = &beta + &step * t;
+            for j in 0..p {
+                candidate[j] = candidate[j].max(lower[j]);
+            }
+            let next = evaluate(&candidate);
+            if next.objective >= state.objective - 1e-12 * state.objective.abs() {
+                let gain = next.objective - state.objective;
+                beta = candidate;
+                state = next;
+                // At a kink (a certification floor) Newton steps stay long while the gain
+                // vanishes: stop once it is negligible on the log-likelihood scale.
+                break if gain < GAIN_TOLERANCE {
+                    0.0
+                } else {
+                    t * largest
+                };
+            }
+            t *= 0.5;
+            if t * largest < TOLERANCE {
+                break 0.0;
+            }
+        };
+        iterations += 1;
+        if moved < TOLERANCE {
+            break chol.inverse();
+        }
+    };
+    let posterior_ae = ae(&state);
+    let touch = state;
+
+    let fits = factors
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| touch.exposure[*j] > 0.0)
+        .map(|(j, &factor)| {
+            let prior = value(params, part, factor);
+            let sd = info[(j, j)].sqrt();
+            FactorFit {
+                part,
+                factor,
+                prior,
+                prior_sd: tau[j],
+                posterior: prior * beta[j].exp(),
+                interval: (
+                    prior * (beta[j] - Z95 * sd).max(lower[j]).exp(),
+                    prior * (beta[j] + Z95 * sd).exp(),
+                ),
+                data_weight: (1.0 - info[(j, j)] / (tau[j] * tau[j])).clamp(0.0, 1.0),
+                policy_years: touch.exposure[j],
+                claims: touch.claims[j],
+            }
+        })
+        .collect();
+    Ok(PartFit {
+        factors: fits,
+        iterations,
+        actual_to_expected_prior: prior_ae,
+        actual_to_expected_posterior: posterior_ae,
+        rows,
+    })
+}
+
+/// `fixed` plus e^β for this part's factors.
+fn adjustments(
+    fixed: &Adjustments,
+    factors: &[Factor],
+    part: Part,
+    beta: &DVector<f64>,
+) -> Adjustments {
+    let mut a = fixed.clone();
+    for (j, &f) in factors.iter().enumerate() {
+        if beta[j] != 0.0 {
+            a.insert((part, f), beta[j].exp());
+        }
+    }
+    a
+}
+
+/// Per-chunk sums of the scoring step.
+struct Sums {
+    grad: Vec<f64>,
+    info: Vec<f64>,
+    exposure: Vec<f64>,
+    claims: Vec<f64>,
+    actual: f64,
+    expected: f64,
+    objective: f64,
+    count: f64,
+}
+
+impl Sums {
+    fn new(p: usize) -> Self {
+        Sums {
+            grad: vec![0.0; p],
+            info: vec![0.0; p * p],
+            exposure: vec![0.0; p],
+            claims: vec![0.0; p],
+            actual: 0.0,
+            expected: 0.0,
+            objective: 0.0,
+            count: 0.0,
+        }
+    }
+
+    fn add(&mut self, o: &Sums) {
+        let add = |a: &mut [f64], b: &[f64]| a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+        add(&mut self.grad, &o.grad);
+        add(&mut self.info, &o.info);
+        add(&mut self.exposure, &o.exposure);
+        add(&mut self.claims, &o.claims);
+        self.actual += o.actual;
+        self.expected += o.expected;
+        self.objective += o.objective;
+        self.count += o.count;
+    }
+}
+
+/// The parameters at the current β and, per scheme, the same nudged by e^{±H}.
+struct Context {
+    params: ModelParams,
+    /// (frequency, severity) scale of each adjusted industry, applied to the cached [`Base`].
+    industry: BTreeMap<Industry, (f64, f64)>,
+    /// Per peril (E, Var) of ln(X/median).
+    moments: [(f64, f64); PERILS],
+    /// Schemes at their lower bound: one-sided differences (the floor is a kink).
+    at_bound: std::collections::BTreeSet<Scheme>,
+    part: Part,
+    index: BTreeMap<Factor, usize>,
+    nudged: BTreeMap<Scheme, (ModelParams, ModelParams)>,
+}
+
+impl Context {
+    /// `base` with `adjusted` applied, and its nudged copies.
+    fn new(
+        base: &ModelParams,
+        adjusted: &Adjustments,
+        part: Part,
+        factors: &[Factor],
+        moments: [(f64, f64); PERILS],
+        at_bound: std::collections::BTreeSet<Scheme>,
+    ) -> Self {
+        let params = apply(base, adjusted);
+        let mut industry: BTreeMap<Industry, (f64, f64)> = BTreeMap::new();
+        for (&(p, f), &r) in adjusted {
+            if let Factor::Industry(i) = f {
+                let e = industry.entry(i).or_insert((1.0, 1.0));
+                match p {
+                    Part::Frequency => e.0 *= r,
+                    Part::Severity => e.1 *= r,
+                }
+            }
+        }
+        let nudged = Scheme::ALL
+            .iter()
+            .map(|&s| {
+                let at = |r: f64| {
+                    apply(
+                        &params,
+                        &BTreeMap::from([((part, Factor::Certification(s)), r)]),
+                    )
+                };
+                (s, (at(H.exp()), at((-H).exp())))
+            })
+            .collect();
+        Context {
+            params,
+            industry,
+            moments,
+            at_bound,
+            part,
+            index: factors.iter().enumerate().map(|(j, &f)| (f, j)).collect(),
+            nudged,
+        }
+    }
+
+    /// η and its gradient for one record.
+    fn eval(&self, r: &ClaimRecord, base: &Base) -> Eval {
+        let profile = &r.profile;
+        let (fi, si) = self
+            .industry
+            .get(&profile.industry)
+            .copied()
+            .unwrap_or((1.0, 1.0));
+        let (m, levels) = multipliers(profile, &self.params);
+        // (λ, a, E[(ln X)²]) of the row: frequency and the log-amount moments of one claim.
+        let moments = |m: &crate::params::PerilMultipliers| {
+            let (mut lambda, mut first, mut second) = (0.0, 0.0, 0.0);
+            for ((b, m), (c, d)) in base.iter().zip(m).zip(self.moments) {
+                if let Some(b) = b {
+                    let l = b.0 * fi * m.0;
+                    let mu = b.1 + (si * m.1).ln() + c;
+                    lambda += l;
+                    first += l * mu;
+                    second += l * (d + mu * mu);
+                }
+            }
+            (lambda, first / lambda, second / lambda)
+        };
+        let eta_of = |m: &crate::params::PerilMultipliers| {
+            let (lambda, a, _) = moments(m);
+            match self.part {
+                Part::Frequency => (r.exposure * lambda).ln(),
+                Part::Severity => a,
+            }
+        };
+        let (_, a, a2) = moments(&m);
+        let mut x = Vec::with_capacity(4);
+        let mut push = |f: Factor, v: f64| {
+            if v != 0.0
+                && let Some(&j) = self.index.get(&f)
+            {
+                x.push((j, v));
+            }
+        };
+        push(Factor::Industry(profile.industry), 1.0);
+        let level = match self.part {
+            Part::Frequency => levels.0,
+            Part::Severity => levels.1,
+        };
+        let (i, t) = table_position(level);
+        push(Factor::Maturity(i as u8), 1.0 - t);
+        push(Factor::Maturity(i as u8 + 1), t);
+        for c in &profile.certifications {
+            let (up, down) = &self.nudged[&c.scheme];
+            let up = eta_of(&multipliers(profile, up).0);
+            let d = if self.at_bound.contains(&c.scheme) {
+                (up - eta_of(&m)) / H
+            } else {
+                (up - eta_of(&multipliers(profile, down).0)) / (2.0 * H)
+            };
+            push(Factor::Certification(c.scheme), d);
+        }
+        Eval {
+            eta: eta_of(&m),
+            var: a2 - a * a,
+            x,
+        }
+    }
+}

@@ -1,0 +1,342 @@
+//! Model parameter files (`models/<name>-<version>.toml`): parsed from `&str`, every number checked
+//! for range and for a source tag ([V], [R], [D], [A], [K], or [C] for values calibrated on claims
+//! data by `risk calibrate`).
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use time::Date;
+
+use crate::error::FieldError;
+use crate::vocab::{Control, Industry, PERILS, Peril, Scheme};
+
+mod parse;
+
+/// Why a model file was rejected.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParamsError {
+    /// Not TOML, or not the model file's shape (unknown key, wrong type).
+    #[error("model file: {0}")]
+    Malformed(String),
+    /// Values out of range, missing sources or missing entries; all of them.
+    #[error("model file: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<FieldError>),
+}
+
+/// Per-peril (frequency, severity) multipliers.
+pub type PerilMultipliers = [(f64, f64); PERILS];
+
+/// A validated model: the numbers the firm model, score and pricing read.
+#[derive(Debug, Clone)]
+pub struct ModelParams {
+    /// Model name (`jp-cyber`).
+    pub name: String,
+    /// Semantic version.
+    pub version: String,
+    /// First 16 hex digits of the SHA-256 of the file's bytes: identifies the exact parameters.
+    pub hash: String,
+    /// Currency the parameters are in.
+    pub base_currency: String,
+    /// Date of the FX rates.
+    pub fx_as_of: Date,
+    /// Units of each currency per unit of the base currency.
+    pub fx: BTreeMap<String, f64>,
+    /// Reference firm and shape parameters.
+    pub reference: Reference,
+    /// Base frequency and severity per peril, indexed by [`Peril::index`].
+    pub perils: [PerilParams; PERILS],
+    /// Relativities per industry.
+    pub industries: BTreeMap<Industry, IndustryParams>,
+    /// Maturity mapping.
+    pub maturity: MaturityParams,
+    /// Certification combination and lapse rules.
+    pub certification_rules: CertificationRules,
+    /// Per-scheme effects.
+    pub certifications: BTreeMap<Scheme, SchemeParams>,
+    /// Lower and upper clamp of the combined control multiplier.
+    pub control_clamp: (f64, f64),
+    /// Per-control levels and effects.
+    pub controls: BTreeMap<Control, ControlParams>,
+    /// Sector threat levels.
+    pub threat: ThreatLevels,
+    /// Premium loadings and defaults.
+    pub pricing: PricingParams,
+    /// Score scale.
+    pub score: ScoreParams,
+    /// Common shocks for portfolios.
+    pub shocks: Vec<ShockParams>,
+    /// The source text of every tagged parameter, by path (`industries.finance.frequency`,
+    /// `certifications.iso27001.effects[0]`, `maturity.multiplier_source`, …): calibration reads
+    /// its prior widths from the tags.
+    pub sources: BTreeMap<String, String>,
+    /// Present on versions made by `risk calibrate`: the data they were fitted to.
+    pub calibration: Option<Calibration>,
+}
+
+/// A common shock of the model (sized as a share of revenue).
+#[derive(Debug, Clone)]
+pub struct ShockParams {
+    /// Name.
+    pub name: String,
+    /// Only firms with this dependency are exposed (None: all).
+    pub dependency: Option<String>,
+    /// Probability it occurs in a year.
+    pub annual_probability: f64,
+    /// Probability an exposed firm is hit.
+    pub hit_probability: f64,
+    /// Median share of annual revenue lost by a hit firm.
+    pub revenue_share_median: f64,
+    /// Lognormal sigma of that share.
+    pub revenue_share_sigma: f64,
+}
+
+/// Reference firm and distribution-shape parameters.
+#[derive(Debug, Clone)]
+pub struct Reference {
+    /// Revenue at which base frequencies and medians apply (base currency a year).
+    pub revenue: f64,
+    /// β in λ ∝ revenue^β.
+    pub frequency_revenue_elasticity: f64,
+    /// β in median ∝ revenue^β.
+    pub severity_revenue_elasticity: f64,
+    /// Negative binomial dispersion r.
+    pub dispersion: f64,
+    /// Body quantile at which the GPD tail starts.
+    pub tail_quantile: f64,
+    /// GPD shape ξ.
+    pub tail_shape: f64,
+    /// Records held by the reference firm.
+    pub records_reference: f64,
+    /// Breach-severity elasticity to records held.
+    pub records_elasticity: f64,
+    /// Records are clamped to [min, max] before the elasticity applies.
+    pub records_min: f64,
+    /// See `records_min`.
+    pub records_max: f64,
+}
+
+/// One peril's base parameters.
+#[derive(Debug, Clone)]
+pub struct PerilParams {
+    /// Events a year at the reference revenue.
+    pub frequency: f64,
+    /// Lognormal body median (base currency) at the reference revenue.
+    pub median: f64,
+    /// Lognormal body sigma.
+    pub sigma: f64,
+    /// Only firms with OT exposure have this peril.
+    pub requires_ot: bool,
+}
+
+/// An industry's relativities.
+#[derive(Debug, Clone)]
+pub struct IndustryParams {
+    /// Industry-wide frequency relativity (before peril-specific ones).
+    pub frequency: f64,
+    /// Industry-wide severity relativity.
+    pub severity: f64,
+    /// Per-peril (frequency, severity) relativity: the industry-wide factor times any peril-specific one.
+    pub relativity: PerilMultipliers,
+    /// Typical NIST CSF level of the industry (0–5).
+    pub median_maturity: f64,
+}
+
+/// How CSF maturity maps to multipliers.
+#[derive(Debug, Clone)]
+pub struct MaturityParams {
+    /// Weights of each function in the frequency level (indexed by
+    /// [`Function::index`](crate::vocab::Function::index), sum 1).
+    pub frequency_weights: [f64; 6],
+    /// Weights in the severity level.
+    pub severity_weights: [f64; 6],
+    /// Frequency multiplier at levels 0..=5 (log-linear in between).
+    pub frequency_multiplier: [f64; 6],
+    /// Severity multiplier at levels 0..=5.
+    pub severity_multiplier: [f64; 6],
+    /// Weight Z of an unverified answer above the industry median: m' = median + Z (m − median).
+    pub unverified_credibility: f64,
+    /// Exponent applied to certification multipliers when maturity answers are present.
+    pub certification_discount_exponent: f64,
+}
+
+/// Certification combination and lapse rules.
+#[derive(Debug, Clone)]
+pub struct CertificationRules {
+    /// Floor of the combined multiplier.
+    pub floor: f64,
+    /// Months after lapse during which decaying credit remains.
+    pub lapse_months: f64,
+    /// Frequency multiplier for a long-lapsed, withdrawn or invalid-edition certificate.
+    pub lapse_penalty: f64,
+    /// ISO/IEC 27001:2013 certificates are invalid after this date.
+    pub iso27001_2013_invalid_after: Date,
+}
+
+/// A scheme's parameters.
+#[derive(Debug, Clone)]
+pub struct SchemeParams {
+    /// Audited by a third party: makes maturity answers credible.
+    pub third_party: bool,
+    /// Nominal validity in months (0: does not expire).
+    pub validity_months: u32,
+    /// The scheme a firm would move up to.
+    pub next_tier: Option<Scheme>,
+    /// IEC 62443: the security level that earns the full effect (lower levels earn half the log-effect).
+    pub security_level_full_credit: Option<u8>,
+    /// Per-peril (frequency, severity) multiplier when active over the whole scope.
+    pub effect: PerilMultipliers,
+    /// Perils named by at least one of the scheme's effects (calibration scales only these).
+    pub covered: [bool; PERILS],
+}
+
+/// A key control's levels (worst first) and per-level effects.
+#[derive(Debug, Clone)]
+pub struct ControlParams {
+    /// Level names, worst to best.
+    pub levels: Vec<String>,
+    /// Per level (same order), the per-peril multipliers.
+    pub effects: Vec<PerilMultipliers>,
+}
+
+/// Sector threat levels: frequency multipliers per industry and peril.
+#[derive(Debug, Clone)]
+pub struct ThreatLevels {
+    /// Version of the table, recorded in every assessment.
+    pub version: String,
+    /// Multipliers (absent: 1.0).
+    pub levels: BTreeMap<Industry, [f64; PERILS]>,
+}
+
+impl ThreatLevels {
+    /// The frequency multiplier for an industry and peril.
+    pub fn multiplier(&self, industry: Industry, peril: Peril) -> f64 {
+        self.levels.get(&industry).map_or(1.0, |l| l[peril.index()])
+    }
+}
+
+/// Premium loadings and default coverage.
+#[derive(Debug, Clone)]
+pub struct PricingParams {
+    /// Expenses as a share of the technical premium.
+    pub expense_ratio: f64,
+    /// Return required on capital.
+    pub cost_of_capital: f64,
+    /// TVaR level of the capital measure.
+    pub capital_level: f64,
+    /// Share of standalone capital charged.
+    pub capital_share: f64,
+    /// Bound on schedule credits and debits (±).
+    pub schedule_bound: f64,
+    /// Default deductible as a share of revenue.
+    pub default_deductible_share: f64,
+    /// Default limit as a share of revenue.
+    pub default_limit_share: f64,
+    /// Cap on the default limit (base currency).
+    pub default_limit_cap: f64,
+}
+
+/// Score scale.
+#[derive(Debug, Clone)]
+pub struct ScoreParams {
+    /// Score at relative risk 1.
+    pub baseline: f64,
+    /// Points gained per halving of relative risk.
+    pub points_per_doubling: f64,
+    /// Grade bands, highest minimum first.
+    pub grades: Vec<(String, f64)>,
+}
+
+/// Where a calibrated model version came from (the `[calibration]` table `risk calibrate` writes).
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Calibration {
+    /// `name-version` of the model the data updated.
+    pub from: String,
+    /// SHA-256 of the claims file's bytes (hex).
+    pub data_sha256: String,
+    /// Rows (policy-years records) used.
+    pub rows: u64,
+    /// Total exposure in policy-years.
+    pub policy_years: f64,
+    /// Total claim count.
+    pub claims: u64,
+    /// Date of the calibration (YYYY-MM-DD).
+    pub date: String,
+}
+
+/// Parses `YYYY-MM-DD`.
+pub fn parse_date(s: &str) -> Option<Date> {
+    Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok()
+}
+
+impl ModelParams {
+    /// `name-version`, the model's identity in every result.
+    pub fn id(&self) -> String {
+        format!("{}-{}", self.name, self.version)
+    }
+
+    /// Converts an amount in `currency` to the base currency (None for an unknown currency).
+    pub fn to_base(&self, amount: f64, currency: &str) -> Option<f64> {
+        self.fx.get(currency).map(|r| amount / r)
+    }
+
+    /// Units of `currency` per unit of the base currency.
+    pub fn rate(&self, currency: &str) -> Option<f64> {
+        self.fx.get(currency).copied()
+    }
+}
+
+/// The default model shipped with the engine (`models/jp-cyber-1.0.0.toml`).
+pub const DEFAULT_MODEL: &str = include_str!("../../../models/jp-cyber-1.0.0.toml");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_model_parses() {
+        let m = ModelParams::parse(DEFAULT_MODEL).unwrap();
+        assert_eq!(m.id(), "jp-cyber-1.0.0");
+        assert_eq!(m.hash.len(), 16);
+        assert_eq!(m.rate("JPY"), Some(152.0));
+        let total: f64 = m
+            .perils
+            .iter()
+            .filter(|p| !p.requires_ot)
+            .map(|p| p.frequency)
+            .sum();
+        assert!((total - 0.0294).abs() < 1e-9, "{total}");
+        assert_eq!(
+            m.certifications[&Scheme::Soc2Type1].next_tier,
+            Some(Scheme::Soc2Type2)
+        );
+    }
+
+    #[test]
+    fn untagged_and_out_of_range_values_are_named() {
+        let bad = DEFAULT_MODEL
+            .replace(
+                r#"dispersion = { value = 2.0, source = "[A] negative"#,
+                r#"dispersion = { value = -2.0, source = "negative"#,
+            )
+            .replace(
+                "frequency = 0.85, severity = 0.90",
+                "frequency = 1.2, severity = 0.90",
+            );
+        let err = ModelParams::parse(&bad).unwrap_err();
+        let ParamsError::Invalid(errors) = err else {
+            panic!("{err}")
+        };
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert!(
+            fields.contains(&"reference.dispersion.source"),
+            "{fields:?}"
+        );
+        assert!(fields.contains(&"reference.dispersion"), "{fields:?}");
+        assert!(
+            fields.contains(&"certifications.iso27001.effects"),
+            "{fields:?}"
+        );
+    }
+}
