@@ -290,7 +290,7 @@ fn portfolio<'py>(
 fn merge<'py>(py: Python<'py>, tables: Vec<PyRef<'py, LossTable>>) -> PyResult<Run<'py>> {
     let mut it = tables.iter();
     let first = it.next().ok_or_else(|| bad("tables: no table given"))?;
-    let (mut merged, names) = (first.table().clone(), first.shock_names().to_vec());
+    let (mut merged, names) = (first.table().clone(), first.names().to_vec());
     for (k, t) in it.enumerate() {
         merged = merged
             .merge(t.table())

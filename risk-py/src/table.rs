@@ -27,7 +27,7 @@ impl LossTable {
         &self.table
     }
 
-    pub(crate) fn shock_names(&self) -> &[String] {
+    pub(crate) fn names(&self) -> &[String] {
         &self.names
     }
 
@@ -68,14 +68,14 @@ impl LossTable {
             *x = u64::from_le_bytes(take(8)?.try_into().ok()?);
         }
         let [trials, seed, start, end, n] = u64s;
-        let mut i128s = |n: u64| -> Option<Vec<i128>> {
-            (0..n)
-                .map(|_| Some(i128::from_le_bytes(take(16)?.try_into().ok()?)))
-                .collect()
-        };
-        let loss = i128s(n)?;
+        let loss = (0..n)
+            .map(|_| Some(i128::from_le_bytes(take(16)?.try_into().ok()?)))
+            .collect::<Option<Vec<i128>>>()?;
         let k = u64::from_le_bytes(take(8)?.try_into().ok()?);
-        let shock_loss = i128s(k)?;
+        let shock_loss = (0..k)
+            .map(|_| Some(i128::from_le_bytes(take(16)?.try_into().ok()?)))
+            .collect::<Option<Vec<i128>>>()?;
+        let at = 48 + 16 * (n as usize + k as usize);
         let rest = std::str::from_utf8(&b[at..]).ok()?;
         let names = rest
             .split('\n')
