@@ -12,7 +12,6 @@
 
 #![deny(missing_docs)]
 
-mod report;
 mod table;
 
 use std::path::Path;
@@ -24,6 +23,7 @@ use pyo3::prelude::*;
 use risk_api::dto::firm::{AssessmentDto, ImpactDto};
 use risk_api::dto::v1::LossReport;
 use risk_api::portfolio_io::{self, FileKind};
+use risk_api::service::{ALLOCATION_LEVEL, portfolio_report, simulate_spec};
 use risk_core::engine;
 use risk_core::model::{DEFAULT_MODEL, LossSpec, MAX_TRIALS, ModelParams};
 use risk_core::portfolio::{Portfolio, allocate, shard_range};
@@ -42,8 +42,6 @@ create_exception!(
 const MAX_PORTFOLIO_TRIALS: u64 = 1_000_000;
 /// Largest trials × policies one portfolio run may ask for (as `risk portfolio`).
 const MAX_POLICY_YEARS: f64 = 2.0e10;
-/// Level of the Euler capital allocation (as `risk portfolio`: Solvency II 1-in-200).
-const ALLOCATION_LEVEL: f64 = 0.995;
 
 /// A one-line bad-input error, as the CLI prints it after `error: `.
 fn bad(msg: impl std::fmt::Display) -> PyErr {
@@ -129,7 +127,7 @@ fn simulate(
             .map_err(|e| e.to_string())?;
             Ok(LossReport::exact(&spec.model, &r))
         } else {
-            Ok(risk_api::cli::simulate_spec(&spec))
+            Ok(simulate_spec(&spec))
         }
     })?
     .map_err(bad)?;
@@ -271,12 +269,12 @@ fn portfolio<'py>(
         .iter()
         .all(|p| p.model.terms().is_none())
         .then(|| portfolio.expected_gross());
-    let report = report::portfolio_report(
+    let report = portfolio_report(
         &table,
         &names,
         shard.map(|(i, k)| format!("{i}/{k}")),
         closed,
-        allocation.as_deref().map(|a| (a, ALLOCATION_LEVEL)),
+        allocation.as_deref(),
         &ids,
     );
     let json = to_json(&report)?;
@@ -296,7 +294,7 @@ fn merge<'py>(py: Python<'py>, tables: Vec<PyRef<'py, LossTable>>) -> PyResult<R
             .merge(t.table())
             .map_err(|e| bad(format!("tables[{}]: {e}", k + 1)))?;
     }
-    let report = report::portfolio_report(&merged, &names, None, None, None, &[]);
+    let report = portfolio_report(&merged, &names, None, None, None, &[]);
     let json = to_json(&report)?;
     let ylt = merged.losses().into_pyarray(py);
     Ok((json, ylt, LossTable::new(merged, names)))
