@@ -25,7 +25,8 @@ use risk_api::dto::v1::LossReport;
 use risk_api::portfolio_io::{self, FileKind};
 use risk_api::service::{ALLOCATION_LEVEL, portfolio_report, simulate_spec};
 use risk_core::engine;
-use risk_core::model::{DEFAULT_MODEL, LossSpec, MAX_TRIALS, ModelParams};
+use risk_core::model::{LossSpec, MAX_TRIALS};
+use risk_core::params::{DEFAULT_MODEL, ModelParams};
 use risk_core::portfolio::{Portfolio, allocate, shard_range};
 use risk_core::profile::FirmProfile;
 
@@ -182,7 +183,7 @@ fn score(
 ) -> PyResult<String> {
     let (profile, params) = load_firm(profile_json, trials, model)?;
     let a = run_detached(py, threads, || {
-        risk_core::assess::assess(&profile, &params, trials, seed)
+        risk_core::pricing::assess(&profile, &params, trials, seed)
     })?;
     let id = assessment_id(profile_json, &params, trials, seed);
     to_json(&AssessmentDto::new(id, &profile, &params, &a, true))
@@ -241,7 +242,7 @@ fn portfolio<'py>(
     .map_err(bad)?;
     let shocks = match shocks_json {
         None => portfolio_io::model_shocks(&params),
-        Some(text) => risk_core::model::parse_shocks(text).map_err(bad)?,
+        Some(text) => risk_core::portfolio::parse_shocks(text).map_err(bad)?,
     };
     if policies.len() as f64 * trials as f64 > MAX_POLICY_YEARS {
         return Err(bad(format!(
