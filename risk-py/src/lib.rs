@@ -23,7 +23,10 @@ use pyo3::prelude::*;
 use risk_api::dto::firm::{AssessmentDto, ImpactDto};
 use risk_api::dto::v1::LossReport;
 use risk_api::portfolio_io::{self, FileKind};
-use risk_api::service::{ALLOCATION_LEVEL, portfolio_report, simulate_spec};
+use risk_api::service::{
+    ALLOCATION_LEVEL, MAX_POLICY_YEARS, MAX_PORTFOLIO_TRIALS, assessment_id, book_report,
+    portfolio_report, simulate_spec,
+};
 use risk_core::engine;
 use risk_core::model::{LossSpec, MAX_TRIALS};
 use risk_core::params::{DEFAULT_MODEL, ModelParams};
@@ -38,11 +41,6 @@ create_exception!(
     PyValueError,
     "Bad input: the message names the field (or the row and column) like the `risk` command line."
 );
-
-/// Most simulated years of a portfolio run (as `risk portfolio`).
-const MAX_PORTFOLIO_TRIALS: u64 = 1_000_000;
-/// Largest trials × policies one portfolio run may ask for (as `risk portfolio`).
-const MAX_POLICY_YEARS: f64 = 2.0e10;
 
 /// A one-line bad-input error, as the CLI prints it after `error: `.
 fn bad(msg: impl std::fmt::Display) -> PyErr {
@@ -149,27 +147,6 @@ fn load_firm(
     Ok((profile, params))
 }
 
-/// A deterministic assessment id, as `risk score` makes it: the same profile text, model, trials
-/// and seed give the same id.
-fn assessment_id(profile_text: &str, params: &ModelParams, trials: u64, seed: u64) -> String {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    h.update(profile_text.as_bytes());
-    h.update(params.hash.as_bytes());
-    h.update(trials.to_le_bytes());
-    h.update(seed.to_le_bytes());
-    let b = h.finalize();
-    let hex: String = b.iter().take(16).map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
-}
-
 /// Assessment JSON of a firm profile (JSON text): `risk score PROFILE`.
 #[pyfunction]
 #[pyo3(signature = (profile_json, trials = 100_000, seed = 0, model = None, threads = None))]
@@ -264,19 +241,12 @@ fn portfolio<'py>(
             .then(|| allocate(&portfolio, &table, ALLOCATION_LEVEL));
         (table, allocation)
     })?;
-    let ids: Vec<String> = portfolio.policies().iter().map(|p| p.id.clone()).collect();
-    let closed = portfolio
-        .policies()
-        .iter()
-        .all(|p| p.model.terms().is_none())
-        .then(|| portfolio.expected_gross());
-    let report = portfolio_report(
+    let report = book_report(
+        &portfolio,
         &table,
         &names,
         shard.map(|(i, k)| format!("{i}/{k}")),
-        closed,
         allocation.as_deref(),
-        &ids,
     );
     let json = to_json(&report)?;
     let ylt = table.losses().into_pyarray(py);

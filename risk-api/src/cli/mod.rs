@@ -20,9 +20,10 @@ use crate::dto::firm::{AssessmentDto, ImpactDto};
 use crate::dto::portfolio::PortfolioReport;
 use crate::dto::v1::{CheckReport, LossReport};
 use crate::portfolio_io;
+use crate::service::assessment_id;
 pub use crate::service::simulate_spec;
 use calibrate::{MAX_CLAIM_ROWS, run_calibrate, truth_adjustments};
-use firm::{assessment_id, load_firm};
+use firm::load_firm;
 use portfolio::run_portfolio;
 use simulate::simulate;
 

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use super::assessments::RunParams;
 use super::doc::{Invalid, ObjectGuarded, RoleGuarded, TooLarge, UnsupportedMedia};
-use super::extract::AppQuery;
+use super::extract::{AppQuery, media_type};
 use super::{run, run_job};
 use crate::app::AppState;
 use crate::auth::Insurer;
@@ -94,15 +94,7 @@ pub async fn portfolios(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let mime = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let mime = media_type(&headers);
     let kind = match mime.as_str() {
         "text/csv" => FileKind::Csv,
         "application/vnd.apache.parquet" | "application/octet-stream" => FileKind::Parquet,
