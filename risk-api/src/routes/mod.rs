@@ -13,7 +13,7 @@ use utoipa::OpenApi;
 
 use crate::app::AppState;
 use crate::problem::{ApiError, ApiResult, FieldProblem, Problem};
-use doc::{BearerAuth, CommonResponses};
+use doc::{BearerAuth, CommonResponses, Roles};
 
 pub mod assessments;
 pub mod doc;
@@ -96,7 +96,7 @@ pub fn router() -> Router<AppState> {
         portfolios::get_portfolio
     ),
     components(schemas(Problem, FieldProblem, portfolios::PortfolioJobDto)),
-    modifiers(&BearerAuth, &CommonResponses)
+    modifiers(&BearerAuth, &CommonResponses, &Roles)
 )]
 pub struct ApiDoc;
 
