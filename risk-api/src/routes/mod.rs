@@ -36,6 +36,8 @@ pub fn router() -> Router<AppState> {
         .route("/ui/app.js", get(crate::web::script))
         .route("/ui/style.css", get(crate::web::style))
         .route("/test/{file}", get(crate::web::narrow))
+        .route("/docs", get(crate::web::docs))
+        .route("/docs/{file}", get(crate::web::docs_asset))
         .route("/healthz", get(ops::healthz))
         .route("/openapi.json", get(ops::openapi))
         .route("/metrics", get(ops::metrics))
