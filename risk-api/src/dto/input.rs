@@ -106,16 +106,18 @@ pub struct FirmProfileBody {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FirmBody {
-    /// Name.
+    /// Name (not blank).
+    #[schema(min_length = 1, pattern = "\\S")]
     pub name: String,
     /// Industry.
     pub industry: IndustryName,
     /// ISO 3166-1 alpha-2 country code.
     pub country: Option<String>,
-    /// Annual revenue in `currency`.
-    #[schema(minimum = 0)]
+    /// Annual revenue in `currency` (> 0; at most the model's cap).
+    #[schema(exclusive_minimum = 0)]
     pub annual_revenue: f64,
-    /// ISO 4217 currency code.
+    /// ISO 4217 currency code, one the model has exchange rates for (e.g. `JPY`, `USD`).
+    #[schema(pattern = "^[A-Z]{3}$")]
     pub currency: String,
     /// Employees.
     pub employees: Option<u64>,
@@ -146,12 +148,13 @@ pub struct CertificationBody {
     #[schema(format = Date)]
     pub expires: Option<String>,
     /// Share of the firm's operations in the certificate's scope, (0, 1] (default 1).
-    #[schema(minimum = 0, maximum = 1)]
+    #[schema(exclusive_minimum = 0, maximum = 1)]
     pub scope_share: Option<f64>,
     /// IEC 62443 security level, 1–4 (`iec62443` only).
-    #[schema(minimum = 1, maximum = 4)]
+    #[schema(minimum = 1, maximum = 4, multiple_of = 1)]
     pub security_level: Option<f64>,
-    /// Edition year of the standard (e.g. 2013 or 2022 for ISO 27001).
+    /// ISO/IEC 27001 edition year: 2013 or 2022.
+    #[schema(minimum = 2013, maximum = 2022)]
     pub edition: Option<u16>,
 }
 
@@ -160,22 +163,22 @@ pub struct CertificationBody {
 #[serde(deny_unknown_fields)]
 pub struct MaturityBody {
     /// Govern.
-    #[schema(minimum = 0, maximum = 5)]
+    #[schema(minimum = 0, maximum = 5, multiple_of = 1)]
     pub govern: Option<f64>,
     /// Identify.
-    #[schema(minimum = 0, maximum = 5)]
+    #[schema(minimum = 0, maximum = 5, multiple_of = 1)]
     pub identify: Option<f64>,
     /// Protect.
-    #[schema(minimum = 0, maximum = 5)]
+    #[schema(minimum = 0, maximum = 5, multiple_of = 1)]
     pub protect: Option<f64>,
     /// Detect.
-    #[schema(minimum = 0, maximum = 5)]
+    #[schema(minimum = 0, maximum = 5, multiple_of = 1)]
     pub detect: Option<f64>,
     /// Respond.
-    #[schema(minimum = 0, maximum = 5)]
+    #[schema(minimum = 0, maximum = 5, multiple_of = 1)]
     pub respond: Option<f64>,
     /// Recover.
-    #[schema(minimum = 0, maximum = 5)]
+    #[schema(minimum = 0, maximum = 5, multiple_of = 1)]
     pub recover: Option<f64>,
 }
 
@@ -209,11 +212,11 @@ pub struct CoverageBody {
     /// Per-event deductible.
     #[schema(minimum = 0)]
     pub deductible: Option<f64>,
-    /// Per-event limit.
-    #[schema(minimum = 0)]
+    /// Per-event limit (> 0).
+    #[schema(exclusive_minimum = 0)]
     pub occurrence_limit: Option<f64>,
-    /// Annual aggregate limit.
-    #[schema(minimum = 0)]
+    /// Annual aggregate limit (> 0).
+    #[schema(exclusive_minimum = 0)]
     pub aggregate_limit: Option<f64>,
 }
 
