@@ -30,7 +30,7 @@ pub(super) fn run_portfolio(
     let policies = portfolio_io::read_policies(file, &params, today).map_err(CliError::BadInput)?;
     let shocks = match shocks {
         None => portfolio_io::model_shocks(&params),
-        Some(p) => risk_core::model::parse_shocks(&read_input(p)?)
+        Some(p) => risk_core::portfolio::parse_shocks(&read_input(p)?)
             .map_err(|e| CliError::BadInput(e.to_string()))?,
     };
     if policies.len() as f64 * trials as f64 > MAX_POLICY_YEARS {

@@ -103,7 +103,7 @@ pub fn router() -> Router<AppState> {
 pub struct ApiDoc;
 
 /// A core parse's field errors as one 422.
-fn field_errors(errors: Vec<risk_core::model::FieldError>) -> ApiError {
+fn field_errors(errors: Vec<risk_core::error::FieldError>) -> ApiError {
     ApiError::invalid(errors.into_iter().map(Into::into).collect())
 }
 
