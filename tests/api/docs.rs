@@ -32,7 +32,6 @@ fn operations(doc: &Value) -> Vec<(String, String, Value)> {
 async fn parameters_responses_and_roles_are_declared() {
     let e = env().await;
     let doc = document(&e).await;
-    let public = ["/healthz", "/openapi.json", "/metrics"];
     let ops = operations(&doc);
     assert!(ops.len() >= 17, "{} operations", ops.len());
     for (method, path, op) in &ops {
@@ -50,15 +49,19 @@ async fn parameters_responses_and_roles_are_declared() {
             assert!(!d.is_empty(), "{at} {code}: no description");
         }
         let description = op["description"].as_str().unwrap_or("");
-        if public.contains(&path.as_str()) {
-            assert!(op.get("security").is_none(), "{at}");
-            assert!(description.contains("**Authentication:** none."), "{at}");
-        } else {
-            let roles = &op["security"][0]["bearer"];
-            assert!(roles.is_array(), "{at}: no bearer requirement");
-            assert!(description.contains("Bearer"), "{at}: {description}");
-            for role in roles.as_array().unwrap() {
-                assert!(description.contains(role.as_str().unwrap()), "{at}");
+        match op.get("security") {
+            // Only the operations endpoints are public; every /v1 operation takes a key.
+            None => {
+                assert!(!path.starts_with("/v1/"), "{at}: no security requirement");
+                assert!(description.contains("**Authentication:** none."), "{at}");
+            }
+            Some(security) => {
+                let roles = &security[0]["bearer"];
+                assert!(roles.is_array(), "{at}: no bearer requirement");
+                assert!(description.contains("Bearer"), "{at}: {description}");
+                for role in roles.as_array().unwrap() {
+                    assert!(description.contains(role.as_str().unwrap()), "{at}");
+                }
             }
         }
     }
@@ -85,6 +88,12 @@ async fn parameters_responses_and_roles_are_declared() {
         serde_json::json!(["insurer"])
     );
     assert_eq!(roles("get", "/v1/models"), serde_json::json!([]));
+    for path in ["/healthz", "/openapi.json", "/metrics"] {
+        assert!(
+            doc["paths"][path]["get"].get("security").is_none(),
+            "{path}"
+        );
+    }
     let q = &doc["paths"]["/v1/assessments"]["post"]["parameters"];
     let names: Vec<_> = q
         .as_array()
