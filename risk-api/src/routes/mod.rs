@@ -13,7 +13,7 @@ use utoipa::OpenApi;
 
 use crate::app::AppState;
 use crate::problem::{ApiError, ApiResult, FieldProblem, Problem};
-use doc::{BearerAuth, CommonResponses};
+use doc::{BearerAuth, CommonResponses, Roles};
 
 pub mod assessments;
 pub mod doc;
@@ -36,6 +36,8 @@ pub fn router() -> Router<AppState> {
         .route("/ui/app.js", get(crate::web::script))
         .route("/ui/style.css", get(crate::web::style))
         .route("/test/{file}", get(crate::web::narrow))
+        .route("/docs", get(crate::web::docs))
+        .route("/docs/{file}", get(crate::web::docs_asset))
         .route("/healthz", get(ops::healthz))
         .route("/openapi.json", get(ops::openapi))
         .route("/metrics", get(ops::metrics))
@@ -96,7 +98,7 @@ pub fn router() -> Router<AppState> {
         portfolios::get_portfolio
     ),
     components(schemas(Problem, FieldProblem, portfolios::PortfolioJobDto)),
-    modifiers(&BearerAuth, &CommonResponses)
+    modifiers(&BearerAuth, &CommonResponses, &Roles)
 )]
 pub struct ApiDoc;
 

@@ -101,7 +101,7 @@ impl ModelDto {
 
 /// Model versions, oldest first (any authenticated caller).
 #[utoipa::path(get, path = "/v1/models",
-    responses((status = 200, body = Vec<ModelDto>), Authenticated),
+    responses((status = 200, body = Vec<ModelDto>, description = "Model versions, oldest first"), Authenticated),
     security(("bearer" = [])))]
 pub async fn models(State(state): State<AppState>, _: Caller) -> ApiResult<Json<Vec<ModelDto>>> {
     let rows = state.store().threat_rows().await?;
@@ -134,7 +134,7 @@ const MAX_MODEL_BYTES: usize = 512 * 1024;
         (status = 200, body = ModelDto, description = "This exact file was already published"),
         BadRequest, RoleGuarded, Conflict, TooLarge, Invalid,
     ),
-    security(("bearer" = [])))]
+    security(("bearer" = ["admin"])))]
 pub async fn publish_model(
     State(state): State<AppState>,
     Admin(caller): Admin,

@@ -68,9 +68,10 @@ pub struct WhatIfDto {
 /// Re-price an assessment's profile with certificates removed or lapsed or maturity levels
 /// changed, with its seed and trials; nothing is stored.
 #[utoipa::path(post, path = "/v1/assessments/{id}/what-if", params(("id" = String, Path, description = "Assessment id")),
-    request_body(content = WhatIfRequest, content_type = "application/json"),
-    responses((status = 200, body = WhatIfDto), BadRequest, ObjectGuarded, Invalid),
-    security(("bearer" = [])))]
+    request_body(content = WhatIfRequest, content_type = "application/json",
+        example = json!({"remove": ["pci_dss"], "lapse": [], "maturity": {"protect": 4}})),
+    responses((status = 200, body = WhatIfDto, description = "The profile re-priced with the changes (not stored)"), BadRequest, ObjectGuarded, Invalid),
+    security(("bearer" = ["insurer", "firm"])))]
 pub async fn what_if(
     State(state): State<AppState>,
     ReadableAssessment { record: rec, .. }: ReadableAssessment,
