@@ -689,3 +689,26 @@ fn score_pins_under_model_1_0_0() {
     }
     assert_eq!(got, want);
 }
+
+/// A subnormal revenue (1e-320) panicked the firm model (exit 101): now bad input (exit 2)
+/// naming the field, in a profile and in a portfolio row.
+#[test]
+fn subnormal_revenue_is_bad_input() {
+    let good = std::fs::read_to_string(root().join("data/profiles/manufacturer-ot-iso27001.json"))
+        .unwrap();
+    for revenue in ["1e-320", "5e-324", "1e-300"] {
+        let path = temp_spec(
+            &format!("revenue-{revenue}.json"),
+            &good.replace("5000000000", revenue),
+        );
+        rejected(&["score", path.to_str().unwrap()], "firm.annual_revenue");
+        let csv = temp_spec(
+            &format!("revenue-{revenue}.csv"),
+            &format!("policy_id,industry,annual_revenue,currency\nA,retail,{revenue},JPY\n"),
+        );
+        rejected(
+            &["portfolio", csv.to_str().unwrap(), "--trials", "100"],
+            "row 1, column annual_revenue",
+        );
+    }
+}

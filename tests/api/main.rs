@@ -7,6 +7,7 @@
 mod assessments;
 mod authz;
 mod harness;
+mod input;
 mod limits;
 mod models;
 mod portfolio_input;

@@ -272,6 +272,11 @@ impl FirmProfile {
 /// year than any frequency distribution accepts.
 pub const MAX_REVENUE: f64 = 1e13;
 
+/// Smallest annual revenue a profile may state, in the model's base currency (USD 1): below it
+/// (subnormal numbers such as 1e-320 included) the revenue scaling underflows and the firm's
+/// frequency is no valid distribution parameter.
+pub const MIN_REVENUE: f64 = 1.0;
+
 impl FirmProfile {
     /// Parses and validates a profile; `today` is the default `as_of`.
     ///
@@ -323,6 +328,20 @@ impl FirmProfile {
                     f.currency,
                     params.id(),
                     params.fx.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            );
+        }
+        if let Some(rate) = rate
+            && f.annual_revenue > 0.0
+            && f.annual_revenue / rate < MIN_REVENUE
+        {
+            err(
+                "firm.annual_revenue".into(),
+                format!(
+                    "must be at least {} {} ({MIN_REVENUE} {})",
+                    MIN_REVENUE * rate,
+                    f.currency,
+                    params.base_currency
                 ),
             );
         }
