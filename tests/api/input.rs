@@ -52,3 +52,144 @@ async fn deeply_nested_json_is_4xx() {
         }
     }
 }
+
+/// Duplicate keys were accepted (the last one won) on what-if, shares and threat levels, and in
+/// profiles: now 422 naming the key.
+#[tokio::test]
+async fn duplicate_keys_are_422() {
+    let e = env().await;
+    let a = crate::create(&e, &e.firm_a, PROFILE).await;
+    let id = a["id"].as_str().unwrap();
+    let shares = format!("/v1/assessments/{id}/shares");
+    let what_if = format!("/v1/assessments/{id}/what-if?{TRIALS}");
+    let dup_profile = PROFILE.replace(
+        "\"employees\": 320",
+        "\"employees\": 320, \"employees\": 321",
+    );
+    assert_ne!(dup_profile, PROFILE);
+    for (call, field) in [
+        (
+            post(&shares, r#"{"insurer": "ins-n", "insurer": "ins-s"}"#).by(&e.firm_a),
+            "insurer",
+        ),
+        (
+            put(
+                "/v1/threat-levels/retail",
+                r#"{"levels": {"ransomware": 2, "ransomware": 9}, "source": "x"}"#,
+            )
+            .by(&e.admin),
+            "levels.ransomware",
+        ),
+        (
+            put(
+                "/v1/threat-levels/retail",
+                r#"{"levels": {}, "source": "x", "source": "y"}"#,
+            )
+            .by(&e.admin),
+            "source",
+        ),
+        (
+            post(&what_if, r#"{"remove": [], "remove": ["iso27001"]}"#).by(&e.firm_a),
+            "remove",
+        ),
+        (
+            post(&format!("/v1/assessments?{TRIALS}"), &dup_profile).by(&e.firm_a),
+            "firm.employees",
+        ),
+    ] {
+        let r = check_field(&e, call, 422, field).await;
+        assert!(r.text.contains("duplicate key"), "{}", r.text);
+    }
+}
+
+/// Shares to a subject that is no registered insurer were accepted: now 422 on `insurer`.
+#[tokio::test]
+async fn shares_go_to_registered_insurers_only() {
+    let e = env().await;
+    let a = crate::create(&e, &e.firm_a, PROFILE).await;
+    let uri = format!("/v1/assessments/{}/shares", a["id"].as_str().unwrap());
+    for who in ["nobody", "firm-b", "ops"] {
+        let body = format!(r#"{{"insurer": "{who}"}}"#);
+        check_field(&e, post(&uri, &body).by(&e.firm_a), 422, "insurer").await;
+    }
+    check(&e, post(&uri, r#"{"insurer": "ins-n"}"#).by(&e.firm_a), 201).await;
+}
+
+/// Hostile names and far-off dates were accepted: now 422 naming the field (the accepted range
+/// of dates is 1900..=2200); control characters in a threat-level source too.
+#[tokio::test]
+async fn hostile_names_and_dates_are_422() {
+    let e = env().await;
+    let uri = format!("/v1/assessments?{TRIALS}");
+    let name = "\"Example Manufacturing KK\"";
+    let mut cases = vec![
+        (PROFILE.replace("\"2026-11-25\"", "\"9999-12-31\""), "as_of"),
+        (
+            PROFILE.replace("\"2024-04-01\"", "\"-0001-04-01\""),
+            "certifications[0].issued",
+        ),
+    ];
+    for bad in [
+        r#""a\u0000b""#,
+        r#""x\u202ekk""#,
+        r#""\u200b\u200b""#,
+        r#""x\uffff""#,
+        r#""a\u001bb""#,
+    ] {
+        cases.push((PROFILE.replace(name, bad), "firm.name"));
+    }
+    for (profile, field) in cases {
+        assert_ne!(profile, PROFILE, "{field}");
+        check_field(&e, post(&uri, &profile).by(&e.firm_a), 422, field).await;
+    }
+    for source in [r#""a\u0000b""#, r#""\u202e""#, r#""  ""#] {
+        let body = format!(r#"{{"levels": {{}}, "source": {source}}}"#);
+        let call = put("/v1/threat-levels/retail", &body).by(&e.admin);
+        check_field(&e, call, 422, "source").await;
+    }
+}
+
+/// Length caps: names (200 characters), country (64), cloud providers (32 of at most 64); and an
+/// error document of at most 50 field errors plus "… and N more", so a body near the limit
+/// cannot make a many-megabyte answer.
+#[tokio::test]
+async fn caps_on_names_lists_and_error_documents() {
+    let e = env_with(risk_api::app::Config {
+        body_limit: 1 << 20,
+        ..test_config()
+    })
+    .await;
+    let uri = format!("/v1/assessments?{TRIALS}");
+    let long = format!("\"{}\"", "x".repeat(201));
+    let clouds = format!("[{}]", vec!["\"aws\""; 33].join(","));
+    for (profile, field) in [
+        (
+            PROFILE.replace("\"Example Manufacturing KK\"", &long),
+            "firm.name",
+        ),
+        (PROFILE.replace("\"JP\"", &long), "firm.country"),
+        (
+            PROFILE.replace("[\"aws\"]", &clouds),
+            "firm.cloud_providers",
+        ),
+    ] {
+        assert_ne!(profile, PROFILE, "{field}");
+        check_field(&e, post(&uri, &profile).by(&e.firm_a), 422, field).await;
+    }
+    // 20,000 invalid certificates in a body of about 0.9 MB.
+    let cert = r#"{"scheme": "iso9001", "status": "x"}"#;
+    let certs = format!("[{}]", vec![cert; 20_000].join(","));
+    let mut profile: serde_json::Value = serde_json::from_str(PROFILE).unwrap();
+    profile["certifications"] = serde_json::from_str(&certs).unwrap();
+    let body2 = profile.to_string();
+    assert!(body2.len() > 600_000, "{}", body2.len());
+    let r = check(&e, post(&uri, &body2).by(&e.firm_a), 422).await;
+    let errors = r.body["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 51, "{}", r.text.len());
+    let last = errors[50]["message"].as_str().unwrap();
+    assert!(
+        last.starts_with("… and ") && last.ends_with(" more"),
+        "{last}"
+    );
+    assert!(r.text.len() < 64 * 1024, "{} bytes", r.text.len());
+}

@@ -43,6 +43,20 @@ impl Store {
         .transpose()
     }
 
+    /// Whether an insurer key with this subject is stored.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub async fn is_insurer(&self, subject: &str) -> Result<bool, sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT 1 AS one FROM api_keys WHERE role = 'insurer' AND subject = $1 LIMIT 1",
+        )
+        .bind(subject.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.is_some())
+    }
+
     /// Number of keys stored.
     ///
     /// # Errors
