@@ -712,3 +712,95 @@ fn subnormal_revenue_is_bad_input() {
         );
     }
 }
+
+/// Contract §15: `risk keys list` shows id, role, subject, created, expires, revoked and never a
+/// key; `risk keys revoke --id | --subject` revokes; `create --expires` records the day.
+#[test]
+fn keys_list_revoke_and_expire() {
+    let db = temp_spec("keys.db", "").with_extension("sqlite");
+    let _ = std::fs::remove_file(&db);
+    let db = db.to_str().unwrap();
+    let create = |subject: &str, extra: &[&str]| {
+        let mut args = vec![
+            "keys",
+            "create",
+            "--role",
+            "insurer",
+            "--subject",
+            subject,
+            "--database",
+            db,
+        ];
+        args.extend_from_slice(extra);
+        let out = risk(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    let k1 = create("ins-a", &[]);
+    let k2 = create("ins-b", &["--expires", "2030-01-01"]);
+    assert!(k1.starts_with("rk_") && k2.starts_with("rk_"));
+    let list = || {
+        let out = risk(&["keys", "list", "--database", db]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let table = list();
+    assert!(
+        !table.contains("rk_") && !table.contains(&k1[3..]),
+        "{table}"
+    );
+    let header = table.lines().next().unwrap();
+    for col in ["id", "role", "subject", "created", "expires", "revoked"] {
+        assert!(header.contains(col), "{header}");
+    }
+    let row_b = table.lines().find(|l| l.contains("ins-b")).unwrap();
+    assert!(row_b.contains("2030-01-01"), "{row_b}");
+    // Revoke by id (the first column) and by subject.
+    let id_b = row_b.split_whitespace().next().unwrap().to_string();
+    let out = risk(&["keys", "revoke", "--id", &id_b, "--database", db]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = risk(&["keys", "revoke", "--subject", "ins-a", "--database", db]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table = list();
+    for l in table.lines().skip(1) {
+        assert!(!l.trim_end().ends_with('-'), "not revoked: {l}");
+    }
+    // Nothing left to revoke, neither id nor subject, and a bad expiry: bad input.
+    rejected(
+        &["keys", "revoke", "--id", &id_b, "--database", db],
+        "no active key",
+    );
+    rejected(
+        &["keys", "revoke", "--subject", "nobody", "--database", db],
+        "no active key",
+    );
+    rejected(
+        &[
+            "keys",
+            "create",
+            "--role",
+            "firm",
+            "--expires",
+            "9999-12-31",
+            "--database",
+            db,
+        ],
+        "--expires",
+    );
+}

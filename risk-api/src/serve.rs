@@ -30,7 +30,8 @@ const DEMO_FIRMS: &[(&str, &str)] = &[
 /// The demo insurer's subject.
 pub const DEMO_INSURER: &str = "demo-insurer";
 
-/// Makes a key, stores its hash and returns the key (shown once) and its holder.
+/// Makes a key (expiring at the start of `expires`, YYYY-MM-DD UTC, if given), stores its hash
+/// and returns the key (shown once) and its holder.
 ///
 /// # Errors
 /// When the store cannot be opened or written, or the OS RNG fails.
@@ -38,6 +39,7 @@ pub async fn create_key(
     database: &str,
     role: Role,
     subject: Option<String>,
+    expires: Option<String>,
 ) -> anyhow::Result<(String, Caller)> {
     let store = Store::open(database).await?;
     let caller = Caller {
@@ -51,7 +53,9 @@ pub async fn create_key(
         },
     };
     let key = new_key()?;
-    store.insert_key(&key_hash(&key), &caller).await?;
+    store
+        .insert_key_expiring(&key_hash(&key), &caller, expires.as_deref())
+        .await?;
     store.close().await;
     Ok((key, caller))
 }

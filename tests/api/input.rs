@@ -193,3 +193,41 @@ async fn caps_on_names_lists_and_error_documents() {
     );
     assert!(r.text.len() < 64 * 1024, "{} bytes", r.text.len());
 }
+
+/// Contract §15: a revoked or expired key is answered 401; a key expiring later still works.
+#[tokio::test]
+async fn revoked_and_expired_keys_are_401() {
+    use risk_api::auth::{Caller, Role, key_hash, new_key};
+    let e = env().await;
+    let store = e.state.store();
+    let mut keys = Vec::new();
+    for (subject, expires) in [
+        ("ins-old", Some("2020-01-01")),
+        ("ins-later", Some("2200-01-01")),
+        ("ins-gone", None),
+    ] {
+        let k = new_key().unwrap();
+        let caller = Caller {
+            role: Role::Insurer,
+            subject: subject.into(),
+        };
+        store
+            .insert_key_expiring(&key_hash(&k), &caller, expires)
+            .await
+            .unwrap();
+        keys.push(k);
+    }
+    check(&e, get("/v1/models").by(&keys[2]), 200).await;
+    assert_eq!(store.revoke_keys("ins-gone", true).await.unwrap(), 1);
+    check(&e, get("/v1/models").by(&keys[0]), 401).await;
+    check(&e, get("/v1/models").by(&keys[1]), 200).await;
+    check(&e, get("/v1/models").by(&keys[2]), 401).await;
+    // Revoked by id too; and a revoked insurer is no share target.
+    let id = risk_api::store::key_id(&key_hash(&keys[1]));
+    assert_eq!(store.revoke_keys(&id, false).await.unwrap(), 1);
+    check(&e, get("/v1/models").by(&keys[1]), 401).await;
+    assert!(!store.is_insurer("ins-later").await.unwrap());
+    let rows = store.list_keys().await.unwrap();
+    assert_eq!(rows.len(), 8);
+    assert!(rows.iter().all(|r| r.id.len() == 16));
+}

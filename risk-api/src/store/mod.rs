@@ -20,6 +20,7 @@ mod threats;
 
 pub use assessments::AssessmentRecord;
 pub use jobs::PortfolioJob;
+pub use keys::{KeyRow, key_id};
 pub use models::ModelRow;
 pub use threats::ThreatRow;
 
