@@ -231,3 +231,50 @@ async fn revoked_and_expired_keys_are_401() {
     assert_eq!(rows.len(), 8);
     assert!(rows.iter().all(|r| r.id.len() == 16));
 }
+
+/// Contract §15: repeated failed authentication from one client is answered 429 with
+/// `Retry-After`: per address when the server knows it, else per key prefix; no key at all is
+/// not a failed attempt.
+#[tokio::test]
+async fn failed_authentication_is_throttled() {
+    use axum::extract::ConnectInfo;
+    use axum::http::header;
+    let e = env_with(risk_api::app::Config {
+        auth_failures: 3,
+        ..test_config()
+    })
+    .await;
+    let wrong = |i: u32| format!("rk_{:064}", i);
+    // By key prefix (no address known in-process): the same prefix is throttled…
+    for _ in 0..3 {
+        check(&e, get("/v1/models").by(&wrong(1)), 401).await;
+    }
+    let r = check(&e, get("/v1/models").by(&wrong(1)), 429).await;
+    assert_eq!(r.headers.get(header::RETRY_AFTER).unwrap(), "2");
+    // …valid keys and callers without a key are not.
+    check(&e, get("/v1/models").by(&e.insurer_s), 200).await;
+    for _ in 0..5 {
+        check(&e, get("/v1/models"), 401).await;
+    }
+    // By address: different wrong keys from one address, then even a valid key from it.
+    let from = |key: &str, ip: [u8; 4]| {
+        let mut r = get("/v1/models").by(key).request();
+        r.extensions_mut()
+            .insert(ConnectInfo(std::net::SocketAddr::from((ip, 40000))));
+        r
+    };
+    for i in 10..13 {
+        assert_eq!(send(&e, from(&wrong(i), [10, 0, 0, 1])).await.status, 401);
+    }
+    let r = send(&e, from(&wrong(20), [10, 0, 0, 1])).await;
+    check_problem(&r, 429);
+    assert_eq!(r.headers.get(header::RETRY_AFTER).unwrap(), "2");
+    assert_eq!(
+        send(&e, from(&e.insurer_s, [10, 0, 0, 1])).await.status,
+        429
+    );
+    assert_eq!(
+        send(&e, from(&e.insurer_s, [10, 0, 0, 2])).await.status,
+        200
+    );
+}
