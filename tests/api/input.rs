@@ -278,3 +278,18 @@ async fn failed_authentication_is_throttled() {
         200
     );
 }
+
+/// `/healthz` is liveness (200 while the process runs); `/readyz` is readiness: 200 while the
+/// database answers, 503 problem+json with `Retry-After` when it does not. Both are in OpenAPI.
+#[tokio::test]
+async fn readiness_follows_the_database() {
+    use axum::http::header;
+    let e = env().await;
+    check(&e, get("/readyz"), 200).await;
+    let doc = check(&e, get("/openapi.json"), 200).await;
+    assert!(doc.body["paths"]["/readyz"]["get"].is_object());
+    e.state.store().close().await;
+    let r = check(&e, get("/readyz"), 503).await;
+    assert!(r.headers.get(header::RETRY_AFTER).is_some());
+    check(&e, get("/healthz"), 200).await;
+}

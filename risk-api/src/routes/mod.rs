@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/ui/style.css", get(crate::web::style))
         .route("/test/{file}", get(crate::web::narrow))
         .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
         .route("/openapi.json", get(ops::openapi))
         .route("/metrics", get(ops::metrics))
         .route("/v1/simulate", post(simulate::simulate))
@@ -78,6 +79,7 @@ pub fn router() -> Router<AppState> {
     ),
     paths(
         ops::healthz,
+        ops::readyz,
         ops::openapi,
         ops::metrics,
         simulate::simulate,

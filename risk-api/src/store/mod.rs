@@ -147,6 +147,14 @@ impl Store {
         Ok(Store { pool, backend })
     }
 
+    /// Whether the database answers (`SELECT 1`), for readiness.
+    ///
+    /// # Errors
+    /// When it does not (unreachable, pool closed or exhausted past the acquire timeout).
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map(drop)
+    }
+
     /// Which database this is.
     pub fn backend(&self) -> Backend {
         self.backend
