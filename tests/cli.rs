@@ -804,3 +804,30 @@ fn keys_list_revoke_and_expire() {
         "--expires",
     );
 }
+
+/// Policy ids a spreadsheet would read as formulas (`=`, `+`, `-`, `@`) or that hold control
+/// characters were echoed into reports and exports: now refused at input, naming row and column.
+#[test]
+fn formula_policy_ids_are_refused() {
+    for (name, id) in [
+        ("eq", "=HYPERLINK(\"x\")"),
+        ("plus", "+1"),
+        ("minus", "-2+3"),
+        ("at", "@SUM(A1)"),
+    ] {
+        for body in [
+            format!(
+                "policy_id,industry,annual_revenue,currency\nA,retail,1e9,JPY\n{id},retail,1e9,JPY\n"
+            ),
+            format!(
+                "policy_id,frequency_mean,severity_median,severity_sigma\nA,0.1,1000,1\n{id},0.1,1000,1\n"
+            ),
+        ] {
+            let path = temp_spec(&format!("formula-{name}.csv"), &body.replace("\"x\"", "x"));
+            rejected(
+                &["portfolio", path.to_str().unwrap(), "--trials", "100"],
+                "row 2, column policy_id",
+            );
+        }
+    }
+}

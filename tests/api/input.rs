@@ -293,3 +293,15 @@ async fn readiness_follows_the_database() {
     assert!(r.headers.get(header::RETRY_AFTER).is_some());
     check(&e, get("/healthz"), 200).await;
 }
+
+/// Formula-leading policy ids (`=`, `+`, `-`, `@`) would reach reports and exports: now 422
+/// naming row and column.
+#[tokio::test]
+async fn formula_policy_ids_are_422() {
+    let e = env().await;
+    for id in ["=1+1", "+1", "-1", "@SUM(A1)"] {
+        let csv = format!("policy_id,industry,annual_revenue,currency\n{id},retail,1e9,JPY\n");
+        let r = check(&e, post_csv("/v1/portfolios", &csv).by(&e.insurer_s), 422).await;
+        assert!(r.text.contains("row 1, column policy_id"), "{}", r.text);
+    }
+}
