@@ -132,6 +132,11 @@ pub async fn serve(addr: SocketAddr, database: &str, demo: bool) -> anyhow::Resu
     let config = Config {
         // Test only (tests/browser.sh): lets the page take a key from the URL fragment.
         ui_test_mode: std::env::var("RISK_UI_TEST_MODE").is_ok_and(|v| v == "1"),
+        // Failed authentications a client may make at once (0: no throttling; default 10).
+        auth_failures: std::env::var("RISK_AUTH_FAILURES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(Config::default().auth_failures),
         ..Config::default()
     };
     if config.ui_test_mode {

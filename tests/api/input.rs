@@ -288,6 +288,11 @@ async fn failed_authentication_is_throttled() {
         send(&e, from(&e.insurer_s, [10, 0, 0, 2])).await.status,
         200
     );
+    // Documented on every operation that takes a key, with its Retry-After.
+    let doc = check(&e, get("/openapi.json"), 200).await;
+    let r429 = &doc.body["paths"]["/v1/models"]["get"]["responses"]["429"];
+    assert!(r429["headers"]["Retry-After"].is_object(), "{r429}");
+    assert!(doc.body["paths"]["/healthz"]["get"]["responses"]["429"].is_null());
 }
 
 /// `/healthz` is liveness (200 while the process runs); `/readyz` is readiness: 200 while the

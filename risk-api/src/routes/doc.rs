@@ -93,6 +93,12 @@ impl utoipa::Modify for CommonResponses {
                         problem("Simulation pool saturated or request timed out", true),
                     ),
                 ];
+                if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                    common.push((
+                        "429",
+                        problem("Too many failed authentications from this client", true),
+                    ));
+                }
                 if op.request_body.is_some() {
                     common.extend([
                         (
