@@ -90,8 +90,8 @@ fn statistics(c: &mut Criterion) {
 /// One full assessment (score + 100,000-trial simulation + premium) and one impact report of the
 /// contract's example firm.
 fn firm(c: &mut Criterion) {
-    use risk_core::assess::assess;
-    use risk_core::model::{DEFAULT_MODEL, ModelParams};
+    use risk_core::params::{DEFAULT_MODEL, ModelParams};
+    use risk_core::pricing::assess;
     use risk_core::pricing::impact;
     use risk_core::profile::FirmProfile;
     let params = ModelParams::parse(DEFAULT_MODEL).unwrap();

@@ -5,7 +5,9 @@
 # the dumped DOM: the same score, premium and impact rows as the API, a what-if premium that
 # differs, screenshots at 1280×800 and 390 px wide (the page in a 390 px frame of the test-mode
 # harness /test/narrow, as headless windows are at least 500 px wide); firm B's key must see
-# "not found" for firm A's assessment.
+# "not found" for firm A's assessment. Then the API reference (/docs): it renders every path of
+# /openapi.json, the page itself requests nothing from another origin (Chromium's net log: every
+# request the page initiated is to the server) and the browser reports no CSP violation.
 #
 # Usage: tests/browser.sh [path/to/risk]   (default: target/debug/risk)
 # Env: CHROMIUM (default: chromium), SCREENSHOT_DIR (default: a temporary directory, kept).
@@ -61,6 +63,45 @@ browse s2 "$base/test/narrow#key=$key_a&open=$id" --window-size=500,900 \
 for f in page-1280x800.png page-390.png; do
     [[ -s "$SHOTS/$f" ]] || fail "no screenshot $f"
 done
+
+# The API reference: DOM, net log and console (for CSP violations: the log from here on), and a
+# screenshot.
+log_from="$(stat -c %s "$dir/chromium.log" 2>/dev/null || echo 0)"
+browse d "$base/docs" --dump-dom --enable-logging=stderr --v=0 \
+    --log-net-log="$dir/docs-netlog.json" >"$dir/dom-docs.html" \
+    || { tail -20 "$dir/chromium.log" >&2; fail "chromium failed on /docs"; }
+browse ds "$base/docs" --window-size=1280,800 --screenshot="$SHOTS/docs-1280x800.png" >/dev/null
+[[ -s "$SHOTS/docs-1280x800.png" ]] || fail "no screenshot docs-1280x800.png"
+curl -fsS -m 10 "$base/openapi.json" >"$dir/openapi.json"
+python3 - "$base" "$dir/openapi.json" "$dir/dom-docs.html" "$dir/docs-netlog.json" \
+    "$dir/chromium.log" "$log_from" <<'PY'
+import html, json, sys
+base, doc = sys.argv[1], json.load(open(sys.argv[2]))
+dom = html.unescape(open(sys.argv[3]).read())
+for path in doc["paths"]:
+    if f'data-path="{path}"' not in dom:
+        sys.exit(f"browser: /docs does not show {path}")
+for op in ("create_assessment", "simulate", "what_if"):
+    if op not in dom:
+        sys.exit(f"browser: /docs does not show the operation {op}")
+# Requests the page made (initiated by its origin) versus the browser's own background ones.
+log = json.load(open(sys.argv[4]))
+page = [e["params"]["url"] for e in log["events"]
+        if e.get("params", {}).get("initiator") == base and "url" in e["params"]]
+outside = [u for u in page if not u.startswith(base + "/")]
+if outside:
+    sys.exit(f"browser: /docs requested another origin: {outside}")
+for asset in ("/docs/swagger-ui-bundle.js", "/docs/swagger-ui.css", "/openapi.json"):
+    if base + asset not in page:
+        sys.exit(f"browser: /docs did not load {asset} ({page})")
+with open(sys.argv[5], errors="replace") as f:
+    f.seek(int(sys.argv[6]))
+    console = f.read()
+if "Content Security Policy" in console:
+    lines = [l for l in console.splitlines() if "Content Security Policy" in l]
+    sys.exit("browser: CSP violations on /docs:\n" + "\n".join(lines[:5]))
+print(f"browser: /docs ok ({len(doc['paths'])} paths, {len(page)} requests, all to the server)")
+PY
 
 python3 - "$dir/assessment.json" "$dir/impact.json" "$dir/dom-a.html" "$dir/dom-b.html" \
     "$dir/insurer.json" "$dir/dom-i.html" <<'PY'

@@ -638,7 +638,7 @@ fn pinned(r: &serde_json::Value) -> serde_json::Value {
 }
 
 /// Every sample profile under model 1.0.0 at the default trials and seed (`risk score P --model
-/// models/jp-cyber-1.0.0.toml`) gives exactly the pinned numbers in
+/// 1.0.0`, contract §9) gives exactly the pinned numbers in
 /// `tests/fixtures/pins-1.0.0.json` (compared as printed, so bit for bit): a refactor changes
 /// none of them. A deliberate change to the engine or the model regenerates them with
 /// `UPDATE_PINS=1 cargo test -p risk-api --test cli pins` and says so in the changelog.
@@ -648,12 +648,7 @@ fn score_pins_under_model_1_0_0() {
     let mut got = serde_json::Map::new();
     let mut model_hash = serde_json::Value::Null;
     for p in profiles() {
-        let r = json(&risk(&[
-            "score",
-            p.to_str().unwrap(),
-            "--model",
-            "models/jp-cyber-1.0.0.toml",
-        ]));
+        let r = json(&risk(&["score", p.to_str().unwrap(), "--model", "1.0.0"]));
         assert_eq!(r["model_version"], "jp-cyber-1.0.0");
         assert_eq!((&r["trials"], &r["seed"]), (&100_000.into(), &0.into()));
         model_hash = r["model_hash"].clone();
@@ -661,7 +656,7 @@ fn score_pins_under_model_1_0_0() {
         got.insert(name, pinned(&r));
     }
     let got = serde_json::json!({
-        "command": "risk score data/profiles/<name> --model models/jp-cyber-1.0.0.toml",
+        "command": "risk score data/profiles/<name> --model 1.0.0",
         "model_version": "jp-cyber-1.0.0",
         "model_hash": model_hash,
         "trials": 100_000,
@@ -830,4 +825,31 @@ fn formula_policy_ids_are_refused() {
             );
         }
     }
+
+/// `--model` takes a version as well as a file (contract §9): `1.0.0` from any working
+/// directory (the built-in model when no `models/` folder is there) prices like the model file,
+/// and an unknown version is a named input error.
+#[test]
+fn score_model_by_version() {
+    let p = root().join("data/profiles/retailer-pci.json");
+    let p = p.to_str().unwrap();
+    let args = ["score", p, "--trials", "2000", "--seed", "3", "--model"];
+    let file = root().join("models/jp-cyber-1.0.0.toml");
+    let by_file = risk(&[&args[..], &[file.to_str().unwrap()]].concat());
+    let elsewhere = Command::new(env!("CARGO_BIN_EXE_risk"))
+        .args([&args[..], &["1.0.0"]].concat())
+        .current_dir(std::env::temp_dir())
+        .output()
+        .expect("run risk");
+    let strip = |o: &Output| {
+        let mut v = json(o);
+        v.as_object_mut().unwrap().remove("id");
+        v
+    };
+    assert_eq!(strip(&elsewhere), strip(&by_file));
+    assert_eq!(
+        strip(&risk(&[&args[..], &["1.0.0"]].concat())),
+        strip(&by_file)
+    );
+    rejected(&[&args[..], &["9.9.9"]].concat(), "--model");
 }

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
 use risk_api::portfolio_io::{FileKind, model_shocks, read_policies_bytes};
-use risk_core::model::{DEFAULT_MODEL, ModelParams};
+use risk_core::params::{DEFAULT_MODEL, ModelParams};
 use risk_core::portfolio::{Portfolio, simulate};
 
 static PARAMS: LazyLock<ModelParams> =

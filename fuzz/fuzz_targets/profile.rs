@@ -6,8 +6,8 @@
 use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
-use risk_core::assess::assess;
-use risk_core::model::{DEFAULT_MODEL, ModelParams};
+use risk_core::pricing::assess;
+use risk_core::params::{DEFAULT_MODEL, ModelParams};
 use risk_core::profile::FirmProfile;
 
 static PARAMS: LazyLock<ModelParams> =

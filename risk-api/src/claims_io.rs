@@ -9,7 +9,7 @@ use polars::prelude::*;
 use rayon::prelude::*;
 use risk_core::calibrate::ClaimRecord;
 use risk_core::calibrate::synth::SyntheticRow;
-use risk_core::model::ModelParams;
+use risk_core::params::ModelParams;
 use sha2::{Digest, Sha256};
 use time::Date;
 

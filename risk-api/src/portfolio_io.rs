@@ -6,7 +6,8 @@ use std::path::Path;
 
 use polars::prelude::*;
 use risk_core::dist::{Frequency, Severity};
-use risk_core::model::{LossModel, ModelParams, Peril, Terms};
+use risk_core::model::{LossModel, Peril, Terms};
+use risk_core::params::ModelParams;
 use risk_core::portfolio::{Policy, Shock, ShockSize, YearLossTable};
 use risk_core::profile::{FirmAttributes, FirmProfile};
 use time::Date;

@@ -7,7 +7,7 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use risk_core::model::FieldError;
+use risk_core::error::FieldError;
 use serde::Serialize;
 use utoipa::ToSchema;
 

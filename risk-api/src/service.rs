@@ -34,14 +34,57 @@ pub fn whole_portfolio_report(
     let n = portfolio.policies().len();
     let table = simulate(portfolio, 0..n, trials, seed, progress);
     let allocation = allocate(portfolio, &table, ALLOCATION_LEVEL);
-    let ids: Vec<String> = portfolio.policies().iter().map(|p| p.id.clone()).collect();
     let names: Vec<String> = portfolio.shocks().iter().map(|s| s.name.clone()).collect();
+    book_report(portfolio, &table, &names, None, Some(&allocation))
+}
+
+/// The PortfolioReport of `portfolio`'s year-loss table (whole or one shard), with the policies'
+/// ids and, when no policy has terms, the closed-form gross mean.
+pub fn book_report(
+    portfolio: &risk_core::portfolio::Portfolio,
+    table: &risk_core::portfolio::YearLossTable,
+    names: &[String],
+    shard: Option<String>,
+    allocation: Option<&[risk_core::portfolio::Allocation]>,
+) -> PortfolioReport {
+    let ids: Vec<String> = portfolio.policies().iter().map(|p| p.id.clone()).collect();
     let closed = portfolio
         .policies()
         .iter()
         .all(|p| p.model.terms().is_none())
         .then(|| portfolio.expected_gross());
-    portfolio_report(&table, &names, None, closed, Some(&allocation), &ids)
+    portfolio_report(table, names, shard, closed, allocation, &ids)
+}
+
+/// Largest trials × policies one portfolio run may ask for.
+pub const MAX_POLICY_YEARS: f64 = 2.0e10;
+
+/// Most simulated years of a portfolio run.
+pub const MAX_PORTFOLIO_TRIALS: u64 = 1_000_000;
+
+/// The id `risk score` gives an assessment: a UUID-shaped digest of the profile text, the
+/// model's hash, trials and seed (SHA-256, first 16 bytes), so the same inputs get the same id.
+pub fn assessment_id(
+    profile_text: &str,
+    params: &risk_core::params::ModelParams,
+    trials: u64,
+    seed: u64,
+) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(profile_text.as_bytes());
+    h.update(params.hash.as_bytes());
+    h.update(trials.to_le_bytes());
+    h.update(seed.to_le_bytes());
+    let hex = hex::encode(&h.finalize()[..16]);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
 }
 
 /// The PortfolioReport of a year-loss table (with its allocation when there is one).

@@ -4,6 +4,9 @@
 //! (`risk-api/web/`): nothing is fetched from outside, there is no build step. The page talks to
 //! the JSON API with the key the user typed, kept in `sessionStorage` and sent as a Bearer
 //! header, never in a URL.
+//!
+//! `GET /docs` is the interactive API reference of `/openapi.json`: Swagger UI, vendored from npm
+//! (`risk-api/web/vendor/swagger-ui/`, its licence beside it) and embedded the same way.
 
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
@@ -36,6 +39,18 @@ const NARROW_HTML: &str = "<!doctype html><html lang=\"en\"><head><meta charset=
      <body><iframe id=\"page\" title=\"The page at 390 px wide\" \
      width=\"390\" height=\"844\"></iframe></body></html>";
 const NARROW_JS: &str = "document.getElementById(\"page\").src = \"/\" + location.hash;\nhistory.replaceState(null, \"\", location.pathname);\n";
+
+const DOCS_HTML: &str = include_str!("../web/docs.html");
+const DOCS_JS: &str = include_str!("../web/docs.js");
+const SWAGGER_UI_JS: &str = include_str!("../web/vendor/swagger-ui/swagger-ui-bundle.js");
+const SWAGGER_UI_CSS: &str = include_str!("../web/vendor/swagger-ui/swagger-ui.css");
+
+/// The API reference's CSP: the page's, except that images may also be `data:` URLs (Swagger
+/// UI's stylesheet draws its icons so). Its scripts and styles come from this origin only; it
+/// needs no inline script or style, no worker and no other origin.
+pub const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+     img-src 'self' data:; connect-src 'self'; form-action 'none'; base-uri 'none'; \
+     frame-ancestors 'none'";
 
 /// Marker in `index.html` replaced by the test-mode flag.
 const TEST_MODE_MARKER: &str = "data-test-mode=\"0\"";
@@ -115,6 +130,37 @@ pub async fn style() -> Response {
         STYLE_CSS,
     )
         .into_response()
+}
+
+/// A response of embedded text with its content type and the API reference's CSP.
+fn docs_response(body: &'static str, content_type: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(DOCS_CSP),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// `GET /docs`: the interactive API reference of `/openapi.json`.
+pub async fn docs() -> Response {
+    docs_response(DOCS_HTML, "text/html; charset=utf-8")
+}
+
+/// `GET /docs/{file}`: the reference's script, Swagger UI's script and stylesheet (404 for
+/// anything else).
+pub async fn docs_asset(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
+    match file.as_str() {
+        "docs.js" => docs_response(DOCS_JS, "text/javascript; charset=utf-8"),
+        "swagger-ui-bundle.js" => docs_response(SWAGGER_UI_JS, "text/javascript; charset=utf-8"),
+        "swagger-ui.css" => docs_response(SWAGGER_UI_CSS, "text/css; charset=utf-8"),
+        _ => crate::problem::ApiError::not_found().into_response(),
+    }
 }
 
 /// Escapes text for XML content and attribute values.

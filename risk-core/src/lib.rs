@@ -58,9 +58,6 @@ pub mod engine;
 // Premiums, assessments, premium impact and what-if changes.
 pub mod pricing;
 
-// Short path of `pricing::assess`.
-pub mod assess;
-
 // Portfolios and common shocks.
 pub mod portfolio;
 

@@ -7,8 +7,8 @@ use risk_core::calibrate::synth::{SyntheticRow, synthesize};
 use risk_core::calibrate::{
     Adjustments, Calibration, ClaimRecord, Factor, Options, Part, apply, calibrate, value,
 };
-use risk_core::model::params::Calibration as Provenance;
-use risk_core::model::{DEFAULT_MODEL, ModelParams};
+use risk_core::params::Calibration as Provenance;
+use risk_core::params::{DEFAULT_MODEL, ModelParams};
 use risk_core::profile::FirmProfile;
 use risk_core::vocab::{Industry, Scheme};
 use time::macros::date;

@@ -2,7 +2,8 @@
 //! exact check and the per-peril statistics of a simulation.
 
 use risk_core::engine::{Side, exact, simulate};
-use risk_core::model::{DEFAULT_MODEL, LossSpec, ModelParams};
+use risk_core::model::LossSpec;
+use risk_core::params::{DEFAULT_MODEL, ModelParams};
 use risk_core::pricing::{Change, ChangeError, impact, what_if};
 use risk_core::profile::FirmProfile;
 use risk_core::stats::Check;

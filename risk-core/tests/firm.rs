@@ -2,9 +2,9 @@
 //! published figures the default model is calibrated to.
 
 use proptest::prelude::*;
-use risk_core::assess::assess;
-use risk_core::model::firm::base_perils;
-use risk_core::model::{DEFAULT_MODEL, ModelParams};
+use risk_core::exposure::base_perils;
+use risk_core::params::{DEFAULT_MODEL, ModelParams};
+use risk_core::pricing::assess;
 use risk_core::pricing::impact;
 use risk_core::profile::{Certification, FirmProfile, Status};
 use risk_core::vocab::{Control, Industry, Peril, Scheme};

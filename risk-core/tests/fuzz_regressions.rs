@@ -5,10 +5,11 @@
 
 use std::path::PathBuf;
 
-use risk_core::assess::assess;
 use risk_core::engine::exact::{ExactOptions, compute};
 use risk_core::engine::simulate;
-use risk_core::model::{DEFAULT_MODEL, LossSpec, ModelParams};
+use risk_core::model::LossSpec;
+use risk_core::params::{DEFAULT_MODEL, ModelParams};
+use risk_core::pricing::assess;
 use risk_core::profile::FirmProfile;
 use risk_core::stats::LossStats;
 

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use risk_api::app::{AppState, Config, app};
 use risk_api::auth::{Caller, Role, key_hash, new_key};
 use risk_api::store::Store;
-use risk_core::model::{DEFAULT_MODEL, ModelParams};
+use risk_core::params::{DEFAULT_MODEL, ModelParams};
 use serde_json::Value;
 use tower::ServiceExt;
 

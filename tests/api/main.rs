@@ -6,6 +6,7 @@
 
 mod assessments;
 mod authz;
+mod docs;
 mod harness;
 mod input;
 mod limits;

@@ -3,7 +3,7 @@
 
 use risk_api::app::AppState;
 use risk_api::store::Store;
-use risk_core::model::{DEFAULT_MODEL, ModelParams};
+use risk_core::params::{DEFAULT_MODEL, ModelParams};
 
 use crate::create;
 use crate::harness::*;

@@ -5,7 +5,7 @@
 
 use proptest::prelude::*;
 use risk_api::portfolio_io::{FileKind, model_shocks, read_policies_bytes};
-use risk_core::model::{DEFAULT_MODEL, ModelParams};
+use risk_core::params::{DEFAULT_MODEL, ModelParams};
 use risk_core::portfolio::Portfolio;
 
 const SAMPLE: &str = include_str!("../../data/portfolio-sample.csv");

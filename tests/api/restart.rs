@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use risk_api::app::AppState;
 use risk_api::store::Store;
-use risk_core::model::{DEFAULT_MODEL, ModelParams};
+use risk_core::params::{DEFAULT_MODEL, ModelParams};
 
 use crate::harness::*;
 use crate::{create, share};

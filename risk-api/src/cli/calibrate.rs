@@ -79,7 +79,7 @@ pub(super) fn run_calibrate(
     let params = ModelParams::parse(&text).map_err(|e| CliError::BadInput(e.to_string()))?;
     let today = match date {
         None => time::OffsetDateTime::now_utc().date(),
-        Some(d) => risk_core::model::params::parse_date(d)
+        Some(d) => risk_core::params::parse_date(d)
             .ok_or_else(|| CliError::BadInput("--date: must be a date YYYY-MM-DD".into()))?,
     };
     if let Some(sd) = prior_sd
@@ -99,7 +99,7 @@ pub(super) fn run_calibrate(
             version = rewrite::next_version(&version);
             file = dir.join(format!("{}-{version}.toml", params.name));
         }
-        let provenance = risk_core::model::params::Calibration {
+        let provenance = risk_core::params::Calibration {
             from: params.id(),
             data_sha256: data.sha256.clone(),
             rows: fit.rows as u64,

@@ -17,28 +17,3 @@ pub(super) fn load_firm(args: &FirmArgs) -> Result<(String, FirmProfile, ModelPa
         FirmProfile::parse(&text, &params, today).map_err(|e| CliError::BadInput(e.to_string()))?;
     Ok((text, profile, params))
 }
-
-/// A deterministic id for a command-line assessment: the same inputs give the same id.
-pub(super) fn assessment_id(
-    profile_text: &str,
-    params: &ModelParams,
-    trials: u64,
-    seed: u64,
-) -> String {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    h.update(profile_text.as_bytes());
-    h.update(params.hash.as_bytes());
-    h.update(trials.to_le_bytes());
-    h.update(seed.to_le_bytes());
-    let b = h.finalize();
-    let hex = hex::encode(&b[..16]);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
-}

@@ -8,9 +8,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use risk_core::assess::assess;
 use risk_core::engine;
-use risk_core::model::{DEFAULT_MODEL, LossSpec, MAX_TRIALS, ModelParams};
+use risk_core::model::{LossSpec, MAX_TRIALS};
+use risk_core::params::{DEFAULT_MODEL, ModelParams};
+use risk_core::pricing::assess;
 use risk_core::pricing::impact;
 use risk_core::profile::FirmProfile;
 
@@ -19,9 +20,10 @@ use crate::dto::firm::{AssessmentDto, ImpactDto};
 use crate::dto::portfolio::PortfolioReport;
 use crate::dto::v1::{CheckReport, LossReport};
 use crate::portfolio_io;
+use crate::service::assessment_id;
 pub use crate::service::simulate_spec;
 use calibrate::{MAX_CLAIM_ROWS, run_calibrate, truth_adjustments};
-use firm::{assessment_id, load_firm};
+use firm::load_firm;
 use portfolio::run_portfolio;
 use simulate::simulate;
 
@@ -230,7 +232,8 @@ struct FirmArgs {
     /// Seed of the random streams.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Model parameter file (default: the built-in models/jp-cyber-1.0.0.toml).
+    /// Model: a parameter file, or a version (`1.0.0`; looked up in `models/`, else the built-in
+    /// one). Default: the built-in model (models/jp-cyber-1.0.0.toml).
     #[arg(long)]
     model: Option<PathBuf>,
     /// Worker threads (default: all cores). The output does not depend on it.
@@ -461,12 +464,19 @@ pub fn run(cli: Cli) -> Result<String, CliError> {
     }
 }
 
+/// The model `--model` names (contract §9): a model file, a version (`1.0.0` or `jp-cyber-1.0.0`)
+/// found in `models/` under the working directory, or the built-in version; the built-in model
+/// when absent.
 fn load_params(model: &Option<PathBuf>) -> Result<ModelParams, CliError> {
-    match model {
-        None => ModelParams::parse(DEFAULT_MODEL),
-        Some(path) => ModelParams::parse(&read_input(path)?),
-    }
-    .map_err(|e| CliError::BadInput(e.to_string()))
+    let text = match model {
+        None => DEFAULT_MODEL.to_string(),
+        Some(path) if path.is_file() => read_input(path)?,
+        Some(spec) => {
+            let spec = spec.to_string_lossy();
+            calibrate::resolve_model(&spec, Path::new("models"))?.0
+        }
+    };
+    ModelParams::parse(&text).map_err(|e| CliError::BadInput(e.to_string()))
 }
 
 /// Runs a portfolio (or one shard of it) and builds its report.

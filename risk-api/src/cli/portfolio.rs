@@ -3,11 +3,7 @@
 #[allow(clippy::wildcard_imports)]
 use super::*;
 
-/// Largest trials × policies one portfolio run may ask for.
-pub(super) const MAX_POLICY_YEARS: f64 = 2.0e10;
-
-/// Most simulated years of a portfolio run.
-pub(super) const MAX_PORTFOLIO_TRIALS: u64 = 1_000_000;
+use crate::service::{MAX_POLICY_YEARS, MAX_PORTFOLIO_TRIALS, book_report};
 
 #[allow(clippy::too_many_arguments)]
 pub(super) fn run_portfolio(
@@ -30,7 +26,7 @@ pub(super) fn run_portfolio(
     let policies = portfolio_io::read_policies(file, &params, today).map_err(CliError::BadInput)?;
     let shocks = match shocks {
         None => portfolio_io::model_shocks(&params),
-        Some(p) => risk_core::model::parse_shocks(&read_input(p)?)
+        Some(p) => risk_core::portfolio::parse_shocks(&read_input(p)?)
             .map_err(|e| CliError::BadInput(e.to_string()))?,
     };
     if policies.len() as f64 * trials as f64 > MAX_POLICY_YEARS {
@@ -69,18 +65,11 @@ pub(super) fn run_portfolio(
         portfolio_io::write_ylt(out, &table, &names).map_err(CliError::BadInput)?;
     }
     let allocation = (shard.is_none()).then(|| allocate(&portfolio, &table, ALLOCATION_LEVEL));
-    let ids: Vec<String> = portfolio.policies().iter().map(|p| p.id.clone()).collect();
-    let closed = portfolio
-        .policies()
-        .iter()
-        .all(|p| p.model.terms().is_none())
-        .then(|| portfolio.expected_gross());
-    Ok(portfolio_report(
+    Ok(book_report(
+        &portfolio,
         &table,
         &names,
         shard.clone(),
-        closed,
         allocation.as_deref(),
-        &ids,
     ))
 }

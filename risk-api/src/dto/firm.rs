@@ -1,7 +1,7 @@
 //! Wire types of firm assessments and premium impact (contract §5–6).
 
-use risk_core::assess::Assessment;
-use risk_core::model::ModelParams;
+use risk_core::params::ModelParams;
+use risk_core::pricing::Assessment;
 use risk_core::pricing::{Impact, Premium};
 use risk_core::profile::{FirmProfile, Status};
 use risk_core::score::Standing;

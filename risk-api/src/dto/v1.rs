@@ -3,7 +3,7 @@
 use risk_core::engine::Simulation;
 use risk_core::engine::exact::ExactResult;
 use risk_core::model::LossModel;
-use risk_core::stats::{Exceedance, LevelValue, LossStats};
+use risk_core::stats::{Check, Exceedance, LevelValue, LossStats};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -100,14 +100,7 @@ impl From<&Exceedance> for ExceedanceDto {
     }
 }
 
-/// Which side of the terms a report describes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Side {
-    /// Before terms.
-    Gross,
-    /// After terms.
-    Insured,
-}
+pub use risk_core::engine::Side;
 
 impl LossReport {
     /// A Monte Carlo report of `sim`'s gross or insured losses.
@@ -118,29 +111,16 @@ impl LossReport {
         levels: &[f64],
         thresholds: &[f64],
     ) -> Self {
-        let losses = match side {
-            Side::Gross => sim.gross(),
-            Side::Insured => sim.insured(),
-        };
-        let stats = LossStats::from_sample(losses, levels, thresholds);
-        let n = sim.trials() as f64;
+        let stats = LossStats::from_sample(sim.losses(side), levels, thresholds);
         let perils = model
             .perils()
             .iter()
-            .zip(sim.perils())
-            .map(|(p, t)| {
-                let (s1, s2) = match side {
-                    Side::Gross => (t.gross_sum, t.gross_sum_sq),
-                    Side::Insured => (t.insured_sum, t.insured_sum_sq),
-                };
-                let mean = s1 / n;
-                let var = (s2 / n - mean * mean).max(0.0) * n / (n - 1.0).max(1.0);
-                PerilDto {
-                    name: p.name().to_string(),
-                    frequency: p.frequency().mean(),
-                    mean,
-                    mean_std_error: Some((var / n).sqrt()),
-                }
+            .zip(sim.peril_stats(side))
+            .map(|(p, t)| PerilDto {
+                name: p.name().to_string(),
+                frequency: p.frequency().mean(),
+                mean: t.mean,
+                mean_std_error: Some(t.mean_std_error),
             })
             .collect();
         LossReport::from_stats(
@@ -283,83 +263,32 @@ pub struct CheckThreshold {
     pub z: Option<f64>,
 }
 
-/// (Monte Carlo − exact)/se; 0 for equal values, None when undefined.
-fn z_score(mc: f64, exact: f64, se: Option<f64>) -> Option<f64> {
-    if mc == exact {
-        return Some(0.0);
-    }
-    let z = (mc - exact) / se?;
-    z.is_finite().then_some(z)
-}
-
-fn finite(x: f64) -> Option<f64> {
-    x.is_finite().then_some(x)
-}
-
 impl CheckReport {
-    /// Compares `sim` (the insured losses of a Monte Carlo run) with `exact`.
+    /// Compares `sim` (the insured losses of a Monte Carlo run) with `exact`: the core's
+    /// [`Check`] in wire form, with the run's settings.
     pub fn new(sim: &Simulation, exact: &ExactResult, levels: &[f64], thresholds: &[f64]) -> Self {
-        let losses = sim.insured();
-        let mc = LossStats::from_sample(losses, levels, thresholds);
-        let n = losses.len() as f64;
-        let ex = &exact.stats;
-        // Standard error of the sample std: √((m₄ − s⁴)/n)/(2s).
-        let m4 = losses.iter().map(|x| (x - mc.mean).powi(4)).sum::<f64>() / n;
-        let s2 = mc.std * mc.std;
-        let std_se = (mc.std > 0.0).then(|| ((m4 - s2 * s2).max(0.0) / n).sqrt() / (2.0 * mc.std));
-        let mean = CheckMoment {
-            closed_form: exact.closed_form_mean,
-            exact: finite(ex.mean),
-            monte_carlo: mc.mean,
-            std_error: mc.mean_std_error,
-            z: z_score(mc.mean, ex.mean, mc.mean_std_error),
+        let c = Check::new(
+            sim.insured(),
+            &exact.stats,
+            exact.closed_form_mean,
+            exact.closed_form_std,
+            levels,
+            thresholds,
+        );
+        let moment = |m: &risk_core::stats::CheckMoment| CheckMoment {
+            closed_form: m.closed_form,
+            exact: m.exact,
+            monte_carlo: m.monte_carlo,
+            std_error: m.std_error,
+            z: m.z,
         };
-        let std = CheckMoment {
-            closed_form: exact.closed_form_std.and_then(finite),
-            exact: finite(ex.std),
-            monte_carlo: mc.std,
-            std_error: std_se,
-            z: finite(ex.std).and_then(|e| z_score(mc.std, e, std_se)),
+        let level = |r: &risk_core::stats::CheckLevel| CheckLevel {
+            level: r.level,
+            exact: r.exact,
+            monte_carlo: r.monte_carlo,
+            std_error: r.std_error,
+            z: r.z,
         };
-        let rows = |m: &[LevelValue], e: &[LevelValue]| -> Vec<CheckLevel> {
-            m.iter()
-                .zip(e)
-                .map(|(m, e)| CheckLevel {
-                    level: m.level,
-                    exact: e.value,
-                    monte_carlo: m.value,
-                    std_error: m.std_error,
-                    z: z_score(m.value, e.value, m.std_error),
-                })
-                .collect()
-        };
-        let var = rows(&mc.var, &ex.var);
-        let tvar = rows(&mc.tvar, &ex.tvar);
-        let exceedance: Vec<CheckThreshold> = mc
-            .exceedance
-            .iter()
-            .zip(&ex.exceedance)
-            .map(|(m, e)| {
-                let p = e.probability;
-                let se = (p * (1.0 - p) / n).sqrt();
-                CheckThreshold {
-                    threshold: m.threshold,
-                    exact: p,
-                    monte_carlo: m.probability,
-                    std_error: se,
-                    z: z_score(m.probability, p, Some(se)),
-                }
-            })
-            .collect();
-        let zs: Vec<f64> = [mean.z, std.z]
-            .into_iter()
-            .chain(var.iter().map(|r| r.z))
-            .chain(tvar.iter().map(|r| r.z))
-            .chain(exceedance.iter().map(|r| r.z))
-            .flatten()
-            .map(f64::abs)
-            .collect();
-        let max_abs_z = zs.iter().copied().reduce(f64::max);
         CheckReport {
             method: "check",
             trials: sim.trials(),
@@ -367,13 +296,23 @@ impl CheckReport {
             error_bound: exact.error_bound,
             bucket: exact.grid.bucket,
             grid_points: exact.grid.points,
-            mean,
-            std,
-            var,
-            tvar,
-            exceedance,
-            max_abs_z,
-            within_3_std_errors: zs.iter().all(|&z| z <= 3.0),
+            mean: moment(&c.mean),
+            std: moment(&c.std),
+            var: c.var.iter().map(level).collect(),
+            tvar: c.tvar.iter().map(level).collect(),
+            exceedance: c
+                .exceedance
+                .iter()
+                .map(|r| CheckThreshold {
+                    threshold: r.threshold,
+                    exact: r.exact,
+                    monte_carlo: r.monte_carlo,
+                    std_error: r.std_error,
+                    z: r.z,
+                })
+                .collect(),
+            max_abs_z: c.max_abs_z,
+            within_3_std_errors: c.within_3_std_errors,
         }
     }
 }

@@ -8,9 +8,10 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use risk_core::assess::assess;
-use risk_core::model::params::parse_date;
-use risk_core::model::{LossModel, ModelParams};
+use risk_core::model::LossModel;
+use risk_core::params::ModelParams;
+use risk_core::params::parse_date;
+use risk_core::pricing::assess;
 use risk_core::pricing::impact;
 use risk_core::profile::FirmProfile;
 use risk_core::vocab::{Industry, PERILS, Peril};
@@ -24,6 +25,7 @@ use super::{field_errors, run};
 use crate::app::AppState;
 use crate::auth::{Caller, InsurerOrFirm};
 use crate::dto::firm::{AssessmentDto, ImpactDto};
+use crate::dto::input::FirmProfileBody;
 use crate::problem::{ApiError, ApiResult, Problem};
 use crate::store::{AssessmentRecord, ThreatRow, timestamp};
 
@@ -32,9 +34,11 @@ pub const DEFAULT_TRIALS: u64 = 100_000;
 
 /// Simulation settings of an assessment.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RunParams {
     /// Simulated years (default 100000; at most the service's cap, 1000000 by default).
+    #[param(minimum = 1, maximum = 1_000_000)]
     pub trials: Option<u64>,
     /// Seed of the random streams (default 0).
     pub seed: Option<u64>,
@@ -72,6 +76,7 @@ impl FromRequestParts<AppState> for AssessmentRun {
 
 /// Options of a read.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ReadParams {
     /// Re-run the assessment from its stored inputs, seed, trials, model and threat-table
@@ -122,12 +127,12 @@ pub fn view(dto: AssessmentDto, caller: &Caller) -> ApiResult<Value> {
 
 /// Assess a firm profile and store the result.
 #[utoipa::path(post, path = "/v1/assessments", params(RunParams),
-    request_body(content = Object, description = "Firm profile (contract §4)", content_type = "application/json"),
+    request_body(content = FirmProfileBody, description = "Firm profile (contract §4)", content_type = "application/json"),
     responses(
         (status = 201, body = AssessmentDto, description = "Stored; `premium.loadings` only for insurers"),
         BadRequest, RoleGuarded, TooLarge, UnsupportedMedia, Invalid,
     ),
-    security(("bearer" = [])))]
+    security(("bearer" = ["insurer", "firm"])))]
 pub async fn create_assessment(
     State(state): State<AppState>,
     InsurerOrFirm(caller): InsurerOrFirm,
@@ -220,7 +225,7 @@ pub(super) async fn inputs(
         (status = 200, body = AssessmentDto, description = "The stored result; with `recompute=true`, the re-run result and `reproduced`"),
         BadRequest, ObjectGuarded,
     ),
-    security(("bearer" = [])))]
+    security(("bearer" = ["insurer", "firm"])))]
 pub async fn get_assessment(
     State(state): State<AppState>,
     ReadableAssessment {
@@ -256,8 +261,8 @@ pub async fn get_assessment(
 /// Premium impact of certifications and controls (contract §6), with the assessment's seed and
 /// trials.
 #[utoipa::path(get, path = "/v1/assessments/{id}/impact", params(("id" = String, Path, description = "Assessment id")),
-    responses((status = 200, body = ImpactDto), ObjectGuarded),
-    security(("bearer" = [])))]
+    responses((status = 200, body = ImpactDto, description = "Premium impact (contract §6), largest saving first"), ObjectGuarded),
+    security(("bearer" = ["insurer", "firm"])))]
 pub async fn get_impact(
     State(state): State<AppState>,
     ReadableAssessment { record: rec, .. }: ReadableAssessment,
@@ -295,8 +300,8 @@ pub struct AssessmentSummaryDto {
 
 /// The caller's assessments, newest first: its own and, for an insurer, those shared with it.
 #[utoipa::path(get, path = "/v1/assessments",
-    responses((status = 200, body = Vec<AssessmentSummaryDto>), RoleGuarded),
-    security(("bearer" = [])))]
+    responses((status = 200, body = Vec<AssessmentSummaryDto>, description = "The caller's assessments, newest first"), RoleGuarded),
+    security(("bearer" = ["insurer", "firm"])))]
 pub async fn list_assessments(
     State(state): State<AppState>,
     InsurerOrFirm(caller): InsurerOrFirm,
@@ -333,7 +338,7 @@ pub async fn list_assessments(
         ObjectGuarded,
         (status = 409, body = Problem, content_type = "application/problem+json", description = "The assessment's model is not loaded"),
     ),
-    security(("bearer" = [])))]
+    security(("bearer" = ["insurer", "firm"])))]
 pub async fn get_exceedance(
     State(state): State<AppState>,
     ReadableAssessment { record: rec, .. }: ReadableAssessment,

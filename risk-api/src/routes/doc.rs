@@ -1,6 +1,10 @@
 //! The shared parts of the OpenAPI document: problem responses declared once (each a type
-//! handlers list in `responses(...)`), the responses every operation may give, and the bearer
-//! scheme.
+//! handlers list in `responses(...)`), the responses every operation may give, the bearer
+//! scheme, and each operation's roles stated in its description.
+//!
+//! Each operation lists the roles it admits as the scopes of its `bearer` requirement
+//! (`security(("bearer" = ["insurer", "firm"]))`; OpenAPI 3.1 lets non-OAuth schemes name roles
+//! there, and an empty list means any authenticated caller); [`Roles`] repeats them in words.
 
 use std::collections::BTreeMap;
 
@@ -69,53 +73,92 @@ problems! {
 }
 
 /// Responses any operation may give besides its own: 400 for a malformed request line or
-/// query, 500, 503 with `Retry-After` (simulation pool saturated, or the request timed out), and
+/// query, 500, 503 with `Retry-After` (simulation pool saturated, or the request timed out), 429
+/// with `Retry-After` for operations that take a key (repeated failed authentication), and
 /// for operations with a body 408 (it did not arrive in time), 413 and 415.
 pub struct CommonResponses;
 
 impl utoipa::Modify for CommonResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        for item in openapi.paths.paths.values_mut() {
-            for op in [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-            ]
-            .into_iter()
-            .flatten()
-            {
-                let mut common = vec![
-                    ("400", problem("Malformed request", false)),
-                    ("500", problem("Internal error", false)),
-                    (
-                        "503",
-                        problem("Simulation pool saturated or request timed out", true),
-                    ),
-                ];
-                if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
-                    common.push((
-                        "429",
-                        problem("Too many failed authentications from this client", true),
-                    ));
-                }
-                if op.request_body.is_some() {
-                    common.extend([
-                        (
-                            "408",
-                            problem("The request body did not arrive in time", false),
-                        ),
-                        ("413", problem("The request body is too large", false)),
-                        ("415", problem("Unsupported media type of the body", false)),
-                    ]);
-                }
-                for (code, response) in common {
-                    op.responses
-                        .responses
-                        .entry(code.to_string())
-                        .or_insert_with(|| response.into());
-                }
+        for op in operations(openapi) {
+            let mut common = vec![
+                ("400", problem("Malformed request", false)),
+                ("500", problem("Internal error", false)),
+                (
+                    "503",
+                    problem("Simulation pool saturated or request timed out", true),
+                ),
+            ];
+            if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                common.push((
+                    "429",
+                    problem("Too many failed authentications from this client", true),
+                ));
             }
+            if op.request_body.is_some() {
+                common.extend([
+                    (
+                        "408",
+                        problem("The request body did not arrive in time", false),
+                    ),
+                    ("413", problem("The request body is too large", false)),
+                    ("415", problem("Unsupported media type of the body", false)),
+                ]);
+            }
+            for (code, response) in common {
+                op.responses
+                    .responses
+                    .entry(code.to_string())
+                    .or_insert_with(|| response.into());
+            }
+        }
+    }
+}
+
+/// The operations of `openapi`, mutably.
+fn operations(
+    openapi: &mut utoipa::openapi::OpenApi,
+) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    openapi.paths.paths.values_mut().flat_map(|item| {
+        [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+    })
+}
+
+/// Appends to each operation's description who may call it: the roles of its `bearer`
+/// requirement, any authenticated caller, or anyone.
+pub struct Roles;
+
+impl utoipa::Modify for Roles {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for op in operations(openapi) {
+            let roles: Option<Vec<String>> = op.security.as_ref().map(|reqs| {
+                reqs.iter()
+                    .filter_map(|r| serde_json::to_value(r).ok())
+                    .filter_map(|v| serde_json::from_value::<Vec<String>>(v["bearer"].clone()).ok())
+                    .flatten()
+                    .collect()
+            });
+            let line = match roles {
+                None => "**Authentication:** none.".to_string(),
+                Some(r) if r.is_empty() => {
+                    "**Authentication:** `Authorization: Bearer <key>`; any role.".to_string()
+                }
+                Some(r) => format!(
+                    "**Authentication:** `Authorization: Bearer <key>`; roles: {}.",
+                    r.join(", ")
+                ),
+            };
+            op.description = Some(match op.description.take() {
+                Some(d) if !d.is_empty() => format!("{d}\n\n{line}"),
+                _ => line,
+            });
         }
     }
 }
@@ -126,9 +169,13 @@ pub struct BearerAuth;
 impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let c = openapi.components.get_or_insert_with(Default::default);
-        c.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        let mut bearer = Http::new(HttpAuthScheme::Bearer);
+        bearer.description = Some(
+            "An API key made by `risk keys create --role admin|insurer|firm`, sent as \
+             `Authorization: Bearer <key>` (never in a URL). No or unknown key: 401; a role the \
+             operation does not admit: 403."
+                .into(),
         );
+        c.add_security_scheme("bearer", SecurityScheme::Http(bearer));
     }
 }

@@ -18,13 +18,9 @@ use crate::auth::{Caller, Firm, InsurerOrFirm, Role};
 use crate::problem::{ApiError, FieldProblem, default_detail};
 use crate::store::AssessmentRecord;
 
-/// The body as JSON text: 415 unless `application/json` (or `application/*+json`), 400 unless
-/// UTF-8 JSON.
-///
-/// # Errors
-/// 415 or 400 as above.
-pub fn json_text(headers: &HeaderMap, body: &[u8]) -> Result<String, ApiError> {
-    let mime = headers
+/// The request's media type without parameters, lower-case ("" when absent).
+pub fn media_type(headers: &HeaderMap) -> String {
+    headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
@@ -32,7 +28,16 @@ pub fn json_text(headers: &HeaderMap, body: &[u8]) -> Result<String, ApiError> {
         .next()
         .unwrap_or("")
         .trim()
-        .to_ascii_lowercase();
+        .to_ascii_lowercase()
+}
+
+/// The body as JSON text: 415 unless `application/json` (or `application/*+json`), 400 unless
+/// UTF-8 JSON.
+///
+/// # Errors
+/// 415 or 400 as above.
+pub fn json_text(headers: &HeaderMap, body: &[u8]) -> Result<String, ApiError> {
+    let mime = media_type(headers);
     if !(mime == "application/json"
         || (mime.starts_with("application/") && mime.ends_with("+json")))
     {

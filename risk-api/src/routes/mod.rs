@@ -13,7 +13,7 @@ use utoipa::OpenApi;
 
 use crate::app::AppState;
 use crate::problem::{ApiError, ApiResult, FieldProblem, Problem};
-use doc::{BearerAuth, CommonResponses};
+use doc::{BearerAuth, CommonResponses, Roles};
 
 pub mod assessments;
 pub mod doc;
@@ -36,6 +36,8 @@ pub fn router() -> Router<AppState> {
         .route("/ui/app.js", get(crate::web::script))
         .route("/ui/style.css", get(crate::web::style))
         .route("/test/{file}", get(crate::web::narrow))
+        .route("/docs", get(crate::web::docs))
+        .route("/docs/{file}", get(crate::web::docs_asset))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/openapi.json", get(ops::openapi))
@@ -98,12 +100,12 @@ pub fn router() -> Router<AppState> {
         portfolios::get_portfolio
     ),
     components(schemas(Problem, FieldProblem, portfolios::PortfolioJobDto)),
-    modifiers(&BearerAuth, &CommonResponses)
+    modifiers(&BearerAuth, &CommonResponses, &Roles)
 )]
 pub struct ApiDoc;
 
 /// A core parse's field errors as one 422.
-fn field_errors(errors: Vec<risk_core::model::FieldError>) -> ApiError {
+fn field_errors(errors: Vec<risk_core::error::FieldError>) -> ApiError {
     ApiError::invalid(errors.into_iter().map(Into::into).collect())
 }
 

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
-use risk_core::model::ModelParams;
+use risk_core::params::{Calibration, ModelParams};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -38,8 +38,37 @@ pub struct ModelDto {
     /// When (RFC 3339; published versions).
     pub published_at: Option<String>,
     /// The claims data it was calibrated on (versions made by `risk calibrate`).
-    #[schema(value_type = Option<Object>)]
-    pub calibration: Option<risk_core::model::params::Calibration>,
+    pub calibration: Option<ProvenanceDto>,
+}
+
+/// Where a calibrated model version came from (its `[calibration]` table).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProvenanceDto {
+    /// `name-version` of the model the data updated.
+    pub from: String,
+    /// SHA-256 of the claims file's bytes (hex).
+    pub data_sha256: String,
+    /// Rows (policy-year records) used.
+    pub rows: u64,
+    /// Total exposure in policy-years.
+    pub policy_years: f64,
+    /// Total claim count.
+    pub claims: u64,
+    /// Date of the calibration (YYYY-MM-DD).
+    pub date: String,
+}
+
+impl From<&Calibration> for ProvenanceDto {
+    fn from(c: &Calibration) -> Self {
+        ProvenanceDto {
+            from: c.from.clone(),
+            data_sha256: c.data_sha256.clone(),
+            rows: c.rows,
+            policy_years: c.policy_years,
+            claims: c.claims,
+            date: c.date.clone(),
+        }
+    }
 }
 
 impl ModelDto {
@@ -65,14 +94,14 @@ impl ModelDto {
             .into(),
             published_by: row.map(|r| r.published_by.clone()),
             published_at: row.map(|r| r.published_at.clone()),
-            calibration: p.calibration.clone(),
+            calibration: p.calibration.as_ref().map(Into::into),
         }
     }
 }
 
 /// Model versions, oldest first (any authenticated caller).
 #[utoipa::path(get, path = "/v1/models",
-    responses((status = 200, body = Vec<ModelDto>), Authenticated),
+    responses((status = 200, body = Vec<ModelDto>, description = "Model versions, oldest first"), Authenticated),
     security(("bearer" = [])))]
 pub async fn models(State(state): State<AppState>, _: Caller) -> ApiResult<Json<Vec<ModelDto>>> {
     let rows = state.store().threat_rows().await?;
@@ -105,7 +134,7 @@ const MAX_MODEL_BYTES: usize = 512 * 1024;
         (status = 200, body = ModelDto, description = "This exact file was already published"),
         BadRequest, RoleGuarded, Conflict, TooLarge, Invalid,
     ),
-    security(("bearer" = [])))]
+    security(("bearer" = ["admin"])))]
 pub async fn publish_model(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -122,7 +151,7 @@ pub async fn publish_model(
         .to_string();
     let params = match ModelParams::parse(&text) {
         Ok(p) => p,
-        Err(risk_core::model::ParamsError::Invalid(errors)) => {
+        Err(risk_core::params::ParamsError::Invalid(errors)) => {
             return Err(ApiError::invalid(
                 errors
                     .into_iter()

@@ -22,7 +22,7 @@ pub struct Health {
 }
 
 /// Liveness check.
-#[utoipa::path(get, path = "/healthz", responses((status = 200, body = Health)))]
+#[utoipa::path(get, path = "/healthz", responses((status = 200, body = Health, description = "The service is up")))]
 pub async fn healthz() -> Json<Health> {
     Json(Health { status: "ok" })
 }

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use super::assessments::RunParams;
 use super::doc::{Invalid, ObjectGuarded, RoleGuarded, TooLarge, UnsupportedMedia};
-use super::extract::AppQuery;
+use super::extract::{AppQuery, media_type};
 use super::{run, run_job};
 use crate::app::AppState;
 use crate::auth::Insurer;
@@ -85,8 +85,8 @@ impl PortfolioJobDto {
 #[utoipa::path(post, path = "/v1/portfolios",
     params(RunParams),
     request_body(content = String, description = "Portfolio file: text/csv or application/vnd.apache.parquet", content_type = "text/csv"),
-    responses((status = 202, body = PortfolioJobDto), RoleGuarded, TooLarge, UnsupportedMedia, Invalid),
-    security(("bearer" = [])))]
+    responses((status = 202, body = PortfolioJobDto, description = "Accepted; `Location` names the job"), RoleGuarded, TooLarge, UnsupportedMedia, Invalid),
+    security(("bearer" = ["insurer"])))]
 pub async fn portfolios(
     State(state): State<AppState>,
     Insurer(caller): Insurer,
@@ -94,15 +94,7 @@ pub async fn portfolios(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let mime = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let mime = media_type(&headers);
     let kind = match mime.as_str() {
         "text/csv" => FileKind::Csv,
         "application/vnd.apache.parquet" | "application/octet-stream" => FileKind::Parquet,
@@ -203,8 +195,8 @@ pub async fn portfolios(
 /// A portfolio job's status and, once done, its report; only the insurer that submitted it.
 #[utoipa::path(get, path = "/v1/portfolios/{id}",
     params(("id" = String, Path, description = "Job id")),
-    responses((status = 200, body = PortfolioJobDto), ObjectGuarded),
-    security(("bearer" = [])))]
+    responses((status = 200, body = PortfolioJobDto, description = "The job's status and, once done, its report"), ObjectGuarded),
+    security(("bearer" = ["insurer"])))]
 pub async fn get_portfolio(
     State(state): State<AppState>,
     Insurer(caller): Insurer,

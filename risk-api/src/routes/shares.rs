@@ -27,16 +27,18 @@ pub struct ShareDto {
 /// Body of a grant: `{"insurer": "<subject>"}`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"insurer": "example-insurer"}))]
 pub struct ShareRequest {
     /// The insurer's subject.
+    #[schema(pattern = "^[A-Za-z0-9._@:-]{1,128}$")]
     pub insurer: String,
 }
 
 /// Let an insurer read this assessment (the owning firm only).
 #[utoipa::path(post, path = "/v1/assessments/{id}/shares", params(("id" = String, Path, description = "Assessment id")),
     request_body(content = ShareRequest, content_type = "application/json"),
-    responses((status = 201, body = ShareDto), ObjectGuarded, Invalid),
-    security(("bearer" = [])))]
+    responses((status = 201, body = ShareDto, description = "Granted (granting again is harmless)"), ObjectGuarded, Invalid),
+    security(("bearer" = ["firm"])))]
 pub async fn grant_share(
     State(state): State<AppState>,
     OwnedAssessment { caller, record }: OwnedAssessment,
@@ -78,7 +80,7 @@ pub async fn grant_share(
         (status = 403, body = Problem, content_type = "application/problem+json", description = "The caller's role may not do this"),
         (status = 404, body = Problem, content_type = "application/problem+json", description = "No such assessment or no such share"),
     ),
-    security(("bearer" = [])))]
+    security(("bearer" = ["firm"])))]
 pub async fn revoke_share(
     State(state): State<AppState>,
     OwnedAssessment { record, .. }: OwnedAssessment,

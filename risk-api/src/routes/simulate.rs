@@ -9,15 +9,16 @@ use super::extract::JsonText;
 use super::{field_errors, run};
 use crate::app::AppState;
 use crate::auth::InsurerOrAdmin;
+use crate::dto::input::LossSpecBody;
 use crate::dto::v1::LossReport;
 use crate::problem::{ApiError, ApiResult};
 use crate::service::simulate_spec;
 
 /// Loss distribution of a loss-model spec (contract §2 → §3).
 #[utoipa::path(post, path = "/v1/simulate",
-    request_body(content = Object, description = "Loss-model spec (contract §2)", content_type = "application/json"),
-    responses((status = 200, body = LossReport), BadRequest, RoleGuarded, TooLarge, Invalid),
-    security(("bearer" = [])))]
+    request_body(content = LossSpecBody, description = "Loss-model spec (contract §2)", content_type = "application/json"),
+    responses((status = 200, body = LossReport, description = "LossReport (contract §3)"), BadRequest, RoleGuarded, TooLarge, Invalid),
+    security(("bearer" = ["insurer", "admin"])))]
 pub async fn simulate(
     State(state): State<AppState>,
     _: InsurerOrAdmin,

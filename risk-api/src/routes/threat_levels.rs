@@ -18,6 +18,7 @@ use crate::problem::{ApiError, ApiResult, FieldProblem};
 /// Body of a threat-level publication.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"levels": {"ransomware": 1.5, "data_breach": 1.2}, "source": "JPCERT/CC advisory 2026-11"}))]
 pub struct ThreatLevelRequest {
     /// Frequency multiplier per peril, each in [0.1, 10]; perils not listed are 1.0.
     pub levels: BTreeMap<String, f64>,
@@ -75,8 +76,8 @@ pub struct ThreatLevelDto {
 /// Publish a sector's threat levels (admin); later assessments use and record them.
 #[utoipa::path(put, path = "/v1/threat-levels/{industry}", params(("industry" = String, Path, description = "Industry (contract §4)")),
     request_body(content = ThreatLevelRequest, content_type = "application/json"),
-    responses((status = 200, body = ThreatLevelDto), RoleGuarded, Invalid),
-    security(("bearer" = [])))]
+    responses((status = 200, body = ThreatLevelDto, description = "Published; later assessments use and record it"), RoleGuarded, Invalid),
+    security(("bearer" = ["admin"])))]
 pub async fn put_threat_level(
     State(state): State<AppState>,
     Admin(caller): Admin,

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::State;
-use risk_core::assess::assess;
-use risk_core::profile::{FirmProfile, Status};
+use risk_core::pricing::assess;
+use risk_core::pricing::{Change, ChangeError, apply_changes};
 use risk_core::vocab::{Function, Scheme};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -17,6 +17,9 @@ use super::extract::{AppJson, ReadableAssessment};
 use super::run;
 use crate::app::AppState;
 use crate::problem::{ApiError, ApiResult, FieldProblem};
+
+const NOT_HELD: &str = "not a certificate of this profile";
+const NOT_HELD_OR_REMOVED: &str = "not a certificate of this profile (or removed)";
 
 /// Body of a what-if: changes to the stored profile, each optional.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -65,66 +68,69 @@ pub struct WhatIfDto {
 /// Re-price an assessment's profile with certificates removed or lapsed or maturity levels
 /// changed, with its seed and trials; nothing is stored.
 #[utoipa::path(post, path = "/v1/assessments/{id}/what-if", params(("id" = String, Path, description = "Assessment id")),
-    request_body(content = WhatIfRequest, content_type = "application/json"),
-    responses((status = 200, body = WhatIfDto), BadRequest, ObjectGuarded, Invalid),
-    security(("bearer" = [])))]
+    request_body(content = WhatIfRequest, content_type = "application/json",
+        example = json!({"remove": ["pci_dss"], "lapse": [], "maturity": {"protect": 4}})),
+    responses((status = 200, body = WhatIfDto, description = "The profile re-priced with the changes (not stored)"), BadRequest, ObjectGuarded, Invalid),
+    security(("bearer" = ["insurer", "firm"])))]
 pub async fn what_if(
     State(state): State<AppState>,
     ReadableAssessment { record: rec, .. }: ReadableAssessment,
     AppJson(req): AppJson<WhatIfRequest>,
 ) -> ApiResult<Json<WhatIfDto>> {
-    let (params, mut profile) = inputs(&state, &rec).await?;
-    let mut errors = Vec::new();
-    let mut changes = Vec::new();
-    let held = |p: &FirmProfile, s: &str| {
-        Scheme::parse(s).and_then(|sc| p.certifications.iter().position(|c| c.scheme == sc))
-    };
+    let (params, profile) = inputs(&state, &rec).await?;
+    // Each requested change with its field, in request order: remove, lapse, maturity.
+    let mut items: Vec<(String, Result<Change, &'static str>)> = Vec::new();
     for (k, s) in req.remove.iter().enumerate() {
-        match held(&profile, s) {
-            Some(i) => {
-                profile.certifications.remove(i);
-                changes.push(format!("remove:{s}"));
-            }
-            None => errors.push(FieldProblem {
-                field: format!("remove[{k}]"),
-                message: "not a certificate of this profile".into(),
-            }),
-        }
+        let change = Scheme::parse(s).map(Change::Remove);
+        items.push((format!("remove[{k}]"), change.ok_or(NOT_HELD)));
     }
     for (k, s) in req.lapse.iter().enumerate() {
-        match held(&profile, s) {
-            Some(i) => {
-                let as_of = profile.as_of;
-                let c = &mut profile.certifications[i];
-                c.status = Status::Lapsed;
-                c.expires = Some(as_of);
-                changes.push(format!("lapse:{s}"));
-            }
-            None => errors.push(FieldProblem {
-                field: format!("lapse[{k}]"),
-                message: "not a certificate of this profile (or removed)".into(),
-            }),
-        }
+        let change = Scheme::parse(s).map(Change::Lapse);
+        items.push((format!("lapse[{k}]"), change.ok_or(NOT_HELD_OR_REMOVED)));
     }
     for (f, &level) in &req.maturity {
-        match Function::parse(f) {
-            Some(func) if level <= 5 => {
-                profile.maturity[func.index()] = Some(level);
-                changes.push(format!("maturity:{f}={level}"));
-            }
-            Some(_) => errors.push(FieldProblem {
-                field: format!("maturity.{f}"),
-                message: "must be an integer 0-5".into(),
-            }),
-            None => errors.push(FieldProblem {
-                field: format!("maturity.{f}"),
-                message: "unknown CSF function".into(),
-            }),
-        }
+        let change = Function::parse(f).map(|function| Change::Maturity { function, level });
+        items.push((
+            format!("maturity.{f}"),
+            change.ok_or("unknown CSF function"),
+        ));
     }
-    if !errors.is_empty() {
+    let (at, changes): (Vec<usize>, Vec<Change>) = items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (_, c))| c.ok().map(|c| (i, c)))
+        .unzip();
+    let mut failed: Vec<(usize, &'static str)> = items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (_, c))| c.err().map(|m| (i, m)))
+        .collect();
+    let profile = match apply_changes(&profile, &params, &changes) {
+        Ok(p) => p,
+        Err(errs) => {
+            failed.extend(errs.into_iter().map(|(j, e)| {
+                let message = match (e, changes[j]) {
+                    (ChangeError::LevelOutOfRange, _) => "must be an integer 0-5",
+                    (_, Change::Lapse(_)) => NOT_HELD_OR_REMOVED,
+                    _ => NOT_HELD,
+                };
+                (at[j], message)
+            }));
+            profile
+        }
+    };
+    if !failed.is_empty() {
+        failed.sort_by_key(|&(i, _)| i);
+        let errors = failed
+            .into_iter()
+            .map(|(i, message)| FieldProblem {
+                field: items[i].0.clone(),
+                message: message.into(),
+            })
+            .collect();
         return Err(ApiError::invalid(errors));
     }
+    let changes: Vec<String> = changes.iter().map(ToString::to_string).collect();
     let stored = rec.assessment().map_err(anyhow::Error::from)?;
     let current_premium = stored.premium.technical;
     let current_score = stored.score.value;

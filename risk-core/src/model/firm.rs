@@ -5,10 +5,10 @@
 //! above its `tail_quantile` (so the whole severity scales with the median), λ_k and median_k the
 //! base perils' and (F_k, S_k) the score's multipliers.
 
-use super::{LossModel, ModelParams, Peril as ModelPeril, Terms};
+use super::{LossModel, Peril as ModelPeril, Terms};
 use crate::dist::Frequency;
 use crate::exposure::severity;
-pub use crate::exposure::{BasePeril, base_perils};
+use crate::params::ModelParams;
 use crate::profile::FirmProfile;
 use crate::score::RiskScore;
 use crate::vocab::Peril;

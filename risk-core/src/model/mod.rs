@@ -5,23 +5,14 @@ pub mod firm;
 mod spec;
 mod terms;
 
-/// The model file, at its former path (it is the top-level [`params`](crate::params) module).
-pub mod params {
-    pub use crate::params::*;
-}
-
-pub use crate::error::FieldError;
 pub(crate) use spec::DistWire;
 pub use spec::{LossSpec, MAX_EXPECTED_EVENTS, MAX_TRIALS, SpecError};
-// old path: the shock list is parsed in `portfolio`, after the models it hits.
-pub use crate::portfolio::parse_shocks;
 /// Defaults of the loss-model spec, shared by reports of firm assessments.
 pub mod spec_defaults {
     /// Default confidence levels for VaR and TVaR.
     pub const LEVELS: [f64; 5] = super::spec::DEFAULT_LEVELS;
 }
 
-pub use crate::params::{DEFAULT_MODEL, ModelParams, ParamsError};
 pub use terms::Terms;
 
 use crate::dist::{Frequency, Severity};

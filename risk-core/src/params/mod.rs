@@ -248,7 +248,7 @@ pub struct ScoreParams {
 }
 
 /// Where a calibrated model version came from (the `[calibration]` table `risk calibrate` writes).
-#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Calibration {
     /// `name-version` of the model the data updated.
