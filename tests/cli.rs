@@ -825,6 +825,7 @@ fn formula_policy_ids_are_refused() {
             );
         }
     }
+}
 
 /// `--model` takes a version as well as a file (contract §9): `1.0.0` from any working
 /// directory (the built-in model when no `models/` folder is there) prices like the model file,
