@@ -685,6 +685,148 @@ fn score_pins_under_model_1_0_0() {
     assert_eq!(got, want);
 }
 
+/// A subnormal revenue (1e-320) panicked the firm model (exit 101): now bad input (exit 2)
+/// naming the field, in a profile and in a portfolio row.
+#[test]
+fn subnormal_revenue_is_bad_input() {
+    let good = std::fs::read_to_string(root().join("data/profiles/manufacturer-ot-iso27001.json"))
+        .unwrap();
+    for revenue in ["1e-320", "5e-324", "1e-300"] {
+        let path = temp_spec(
+            &format!("revenue-{revenue}.json"),
+            &good.replace("5000000000", revenue),
+        );
+        rejected(&["score", path.to_str().unwrap()], "firm.annual_revenue");
+        let csv = temp_spec(
+            &format!("revenue-{revenue}.csv"),
+            &format!("policy_id,industry,annual_revenue,currency\nA,retail,{revenue},JPY\n"),
+        );
+        rejected(
+            &["portfolio", csv.to_str().unwrap(), "--trials", "100"],
+            "row 1, column annual_revenue",
+        );
+    }
+}
+
+/// Contract §15: `risk keys list` shows id, role, subject, created, expires, revoked and never a
+/// key; `risk keys revoke --id | --subject` revokes; `create --expires` records the day.
+#[test]
+fn keys_list_revoke_and_expire() {
+    let db = temp_spec("keys.db", "").with_extension("sqlite");
+    let _ = std::fs::remove_file(&db);
+    let db = db.to_str().unwrap();
+    let create = |subject: &str, extra: &[&str]| {
+        let mut args = vec![
+            "keys",
+            "create",
+            "--role",
+            "insurer",
+            "--subject",
+            subject,
+            "--database",
+            db,
+        ];
+        args.extend_from_slice(extra);
+        let out = risk(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    let k1 = create("ins-a", &[]);
+    let k2 = create("ins-b", &["--expires", "2030-01-01"]);
+    assert!(k1.starts_with("rk_") && k2.starts_with("rk_"));
+    let list = || {
+        let out = risk(&["keys", "list", "--database", db]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let table = list();
+    assert!(
+        !table.contains("rk_") && !table.contains(&k1[3..]),
+        "{table}"
+    );
+    let header = table.lines().next().unwrap();
+    for col in ["id", "role", "subject", "created", "expires", "revoked"] {
+        assert!(header.contains(col), "{header}");
+    }
+    let row_b = table.lines().find(|l| l.contains("ins-b")).unwrap();
+    assert!(row_b.contains("2030-01-01"), "{row_b}");
+    // Revoke by id (the first column) and by subject.
+    let id_b = row_b.split_whitespace().next().unwrap().to_string();
+    let out = risk(&["keys", "revoke", "--id", &id_b, "--database", db]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = risk(&["keys", "revoke", "--subject", "ins-a", "--database", db]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table = list();
+    for l in table.lines().skip(1) {
+        assert!(!l.trim_end().ends_with('-'), "not revoked: {l}");
+    }
+    // Nothing left to revoke, neither id nor subject, and a bad expiry: bad input.
+    rejected(
+        &["keys", "revoke", "--id", &id_b, "--database", db],
+        "no active key",
+    );
+    rejected(
+        &["keys", "revoke", "--subject", "nobody", "--database", db],
+        "no active key",
+    );
+    rejected(
+        &[
+            "keys",
+            "create",
+            "--role",
+            "firm",
+            "--expires",
+            "9999-12-31",
+            "--database",
+            db,
+        ],
+        "--expires",
+    );
+}
+
+/// Policy ids a spreadsheet would read as formulas (`=`, `+`, `-`, `@`) or that hold control
+/// characters were echoed into reports and exports: now refused at input, naming row and column.
+#[test]
+fn formula_policy_ids_are_refused() {
+    for (name, id) in [
+        ("eq", "=HYPERLINK(\"x\")"),
+        ("plus", "+1"),
+        ("minus", "-2+3"),
+        ("at", "@SUM(A1)"),
+    ] {
+        for body in [
+            format!(
+                "policy_id,industry,annual_revenue,currency\nA,retail,1e9,JPY\n{id},retail,1e9,JPY\n"
+            ),
+            format!(
+                "policy_id,frequency_mean,severity_median,severity_sigma\nA,0.1,1000,1\n{id},0.1,1000,1\n"
+            ),
+        ] {
+            let path = temp_spec(&format!("formula-{name}.csv"), &body.replace("\"x\"", "x"));
+            rejected(
+                &["portfolio", path.to_str().unwrap(), "--trials", "100"],
+                "row 2, column policy_id",
+            );
+        }
+    }
+}
+
 /// `--model` takes a version as well as a file (contract §9): `1.0.0` from any working
 /// directory (the built-in model when no `models/` folder is there) prices like the model file,
 /// and an unknown version is a named input error.

@@ -25,6 +25,7 @@ use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
 use crate::problem::{PROBLEM_JSON, default_detail, problem, problem_response};
 use crate::routes;
 use crate::store::{ModelRow, Store};
+use crate::throttle::AuthThrottle;
 
 /// Limits and policies of one service instance.
 #[derive(Debug, Clone)]
@@ -51,6 +52,11 @@ pub struct Config {
     /// `open=`/`whatif=` fragment parameters, so a headless browser can drive it
     /// (`RISK_UI_TEST_MODE=1` for `risk serve`). Off by default.
     pub ui_test_mode: bool,
+    /// Failed authentications a client may make at once (then 429 with `Retry-After`); 0
+    /// turns throttling off.
+    pub auth_failures: u32,
+    /// Time in which a client earns back one failed authentication.
+    pub auth_refill: Duration,
 }
 
 impl Default for Config {
@@ -65,6 +71,8 @@ impl Default for Config {
             body_timeout: Duration::from_secs(15),
             cors_origins: Vec::new(),
             ui_test_mode: false,
+            auth_failures: 10,
+            auth_refill: Duration::from_secs(crate::problem::RETRY_AFTER_SECS),
         }
     }
 }
@@ -82,6 +90,7 @@ struct Inner {
     runs: Arc<Semaphore>,
     admission: Arc<Semaphore>,
     metrics: Metrics,
+    auth_throttle: AuthThrottle,
 }
 
 /// A simulation slot held by a request: its place in the bounded queue and the run permit.
@@ -99,8 +108,10 @@ impl AppState {
         let admission = Arc::new(Semaphore::new(
             config.max_concurrent_runs.max(1) + config.max_queued_runs,
         ));
+        let auth_throttle = AuthThrottle::new(config.auth_failures, config.auth_refill);
         AppState {
             inner: Arc::new(Inner {
+                auth_throttle,
                 store,
                 models: RwLock::new(Models {
                     builtin: Arc::new(params),
@@ -214,6 +225,12 @@ impl AppState {
     /// Request counters.
     pub fn metrics(&self) -> &Metrics {
         &self.inner.metrics
+    }
+}
+
+impl FromRef<AppState> for AuthThrottle {
+    fn from_ref(state: &AppState) -> AuthThrottle {
+        state.inner.auth_throttle.clone()
     }
 }
 

@@ -3,20 +3,27 @@
 //! Requests carry a key as `Authorization: Bearer <key>`; the [`Caller`] extractor resolves it to
 //! a role and a subject (401 otherwise). The role guards — [`Admin`], [`Insurer`], [`Firm`],
 //! [`InsurerOrFirm`], [`InsurerOrAdmin`] — add the role check (403), so a handler's signature
-//! says who may call it. The extractors need only a [`Store`] from the state.
+//! says who may call it. The extractors need a [`Store`] and an [`AuthThrottle`] from the state:
+//! a client with too many failed authentications is answered 429 before its key is looked up.
 
 use axum::extract::{FromRef, FromRequestParts};
+use std::net::SocketAddr;
+
+use axum::extract::ConnectInfo;
+use axum::http::StatusCode;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
 pub use crate::keys::{Caller, Role, key_hash, new_key, valid_subject};
-use crate::problem::ApiError;
+use crate::problem::{ApiError, RETRY_AFTER_SECS};
 use crate::store::Store;
+use crate::throttle::{AuthThrottle, Client};
 
 impl<S> FromRequestParts<S> for Caller
 where
     S: Send + Sync,
     Store: FromRef<S>,
+    AuthThrottle: FromRef<S>,
 {
     type Rejection = ApiError;
 
@@ -25,20 +32,43 @@ where
         if let Some(c) = parts.extensions.get::<Caller>() {
             return Ok(c.clone());
         }
-        let key = parts
+        let header = parts
             .headers
             .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                let (scheme, rest) = v.split_once(' ')?;
-                scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
-            })
-            .filter(|k| !k.is_empty() && k.len() <= 256)
-            .ok_or_else(ApiError::unauthorized)?;
-        let caller = Store::from_ref(state)
-            .caller_by_key_hash(&key_hash(key))
-            .await?
-            .ok_or_else(ApiError::unauthorized)?;
+            .map(|v| v.to_str().unwrap_or("?"));
+        // No key at all is not a failed attempt; a key that is wrong or malformed is.
+        let Some(header) = header else {
+            return Err(ApiError::unauthorized());
+        };
+        let key = header
+            .split_once(' ')
+            .and_then(|(scheme, rest)| scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim()))
+            .filter(|k| !k.is_empty() && k.len() <= 256);
+        let throttle = AuthThrottle::from_ref(state);
+        let client = match parts.extensions.get::<ConnectInfo<SocketAddr>>() {
+            Some(ConnectInfo(a)) => Client::Addr(a.ip()),
+            None => Client::KeyPrefix(key.unwrap_or("").chars().take(11).collect()),
+        };
+        if throttle.blocked(&client) {
+            return Err(ApiError::status(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!(
+                    "too many failed authentications from this client; retry in {RETRY_AFTER_SECS} s (Retry-After)"
+                ),
+            ));
+        }
+        let caller = match key {
+            Some(k) => {
+                Store::from_ref(state)
+                    .caller_by_key_hash(&key_hash(k))
+                    .await?
+            }
+            None => None,
+        };
+        let Some(caller) = caller else {
+            throttle.failed(client);
+            return Err(ApiError::unauthorized());
+        };
         parts.extensions.insert(caller.clone());
         Ok(caller)
     }
@@ -56,6 +86,7 @@ pub async fn caller_with_role<S>(
 where
     S: Send + Sync,
     Store: FromRef<S>,
+    AuthThrottle: FromRef<S>,
 {
     let caller = Caller::from_request_parts(parts, state).await?;
     if roles.contains(&caller.role) {
@@ -75,6 +106,7 @@ macro_rules! role_guard {
         where
             S: Send + Sync,
             Store: FromRef<S>,
+            AuthThrottle: FromRef<S>,
         {
             type Rejection = ApiError;
 

@@ -17,4 +17,5 @@ pub mod routes;
 pub mod serve;
 pub mod service;
 pub mod store;
+pub mod throttle;
 pub mod web;

@@ -211,9 +211,7 @@ fn policies_from(df: DataFrame, params: &ModelParams, today: Date) -> Result<Vec
         let revenue = rows.col("annual_revenue")?;
         for i in 0..n {
             let row = i + 1;
-            let id = ids[i]
-                .clone()
-                .ok_or_else(|| format!("row {row}, column policy_id: is empty"))?;
+            let id = policy_id(&ids[i], row)?;
             let num = |k: usize| {
                 number(&c[k][i], row, EXPLICIT[k + 1], true).map(|x| x.unwrap_or(f64::NAN))
             };
@@ -292,9 +290,7 @@ impl FirmColumns {
     pub(crate) fn attributes(&self, i: usize) -> Result<(String, FirmAttributes), String> {
         let row = i + 1;
         let c = &self.required;
-        let id = self.ids[i]
-            .clone()
-            .ok_or_else(|| format!("row {row}, column policy_id: is empty"))?;
+        let id = policy_id(&self.ids[i], row)?;
         let revenue = number(&c[1][i], row, "annual_revenue", true)?.unwrap_or(f64::NAN);
         let mut certifications = Vec::new();
         for entry in self.certs.as_ref().map(|c| list(&c[i])).unwrap_or_default() {
@@ -368,13 +364,35 @@ impl FirmColumns {
     }
 }
 
+/// A row's policy id: present, free text a report can show (`risk_core::text`: no control or
+/// bidirectional characters, at most 200 characters) and not read as a formula by a
+/// spreadsheet. An id starting with `=`, `+`, `-` or `@` is refused here rather than
+/// neutralised with a leading `'` in the exports: ids are echoed exactly in every report, CSV
+/// and Parquet file (so they join back to the insurer's own book), and an altered id would not.
+fn policy_id(cell: &Option<String>, row: usize) -> Result<String, String> {
+    let id = cell
+        .clone()
+        .ok_or_else(|| format!("row {row}, column policy_id: is empty"))?;
+    if let Some(m) = risk_core::text::problem(&id, risk_core::profile::MAX_NAME_CHARS) {
+        return Err(format!("row {row}, column policy_id: {m}"));
+    }
+    if id.starts_with(['=', '+', '-', '@']) {
+        return Err(format!(
+            "row {row}, column policy_id: must not start with =, +, - or @ (a spreadsheet would read it as a formula)"
+        ));
+    }
+    Ok(id)
+}
+
 /// The CSV column a profile field came from.
 fn column_of(field: &str) -> String {
     let f = field
         .trim_start_matches("firm.")
         .trim_start_matches("coverage.")
         .trim_start_matches("maturity.");
-    if f.starts_with("certifications") {
+    if f == "name" {
+        "policy_id".into()
+    } else if f.starts_with("certifications") {
         "certifications".into()
     } else {
         f.to_string()

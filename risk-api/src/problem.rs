@@ -109,8 +109,22 @@ impl ApiError {
         )
     }
 
-    /// 422 with field errors.
-    pub fn invalid(errors: Vec<FieldProblem>) -> Self {
+    /// 422 with field errors: at most [`MAX_FIELD_PROBLEMS`] of them, then one entry (field
+    /// `…`) saying how many more there were, so the error document stays small whatever the
+    /// request.
+    pub fn invalid(mut errors: Vec<FieldProblem>) -> Self {
+        if errors.len() > MAX_FIELD_PROBLEMS {
+            let more = errors.len() - MAX_FIELD_PROBLEMS;
+            errors.truncate(MAX_FIELD_PROBLEMS);
+            errors.push(FieldProblem {
+                field: "…".into(),
+                message: format!("… and {more} more"),
+            });
+        }
+        for e in &mut errors {
+            cap_chars(&mut e.field, MAX_PROBLEM_TEXT);
+            cap_chars(&mut e.message, MAX_PROBLEM_TEXT);
+        }
         ApiError::Client {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             detail: "the request failed validation; see errors".into(),
@@ -124,6 +138,20 @@ impl ApiError {
             field: field.into(),
             message: message.into(),
         }])
+    }
+}
+
+/// Most field errors one problem document lists (then a final "… and N more" entry).
+pub const MAX_FIELD_PROBLEMS: usize = 50;
+
+/// Longest field path or message in a problem document, in characters (an echoed key or value
+/// is cut with "…").
+pub const MAX_PROBLEM_TEXT: usize = 500;
+
+fn cap_chars(s: &mut String, max: usize) {
+    if let Some((i, _)) = s.char_indices().nth(max) {
+        s.truncate(i);
+        s.push('…');
     }
 }
 

@@ -30,7 +30,8 @@ const DEMO_FIRMS: &[(&str, &str)] = &[
 /// The demo insurer's subject.
 pub const DEMO_INSURER: &str = "demo-insurer";
 
-/// Makes a key, stores its hash and returns the key (shown once) and its holder.
+/// Makes a key (expiring at the start of `expires`, YYYY-MM-DD UTC, if given), stores its hash
+/// and returns the key (shown once) and its holder.
 ///
 /// # Errors
 /// When the store cannot be opened or written, or the OS RNG fails.
@@ -38,6 +39,7 @@ pub async fn create_key(
     database: &str,
     role: Role,
     subject: Option<String>,
+    expires: Option<String>,
 ) -> anyhow::Result<(String, Caller)> {
     let store = Store::open(database).await?;
     let caller = Caller {
@@ -51,7 +53,9 @@ pub async fn create_key(
         },
     };
     let key = new_key()?;
-    store.insert_key(&key_hash(&key), &caller).await?;
+    store
+        .insert_key_expiring(&key_hash(&key), &caller, expires.as_deref())
+        .await?;
     store.close().await;
     Ok((key, caller))
 }
@@ -128,6 +132,11 @@ pub async fn serve(addr: SocketAddr, database: &str, demo: bool) -> anyhow::Resu
     let config = Config {
         // Test only (tests/browser.sh): lets the page take a key from the URL fragment.
         ui_test_mode: std::env::var("RISK_UI_TEST_MODE").is_ok_and(|v| v == "1"),
+        // Failed authentications a client may make at once (0: no throttling; default 10).
+        auth_failures: std::env::var("RISK_AUTH_FAILURES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(Config::default().auth_failures),
         ..Config::default()
     };
     if config.ui_test_mode {

@@ -25,6 +25,9 @@
 // Closed vocabularies: perils, industries, schemes, CSF functions, controls.
 pub mod vocab;
 
+// Free text callers name things with: the one check every name field passes.
+pub mod text;
+
 // `FieldError`, the field path + message every parser reports.
 pub mod error;
 

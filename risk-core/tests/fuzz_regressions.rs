@@ -99,3 +99,31 @@ fn profile_inputs_found_by_fuzzing() {
         }
     }
 }
+
+/// A subnormal revenue (1e-320 JPY) underflowed the firm's size to 0, so its severity median was
+/// 0 and `exposure::severity` panicked (`model parameters are validated`; `risk score` exited
+/// 101, the service answered 500): now rejected by `FirmProfile::parse` below `MIN_REVENUE`
+/// (USD 1) on `firm.annual_revenue`.
+#[test]
+fn subnormal_revenue_is_a_field_error() {
+    let params = ModelParams::parse(DEFAULT_MODEL).unwrap();
+    let today = time::macros::date!(2026 - 04 - 01);
+    let good = include_str!("../../data/profiles/manufacturer-ot-iso27001.json");
+    for revenue in ["1e-320", "5e-324", "1e-300", "1"] {
+        let text = good.replace("5000000000", revenue);
+        let e = FirmProfile::parse(&text, &params, today).unwrap_err();
+        assert_eq!(
+            e.fields()
+                .iter()
+                .map(|f| f.field.as_str())
+                .collect::<Vec<_>>(),
+            ["firm.annual_revenue"],
+            "{revenue}: {e}"
+        );
+    }
+    // The smallest accepted revenue is priced without a panic.
+    let text = good.replace("5000000000", "152");
+    let p = FirmProfile::parse(&text, &params, today).unwrap();
+    let a = assess(&p, &params, 64, 1);
+    assert!(a.premium.technical.is_finite() && a.premium.technical >= 0.0);
+}

@@ -36,6 +36,8 @@ pub fn test_config() -> Config {
     Config {
         max_trials: 50_000,
         body_limit: 64 * 1024,
+        // The authorisation matrices send many wrong keys; throttling has its own test.
+        auth_failures: 10_000,
         ..Config::default()
     }
 }

@@ -8,6 +8,7 @@ mod assessments;
 mod authz;
 mod docs;
 mod harness;
+mod input;
 mod limits;
 mod models;
 mod portfolio_input;

@@ -21,6 +21,8 @@ async fn shares(e: &Env) {
     share(e, &id, "ins-s").await;
     let uri = format!("/v1/assessments/{id}/shares");
     let ins_z = r#"{"insurer": "ins-z"}"#;
+    // Shares go to registered insurers only.
+    key(e.state.store(), risk_api::auth::Role::Insurer, "ins-z").await;
 
     for w in EVERYONE {
         check(e, post(&uri, ins_z).by_opt(e.key(w)), owner_status(w, 201)).await;

@@ -29,6 +29,7 @@ use simulate::simulate;
 
 mod calibrate;
 mod firm;
+mod keys;
 mod portfolio;
 mod simulate;
 use crate::service::{ALLOCATION_LEVEL, portfolio_report};
@@ -188,6 +189,28 @@ enum KeysCommand {
         /// Database (as for `serve`).
         #[arg(long)]
         database: Option<String>,
+        /// The day the key stops working (YYYY-MM-DD, from its start, UTC); none by default.
+        #[arg(long)]
+        expires: Option<String>,
+    },
+    /// Lists keys: id, role, subject, created, expires, revoked (never a key).
+    List {
+        /// Database (as for `serve`).
+        #[arg(long)]
+        database: Option<String>,
+    },
+    /// Revokes a key by its id, or every key of a subject (answered 401 from then on).
+    #[command(group(clap::ArgGroup::new("which").required(true).args(["id", "subject"])))]
+    Revoke {
+        /// The key's id (as `risk keys list` shows it).
+        #[arg(long)]
+        id: Option<String>,
+        /// Revoke every key of this subject.
+        #[arg(long)]
+        subject: Option<String>,
+        /// Database (as for `serve`).
+        #[arg(long)]
+        database: Option<String>,
     },
 }
 
@@ -295,11 +318,23 @@ pub fn run(cli: Cli) -> Result<String, CliError> {
             Ok(String::new())
         }
         Command::Keys {
+            command: KeysCommand::List { database },
+        } => keys::list(&database_url(database)),
+        Command::Keys {
+            command:
+                KeysCommand::Revoke {
+                    id,
+                    subject,
+                    database,
+                },
+        } => keys::revoke(&database_url(database), id, subject),
+        Command::Keys {
             command:
                 KeysCommand::Create {
                     role,
                     subject,
                     database,
+                    expires,
                 },
         } => {
             let role = match role {
@@ -314,9 +349,10 @@ pub fn run(cli: Cli) -> Result<String, CliError> {
                     "--subject: must be 1-128 characters of A-Z a-z 0-9 . _ - @ :".into(),
                 ));
             }
+            let expires = expires.map(|e| keys::expiry(&e)).transpose()?;
             let db = database_url(database);
             let (key, caller) =
-                runtime()?.block_on(crate::serve::create_key(&db, role, subject))?;
+                runtime()?.block_on(crate::serve::create_key(&db, role, subject, expires))?;
             eprintln!(
                 "created a {} key for subject {:?}; it is shown once and stored only as a hash",
                 caller.role, caller.subject

@@ -73,7 +73,8 @@ problems! {
 }
 
 /// Responses any operation may give besides its own: 400 for a malformed request line or
-/// query, 500, 503 with `Retry-After` (simulation pool saturated, or the request timed out), and
+/// query, 500, 503 with `Retry-After` (simulation pool saturated, or the request timed out), 429
+/// with `Retry-After` for operations that take a key (repeated failed authentication), and
 /// for operations with a body 408 (it did not arrive in time), 413 and 415.
 pub struct CommonResponses;
 
@@ -88,6 +89,12 @@ impl utoipa::Modify for CommonResponses {
                     problem("Simulation pool saturated or request timed out", true),
                 ),
             ];
+            if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                common.push((
+                    "429",
+                    problem("Too many failed authentications from this client", true),
+                ));
+            }
             if op.request_body.is_some() {
                 common.extend([
                     (

@@ -80,6 +80,7 @@ impl<S: Send + Sync> FromRequest<S> for JsonText {
         let body = body_bytes(req, state).await?;
         let text = json_text(&headers, &body)?;
         serde_json::from_str::<serde::de::IgnoredAny>(&text).map_err(|e| not_json(&e))?;
+        no_duplicate_keys(&text)?;
         Ok(JsonText(text))
     }
 }
@@ -102,9 +103,96 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AppJson<T> {
         if !value.is_object() {
             return Err(ApiError::invalid_field("body", "must be a JSON object"));
         }
+        no_duplicate_keys(&text)?;
         serde_path_to_error::deserialize(value)
             .map(AppJson)
             .map_err(|e| ApiError::invalid(vec![field_problem(&e)]))
+    }
+}
+
+/// 422 naming the first key an object of the (well-formed) JSON `text` repeats: serde keeps the
+/// last of them, so `{"insurer": "a", "insurer": "b"}` would silently mean `b`.
+fn no_duplicate_keys(text: &str) -> Result<(), ApiError> {
+    use serde::de::{Deserialize, Deserializer, Error, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use std::collections::HashSet;
+
+    /// Any JSON value, refusing an object with a repeated key (the error names the key).
+    struct Unique;
+    struct UniqueVisitor;
+
+    impl<'de> Deserialize<'de> for Unique {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_any(UniqueVisitor)
+        }
+    }
+
+    impl<'de> Visitor<'de> for UniqueVisitor {
+        type Value = Unique;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Unique, E> {
+            Ok(Unique)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Unique, E> {
+            Ok(Unique)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Unique, E> {
+            Ok(Unique)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Unique, E> {
+            Ok(Unique)
+        }
+        fn visit_str<E>(self, _: &str) -> Result<Unique, E> {
+            Ok(Unique)
+        }
+        fn visit_unit<E>(self) -> Result<Unique, E> {
+            Ok(Unique)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Unique, A::Error> {
+            while a.next_element::<Unique>()?.is_some() {}
+            Ok(Unique)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Unique, A::Error> {
+            let mut seen = HashSet::new();
+            while let Some(k) = a.next_key::<String>()? {
+                if !seen.insert(k.clone()) {
+                    // Skip the value so the path below points at this object.
+                    a.next_value::<IgnoredAny>()?;
+                    return Err(A::Error::custom(format!("duplicate key `{k}`")));
+                }
+                a.next_value::<Unique>()?;
+            }
+            Ok(Unique)
+        }
+    }
+
+    let de = &mut serde_json::Deserializer::from_str(text);
+    match serde_path_to_error::deserialize::<_, Unique>(de) {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let message = e.inner().to_string();
+            let Some(key) = message
+                .strip_prefix("duplicate key `")
+                .and_then(|m| m.split_once('`'))
+                .map(|(k, _)| k.to_string())
+            else {
+                // Not a duplicate (nesting past serde_json's depth limit of 128, say): the
+                // parse that follows reports it as it always has.
+                return Ok(());
+            };
+            let path = e.path().to_string();
+            let field = if path == "." {
+                key.clone()
+            } else {
+                format!("{path}.{key}")
+            };
+            Err(ApiError::invalid_field(
+                &field,
+                format!("duplicate key `{key}` (each key may appear once)"),
+            ))
+        }
     }
 }
 

@@ -39,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/docs", get(crate::web::docs))
         .route("/docs/{file}", get(crate::web::docs_asset))
         .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
         .route("/openapi.json", get(ops::openapi))
         .route("/metrics", get(ops::metrics))
         .route("/v1/simulate", post(simulate::simulate))
@@ -80,6 +81,7 @@ pub fn router() -> Router<AppState> {
     ),
     paths(
         ops::healthz,
+        ops::readyz,
         ops::openapi,
         ops::metrics,
         simulate::simulate,

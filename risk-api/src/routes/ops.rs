@@ -1,10 +1,10 @@
-//! Operations endpoints: liveness, the OpenAPI document, Prometheus metrics, and the fallback.
+//! Operations endpoints: liveness, readiness, the OpenAPI document, Prometheus metrics, and the fallback.
 
 use std::net::SocketAddr;
 
 use axum::Json;
 use axum::extract::{ConnectInfo, State};
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::{OpenApi, ToSchema};
@@ -12,7 +12,7 @@ use utoipa::{OpenApi, ToSchema};
 use super::ApiDoc;
 use super::doc::NotFound;
 use crate::app::AppState;
-use crate::problem::{ApiError, ApiResult};
+use crate::problem::{ApiError, ApiResult, Problem};
 
 /// Liveness.
 #[derive(Debug, Serialize, ToSchema)]
@@ -25,6 +25,25 @@ pub struct Health {
 #[utoipa::path(get, path = "/healthz", responses((status = 200, body = Health, description = "The service is up")))]
 pub async fn healthz() -> Json<Health> {
     Json(Health { status: "ok" })
+}
+
+/// Readiness check: the database answers a `SELECT 1` (503 problem+json with `Retry-After` when
+/// it does not, so a load balancer sends traffic elsewhere while the process stays alive).
+#[utoipa::path(get, path = "/readyz", responses(
+    (status = 200, body = Health, description = "Ready: the database answers"),
+    (status = 503, body = Problem, content_type = "application/problem+json", description = "The database is unreachable", headers(("Retry-After" = u64, description = "Seconds to wait"))),
+))]
+pub async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Health>> {
+    match state.store().ping().await {
+        Ok(()) => Ok(Json(Health { status: "ok" })),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness: the database does not answer");
+            Err(ApiError::status(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the database is unreachable; try again later",
+            ))
+        }
+    }
 }
 
 /// This document.

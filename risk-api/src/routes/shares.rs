@@ -50,6 +50,13 @@ pub async fn grant_share(
             "must be 1-128 characters of A-Z a-z 0-9 . _ - @ :",
         ));
     }
+    // Consent goes to an insurer the service knows: a typo must not grant a stranger later.
+    if !state.store().is_insurer(&req.insurer).await? {
+        return Err(ApiError::invalid_field(
+            "insurer",
+            "is not a registered insurer (no active insurer key has this subject)",
+        ));
+    }
     state
         .store()
         .grant(&record.id, &req.insurer, &caller.subject)

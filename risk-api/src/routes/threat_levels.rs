@@ -47,11 +47,8 @@ impl ThreatLevelRequest {
                 bad(path, "must be a number in [0.1, 10]");
             }
         }
-        if self.source.trim().is_empty() || self.source.len() > 2000 {
-            bad(
-                "source".into(),
-                "must be a non-empty string of at most 2000 bytes",
-            );
+        if let Some(m) = risk_core::text::problem(&self.source, 2000) {
+            bad("source".into(), &m);
         }
         errors
     }

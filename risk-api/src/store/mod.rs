@@ -20,6 +20,7 @@ mod threats;
 
 pub use assessments::AssessmentRecord;
 pub use jobs::PortfolioJob;
+pub use keys::{KeyRow, key_id};
 pub use models::ModelRow;
 pub use threats::ThreatRow;
 
@@ -144,6 +145,14 @@ impl Store {
             .await
             .context("cannot migrate the database")?;
         Ok(Store { pool, backend })
+    }
+
+    /// Whether the database answers (`SELECT 1`), for readiness.
+    ///
+    /// # Errors
+    /// When it does not (unreachable, pool closed or exhausted past the acquire timeout).
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map(drop)
     }
 
     /// Which database this is.

@@ -7,6 +7,7 @@ use time::Date;
 use crate::error::FieldError;
 use crate::params::ModelParams;
 use crate::params::parse_date;
+use crate::text;
 use crate::vocab::{Control, Function, Industry, Scheme};
 
 /// Why a profile was rejected.
@@ -272,6 +273,30 @@ impl FirmProfile {
 /// year than any frequency distribution accepts.
 pub const MAX_REVENUE: f64 = 1e13;
 
+/// Smallest annual revenue a profile may state, in the model's base currency (USD 1): below it
+/// (subnormal numbers such as 1e-320 included) the revenue scaling underflows and the firm's
+/// frequency is no valid distribution parameter.
+pub const MIN_REVENUE: f64 = 1.0;
+
+/// Longest firm name, in characters (a portfolio row's policy id is its name).
+pub const MAX_NAME_CHARS: usize = 200;
+/// Longest `firm.country`, in characters.
+pub const MAX_COUNTRY_CHARS: usize = 64;
+/// Most entries in `firm.cloud_providers`.
+pub const MAX_CLOUD_PROVIDERS: usize = 32;
+/// Longest entry of `firm.cloud_providers`, in characters.
+pub const MAX_CLOUD_PROVIDER_CHARS: usize = 64;
+/// Years a profile's dates (`as_of`, certificates' `issued` and `expires`) may fall in.
+pub const DATE_YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
+
+fn date_range() -> String {
+    format!(
+        "must be a date in the years {}..={}",
+        DATE_YEARS.start(),
+        DATE_YEARS.end()
+    )
+}
+
 impl FirmProfile {
     /// Parses and validates a profile; `today` is the default `as_of`.
     ///
@@ -294,8 +319,28 @@ impl FirmProfile {
         let mut err = |f: String, m: String| errors.push(FieldError::new(f, m));
 
         let f = &w.firm;
-        if f.name.trim().is_empty() {
-            err("firm.name".into(), "must not be empty".into());
+        if let Some(m) = text::problem(&f.name, MAX_NAME_CHARS) {
+            err("firm.name".into(), m);
+        }
+        if let Some(c) = &f.country
+            && let Some(m) = text::problem(c, MAX_COUNTRY_CHARS)
+        {
+            err("firm.country".into(), m);
+        }
+        if f.cloud_providers.len() > MAX_CLOUD_PROVIDERS {
+            err(
+                "firm.cloud_providers".into(),
+                format!(
+                    "must list at most {MAX_CLOUD_PROVIDERS} providers (has {})",
+                    f.cloud_providers.len()
+                ),
+            );
+        } else {
+            for (i, c) in f.cloud_providers.iter().enumerate() {
+                if let Some(m) = text::problem(c, MAX_CLOUD_PROVIDER_CHARS) {
+                    err(format!("firm.cloud_providers[{i}]"), m);
+                }
+            }
         }
         let industry = Industry::parse(&f.industry).unwrap_or_else(|| {
             err(
@@ -327,6 +372,20 @@ impl FirmProfile {
             );
         }
         if let Some(rate) = rate
+            && f.annual_revenue > 0.0
+            && f.annual_revenue / rate < MIN_REVENUE
+        {
+            err(
+                "firm.annual_revenue".into(),
+                format!(
+                    "must be at least {} {} ({MIN_REVENUE} {})",
+                    MIN_REVENUE * rate,
+                    f.currency,
+                    params.base_currency
+                ),
+            );
+        }
+        if let Some(rate) = rate
             && f.annual_revenue / rate > MAX_REVENUE
         {
             err(
@@ -349,10 +408,17 @@ impl FirmProfile {
         }
         let as_of = match &w.as_of {
             None => today,
-            Some(s) => parse_date(s).unwrap_or_else(|| {
-                err("as_of".into(), "must be a date YYYY-MM-DD".into());
-                today
-            }),
+            Some(s) => match parse_date(s) {
+                Some(d) if DATE_YEARS.contains(&d.year()) => d,
+                Some(_) => {
+                    err("as_of".into(), date_range());
+                    today
+                }
+                None => {
+                    err("as_of".into(), "must be a date YYYY-MM-DD".into());
+                    today
+                }
+            },
         };
 
         let mut certifications = Vec::new();
@@ -385,12 +451,16 @@ impl FirmProfile {
                 }
             };
             let mut date = |name: &str, v: &Option<String>| {
-                v.as_ref().and_then(|s| {
-                    let d = parse_date(s);
-                    if d.is_none() {
-                        err(format!("{p}.{name}"), "must be a date YYYY-MM-DD".into());
+                v.as_ref().and_then(|s| match parse_date(s) {
+                    Some(d) if DATE_YEARS.contains(&d.year()) => Some(d),
+                    Some(_) => {
+                        err(format!("{p}.{name}"), date_range());
+                        None
                     }
-                    d
+                    None => {
+                        err(format!("{p}.{name}"), "must be a date YYYY-MM-DD".into());
+                        None
+                    }
                 })
             };
             let issued = date("issued", &c.issued);
@@ -644,6 +714,61 @@ mod tests {
         let e = FirmProfile::parse(&unknown, &params(), date!(2026 - 01 - 01)).unwrap_err();
         assert_eq!(e.fields()[0].field, "firm.staff");
         assert!(e.to_string().contains("staff"), "{e}");
+    }
+
+    /// Reliability issue: hostile names, oversize lists and far-off dates were accepted.
+    #[test]
+    fn hostile_names_and_dates_are_field_errors() {
+        let with_as_of = EXAMPLE.replace("\"2026-11-25\"", "\"9999-12-31\"");
+        let with_issued = EXAMPLE.replace("\"2024-04-01\"", "\"-0001-04-01\"");
+        let long_name = format!("\"{}\"", "x".repeat(MAX_NAME_CHARS + 1));
+        let clouds = format!("[{}]", vec!["\"aws\""; MAX_CLOUD_PROVIDERS + 1].join(","));
+        let cases = [
+            (with_as_of, "as_of"),
+            (with_issued, "certifications[0].issued"),
+            (
+                EXAMPLE.replace("\"Example Manufacturing KK\"", "\"a\\u0000b\""),
+                "firm.name",
+            ),
+            (
+                EXAMPLE.replace("\"Example Manufacturing KK\"", "\"x\\u202ekk\""),
+                "firm.name",
+            ),
+            (
+                EXAMPLE.replace("\"Example Manufacturing KK\"", "\"\\u200b\\u200b\""),
+                "firm.name",
+            ),
+            (
+                EXAMPLE.replace("\"Example Manufacturing KK\"", "\"x\\uffff\""),
+                "firm.name",
+            ),
+            (
+                EXAMPLE.replace("\"Example Manufacturing KK\"", "\"a\\tb\""),
+                "firm.name",
+            ),
+            (
+                EXAMPLE.replace("\"Example Manufacturing KK\"", &long_name),
+                "firm.name",
+            ),
+            (
+                EXAMPLE.replace("\"JP\"", &format!("\"{}\"", "J".repeat(65))),
+                "firm.country",
+            ),
+            (EXAMPLE.replace("\"JP\"", "\"J\\u0000\""), "firm.country"),
+            (
+                EXAMPLE.replace("[\"aws\"]", &clouds),
+                "firm.cloud_providers",
+            ),
+            (
+                EXAMPLE.replace("[\"aws\"]", "[\"aws\\u202e\"]"),
+                "firm.cloud_providers[0]",
+            ),
+        ];
+        for (json, field) in cases {
+            let e = FirmProfile::parse(&json, &params(), date!(2026 - 01 - 01)).unwrap_err();
+            let fields: Vec<String> = e.fields().into_iter().map(|f| f.field).collect();
+            assert_eq!(fields, [field], "{json}: {e}");
+        }
     }
 
     #[test]
