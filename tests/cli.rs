@@ -592,7 +592,6 @@ fn calibrate_synthetic_claims_end_to_end() {
         models.join("jp-cyber-1.1.0.toml").to_str().unwrap(),
     ]));
     assert_eq!(scored["model_version"], "jp-cyber-1.1.0");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
