@@ -39,10 +39,19 @@ fn rejected(args: &[&str], want: &str) -> String {
     stderr
 }
 
+/// This test binary's scratch directory, made once (by `tempfile`: a fresh, private name).
+fn scratch() -> &'static Path {
+    static DIR: std::sync::LazyLock<tempfile::TempDir> = std::sync::LazyLock::new(|| {
+        tempfile::Builder::new()
+            .prefix("risk-cli-")
+            .tempdir()
+            .expect("scratch directory")
+    });
+    DIR.path()
+}
+
 fn temp_spec(name: &str, body: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("risk-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(name);
+    let p = scratch().join(name);
     std::fs::write(&p, body).unwrap();
     p
 }
@@ -495,7 +504,8 @@ fn exact_method_and_check() {
 
 #[test]
 fn calibrate_synthetic_claims_end_to_end() {
-    let dir = std::env::temp_dir().join(format!("risk-cli-cal-{}", std::process::id()));
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
     let models = dir.join("models");
     std::fs::create_dir_all(&models).unwrap();
     std::fs::copy(
@@ -582,7 +592,6 @@ fn calibrate_synthetic_claims_end_to_end() {
         models.join("jp-cyber-1.1.0.toml").to_str().unwrap(),
     ]));
     assert_eq!(scored["model_version"], "jp-cyber-1.1.0");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -837,9 +846,10 @@ fn score_model_by_version() {
     let args = ["score", p, "--trials", "2000", "--seed", "3", "--model"];
     let file = root().join("models/jp-cyber-1.0.0.toml");
     let by_file = risk(&[&args[..], &[file.to_str().unwrap()]].concat());
+    let empty = tempfile::tempdir().unwrap();
     let elsewhere = Command::new(env!("CARGO_BIN_EXE_risk"))
         .args([&args[..], &["1.0.0"]].concat())
-        .current_dir(std::env::temp_dir())
+        .current_dir(empty.path())
         .output()
         .expect("run risk");
     let strip = |o: &Output| {

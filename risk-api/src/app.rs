@@ -1,8 +1,7 @@
 //! The HTTP service: state, configuration, middleware and [`app`], the router tests call with
 //! `app(state).oneshot(request)` and `risk serve` binds to a socket.
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -22,6 +21,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
 
+use crate::metrics::Metrics;
 use crate::problem::{PROBLEM_JSON, default_detail, problem, problem_response};
 use crate::routes;
 use crate::store::{ModelRow, Store};
@@ -247,66 +247,6 @@ struct Models {
 }
 
 /// (method, route template, status) → (requests, seconds).
-type RequestCounts = BTreeMap<(String, String, u16), (u64, f64)>;
-
-/// Request counters and latency sums for `/metrics` (Prometheus text format).
-#[derive(Debug, Default)]
-pub struct Metrics {
-    requests: Mutex<RequestCounts>,
-    assessments: std::sync::atomic::AtomicU64,
-}
-
-impl Metrics {
-    fn record(&self, method: &str, route: &str, status: u16, secs: f64) {
-        if let Ok(mut m) = self.requests.lock() {
-            let e = m
-                .entry((method.to_string(), route.to_string(), status))
-                .or_insert((0, 0.0));
-            e.0 += 1;
-            e.1 += secs;
-        }
-    }
-
-    /// Counts a stored assessment.
-    pub fn assessment_stored(&self) {
-        self.assessments
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    }
-
-    /// The Prometheus text exposition.
-    pub fn render(&self) -> String {
-        use std::fmt::Write;
-        let mut s = String::new();
-        s.push_str("# HELP risk_http_requests_total HTTP requests answered.\n");
-        s.push_str("# TYPE risk_http_requests_total counter\n");
-        let m = self.requests.lock().map(|m| m.clone()).unwrap_or_default();
-        for ((method, route, status), (n, _)) in &m {
-            let _ = writeln!(
-                s,
-                "risk_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {n}"
-            );
-        }
-        s.push_str(
-            "# HELP risk_http_request_duration_seconds_sum Total time spent answering requests.\n",
-        );
-        s.push_str("# TYPE risk_http_request_duration_seconds_sum counter\n");
-        for ((method, route, status), (_, t)) in &m {
-            let _ = writeln!(
-                s,
-                "risk_http_request_duration_seconds_sum{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {t}"
-            );
-        }
-        s.push_str("# HELP risk_assessments_stored_total Assessments stored by this process.\n");
-        s.push_str("# TYPE risk_assessments_stored_total counter\n");
-        let _ = writeln!(
-            s,
-            "risk_assessments_stored_total {}",
-            self.assessments.load(std::sync::atomic::Ordering::Relaxed)
-        );
-        s
-    }
-}
-
 /// The service's router with all middleware: request ids, tracing, timeout, body limit, CORS,
 /// security headers, problem+json for every error, metrics.
 pub fn app(state: AppState) -> Router {
@@ -439,20 +379,7 @@ async fn read_body(State(state): State<AppState>, req: Request, next: Next) -> R
 
 async fn record_metrics(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let start = Instant::now();
-    // Standard methods by name; anything else counts as one `OTHER` label, so invented methods
-    // cannot add series (and memory) without bound.
-    let method = match *req.method() {
-        Method::GET => "GET",
-        Method::HEAD => "HEAD",
-        Method::POST => "POST",
-        Method::PUT => "PUT",
-        Method::DELETE => "DELETE",
-        Method::PATCH => "PATCH",
-        Method::OPTIONS => "OPTIONS",
-        Method::CONNECT => "CONNECT",
-        Method::TRACE => "TRACE",
-        _ => "OTHER",
-    };
+    let method = crate::metrics::method_label(req.method());
     // Route templates only (never raw paths, which would leak ids into labels).
     let route = req
         .extensions()
@@ -461,7 +388,7 @@ async fn record_metrics(State(state): State<AppState>, req: Request, next: Next)
     let res = next.run(req).await;
     state.metrics().record(
         method,
-        &route,
+        route,
         res.status().as_u16(),
         start.elapsed().as_secs_f64(),
     );

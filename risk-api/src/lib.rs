@@ -11,6 +11,7 @@ pub mod claims_io;
 pub mod cli;
 pub mod dto;
 pub mod keys;
+pub mod metrics;
 pub mod portfolio_io;
 pub mod problem;
 pub mod routes;

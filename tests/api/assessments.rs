@@ -9,9 +9,8 @@ use crate::{create, huge_body};
 /// `risk score` of `PROFILE` at `trials` and `seed`: the CLI's assessment, computed in a process
 /// of its own, as the expectation for the service's.
 fn cli_score(trials: &str, seed: &str) -> Value {
-    let dir = std::env::temp_dir().join(format!("risk-api-cli-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("profile.json");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("profile.json");
     std::fs::write(&path, PROFILE).unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_risk"))
         .args(["score", path.to_str().unwrap()])

@@ -22,13 +22,12 @@ pub const TRIALS: &str = "trials=2000&seed=7";
 
 /// A path in a directory of its own under the system's temporary directory.
 pub fn temp_db(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "risk-service-test-{}-{}",
-        std::process::id(),
-        uuid::Uuid::new_v4()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
+    let dir = tempfile::Builder::new()
+        .prefix("risk-service-test-")
+        .tempdir()
+        .unwrap();
+    // Kept: services and restarts reopen the file after this returns.
+    dir.keep().join(name)
 }
 
 /// The service's limits in these tests: small runs and bodies.

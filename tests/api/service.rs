@@ -74,12 +74,29 @@ async fn metrics_on_loopback_only() {
             .insert(ConnectInfo(SocketAddr::from((ip, 40000))));
         r
     };
+    // Invented methods share one label: they cannot add series without bound.
+    for m in ["FOO", "BAR"] {
+        let mut r = get("/healthz").request();
+        *r.method_mut() = Method::from_bytes(m.as_bytes()).unwrap();
+        let _ = send(&e, r).await;
+    }
     let r = send(&e, from([127, 0, 0, 1])).await;
     assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.headers.get(header::CONTENT_TYPE).unwrap(),
+        "text/plain; version=0.0.4; charset=utf-8"
+    );
+    for line in [
+        "risk_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1",
+        "risk_http_request_duration_seconds_count{method=\"GET\",route=\"/healthz\",status=\"200\"} 1",
+        "# TYPE risk_http_request_duration_seconds histogram",
+        "risk_assessments_stored_total 0",
+    ] {
+        assert!(r.text.contains(line), "{line} not in {}", r.text);
+    }
+    assert!(r.text.contains("method=\"OTHER\""), "{}", r.text);
     assert!(
-        r.text.contains(
-            "risk_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"
-        ),
+        !r.text.contains("FOO") && !r.text.contains("BAR"),
         "{}",
         r.text
     );

@@ -94,9 +94,8 @@ async fn exercise(store: &Store) {
 
 #[tokio::test]
 async fn sqlite_store() {
-    let dir = std::env::temp_dir().join(format!("risk-store-test-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = dir.join("store.db");
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store.db");
     let store = Store::open(db.to_str().unwrap()).await.unwrap();
     exercise(&store).await;
     store.close().await;

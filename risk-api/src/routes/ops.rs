@@ -56,14 +56,14 @@ pub async fn openapi() -> Response {
 }
 
 /// Prometheus metrics; answered on loopback connections only (404 otherwise).
-#[utoipa::path(get, path = "/metrics", responses((status = 200, description = "Prometheus text", content_type = "text/plain"), NotFound))]
+#[utoipa::path(get, path = "/metrics", responses((status = 200, description = "Prometheus text", content_type = "text/plain; version=0.0.4; charset=utf-8"), NotFound))]
 pub async fn metrics(
     State(state): State<AppState>,
     connect: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
 ) -> ApiResult<Response> {
     match connect {
         Some(axum::Extension(ConnectInfo(addr))) if addr.ip().is_loopback() => Ok((
-            [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+            [(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)],
             state.metrics().render(),
         )
             .into_response()),
