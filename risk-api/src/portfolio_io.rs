@@ -34,6 +34,26 @@ pub enum FileKind {
     Parquet,
 }
 
+/// The rows of a portfolio file held in memory, counted without decoding it: a Parquet file's
+/// row count from its footer metadata, a CSV body's newlines less the header (an upper bound: a
+/// quoted cell may hold a newline). Lets a caller refuse an oversized file before polars
+/// materialises it (5M dictionary-encoded rows fit in 80 KB and decode to gigabytes).
+///
+/// # Errors
+/// A Parquet body whose metadata cannot be read.
+pub fn count_rows(bytes: &[u8], kind: FileKind) -> Result<usize, String> {
+    match kind {
+        FileKind::Parquet => ParquetReader::new(std::io::Cursor::new(bytes))
+            .num_rows()
+            .map_err(|e| format!("body: {e}")),
+        FileKind::Csv => {
+            let newlines = bytes.iter().filter(|&&b| b == b'\n').count();
+            let last = usize::from(!bytes.is_empty() && !bytes.ends_with(b"\n"));
+            Ok((newlines + last).saturating_sub(1))
+        }
+    }
+}
+
 /// Reads a portfolio file held in memory (an HTTP body).
 fn read_table_bytes(bytes: &[u8], kind: FileKind) -> Result<DataFrame, String> {
     let cursor = std::io::Cursor::new(bytes.to_vec());

@@ -16,7 +16,7 @@ use super::extract::{AppQuery, media_type};
 use super::{run, run_job};
 use crate::app::AppState;
 use crate::auth::Insurer;
-use crate::portfolio_io::{FileKind, model_shocks, read_policies_bytes};
+use crate::portfolio_io::{FileKind, count_rows, model_shocks, read_policies_bytes};
 use crate::problem::{ApiError, ApiResult};
 use crate::service::whole_portfolio_report;
 use crate::store::{PortfolioJob, timestamp};
@@ -29,6 +29,21 @@ pub const MAX_JOB_TRIALS: u64 = 20_000;
 pub const DEFAULT_JOB_TRIALS: u64 = 5_000;
 /// Most policy-years (policies × trials) one job may ask for.
 pub const MAX_JOB_POLICY_YEARS: f64 = 1.0e8;
+/// Most expected events (trials × Σ over policies of the expected annual event count) one job may
+/// ask for. At the engine's ~80M events/s on this 2-core machine (BENCHMARKS.md, Monte Carlo W1,
+/// 2 threads) 2e9 events are ~25 s of sampling, a few minutes at most with per-policy terms;
+/// before this cap a 20,000-row file of frequency 1e6 at the 5,000 trials the policy-year cap
+/// allows was 1e14 events, about two weeks of a simulation slot.
+pub const MAX_JOB_EXPECTED_EVENTS: f64 = 2.0e9;
+
+/// Σ over policies of the expected annual event count (every peril's frequency mean).
+fn expected_annual_events(policies: &[risk_core::portfolio::Policy]) -> f64 {
+    policies
+        .iter()
+        .flat_map(|p| p.model.perils())
+        .map(|k| k.frequency().mean())
+        .sum()
+}
 
 /// A portfolio job (contract §8): its status and, once done, its PortfolioReport.
 #[derive(Debug, Serialize, ToSchema)]
@@ -113,6 +128,13 @@ pub async fn portfolios(
             format!("must be between 1 and {MAX_JOB_TRIALS}"),
         ));
     }
+    let rows = count_rows(&body, kind).map_err(|m| ApiError::invalid_field("body", m))?;
+    if rows > MAX_JOB_POLICIES {
+        return Err(ApiError::invalid_field(
+            "body",
+            format!("{rows} policies exceed the cap of {MAX_JOB_POLICIES}"),
+        ));
+    }
     let params = state.params().clone();
     let today = time::OffsetDateTime::now_utc().date();
     let parsed = run(&state, move || {
@@ -135,6 +157,16 @@ pub async fn portfolios(
             format!(
                 "{trials} years x {} policies exceed {MAX_JOB_POLICY_YEARS:e} policy-years",
                 policies.len()
+            ),
+        ));
+    }
+    let events = trials as f64 * expected_annual_events(&policies);
+    if events > MAX_JOB_EXPECTED_EVENTS {
+        return Err(ApiError::invalid_field(
+            "trials",
+            format!(
+                "{trials} years x {:.4e} expected events a year = {events:.4e} expected events exceed {MAX_JOB_EXPECTED_EVENTS:e}",
+                events / trials as f64
             ),
         ));
     }
