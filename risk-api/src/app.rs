@@ -21,6 +21,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
 
+use crate::keys::Caller;
 use crate::metrics::Metrics;
 use crate::problem::{PROBLEM_JSON, default_detail, problem, problem_response};
 use crate::routes;
@@ -41,6 +42,11 @@ pub struct Config {
     /// Requests that may wait for a simulation slot when all are taken; beyond that a request
     /// is answered 503 with `Retry-After` at once.
     pub max_queued_runs: usize,
+    /// Simulations one caller (role + subject) may have queued or running at once; beyond that
+    /// its next request is answered 503 with `Retry-After` at once while other callers are still
+    /// admitted. Default `max(1, (max_concurrent_runs + max_queued_runs) / 4)`, a quarter of the
+    /// admission capacity.
+    pub max_runs_per_caller: usize,
     /// Longest a request waits for a simulation slot before it is answered 503 with
     /// `Retry-After`.
     pub queue_wait: Duration,
@@ -61,12 +67,15 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
+        let max_concurrent_runs = std::thread::available_parallelism().map_or(2, usize::from);
+        let max_queued_runs = 8;
         Config {
             max_trials: 1_000_000,
             body_limit: 1 << 20,
             timeout: Duration::from_secs(60),
-            max_concurrent_runs: std::thread::available_parallelism().map_or(2, usize::from),
-            max_queued_runs: 8,
+            max_concurrent_runs,
+            max_queued_runs,
+            max_runs_per_caller: ((max_concurrent_runs + max_queued_runs) / 4).max(1),
             queue_wait: Duration::from_secs(10),
             body_timeout: Duration::from_secs(15),
             cors_origins: Vec::new(),
@@ -89,6 +98,7 @@ struct Inner {
     config: Config,
     runs: Arc<Semaphore>,
     admission: Arc<Semaphore>,
+    per_caller: Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
     metrics: Metrics,
     auth_throttle: AuthThrottle,
 }
@@ -96,8 +106,32 @@ struct Inner {
 /// A simulation slot held by a request: its place in the bounded queue and the run permit.
 #[derive(Debug)]
 pub struct RunSlot {
+    _share: CallerShare,
     _admitted: OwnedSemaphorePermit,
     _run: OwnedSemaphorePermit,
+}
+
+/// One admitted request's place in its caller's share: the caller's count goes down on drop,
+/// and its entry is removed at 0 (the map holds only callers with admitted requests).
+#[derive(Debug)]
+struct CallerShare {
+    map: Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
+    key: String,
+}
+
+impl Drop for CallerShare {
+    fn drop(&mut self) {
+        let mut map = self
+            .map
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(n) = map.get_mut(&self.key) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                map.remove(&self.key);
+            }
+        }
+    }
 }
 
 impl AppState {
@@ -120,6 +154,7 @@ impl AppState {
                 config,
                 runs,
                 admission,
+                per_caller: Arc::default(),
                 metrics: Metrics::default(),
             }),
         }
@@ -206,8 +241,27 @@ impl AppState {
     }
 
     /// A simulation slot for a request: `None` when the queue is full or no slot frees up
-    /// within [`Config::queue_wait`] (the caller answers 503 with `Retry-After`).
-    pub async fn run_slot(&self) -> Option<RunSlot> {
+    /// within [`Config::queue_wait`], or when `caller` already has
+    /// [`Config::max_runs_per_caller`] requests queued or running (the handler answers 503 with
+    /// `Retry-After`).
+    pub async fn run_slot(&self, caller: &Caller) -> Option<RunSlot> {
+        let share = {
+            let key = format!("{:?}:{}", caller.role, caller.subject);
+            let mut map = self
+                .inner
+                .per_caller
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let n = map.entry(key.clone()).or_insert(0);
+            if *n >= self.inner.config.max_runs_per_caller.max(1) {
+                return None;
+            }
+            *n += 1;
+            CallerShare {
+                map: self.inner.per_caller.clone(),
+                key,
+            }
+        };
         let admitted = self.inner.admission.clone().try_acquire_owned().ok()?;
         let run = tokio::time::timeout(
             self.inner.config.queue_wait,
@@ -217,6 +271,7 @@ impl AppState {
         .ok()?
         .ok()?;
         Some(RunSlot {
+            _share: share,
             _admitted: admitted,
             _run: run,
         })

@@ -74,6 +74,50 @@ async fn saturated_pool_answers_503_with_retry_after() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
 }
 
+/// One caller cannot take every simulation slot: past its share
+/// ([`Config::max_runs_per_caller`]) of queued and running simulations its next request is
+/// answered 503 with `Retry-After` at once, while another caller is still admitted and served.
+#[tokio::test]
+async fn a_caller_over_its_share_is_refused_while_others_are_admitted() {
+    let e = env_with(Config {
+        max_concurrent_runs: 1,
+        max_queued_runs: 3,
+        max_runs_per_caller: 1,
+        queue_wait: Duration::from_secs(20),
+        ..test_config()
+    })
+    .await;
+    let small = SPEC.replace("\"trials\": 200000", "\"trials\": 2000");
+    // Hold the only run slot, so admitted requests stay queued.
+    let held = e.state.runs().clone().acquire_owned().await.unwrap();
+    // Caller A (an insurer) fills its share of one with a queued simulation.
+    let state = e.state.clone();
+    let a_call = post("/v1/simulate", &small).by(&e.insurer_s);
+    let a_first = tokio::spawn(async move { send(&state, a_call.request()).await });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // A's next request is refused at once with Retry-After, though the queue has room.
+    let r = check(&e, post("/v1/simulate", &small).by(&e.insurer_s), 503).await;
+    assert_eq!(
+        r.headers.get(header::RETRY_AFTER).unwrap(),
+        "2",
+        "{}",
+        r.text
+    );
+    // Caller B (a firm) is still admitted: it waits in the queue rather than being refused.
+    let state = e.state.clone();
+    let b_call = post("/v1/assessments?trials=2000", PROFILE).by(&e.firm_a);
+    let b = tokio::spawn(async move { send(&state, b_call.request()).await });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(!b.is_finished(), "B must be queued, not refused");
+    drop(held);
+    let r = a_first.await.unwrap();
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = b.await.unwrap();
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    // A's share is free again once its run is done.
+    check(&e, post("/v1/simulate", &small).by(&e.insurer_s), 200).await;
+}
+
 /// A JSON POST of `body` as it is (a stream has no Content-Length).
 fn streamed(uri: &str, key: &str, body: Body) -> Request<Body> {
     Request::builder()

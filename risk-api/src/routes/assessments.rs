@@ -169,7 +169,7 @@ pub async fn store_assessment(
     let id = uuid::Uuid::new_v4().to_string();
     let (dto, profile) = {
         let id = id.clone();
-        run(state, move || {
+        run(state, caller, move || {
             let a = assess(&profile, &params, trials, seed);
             (AssessmentDto::new(id, &profile, &params, &a, true), profile)
         })
@@ -240,7 +240,7 @@ pub async fn get_assessment(
     }
     let (params, profile) = inputs(&state, &rec).await?;
     let (trials, seed, id2) = (rec.trials, rec.seed, rec.id.clone());
-    let fresh = run(&state, move || {
+    let fresh = run(&state, &caller, move || {
         let a = assess(&profile, &params, trials, seed);
         AssessmentDto::new(id2, &profile, &params, &a, true)
     })
@@ -265,11 +265,14 @@ pub async fn get_assessment(
     security(("bearer" = ["insurer", "firm"])))]
 pub async fn get_impact(
     State(state): State<AppState>,
-    ReadableAssessment { record: rec, .. }: ReadableAssessment,
+    ReadableAssessment {
+        caller,
+        record: rec,
+    }: ReadableAssessment,
 ) -> ApiResult<Json<ImpactDto>> {
     let (params, profile) = inputs(&state, &rec).await?;
     let (trials, seed) = (rec.trials, rec.seed);
-    let dto = run(&state, move || {
+    let dto = run(&state, &caller, move || {
         let i = impact(&profile, &params, trials, seed);
         ImpactDto::new(&profile, &params, &i)
     })
@@ -341,11 +344,14 @@ pub async fn list_assessments(
     security(("bearer" = ["insurer", "firm"])))]
 pub async fn get_exceedance(
     State(state): State<AppState>,
-    ReadableAssessment { record: rec, .. }: ReadableAssessment,
+    ReadableAssessment {
+        caller,
+        record: rec,
+    }: ReadableAssessment,
 ) -> ApiResult<Response> {
     let (params, profile) = inputs(&state, &rec).await?;
     let (trials, seed) = (rec.trials, rec.seed);
-    let svg = run(&state, move || {
+    let svg = run(&state, &caller, move || {
         // Only what the chart needs: the firm's loss model and its simulated years (no pricing).
         let score = risk_core::score::score(&profile, &params);
         let model = LossModel::from_profile(&profile, &score, &params);

@@ -110,12 +110,15 @@ fn field_errors(errors: Vec<risk_core::error::FieldError>) -> ApiError {
 }
 
 /// Runs a request's CPU-bound work off the async threads, at most `max_concurrent_runs` at once
-/// with a bounded queue: 503 with `Retry-After` when the pool is saturated (never a timeout).
+/// with a bounded queue and at most [`crate::app::Config::max_runs_per_caller`] queued or
+/// running for `caller`: 503 with `Retry-After` when the pool is saturated or the caller is over
+/// its share (never a timeout).
 async fn run<T: Send + 'static>(
     state: &AppState,
+    caller: &crate::keys::Caller,
     f: impl FnOnce() -> T + Send + 'static,
 ) -> ApiResult<T> {
-    let slot = state.run_slot().await.ok_or_else(ApiError::busy)?;
+    let slot = state.run_slot(caller).await.ok_or_else(ApiError::busy)?;
     tokio::task::spawn_blocking(move || {
         let out = f();
         drop(slot);

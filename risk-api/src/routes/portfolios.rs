@@ -137,7 +137,7 @@ pub async fn portfolios(
     }
     let params = state.params().clone();
     let today = time::OffsetDateTime::now_utc().date();
-    let parsed = run(&state, move || {
+    let parsed = run(&state, &caller, move || {
         read_policies_bytes(&body, kind, &params, today).map(|p| (p, model_shocks(&params)))
     })
     .await?;

@@ -21,7 +21,7 @@ use crate::service::simulate_spec;
     security(("bearer" = ["insurer", "admin"])))]
 pub async fn simulate(
     State(state): State<AppState>,
-    _: InsurerOrAdmin,
+    InsurerOrAdmin(caller): InsurerOrAdmin,
     JsonText(text): JsonText,
 ) -> ApiResult<Json<LossReport>> {
     let spec = LossSpec::parse(&text).map_err(|e| field_errors(e.fields()))?;
@@ -41,5 +41,7 @@ pub async fn simulate(
             format!("expected events × trials must be at most {max_events:.0} on this service"),
         ));
     }
-    Ok(Json(run(&state, move || simulate_spec(&spec)).await?))
+    Ok(Json(
+        run(&state, &caller, move || simulate_spec(&spec)).await?,
+    ))
 }

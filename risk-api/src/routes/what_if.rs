@@ -74,7 +74,10 @@ pub struct WhatIfDto {
     security(("bearer" = ["insurer", "firm"])))]
 pub async fn what_if(
     State(state): State<AppState>,
-    ReadableAssessment { record: rec, .. }: ReadableAssessment,
+    ReadableAssessment {
+        caller,
+        record: rec,
+    }: ReadableAssessment,
     AppJson(req): AppJson<WhatIfRequest>,
 ) -> ApiResult<Json<WhatIfDto>> {
     let (params, profile) = inputs(&state, &rec).await?;
@@ -136,7 +139,10 @@ pub async fn what_if(
     let current_score = stored.score.value;
     let (trials, seed) = (rec.trials, rec.seed);
     let currency = profile.currency.clone();
-    let a = run(&state, move || assess(&profile, &params, trials, seed)).await?;
+    let a = run(&state, &caller, move || {
+        assess(&profile, &params, trials, seed)
+    })
+    .await?;
     Ok(Json(WhatIfDto {
         assessment: rec.id,
         seed,
