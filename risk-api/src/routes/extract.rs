@@ -79,8 +79,15 @@ impl<S: Send + Sync> FromRequest<S> for JsonText {
         let headers = req.headers().clone();
         let body = body_bytes(req, state).await?;
         let text = json_text(&headers, &body)?;
-        serde_json::from_str::<serde::de::IgnoredAny>(&text).map_err(|e| not_json(&e))?;
-        no_duplicate_keys(&text)?;
+        match parse_unique(&text) {
+            Ok(_) => {}
+            // Deeper than the parser's limit: if it is well-formed, the core's parse reports its
+            // shape (422); the skip below has no depth limit and needs no stack.
+            Err(Ok(_)) => {
+                serde_json::from_str::<serde::de::IgnoredAny>(&text).map_err(|e| not_json(&e))?;
+            }
+            Err(Err(problem)) => return Err(problem),
+        }
         Ok(JsonText(text))
     }
 }
@@ -98,26 +105,29 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AppJson<T> {
         let headers = req.headers().clone();
         let body = body_bytes(req, state).await?;
         let text = json_text(&headers, &body)?;
-        // One parse of the text; the typed read below walks the tree.
-        let value: Value = serde_json::from_str(&text).map_err(|e| not_json(&e))?;
+        // One parse of the text (syntax and repeated keys); the typed read below walks the tree.
+        let value = parse_unique(&text).map_err(|e| match e {
+            Ok(deep) => not_json(&deep),
+            Err(problem) => problem,
+        })?;
         if !value.is_object() {
             return Err(ApiError::invalid_field("body", "must be a JSON object"));
         }
-        no_duplicate_keys(&text)?;
         serde_path_to_error::deserialize(value)
             .map(AppJson)
             .map_err(|e| ApiError::invalid(vec![field_problem(&e)]))
     }
 }
 
-/// 422 naming the first key an object of the (well-formed) JSON `text` repeats: serde keeps the
-/// last of them, so `{"insurer": "a", "insurer": "b"}` would silently mean `b`.
-fn no_duplicate_keys(text: &str) -> Result<(), ApiError> {
+/// The body's JSON `text` parsed once into a value: 400 unless JSON, 422 naming the first key an
+/// object repeats (serde would keep the last of them, so `{"insurer": "a", "insurer": "b"}` would
+/// silently mean `b`); `Err(Ok(e))` when it nests past serde_json's depth limit of 128 (`e` says
+/// where), which each extractor answers in its own way.
+fn parse_unique(text: &str) -> Result<Value, Result<serde_json::Error, ApiError>> {
     use serde::de::{Deserialize, Deserializer, Error, IgnoredAny, MapAccess, SeqAccess, Visitor};
-    use std::collections::HashSet;
 
-    /// Any JSON value, refusing an object with a repeated key (the error names the key).
-    struct Unique;
+    /// A JSON value whose objects have no repeated key (the error names the key).
+    struct Unique(Value);
     struct UniqueVisitor;
 
     impl<'de> Deserialize<'de> for Unique {
@@ -132,68 +142,80 @@ fn no_duplicate_keys(text: &str) -> Result<(), ApiError> {
         fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str("any JSON value")
         }
-        fn visit_bool<E>(self, _: bool) -> Result<Unique, E> {
-            Ok(Unique)
+        fn visit_bool<E>(self, v: bool) -> Result<Unique, E> {
+            Ok(Unique(Value::Bool(v)))
         }
-        fn visit_i64<E>(self, _: i64) -> Result<Unique, E> {
-            Ok(Unique)
+        fn visit_i64<E>(self, v: i64) -> Result<Unique, E> {
+            Ok(Unique(Value::from(v)))
         }
-        fn visit_u64<E>(self, _: u64) -> Result<Unique, E> {
-            Ok(Unique)
+        fn visit_u64<E>(self, v: u64) -> Result<Unique, E> {
+            Ok(Unique(Value::from(v)))
         }
-        fn visit_f64<E>(self, _: f64) -> Result<Unique, E> {
-            Ok(Unique)
+        fn visit_f64<E>(self, v: f64) -> Result<Unique, E> {
+            Ok(Unique(Value::from(v)))
         }
-        fn visit_str<E>(self, _: &str) -> Result<Unique, E> {
-            Ok(Unique)
+        fn visit_str<E>(self, v: &str) -> Result<Unique, E> {
+            Ok(Unique(Value::String(v.to_owned())))
+        }
+        fn visit_string<E>(self, v: String) -> Result<Unique, E> {
+            Ok(Unique(Value::String(v)))
         }
         fn visit_unit<E>(self) -> Result<Unique, E> {
-            Ok(Unique)
+            Ok(Unique(Value::Null))
         }
         fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Unique, A::Error> {
-            while a.next_element::<Unique>()?.is_some() {}
-            Ok(Unique)
+            let mut items = Vec::new();
+            while let Some(Unique(v)) = a.next_element::<Unique>()? {
+                items.push(v);
+            }
+            Ok(Unique(Value::Array(items)))
         }
         fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Unique, A::Error> {
-            let mut seen = HashSet::new();
+            let mut map = serde_json::Map::new();
             while let Some(k) = a.next_key::<String>()? {
-                if !seen.insert(k.clone()) {
+                if map.contains_key(&k) {
                     // Skip the value so the path below points at this object.
                     a.next_value::<IgnoredAny>()?;
                     return Err(A::Error::custom(format!("duplicate key `{k}`")));
                 }
-                a.next_value::<Unique>()?;
+                let Unique(v) = a.next_value::<Unique>()?;
+                map.insert(k, v);
             }
-            Ok(Unique)
+            Ok(Unique(Value::Object(map)))
         }
     }
 
     let de = &mut serde_json::Deserializer::from_str(text);
-    match serde_path_to_error::deserialize::<_, Unique>(de) {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let message = e.inner().to_string();
-            let Some(key) = message
-                .strip_prefix("duplicate key `")
-                .and_then(|m| m.split_once('`'))
-                .map(|(k, _)| k.to_string())
-            else {
-                // Not a duplicate (nesting past serde_json's depth limit of 128, say): the
-                // parse that follows reports it as it always has.
-                return Ok(());
-            };
-            let path = e.path().to_string();
-            let field = if path == "." {
-                key.clone()
-            } else {
-                format!("{path}.{key}")
-            };
-            Err(ApiError::invalid_field(
-                &field,
-                format!("duplicate key `{key}` (each key may appear once)"),
-            ))
+    let e = match serde_path_to_error::deserialize::<_, Unique>(&mut *de) {
+        Ok(Unique(v)) => {
+            // Nothing but whitespace may follow the value.
+            de.end().map_err(|e| Err(not_json(&e)))?;
+            return Ok(v);
         }
-    }
+        Err(e) => e,
+    };
+    let message = e.inner().to_string();
+    let Some(key) = message
+        .strip_prefix("duplicate key `")
+        .and_then(|m| m.split_once('`'))
+        .map(|(k, _)| k.to_string())
+    else {
+        return Err(if message.starts_with("recursion limit exceeded") {
+            Ok(e.into_inner())
+        } else {
+            Err(not_json(e.inner()))
+        });
+    };
+    let path = e.path().to_string();
+    let field = if path == "." {
+        key.clone()
+    } else {
+        format!("{path}.{key}")
+    };
+    Err(Err(ApiError::invalid_field(
+        &field,
+        format!("duplicate key `{key}` (each key may appear once)"),
+    )))
 }
 
 fn field_problem(e: &serde_path_to_error::Error<serde_json::Error>) -> FieldProblem {
