@@ -10,14 +10,18 @@
 
 pub mod assess;
 mod change;
+mod decision;
 mod impact;
+mod quote;
 
 pub use assess::{Assessment, assess};
 pub use change::{
     Change, ChangeError, Counterfactual, Current, apply_changes, impact_changes, price_changes,
     what_if,
 };
+pub use decision::{Decision, DecisionStatus, Reason, decide};
 pub use impact::{Impact, ImpactItem, impact};
+pub use quote::{MAX_QUOTE_OPTIONS, Quote, QuoteError, QuoteOption, quote};
 
 use crate::engine::Simulation;
 use crate::exposure::{BasePerils, base_perils};
@@ -46,6 +50,15 @@ pub struct Premium {
     pub capital_tvar: f64,
     /// Rating-plan decomposition of `technical`.
     pub rating_plan: RatingPlan,
+    /// What the insurer would quote: the rating plan's premium with the schedule modifier
+    /// bounded (`rating_plan.schedule_bounded_premium`), at least the model's minimum premium.
+    pub charged: f64,
+    /// The minimum premium set `charged`.
+    pub minimum_applied: bool,
+    /// The model's minimum premium in the profile's currency (0 when the model has none).
+    pub minimum_premium: f64,
+    /// technical ÷ charged: above 1 the charged premium is below the model's indication.
+    pub adequacy: f64,
 }
 
 /// technical = base × industry × revenue × layer × (1 + schedule). The schedule modifier is the
@@ -66,6 +79,8 @@ pub struct RatingPlan {
     pub schedule_modifier: f64,
     /// The same, clamped to ± the model's schedule bound.
     pub schedule_modifier_bounded: f64,
+    /// Premium before any schedule modifier: base × industry × revenue × layer.
+    pub unscheduled_premium: f64,
     /// Premium with the bounded modifier.
     pub schedule_bounded_premium: f64,
 }
@@ -110,7 +125,17 @@ pub fn price(
     sim: &Simulation,
     params: &ModelParams,
 ) -> Premium {
-    let insured = sim.insured();
+    price_insured(profile, score, sim.insured(), params)
+}
+
+/// Prices simulated insured annual losses for the firm: technical premium, rating-plan view and
+/// the charged premium.
+pub fn price_insured(
+    profile: &FirmProfile,
+    score: &RiskScore,
+    insured: &[f64],
+    params: &ModelParams,
+) -> Premium {
     let (technical, psi, stats) = technical_influence(insured, params);
     let p = &params.pricing;
     let pure = stats.mean;
@@ -140,8 +165,19 @@ pub fn price(
     let bound = p.schedule_bound;
     let schedule_modifier_bounded = schedule_modifier.clamp(-bound, bound);
     let base = reference_loss;
-    let schedule_bounded_premium =
-        base * industry_factor * revenue_factor * layer_factor * (1.0 + schedule_modifier_bounded);
+    let unscheduled_premium = base * industry_factor * revenue_factor * layer_factor;
+    let schedule_bounded_premium = unscheduled_premium * (1.0 + schedule_modifier_bounded);
+    let minimum_premium = params
+        .underwriting
+        .as_ref()
+        .map_or(0.0, |u| u.minimum_premium * rate);
+    let minimum_applied = schedule_bounded_premium < minimum_premium;
+    let charged = schedule_bounded_premium.max(minimum_premium);
+    let adequacy = if charged > 0.0 {
+        technical / charged
+    } else {
+        1.0
+    };
 
     Premium {
         pure,
@@ -158,7 +194,12 @@ pub fn price(
             layer_factor,
             schedule_modifier,
             schedule_modifier_bounded,
+            unscheduled_premium,
             schedule_bounded_premium,
         },
+        charged,
+        minimum_applied,
+        minimum_premium,
+        adequacy,
     }
 }
