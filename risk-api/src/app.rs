@@ -148,6 +148,12 @@ impl AppState {
                 auth_throttle,
                 store,
                 models: RwLock::new(Models {
+                    other_builtin: risk_core::params::BUILT_IN_MODELS
+                        .iter()
+                        .filter_map(|t| ModelParams::parse(t).ok())
+                        .filter(|p| p.id() != params.id())
+                        .map(Arc::new)
+                        .collect(),
                     builtin: Arc::new(params),
                     published: Vec::new(),
                 }),
@@ -178,15 +184,19 @@ impl AppState {
     pub fn model(&self, id: &str, hash: &str) -> Option<Arc<ModelParams>> {
         let m = self.models();
         std::iter::once(&m.builtin)
+            .chain(&m.other_builtin)
             .chain(m.published.iter().map(|(_, p)| p))
             .find(|p| p.id() == id && p.hash == hash)
             .cloned()
     }
 
-    /// Every model version: the built-in one, then the published ones (oldest first).
+    /// Every model version: the built-in ones, then the published ones (oldest first).
     pub fn model_list(&self) -> Vec<(Option<ModelRow>, Arc<ModelParams>)> {
         let m = self.models();
-        std::iter::once((None, m.builtin.clone()))
+        m.other_builtin
+            .iter()
+            .map(|p| (None, p.clone()))
+            .chain(std::iter::once((None, m.builtin.clone())))
             .chain(
                 m.published
                     .iter()
@@ -298,6 +308,8 @@ impl FromRef<AppState> for Store {
 /// The model versions a server knows.
 struct Models {
     builtin: Arc<ModelParams>,
+    /// The other built-in versions (older ones kept so stored assessments re-run), oldest first.
+    other_builtin: Vec<Arc<ModelParams>>,
     published: Vec<(ModelRow, Arc<ModelParams>)>,
 }
 

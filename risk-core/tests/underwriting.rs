@@ -18,7 +18,10 @@ fn params() -> ModelParams {
 }
 
 fn sample(name: &str, params: &ModelParams) -> FirmProfile {
-    let path = format!("{}/../data/profiles/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../data/profiles/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let text = std::fs::read_to_string(&path).unwrap();
     FirmProfile::parse(&text, params, date!(2026 - 12 - 01)).unwrap()
 }
@@ -52,10 +55,16 @@ fn an_option_is_priced_as_the_assessment_of_its_coverage() {
         let all = quote(&firm, &opts, &p, TRIALS, SEED).unwrap();
         for (i, o) in opts.iter().enumerate() {
             let one = quote(&firm, std::slice::from_ref(o), &p, TRIALS, SEED).unwrap();
-            assert_eq!(one.options[0].premium, all.options[i].premium, "{name} option {i}");
+            assert_eq!(
+                one.options[0].premium, all.options[i].premium,
+                "{name} option {i}"
+            );
             firm.coverage = *o;
             let a = assess(&firm, &p, TRIALS, SEED);
-            assert_eq!(a.premium, all.options[i].premium, "{name} option {i} vs assessment");
+            assert_eq!(
+                a.premium, all.options[i].premium,
+                "{name} option {i} vs assessment"
+            );
         }
         assert_eq!(all.decision, assess(&firm, &p, 1_000, 1).decision);
     }
@@ -113,7 +122,10 @@ fn premiums_move_the_right_way_with_every_term() {
     for name in SAMPLES {
         let firm = sample(name, &p);
         let rev = firm.annual_revenue;
-        let limits: Vec<f64> = [0.002, 0.005, 0.01, 0.02, 0.05].iter().map(|s| s * rev).collect();
+        let limits: Vec<f64> = [0.002, 0.005, 0.01, 0.02, 0.05]
+            .iter()
+            .map(|s| s * rev)
+            .collect();
         let by_limit = technical(
             &firm,
             &p,
@@ -131,10 +143,16 @@ fn premiums_move_the_right_way_with_every_term() {
         for (w, l) in by_limit.windows(3).zip(limits.windows(3)) {
             let first = (w[1].1 - w[0].1) / (l[1] - l[0]);
             let second = (w[2].1 - w[1].1) / (l[2] - l[1]);
-            assert!(second <= first * (1.0 + 1e-12), "{name}: not concave {by_limit:?}");
+            assert!(
+                second <= first * (1.0 + 1e-12),
+                "{name}: not concave {by_limit:?}"
+            );
         }
         let list = |f: &dyn Fn(f64) -> String, xs: &[f64]| {
-            format!("[{}]", xs.iter().map(|x| f(*x)).collect::<Vec<_>>().join(","))
+            format!(
+                "[{}]",
+                xs.iter().map(|x| f(*x)).collect::<Vec<_>>().join(",")
+            )
         };
         let l = 0.02 * rev;
         let sub = technical(
@@ -197,7 +215,11 @@ fn premiums_move_the_right_way_with_every_term() {
                 &[1.0, 0.8, 0.5, 0.0],
             ),
         );
-        assert_monotone(&coins, false, &format!("{name}: insured's coinsurance share"));
+        assert_monotone(
+            &coins,
+            false,
+            &format!("{name}: insured's coinsurance share"),
+        );
     }
 }
 
@@ -208,8 +230,8 @@ fn charged_premium_is_bounded_around_the_plan_or_the_minimum() {
     let minimum = p.underwriting.as_ref().unwrap().minimum_premium;
     let mut seen_minimum = false;
     let mut seen_bound = false;
-    for entry in std::fs::read_dir(format!("{}/../data/profiles", env!("CARGO_MANIFEST_DIR")))
-        .unwrap()
+    for entry in
+        std::fs::read_dir(format!("{}/../data/profiles", env!("CARGO_MANIFEST_DIR"))).unwrap()
     {
         let path = entry.unwrap().path();
         let text = std::fs::read_to_string(&path).unwrap();
@@ -233,7 +255,10 @@ fn charged_premium_is_bounded_around_the_plan_or_the_minimum() {
         }
         assert!((pr.adequacy - pr.technical / pr.charged).abs() < 1e-12);
     }
-    assert!(seen_bound, "no sample firm has a schedule modifier beyond the bound");
+    assert!(
+        seen_bound,
+        "no sample firm has a schedule modifier beyond the bound"
+    );
     let _ = seen_minimum;
 }
 
@@ -270,7 +295,12 @@ fn the_unprotected_hospital_is_declined_and_says_why() {
     let a = assess(&firm, &p, 2_000, SEED);
     assert_eq!(a.decision.status, DecisionStatus::Decline);
     let codes: Vec<_> = a.decision.reasons.iter().map(|r| r.code.as_str()).collect();
-    for c in ["exposed_rdp", "mfa_missing", "eol_software", "no_offline_backups"] {
+    for c in [
+        "exposed_rdp",
+        "mfa_missing",
+        "eol_software",
+        "no_offline_backups",
+    ] {
         assert!(codes.contains(&c), "{c} not in {codes:?}");
     }
     // The technical price is still there for the insurer.
@@ -316,7 +346,10 @@ fn the_exact_method_refuses_sections_it_cannot_carry() {
     let firm = sample("manufacturer-ot-iso27001", &p);
     let s = score(&firm, &p);
     let model = LossModel::from_profile(&firm, &s, &p);
-    assert!(model.cover().is_some(), "the default waiting period makes a cover");
+    assert!(
+        model.cover().is_some(),
+        "the default waiting period makes a cover"
+    );
     let err = compute(&model, &[0.99], &[], &ExactOptions::default()).unwrap_err();
     assert!(err.to_string().contains("coverage sections"), "{err}");
     assert_eq!(Section::ALL.len(), 8);

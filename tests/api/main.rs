@@ -13,6 +13,7 @@ mod limits;
 mod models;
 mod portfolio_input;
 mod portfolios;
+mod quotes;
 mod restart;
 mod service;
 mod shares;

@@ -187,12 +187,12 @@ pub struct QuoteDto {
     pub deductible_credits: Vec<DeductibleCreditDto>,
 }
 
-/// The parts of a coverage other than the deductible and the occurrence limit, to group options
-/// that differ only in one of those.
+/// The section terms of a coverage (not the deductible or the limits), to group options that
+/// differ only in deductible or limits.
 fn rest(c: &Coverage) -> String {
     format!(
-        "{:?}|{:?}|{:?}|{}|{}",
-        c.sublimits, c.retentions, c.coinsurance, c.waiting_period_hours, c.aggregate_limit
+        "{:?}|{:?}|{:?}|{}",
+        c.sublimits, c.retentions, c.coinsurance, c.waiting_period_hours
     )
 }
 
@@ -232,7 +232,11 @@ impl QuoteDto {
                 .filter(|(_, b)| {
                     b.coverage.deductible == c.deductible && rest(&b.coverage) == rest(c)
                 })
-                .min_by(|a, b| a.1.coverage.occurrence_limit.total_cmp(&b.1.coverage.occurrence_limit));
+                .min_by(|a, b| {
+                    a.1.coverage
+                        .occurrence_limit
+                        .total_cmp(&b.1.coverage.occurrence_limit)
+                });
             if let Some((j, b)) = basis
                 && b.premium.technical > 0.0
             {

@@ -110,7 +110,7 @@ pub fn params_at(base: &ModelParams, rows: &[ThreatRow], seq: i64) -> anyhow::Re
 }
 
 /// The model with the newest threat table, and that table's history position.
-async fn current_params(state: &AppState) -> ApiResult<(ModelParams, i64)> {
+pub(super) async fn current_params(state: &AppState) -> ApiResult<(ModelParams, i64)> {
     let rows = state.store().threat_rows().await?;
     let seq = rows.last().map_or(0, |r| r.seq);
     Ok((params_at(&state.params(), &rows, seq)?, seq))

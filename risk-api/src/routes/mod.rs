@@ -21,6 +21,7 @@ pub mod extract;
 pub mod models;
 pub mod ops;
 pub mod portfolios;
+pub mod quotes;
 pub mod shares;
 pub mod simulate;
 pub mod threat_levels;
@@ -67,6 +68,7 @@ pub fn router() -> Router<AppState> {
             "/v1/threat-levels/{industry}",
             put(threat_levels::put_threat_level),
         )
+        .route("/v1/quotes", post(quotes::create_quote))
         .route("/v1/portfolios", post(portfolios::portfolios))
         .route("/v1/portfolios/{id}", get(portfolios::get_portfolio))
         .fallback(ops::not_found)
@@ -96,6 +98,7 @@ pub fn router() -> Router<AppState> {
         models::models,
         models::publish_model,
         threat_levels::put_threat_level,
+        quotes::create_quote,
         portfolios::portfolios,
         portfolios::get_portfolio
     ),

@@ -5,4 +5,6 @@
 pub mod exact;
 pub mod monte_carlo;
 
-pub use monte_carlo::{BLOCK_TRIALS, PerilStats, PerilTotals, Side, Simulation, simulate, simulate_covers};
+pub use monte_carlo::{
+    BLOCK_TRIALS, PerilStats, PerilTotals, Side, Simulation, simulate, simulate_covers,
+};

@@ -501,7 +501,11 @@ fn cover_years(
                 let mut a = 0.0;
                 for e in peril {
                     cover.event(e.peril as usize, e.x, &mut amounts);
-                    a += amounts.iter().zip(&factors).map(|(v, f)| v * f).sum::<f64>();
+                    a += amounts
+                        .iter()
+                        .zip(&factors)
+                        .map(|(v, f)| v * f)
+                        .sum::<f64>();
                 }
                 let t = &mut totals[peril[0].peril as usize];
                 t.insured_sum += a;

@@ -111,9 +111,9 @@ impl Cover {
         }
         let keep = (total - self.terms.deductible()).max(0.0) / total;
         let mut paid = 0.0;
-        for j in 0..SECTIONS {
-            out[j] *= keep * self.coinsurance[j];
-            paid += out[j];
+        for (v, c) in out.iter_mut().zip(&self.coinsurance) {
+            *v *= keep * c;
+            paid += *v;
         }
         let limit = self.terms.occurrence_limit();
         if paid > limit {

@@ -328,7 +328,11 @@ mod tests {
         assert_eq!(cov.default_waiting_period_hours, 8.0);
         let uw = new.underwriting.as_ref().unwrap();
         assert_eq!(uw.minimum_premium, 500.0);
-        assert!(uw.rules.iter().any(|r| r.code == "exposed_rdp" && r.action == Action::Decline));
+        assert!(
+            uw.rules
+                .iter()
+                .any(|r| r.code == "exposed_rdp" && r.action == Action::Decline)
+        );
         assert_eq!(m.hash.len(), 16);
         assert_eq!(m.rate("JPY"), Some(152.0));
         let total: f64 = m
@@ -347,16 +351,28 @@ mod tests {
     #[test]
     fn bad_underwriting_tables_are_named() {
         let bad = DEFAULT_MODEL
-            .replace("incident_response = 0.15, social_engineering = 0.85", "incident_response = 0.5, social_engineering = 0.85")
+            .replace(
+                "incident_response = 0.15, social_engineering = 0.85",
+                "incident_response = 0.5, social_engineering = 0.85",
+            )
             .replace(r#"levels = ["over_30"]"#, r#"levels = ["over_60"]"#)
             .replace(r#"action = "decline""#, r#"action = "reject""#);
         let ParamsError::Invalid(errors) = ModelParams::parse(&bad).unwrap_err() else {
             panic!("not invalid")
         };
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert!(fields.contains(&"coverage.perils.bec_fraud.shares"), "{fields:?}");
-        assert!(fields.contains(&"underwriting.rules[6].levels"), "{fields:?}");
-        assert!(fields.contains(&"underwriting.rules[0].action"), "{fields:?}");
+        assert!(
+            fields.contains(&"coverage.perils.bec_fraud.shares"),
+            "{fields:?}"
+        );
+        assert!(
+            fields.contains(&"underwriting.rules[6].levels"),
+            "{fields:?}"
+        );
+        assert!(
+            fields.contains(&"underwriting.rules[0].action"),
+            "{fields:?}"
+        );
     }
 
     #[test]

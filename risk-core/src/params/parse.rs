@@ -634,7 +634,10 @@ impl ModelParams {
             .collect();
 
         let coverage = w.coverage.as_ref().map(|cw| cw.check(&mut c));
-        let underwriting = w.underwriting.as_ref().map(|uw| uw.check(&mut c, &controls));
+        let underwriting = w
+            .underwriting
+            .as_ref()
+            .map(|uw| uw.check(&mut c, &controls));
 
         if !c.errors.is_empty() {
             return Err(ParamsError::Invalid(c.errors));

@@ -253,9 +253,7 @@ impl UnderwritingWire {
                     for l in &r.levels {
                         if l == "unanswered" {
                             unanswered = true;
-                        } else if let Some(i) =
-                            known.and_then(|k| k.iter().position(|x| x == l))
-                        {
+                        } else if let Some(i) = known.and_then(|k| k.iter().position(|x| x == l)) {
                             levels.push(i);
                         } else {
                             c.errors.push(FieldError::new(

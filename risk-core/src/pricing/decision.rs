@@ -85,8 +85,7 @@ pub fn decide(profile: &FirmProfile, params: &ModelParams) -> Decision {
                 }),
             }
     });
-    let (declines, refers): (Vec<_>, Vec<_>) =
-        fired.partition(|r| r.action == Action::Decline);
+    let (declines, refers): (Vec<_>, Vec<_>) = fired.partition(|r| r.action == Action::Decline);
     let reason = |r: &crate::params::Rule| Reason {
         code: r.code.clone(),
         message: r.message.clone(),
@@ -176,7 +175,10 @@ mod tests {
         assert_eq!(decide(&small, &p).status, DecisionStatus::Accept);
         let big = profile(&p, r#"{"mfa": "full", "edr": false}"#, 60e6);
         let d = decide(&big, &p);
-        assert_eq!((d.status, codes(&d)), (DecisionStatus::Refer, vec!["edr_missing"]));
+        assert_eq!(
+            (d.status, codes(&d)),
+            (DecisionStatus::Refer, vec!["edr_missing"])
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@
 pub mod assess;
 mod change;
 mod decision;
+pub mod exhibits;
 mod impact;
 mod quote;
 
@@ -136,6 +137,17 @@ pub fn price_insured(
     insured: &[f64],
     params: &ModelParams,
 ) -> Premium {
+    price_with_stats(profile, score, insured, params).0
+}
+
+/// [`price_insured`] with the statistics of the insured loss it read (mean; VaR and TVaR at the
+/// capital level).
+pub(crate) fn price_with_stats(
+    profile: &FirmProfile,
+    score: &RiskScore,
+    insured: &[f64],
+    params: &ModelParams,
+) -> (Premium, LossStats) {
     let (technical, psi, stats) = technical_influence(insured, params);
     let p = &params.pricing;
     let pure = stats.mean;
@@ -179,7 +191,7 @@ pub fn price_insured(
         1.0
     };
 
-    Premium {
+    let premium = Premium {
         pure,
         pure_std_error: stats.mean_std_error.unwrap_or(0.0),
         risk_load,
@@ -201,5 +213,6 @@ pub fn price_insured(
         minimum_applied,
         minimum_premium,
         adequacy,
-    }
+    };
+    (premium, stats)
 }

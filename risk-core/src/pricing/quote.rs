@@ -1,7 +1,9 @@
 //! Quote options (contract §10): several coverages for one firm priced on the same simulated
 //! years, so the differences between options are differences of terms, not of samples.
 
-use super::{Decision, Premium, decide, price_insured};
+use rayon::prelude::*;
+
+use super::{Decision, Premium, decide, price_with_stats};
 use crate::engine::simulate_covers;
 use crate::model::{Cover, LossModel, Terms};
 use crate::params::ModelParams;
@@ -93,14 +95,17 @@ pub fn quote(
         .map(|c| cover(profile, &score, &model, params, c))
         .collect();
     let (_, insured) = simulate_covers(&model, &covers, trials, seed);
-    let level = params.pricing.capital_level;
+    // Options are priced in parallel; each is a pure function of its own insured years.
     let options = options
-        .iter()
+        .par_iter()
         .zip(&insured)
-        .map(|(coverage, ins)| QuoteOption {
-            coverage: *coverage,
-            premium: price_insured(profile, &score, ins, params),
-            insured: LossStats::from_sample(ins, &[level], &[]),
+        .map(|(coverage, ins)| {
+            let (premium, insured) = price_with_stats(profile, &score, ins, params);
+            QuoteOption {
+                coverage: *coverage,
+                premium,
+                insured,
+            }
         })
         .collect();
     Ok(Quote {

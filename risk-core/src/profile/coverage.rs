@@ -241,7 +241,14 @@ pub fn parse_options(
         let field = if path == "." || path == "?" {
             "options".into()
         } else {
-            format!("options{}", if path.starts_with('[') { path } else { format!(".{path}") })
+            format!(
+                "options{}",
+                if path.starts_with('[') {
+                    path
+                } else {
+                    format!(".{path}")
+                }
+            )
         };
         super::ProfileError::Malformed(FieldError::new(field, e.inner().to_string()))
     })?;
@@ -249,7 +256,10 @@ pub fn parse_options(
     if wires.is_empty() || wires.len() > MAX_OPTIONS {
         return Err(super::ProfileError::Invalid(vec![FieldError::new(
             "options",
-            format!("must hold 1 to {MAX_OPTIONS} coverage options, not {}", wires.len()),
+            format!(
+                "must hold 1 to {MAX_OPTIONS} coverage options, not {}",
+                wires.len()
+            ),
         )]));
     }
     let rate = params.rate(&profile.currency).unwrap_or(1.0);

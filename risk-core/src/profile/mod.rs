@@ -572,13 +572,11 @@ impl FirmProfile {
 
         let rate = rate.unwrap_or(1.0);
         let revenue = f.annual_revenue;
-        let coverage = w.coverage.clone().unwrap_or_default().validate(
-            "coverage",
-            revenue,
-            rate,
-            params,
-            &mut err,
-        );
+        let coverage = w
+            .coverage
+            .clone()
+            .unwrap_or_default()
+            .validate("coverage", revenue, rate, params, &mut err);
 
         if !errors.is_empty() {
             return Err(ProfileError::Invalid(errors));
