@@ -20,6 +20,7 @@ pub mod doc;
 pub mod extract;
 pub mod models;
 pub mod ops;
+pub mod page;
 pub mod portfolios;
 pub mod shares;
 pub mod simulate;
@@ -122,26 +123,6 @@ async fn run<T: Send + 'static>(
     tokio::task::spawn_blocking(move || {
         let out = f();
         drop(slot);
-        out
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.into()))
-}
-
-/// Runs an accepted background job's work: waits for a simulation slot without a bound.
-async fn run_job<T: Send + 'static>(
-    state: &AppState,
-    f: impl FnOnce() -> T + Send + 'static,
-) -> ApiResult<T> {
-    let permit = state
-        .runs()
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
-    tokio::task::spawn_blocking(move || {
-        let out = f();
-        drop(permit);
         out
     })
     .await
