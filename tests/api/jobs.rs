@@ -211,14 +211,14 @@ fn long_book(events_per_year: f64) -> String {
 }
 
 /// A `risk serve` child on `db` at a free port, with short job leases; killed when dropped.
-struct Server {
+pub struct Server {
     child: Child,
-    base: String,
+    pub base: String,
     log: std::path::PathBuf,
 }
 
 impl Server {
-    fn start(db: &str, tag: &str) -> Server {
+    pub fn start(db: &str, tag: &str) -> Server {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -265,7 +265,7 @@ impl Server {
         self.child.id()
     }
 
-    fn log_text(&self) -> String {
+    pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
@@ -287,7 +287,7 @@ impl Drop for Server {
 }
 
 /// One HTTP/1.1 request with curl: (status, body).
-fn http(
+pub fn http(
     base: &str,
     method: &str,
     path: &str,
@@ -319,7 +319,7 @@ fn http(
     (code.trim().parse().unwrap_or(0), body.to_string())
 }
 
-fn create_key(db: &str, role: &str, subject: &str) -> String {
+pub fn create_key(db: &str, role: &str, subject: &str) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_risk"))
         .args([
             "keys",
