@@ -182,6 +182,14 @@ async fn run(state: AppState, job: ClaimedJob, permit: OwnedSemaphorePermit, _ru
         })
     };
     let id = job.id.clone();
+    // Accepted by a replica that knows a model version published after this one started.
+    if state
+        .model(&job.input.model_version, &job.input.model_hash)
+        .is_none()
+        && let Err(e) = state.load_models().await
+    {
+        tracing::warn!(job = %id, error = %e, "cannot reload the published models");
+    }
     let work = {
         let (state, lost) = (state.clone(), lost.clone());
         move || {

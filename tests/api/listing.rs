@@ -181,3 +181,71 @@ async fn limits_and_cursors_are_checked() {
     );
     assert!(params.iter().any(|p| p["name"] == "after"));
 }
+
+/// `GET /v1/portfolios`: the calling insurer's jobs only, a page at a time, each once.
+#[tokio::test]
+async fn portfolio_jobs_are_listed_a_page_at_a_time() {
+    portfolio_listing(&env().await).await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: set DATABASE_URL (see .ci/run)"]
+async fn portfolio_jobs_are_listed_a_page_at_a_time_postgres() {
+    let (store, schema) = postgres_store().await;
+    portfolio_listing(&env_on(store.clone(), test_config()).await).await;
+    drop_schema(&store, &schema).await;
+}
+
+async fn portfolio_listing(e: &Env) {
+    let csv = "policy_id,frequency_mean,severity_median,severity_sigma\nA,0.2,1000,1\n";
+    let submit =
+        |key: &str| crate::portfolios::post_csv("/v1/portfolios?trials=100&seed=1", csv).by(key);
+    let mut mine = HashSet::new();
+    for _ in 0..3 {
+        let r = check(e, submit(&e.insurer_s), 202).await;
+        mine.insert(r.body["id"].as_str().unwrap().to_string());
+    }
+    let theirs = check(e, submit(&e.insurer_n), 202).await.body["id"].clone();
+    let mut seen = Vec::new();
+    let mut uri = "/v1/portfolios?limit=2".to_string();
+    loop {
+        let r = check(e, get(&uri).by(&e.insurer_s), 200).await;
+        let items = r.body["items"].as_array().unwrap();
+        assert!(items.len() <= 2);
+        for j in items {
+            assert!(j.get("report").is_none(), "{j}");
+            seen.push(j["id"].as_str().unwrap().to_string());
+        }
+        match r.body["next"].as_str() {
+            Some(n) => uri = format!("/v1/portfolios?limit=2&after={n}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 3);
+    assert_eq!(seen.into_iter().collect::<HashSet<_>>(), mine);
+    let r = check(e, get("/v1/portfolios").by(&e.insurer_n), 200).await;
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(r.body["items"][0]["id"], theirs);
+    check_all(
+        e,
+        [
+            (get("/v1/portfolios").by(&e.firm_a), 403),
+            (get("/v1/portfolios"), 401),
+        ],
+    )
+    .await;
+    check_field(
+        e,
+        get("/v1/portfolios?after=zz").by(&e.insurer_s),
+        422,
+        "after",
+    )
+    .await;
+    check_field(
+        e,
+        get("/v1/portfolios?limit=101").by(&e.insurer_s),
+        422,
+        "limit",
+    )
+    .await;
+}

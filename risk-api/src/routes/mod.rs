@@ -68,7 +68,10 @@ pub fn router() -> Router<AppState> {
             "/v1/threat-levels/{industry}",
             put(threat_levels::put_threat_level),
         )
-        .route("/v1/portfolios", post(portfolios::portfolios))
+        .route(
+            "/v1/portfolios",
+            post(portfolios::portfolios).get(portfolios::list_portfolios),
+        )
         .route("/v1/portfolios/{id}", get(portfolios::get_portfolio))
         .fallback(ops::not_found)
 }
@@ -98,6 +101,7 @@ pub fn router() -> Router<AppState> {
         models::publish_model,
         threat_levels::put_threat_level,
         portfolios::portfolios,
+        portfolios::list_portfolios,
         portfolios::get_portfolio
     ),
     components(schemas(Problem, FieldProblem, portfolios::PortfolioJobDto)),

@@ -11,8 +11,9 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::assessments::RunParams;
-use super::doc::{Invalid, ObjectGuarded, RoleGuarded, TooLarge, UnsupportedMedia};
+use super::doc::{BadRequest, Invalid, ObjectGuarded, RoleGuarded, TooLarge, UnsupportedMedia};
 use super::extract::{AppQuery, media_type};
+use super::page::{Cursor, Page, PageParams};
 use super::run;
 use crate::app::AppState;
 use crate::auth::Insurer;
@@ -206,6 +207,44 @@ pub async fn portfolios(
         res.headers_mut().insert(header::LOCATION, v);
     }
     Ok(res)
+}
+
+/// One page of the caller's portfolio jobs.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PortfolioJobPage {
+    /// At most `limit` jobs, newest first, without their reports (read each with
+    /// `GET /v1/portfolios/{id}`).
+    pub items: Vec<PortfolioJobDto>,
+    /// Cursor of the next page (pass it as `after`); `null` on the last page.
+    pub next: Option<String>,
+}
+
+/// The calling insurer's portfolio jobs, newest first, a page at a time (contract §15).
+#[utoipa::path(get, path = "/v1/portfolios", params(PageParams),
+    responses((status = 200, body = PortfolioJobPage, description = "A page of the caller's portfolio jobs, newest first; follow `next` for the rest"), BadRequest, RoleGuarded, Invalid),
+    security(("bearer" = ["insurer"])))]
+pub async fn list_portfolios(
+    State(state): State<AppState>,
+    Insurer(caller): Insurer,
+    page: Page,
+) -> ApiResult<Json<PortfolioJobPage>> {
+    let after = page
+        .after
+        .as_ref()
+        .map(|c| (c.created_at.as_str(), c.id.as_str()));
+    let jobs = state
+        .store()
+        .jobs_of(&caller.subject, after, page.limit + 1)
+        .await?;
+    let (jobs, next) = page.split(jobs, |j| Cursor {
+        created_at: j.created_at.clone(),
+        id: j.id.clone(),
+    });
+    let items = jobs
+        .into_iter()
+        .map(PortfolioJobDto::new)
+        .collect::<ApiResult<_>>()?;
+    Ok(Json(PortfolioJobPage { items, next }))
 }
 
 /// A portfolio job's status and, once done, its report; only the insurer that submitted it.

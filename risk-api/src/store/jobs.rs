@@ -288,6 +288,58 @@ impl Store {
         })
     }
 
+    /// One page of `owner`'s jobs, newest first (creation time descending, then id), at most
+    /// `limit`, after the job with sort key `after` = (created_at, id); without their reports.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub async fn jobs_of(
+        &self,
+        owner: &str,
+        after: Option<(&str, &str)>,
+        limit: u64,
+    ) -> Result<Vec<PortfolioJob>, sqlx::Error> {
+        let columns = "id, owner_subject, status, policies, trials, seed, error, created_at, \
+                       updated_at";
+        let sql = if after.is_some() {
+            format!(
+                "SELECT {columns} FROM portfolio_jobs WHERE owner_subject = $1 \
+                 AND (created_at < $2 OR (created_at = $3 AND id > $4)) \
+                 ORDER BY created_at DESC, id LIMIT $5"
+            )
+        } else {
+            format!(
+                "SELECT {columns} FROM portfolio_jobs WHERE owner_subject = $1 \
+                 ORDER BY created_at DESC, id LIMIT $2"
+            )
+        };
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(owner.to_string());
+        if let Some((created_at, id)) = after {
+            q = q
+                .bind(created_at.to_string())
+                .bind(created_at.to_string())
+                .bind(id.to_string());
+        }
+        let limit = i64::try_from(limit).map_err(|e| sqlx::Error::Encode(e.into()))?;
+        let rows = q.bind(limit).fetch_all(self.db()?).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PortfolioJob {
+                    id: r.try_get("id")?,
+                    owner_subject: r.try_get("owner_subject")?,
+                    status: r.try_get("status")?,
+                    policies: r.try_get("policies")?,
+                    trials: r.try_get("trials")?,
+                    seed: r.try_get("seed")?,
+                    report: None,
+                    error: r.try_get("error")?,
+                    created_at: r.try_get("created_at")?,
+                    updated_at: r.try_get("updated_at")?,
+                })
+            })
+            .collect()
+    }
+
     /// A job by id.
     ///
     /// # Errors
