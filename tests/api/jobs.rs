@@ -199,9 +199,9 @@ fn parts_give_the_whole_report() {
     assert!(portfolio_report_until(&p, 500, 9, &stop_at_third).is_none());
 }
 
-/// An explicit-frequency book of `events_per_year` expected events a year (at 20,000 years, 4e8
-/// events for 20,000: several seconds of simulation and as much again of allocation, so it is
-/// caught running; under the service's cap of 2e9).
+/// An explicit-frequency book of `events_per_year` expected events a year over 100 policies:
+/// at 20,000 years, 20,000 a year is 4e8 events, several seconds of simulation and as much again
+/// of allocation, so the job is caught running; the service's cap is 2e9.
 fn long_book(events_per_year: f64) -> String {
     let mut csv = String::from("policy_id,frequency_mean,severity_median,severity_sigma\n");
     for i in 0..100 {
@@ -454,7 +454,7 @@ fn a_killed_replicas_job_is_finished_by_the_other_postgres() {
     let db = format!("{url}{sep}options=-c%20search_path%3D{schema}");
     let key = create_key(&db, "insurer", "ins-rep");
     let one = Server::start(&db, "replica-1");
-    let id = submit(&one.base, &key, &long_book(20_000.0));
+    let id = submit(&one.base, &key, &long_book(30_000.0));
     wait_job(&one.base, &key, &id, Duration::from_secs(30), |j| {
         j["status"] == "running"
     });
@@ -475,7 +475,7 @@ fn a_killed_replicas_job_is_finished_by_the_other_postgres() {
     // Kill -9 the replica running it: the other finishes it.
     let t = Instant::now();
     one.signal("-KILL");
-    let (done, seen) = wait_job(&two.base, &key, &id, Duration::from_secs(60), |j| {
+    let (done, seen) = wait_job(&two.base, &key, &id, Duration::from_secs(90), |j| {
         j["status"] == "done" || j["status"] == "failed"
     });
     eprintln!(
