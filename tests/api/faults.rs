@@ -200,7 +200,14 @@ async fn postgres_gone_is_unready_and_503_postgres() {
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
     let t = Instant::now();
+    check(&e, get("/readyz"), 503).await;
+    eprintln!("PostgreSQL gone: /readyz 503 after {:?}", t.elapsed());
+    let t = Instant::now();
     unavailable(&e).await;
+    eprintln!(
+        "PostgreSQL gone: readiness, liveness, a write and a read in {:?}",
+        t.elapsed()
+    );
     assert!(t.elapsed() < Duration::from_secs(60), "{:?}", t.elapsed());
     // Clean up through a direct connection.
     let direct = Store::open_in_schema(&url, Some(&schema)).await.unwrap();
