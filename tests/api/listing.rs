@@ -173,6 +173,7 @@ async fn limits_and_cursors_are_checked() {
         .unwrap();
     let limit = params.iter().find(|p| p["name"] == "limit").unwrap();
     assert_eq!(limit["schema"]["maximum"], 100, "{limit}");
+    assert_eq!(limit["schema"]["default"], 50, "{limit}");
     assert!(
         limit["description"]
             .as_str()

@@ -25,7 +25,7 @@ pub const MAX_PAGE: u64 = 100;
 #[serde(deny_unknown_fields)]
 pub struct PageParams {
     /// Items on this page: 1 to 100 (default 50).
-    #[param(minimum = 1, maximum = 100)]
+    #[param(minimum = 1, maximum = 100, default = 50)]
     pub limit: Option<u64>,
     /// The `next` cursor of the previous page (absent: the first page).
     pub after: Option<String>,
