@@ -7,9 +7,12 @@
 mod assessments;
 mod authz;
 mod docs;
+mod faults;
 mod harness;
 mod input;
+mod jobs;
 mod limits;
+mod listing;
 mod models;
 mod portfolio_input;
 mod portfolios;

@@ -152,6 +152,12 @@ enum Command {
         /// Do not seed a new database with demo data.
         #[arg(long)]
         no_demo: bool,
+        /// Create the SQLite database file if it does not exist. Without it a configured
+        /// database (`--database` or $DATABASE_URL) that is missing is an error, so a server is
+        /// never started on a new, empty database by mistake; the default risk.db in the working
+        /// directory is created on the first run.
+        #[arg(long)]
+        create: bool,
     },
     /// Experience calibration: updates the model's industry, certification and maturity factors
     /// from claims (CSV or Parquet: contract §7 firm columns + exposure, claim_count,
@@ -343,9 +349,13 @@ pub fn run(cli: Cli) -> Result<String, CliError> {
             addr,
             database,
             no_demo,
+            create,
         } => {
+            let configured =
+                database.is_some() || std::env::var("DATABASE_URL").is_ok_and(|s| !s.is_empty());
             let db = database_url(database);
-            runtime()?.block_on(crate::serve::serve(addr, &db, !no_demo))?;
+            let create = create || !configured;
+            runtime()?.block_on(crate::serve::serve(addr, &db, !no_demo, create))?;
             Ok(String::new())
         }
         Command::Keys {
