@@ -433,6 +433,29 @@ fn run_covered_block(
     gross: &mut [f64],
 ) -> (Vec<Vec<f64>>, Vec<PerilTotals>) {
     let len = gross.len();
+    let (events, mut totals) = record_block(model, seed, block, gross);
+    let insured = covers
+        .iter()
+        .enumerate()
+        .map(|(c, cover)| {
+            let mut out = vec![0.0; len];
+            let perils = if c == 0 { Some(&mut totals) } else { None };
+            cover_years(cover, &events, &mut |t, v| out[t] = v, perils);
+            out
+        })
+        .collect();
+    (insured, totals)
+}
+
+/// Simulates one block's ground-up years into `gross` and returns every event, years in order
+/// and each year's events in peril order then draw order (a stable sort of the peril-major
+/// passes), with the per-peril gross totals.
+fn record_block(
+    model: &LossModel,
+    seed: u64,
+    block: u64,
+    gross: &mut [f64],
+) -> (Vec<Event>, Vec<PerilTotals>) {
     let mut events = Vec::new();
     let mut totals = Vec::with_capacity(model.perils().len());
     for (k, peril) in model.perils().iter().enumerate() {
@@ -453,28 +476,65 @@ fn run_covered_block(
         t.insured_sum_sq = 0.0;
         totals.push(t);
     }
-    // Years in order, each year's events in peril order then draw order (a stable sort), so a
-    // year's sums do not depend on anything but the year's own events.
     events.sort_by_key(|e| e.year);
-    let insured = covers
-        .iter()
-        .enumerate()
-        .map(|(c, cover)| {
-            let mut out = vec![0.0; len];
-            let perils = if c == 0 { Some(&mut totals) } else { None };
-            cover_years(cover, &events, &mut out, perils);
-            out
-        })
-        .collect();
-    (insured, totals)
+    (events, totals)
 }
 
-/// Insured loss of every year with an event under `cover` into `out`; with `perils`, each year's
-/// insured loss allocated back to the perils is added to their insured totals.
+/// Every cover's non-zero insured years, in year order, from the ground-up years of
+/// [`simulate`] at this seed: what quote options need, at a cost that follows the events (the
+/// years without an insured loss are never written or read).
+///
+/// # Panics
+/// When `covers` is empty.
+pub fn covered_nonzero_years(
+    model: &LossModel,
+    covers: &[Cover],
+    trials: u64,
+    seed: u64,
+) -> Vec<Vec<f64>> {
+    assert!(!covers.is_empty(), "at least one cover");
+    let n = usize::try_from(trials).expect("trials are capped well below usize::MAX");
+    let blocks: Vec<Vec<Vec<f64>>> = (0..n.div_ceil(BLOCK_TRIALS))
+        .into_par_iter()
+        .map(|b| {
+            let len = BLOCK_TRIALS.min(n - b * BLOCK_TRIALS);
+            let mut gross = vec![0.0; len];
+            let (events, _) = record_block(model, seed, b as u64, &mut gross);
+            covers
+                .iter()
+                .map(|cover| {
+                    let mut out = Vec::new();
+                    cover_years(
+                        cover,
+                        &events,
+                        &mut |_, v| {
+                            if v > 0.0 {
+                                out.push(v);
+                            }
+                        },
+                        None,
+                    );
+                    out
+                })
+                .collect()
+        })
+        .collect();
+    let mut all: Vec<Vec<f64>> = covers.iter().map(|_| Vec::new()).collect();
+    for block in blocks {
+        for (acc, part) in all.iter_mut().zip(block) {
+            acc.extend_from_slice(&part);
+        }
+    }
+    all
+}
+
+/// Insured loss of every year with an event under `cover`, given to `out(year, loss)`; with
+/// `perils`, each year's insured loss allocated back to the perils is added to their insured
+/// totals.
 fn cover_years(
     cover: &Cover,
     events: &[Event],
-    out: &mut [f64],
+    out: &mut dyn FnMut(usize, f64),
     mut perils: Option<&mut Vec<PerilTotals>>,
 ) {
     let mut amounts = [0.0; SECTIONS];
@@ -495,7 +555,7 @@ fn cover_years(
                 *s += a;
             }
         }
-        out[year[0].year as usize] = cover.annual(&sections, &mut factors);
+        out(year[0].year as usize, cover.annual(&sections, &mut factors));
         if let Some(totals) = perils.as_deref_mut() {
             for peril in year.chunk_by(|a, b| a.peril == b.peril) {
                 let mut a = 0.0;

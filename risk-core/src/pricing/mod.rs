@@ -88,19 +88,70 @@ pub struct RatingPlan {
 
 /// Per-trial contributions ψ to the technical premium (mean of ψ = technical).
 pub fn technical_influence(insured: &[f64], params: &ModelParams) -> (f64, Vec<f64>, LossStats) {
+    let (psi_of, stats) = influence(insured, params);
+    let psi: Vec<f64> = insured.iter().map(|&x| psi_of(x)).collect();
+    let technical = psi.iter().sum::<f64>() / psi.len() as f64;
+    (technical, psi, stats)
+}
+
+/// ψ as a function of one year's insured loss, and the statistics it reads (VaR at the capital
+/// level).
+fn influence(insured: &[f64], params: &ModelParams) -> (impl Fn(f64) -> f64, LossStats) {
     let p = &params.pricing;
     let q = p.capital_level;
     let stats = LossStats::from_sample(insured, &[q], &[]);
     let v = stats.var[0].value;
     let k = p.cost_of_capital * p.capital_share;
-    let psi: Vec<f64> = insured
+    let e = p.expense_ratio;
+    let psi = move |x: f64| ((1.0 - k) * x + k * (v + (x - v).max(0.0) / (1.0 - q))) / (1.0 - e);
+    (psi, stats)
+}
+
+/// The technical premium (mean of ψ), its standard error and the statistics, without keeping ψ:
+/// the same sums in the same order as [`technical_influence`] and [`mean_se`], so the same bits.
+fn technical_and_error(insured: &[f64], params: &ModelParams) -> (f64, f64, LossStats) {
+    let (psi, stats) = influence(insured, params);
+    let n = insured.len() as f64;
+    // Most years of a firm have no insured loss: ψ(0) once, not once per year (same value).
+    let psi0 = psi(0.0);
+    let psi = |x: f64| if x == 0.0 { psi0 } else { psi(x) };
+    let technical = insured.iter().map(|&x| psi(x)).sum::<f64>() / n;
+    let d0 = (psi0 - technical) * (psi0 - technical);
+    let ss = insured
         .iter()
         .map(|&x| {
-            ((1.0 - k) * x + k * (v + (x - v).max(0.0) / (1.0 - q))) / (1.0 - p.expense_ratio)
+            if x == 0.0 {
+                d0
+            } else {
+                (psi(x) - technical) * (psi(x) - technical)
+            }
         })
-        .collect();
-    let technical = psi.iter().sum::<f64>() / psi.len() as f64;
-    (technical, psi, stats)
+        .sum::<f64>();
+    let se = (ss / (n - 1.0).max(1.0) / n).sqrt();
+    (technical, se, stats)
+}
+
+/// [`technical_and_error`] from the non-zero years alone (`n` years in all): ψ(0) counted once
+/// per zero year, so the cost follows the years with a loss.
+fn technical_sparse(n: usize, nonzero: &[f64], params: &ModelParams) -> (f64, f64, LossStats) {
+    let p = &params.pricing;
+    let q = p.capital_level;
+    let stats = LossStats::from_sparse(n, nonzero, &[q], &[]);
+    let v = stats.var[0].value;
+    let k = p.cost_of_capital * p.capital_share;
+    let e = p.expense_ratio;
+    let psi = |x: f64| ((1.0 - k) * x + k * (v + (x - v).max(0.0) / (1.0 - q))) / (1.0 - e);
+    let nf = n as f64;
+    let zeros = (n - nonzero.len()) as f64;
+    let psi0 = psi(0.0);
+    let technical = (nonzero.iter().map(|&x| psi(x)).sum::<f64>() + zeros * psi0) / nf;
+    let ss = nonzero
+        .iter()
+        .map(|&x| (psi(x) - technical) * (psi(x) - technical))
+        .sum::<f64>()
+        + zeros * (psi0 - technical) * (psi0 - technical);
+    let se = (ss / (nf - 1.0).max(1.0) / nf).sqrt();
+    (technical, se, stats)
 }
 
 /// Standard error of the mean of `xs`.
@@ -140,23 +191,24 @@ pub fn price_insured(
     price_with_stats(profile, score, insured, params).0
 }
 
-/// [`price_insured`] with the statistics of the insured loss it read (mean; VaR and TVaR at the
-/// capital level).
-pub(crate) fn price_with_stats(
+/// The closed-form parts of the rating plan: one firm's, whatever the terms (computed once per
+/// firm, shared by quote options).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PlanFactors {
+    gross: f64,
+    base: f64,
+    industry_factor: f64,
+    revenue_factor: f64,
+    rate: f64,
+}
+
+/// The rating plan's closed forms from expected gross losses: the firm's base perils come with
+/// its score; the industry-`other` twin and the reference firm are other firms.
+pub(crate) fn plan_factors(
     profile: &FirmProfile,
     score: &RiskScore,
-    insured: &[f64],
     params: &ModelParams,
-) -> (Premium, LossStats) {
-    let (technical, psi, stats) = technical_influence(insured, params);
-    let p = &params.pricing;
-    let pure = stats.mean;
-    let capital_tvar = stats.tvar[0].value;
-    let risk_load = p.cost_of_capital * p.capital_share * (capital_tvar - pure);
-
-    // Rating-plan view from closed-form expected gross losses.
-    // The firm's base perils come with its score; the industry-`other` twin and the reference
-    // firm are other firms, each computed once.
+) -> PlanFactors {
     let gross = expected_gross(&score.base_perils, &score.multipliers);
     let baseline = expected_gross(&score.base_perils, &score.baseline_multipliers);
     let mut other = profile.clone();
@@ -171,12 +223,76 @@ pub(crate) fn price_with_stats(
         &base_perils(&reference, params),
         &score.baseline_multipliers,
     );
-    let revenue_factor = other_loss / reference_loss;
+    PlanFactors {
+        gross,
+        base: reference_loss,
+        industry_factor,
+        revenue_factor: other_loss / reference_loss,
+        rate,
+    }
+}
+
+/// [`price_insured`] with the statistics of the insured loss it read (mean; VaR and TVaR at the
+/// capital level).
+pub(crate) fn price_with_stats(
+    profile: &FirmProfile,
+    score: &RiskScore,
+    insured: &[f64],
+    params: &ModelParams,
+) -> (Premium, LossStats) {
+    price_from(
+        &plan_factors(profile, score, params),
+        score,
+        insured,
+        params,
+    )
+}
+
+/// Simulated insured years: every year, or the count of years and the non-zero ones.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Years<'a> {
+    /// One value per simulated year.
+    Dense(&'a [f64]),
+    /// (years, the non-zero values in year order).
+    Sparse(usize, &'a [f64]),
+}
+
+/// Prices insured annual losses with the firm's rating-plan factors already computed.
+pub(crate) fn price_from(
+    plan: &PlanFactors,
+    score: &RiskScore,
+    insured: &[f64],
+    params: &ModelParams,
+) -> (Premium, LossStats) {
+    price_years(plan, score, Years::Dense(insured), params)
+}
+
+/// [`price_from`] for dense or sparse years.
+pub(crate) fn price_years(
+    plan: &PlanFactors,
+    score: &RiskScore,
+    years: Years<'_>,
+    params: &ModelParams,
+) -> (Premium, LossStats) {
+    let (technical, technical_std_error, stats) = match years {
+        Years::Dense(insured) => technical_and_error(insured, params),
+        Years::Sparse(n, nonzero) => technical_sparse(n, nonzero, params),
+    };
+    let p = &params.pricing;
+    let pure = stats.mean;
+    let capital_tvar = stats.tvar[0].value;
+    let risk_load = p.cost_of_capital * p.capital_share * (capital_tvar - pure);
+    let PlanFactors {
+        gross,
+        base,
+        industry_factor,
+        revenue_factor,
+        rate,
+    } = *plan;
     let layer_factor = if gross > 0.0 { technical / gross } else { 0.0 };
     let schedule_modifier = score.relative_risk - 1.0;
     let bound = p.schedule_bound;
     let schedule_modifier_bounded = schedule_modifier.clamp(-bound, bound);
-    let base = reference_loss;
     let unscheduled_premium = base * industry_factor * revenue_factor * layer_factor;
     let schedule_bounded_premium = unscheduled_premium * (1.0 + schedule_modifier_bounded);
     let minimum_premium = params
@@ -197,7 +313,7 @@ pub(crate) fn price_with_stats(
         risk_load,
         expense_load: technical * p.expense_ratio,
         technical,
-        technical_std_error: mean_se(&psi),
+        technical_std_error,
         capital_tvar,
         rating_plan: RatingPlan {
             base,

@@ -3,8 +3,8 @@
 
 use rayon::prelude::*;
 
-use super::{Decision, Premium, decide, price_with_stats};
-use crate::engine::simulate_covers;
+use super::{Decision, Premium, Years, decide, plan_factors, price_years};
+use crate::engine::covered_nonzero_years;
 use crate::model::{Cover, LossModel, Terms};
 use crate::params::ModelParams;
 use crate::profile::{Coverage, FirmProfile};
@@ -72,9 +72,10 @@ pub fn cover(
 
 /// Prices every option in `options` (validated coverages, in the profile's currency) for the
 /// firm with `trials` years from the streams of `seed`: the ground-up years are simulated once
-/// and each option's terms applied to them, so an option's premium is the premium of an
-/// assessment of the profile with that coverage at the same seed, and a single-option quote
-/// gives the same numbers as the same option among others.
+/// and each option's terms applied to them, so a single-option quote gives the same numbers as
+/// the same option among others, and an option's premium is that of an assessment of the
+/// profile with that coverage at the same seed (to rounding: an option's statistics are read
+/// from its years with a loss only, so their cost follows the simulated events).
 ///
 /// # Errors
 /// [`QuoteError::OptionCount`] unless 1–20 options.
@@ -94,13 +95,16 @@ pub fn quote(
         .iter()
         .map(|c| cover(profile, &score, &model, params, c))
         .collect();
-    let (_, insured) = simulate_covers(&model, &covers, trials, seed);
-    // Options are priced in parallel; each is a pure function of its own insured years.
+    let insured = covered_nonzero_years(&model, &covers, trials, seed);
+    let n = usize::try_from(trials).expect("trials are capped well below usize::MAX");
+    // Options are priced in parallel; each is a pure function of its own insured years. The
+    // rating plan's closed forms belong to the firm: computed once.
+    let plan = plan_factors(profile, &score, params);
     let options = options
         .par_iter()
         .zip(&insured)
         .map(|(coverage, ins)| {
-            let (premium, insured) = price_with_stats(profile, &score, ins, params);
+            let (premium, insured) = price_years(&plan, &score, Years::Sparse(n, ins), params);
             QuoteOption {
                 coverage: *coverage,
                 premium,
