@@ -292,6 +292,7 @@ impl AssessmentDto {
                         Standing::Active => "active",
                         Standing::Lapsed { .. } => "lapsed",
                         Standing::Negative => "negative",
+                        Standing::NoCredit => "no_credit",
                     }
                     .into(),
                     months_lapsed: match st {
@@ -362,6 +363,10 @@ pub struct ImpactItemDto {
     pub delta_std_error: f64,
     /// Score after the change.
     pub score: f64,
+    /// `obtain:` and `upgrade:` items that save: years for the saving to repay the certificate's
+    /// first-cycle cost (model's cost table), cost ÷ −delta.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payback_years: Option<f64>,
 }
 
 impl ImpactDto {
@@ -385,6 +390,7 @@ impl ImpactDto {
                     delta: it.delta,
                     delta_std_error: it.delta_std_error,
                     score: it.score,
+                    payback_years: it.payback_years,
                 })
                 .collect(),
         }

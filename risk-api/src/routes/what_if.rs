@@ -20,6 +20,7 @@ use crate::problem::{ApiError, ApiResult, FieldProblem};
 
 const NOT_HELD: &str = "not a certificate of this profile";
 const NOT_HELD_OR_REMOVED: &str = "not a certificate of this profile (or removed)";
+const UNKNOWN_OR_HELD: &str = "an unknown scheme, or one this profile already holds";
 
 /// Body of a what-if: changes to the stored profile, each optional.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -34,6 +35,9 @@ pub struct WhatIfRequest {
     /// CSF functions set to a maturity level 0–5.
     #[serde(default)]
     pub maturity: BTreeMap<String, u8>,
+    /// Schemes the firm does not hold, obtained (active, full scope) from the valuation date.
+    #[serde(default)]
+    pub obtain: Vec<String>,
 }
 
 /// A re-priced profile (not stored).
@@ -91,6 +95,10 @@ pub async fn what_if(
         let change = Scheme::parse(s).map(Change::Lapse);
         items.push((format!("lapse[{k}]"), change.ok_or(NOT_HELD_OR_REMOVED)));
     }
+    for (k, s) in req.obtain.iter().enumerate() {
+        let change = Scheme::parse(s).map(Change::Obtain);
+        items.push((format!("obtain[{k}]"), change.ok_or(UNKNOWN_OR_HELD)));
+    }
     for (f, &level) in &req.maturity {
         let change = Function::parse(f).map(|function| Change::Maturity { function, level });
         items.push((
@@ -114,6 +122,7 @@ pub async fn what_if(
             failed.extend(errs.into_iter().map(|(j, e)| {
                 let message = match (e, changes[j]) {
                     (ChangeError::LevelOutOfRange, _) => "must be an integer 0-5",
+                    (_, Change::Obtain(_)) => UNKNOWN_OR_HELD,
                     (_, Change::Lapse(_)) => NOT_HELD_OR_REMOVED,
                     _ => NOT_HELD,
                 };

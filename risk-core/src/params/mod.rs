@@ -180,6 +180,12 @@ pub struct CertificationRules {
     pub lapse_penalty: f64,
     /// ISO/IEC 27001:2013 certificates are invalid after this date.
     pub iso27001_2013_invalid_after: Date,
+    /// A suspended certificate, or a lapsed one without an expiry date, earns no credit (its
+    /// decay cannot be dated). False in models before 1.5.0: they kept half the credit.
+    pub no_credit_without_date: bool,
+    /// Ladders of schemes, lowest rung first: of the rungs a firm holds, only the highest
+    /// active one earns credit (rungs do not stack). Empty before 1.5.0.
+    pub ladders: Vec<Vec<Scheme>>,
 }
 
 /// A scheme's parameters.

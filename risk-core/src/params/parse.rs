@@ -121,6 +121,17 @@ struct CertRulesWire {
     lapse_months: P,
     lapse_penalty: P,
     iso27001_2013_invalid_after: String,
+    #[serde(default)]
+    no_credit_without_date: Option<P>,
+    #[serde(default)]
+    ladders: Vec<LadderWire>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LadderWire {
+    schemes: Vec<Scheme>,
+    source: String,
 }
 
 #[derive(Deserialize)]
@@ -456,6 +467,23 @@ impl ModelParams {
                 "certification_rules.iso27001_2013_invalid_after",
                 &cr.iso27001_2013_invalid_after,
             ),
+            no_credit_without_date: cr.no_credit_without_date.as_ref().is_some_and(|p| {
+                c.p("certification_rules.no_credit_without_date", p, 0.0, 1.0) == 1.0
+            }),
+            ladders: cr
+                .ladders
+                .iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    let path = format!("certification_rules.ladders[{i}]");
+                    c.source(&path, &l.source);
+                    if l.schemes.len() < 2 {
+                        c.errors
+                            .push(FieldError::new(path, "must name at least two schemes"));
+                    }
+                    l.schemes.clone()
+                })
+                .collect(),
         };
 
         let mut certifications = BTreeMap::new();

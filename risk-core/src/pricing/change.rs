@@ -49,6 +49,9 @@ pub enum Change {
     },
     /// An answered key control one level better.
     Improve(Control),
+    /// A certificate the firm does not hold: active, verified and full scope from the valuation
+    /// date.
+    Obtain(Scheme),
 }
 
 /// Why a change does not apply to a profile.
@@ -64,6 +67,9 @@ pub enum ChangeError {
     /// The level is out of range (maturity above 5, a control past its best level).
     #[error("level out of range")]
     LevelOutOfRange,
+    /// The profile already holds a certificate of the scheme.
+    #[error("already a certificate of this profile")]
+    AlreadyHeld(Scheme),
 }
 
 impl fmt::Display for Change {
@@ -79,6 +85,7 @@ impl fmt::Display for Change {
             Change::Raise(func) => write!(f, "raise:{func}"),
             Change::Maturity { function, level } => write!(f, "maturity:{function}={level}"),
             Change::Improve(c) => write!(f, "improve:{c}"),
+            Change::Obtain(s) => write!(f, "obtain:{s}"),
         }
     }
 }
@@ -88,6 +95,7 @@ impl Change {
     pub fn describe(&self, profile: &FirmProfile, params: &ModelParams) -> String {
         match *self {
             Change::Remove(s) => format!("without {s}"),
+            Change::Obtain(s) => format!("an active, full-scope {s} from {}", profile.as_of),
             Change::Lapse(s) => format!("{s} lapses today"),
             Change::Upgrade { from, to } => format!("{from} replaced by an active {to}"),
             Change::SecurityLevel { scheme, level } => {
@@ -160,6 +168,20 @@ impl Change {
                 let i = held(profile, scheme)?;
                 profile.certifications[i].security_level = Some(level);
             }
+            Change::Obtain(s) => {
+                if profile.certifications.iter().any(|c| c.scheme == s) {
+                    return Err(ChangeError::AlreadyHeld(s));
+                }
+                profile.certifications.push(Certification {
+                    scheme: s,
+                    status: Status::Active,
+                    issued: Some(profile.as_of),
+                    expires: None,
+                    scope_share: 1.0,
+                    security_level: params.certifications[&s].security_level_full_credit,
+                    edition: (s == Scheme::Iso27001).then_some(2022),
+                });
+            }
             Change::Raise(f) => match profile.maturity[f.index()] {
                 Some(m) if m < 5 => profile.maturity[f.index()] = Some(m + 1),
                 Some(_) => return Err(ChangeError::LevelOutOfRange),
@@ -229,11 +251,21 @@ pub fn impact_changes(
                 to: next,
             });
         }
-        if c.security_level.is_some_and(|l| l < 4) {
+        // A security level step is offered only where the model credits it (below the level
+        // that earns full credit); above it every level is worth the same.
+        let full = params.certifications[&c.scheme].security_level_full_credit;
+        if c.security_level
+            .is_some_and(|l| full.is_some_and(|f| l < f))
+        {
             out.push(Change::SecurityLevel {
                 scheme: c.scheme,
                 level: c.security_level.unwrap_or(1) + 1,
             });
+        }
+    }
+    for &s in Scheme::ALL {
+        if relevant(s, profile, params, standings) {
+            out.push(Change::Obtain(s));
         }
     }
     for &f in Function::ALL {
@@ -247,6 +279,64 @@ pub fn impact_changes(
         }
     }
     out
+}
+
+/// Whether obtaining `scheme` is worth showing the firm: not held; not a rung at or below an
+/// active rung it holds on one of the model's ladders; IEC 62443 only with OT; the ISMS add-ons
+/// (27017, 27701) only on top of ISO 27001; the UK's Cyber Essentials only for UK firms and
+/// Japan's SECURITY ACTION and supply-chain stars only for Japanese ones (or when the country is
+/// not given: by currency); PCI DSS for retail and finance (card data); SOC 2 for service
+/// organisations (IT, professional services, finance).
+fn relevant(
+    scheme: Scheme,
+    profile: &FirmProfile,
+    params: &ModelParams,
+    standings: &[Standing],
+) -> bool {
+    use crate::vocab::Industry as I;
+    let holds = |s: Scheme| profile.certifications.iter().any(|c| c.scheme == s);
+    if holds(scheme) {
+        return false;
+    }
+    let outranked = params.certification_rules.ladders.iter().any(|ladder| {
+        ladder
+            .iter()
+            .position(|&s| s == scheme)
+            .is_some_and(|rung| {
+                profile.certifications.iter().zip(standings).any(|(c, st)| {
+                    *st == Standing::Active
+                        && ladder
+                            .iter()
+                            .position(|&s| s == c.scheme)
+                            .is_some_and(|r| r >= rung)
+                })
+            })
+    });
+    if outranked {
+        return false;
+    }
+    let country = profile.country.as_deref().map(str::to_ascii_uppercase);
+    let japanese = country
+        .as_deref()
+        .map_or(profile.currency == "JPY", |c| c == "JP");
+    let british = country
+        .as_deref()
+        .map_or(profile.currency == "GBP", |c| c == "GB" || c == "UK");
+    match scheme {
+        Scheme::Iec62443 => profile.ot_exposure,
+        Scheme::Iso27017 | Scheme::Iso27701 => holds(Scheme::Iso27001),
+        Scheme::CyberEssentials | Scheme::CyberEssentialsPlus => british,
+        Scheme::SecurityAction1
+        | Scheme::SecurityAction2
+        | Scheme::SupplyChain3
+        | Scheme::SupplyChain4 => japanese,
+        Scheme::PciDss => matches!(profile.industry, I::Retail | I::Finance),
+        Scheme::Soc2Type1 | Scheme::Soc2Type2 => matches!(
+            profile.industry,
+            I::InformationTechnology | I::ProfessionalServices | I::Finance
+        ),
+        Scheme::Iso27001 => true,
+    }
 }
 
 /// The current firm's assessment with its per-year premium contributions ψ, the reference every

@@ -7,7 +7,8 @@
 //! sd(ψ′ − ψ)/√n over the paired years.
 
 use super::assess::{Assessment, assess};
-use super::change::{Current, impact_changes, price_changes};
+use super::change::{Change, Current, impact_changes, price_changes};
+use super::costs::certification_cost;
 use crate::params::ModelParams;
 use crate::profile::FirmProfile;
 
@@ -27,6 +28,9 @@ pub struct ImpactItem {
     pub delta_std_error: f64,
     /// The counterfactual's score.
     pub score: f64,
+    /// For `obtain:` and `upgrade:` items that save: years for the saving to repay the
+    /// certificate's first-cycle cost (`data/certification-costs.csv`), cost ÷ −delta.
+    pub payback_years: Option<f64>,
 }
 
 /// Premium impact report.
@@ -48,7 +52,16 @@ pub fn impact(profile: &FirmProfile, params: &ModelParams, trials: u64, seed: u6
                 let description = change.describe(profile, params);
                 let c = price_changes(&current, profile, params, &[change])
                     .expect("impact changes apply to the profile they were listed for");
+                let obtained = match change {
+                    Change::Obtain(s) | Change::Upgrade { to: s, .. } => Some(s),
+                    _ => None,
+                };
+                let payback_years = obtained
+                    .filter(|_| c.delta < 0.0)
+                    .and_then(|s| certification_cost(s, profile, params))
+                    .map(|cost| cost / -c.delta);
                 ImpactItem {
+                    payback_years,
                     change: change.to_string(),
                     description,
                     premium: c.premium,

@@ -10,6 +10,7 @@
 
 pub mod assess;
 mod change;
+mod costs;
 mod decision;
 pub mod exhibits;
 mod impact;
@@ -20,6 +21,7 @@ pub use change::{
     Change, ChangeError, Counterfactual, Current, apply_changes, impact_changes, price_changes,
     what_if,
 };
+pub use costs::certification_cost;
 pub use decision::{Decision, DecisionStatus, Reason, decide};
 pub use impact::{Impact, ImpactItem, impact};
 pub use quote::{MAX_QUOTE_OPTIONS, Quote, QuoteError, QuoteOption, quote};

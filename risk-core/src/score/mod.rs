@@ -32,6 +32,9 @@ pub enum Standing {
     },
     /// Long lapsed, withdrawn, or an invalid edition: a small penalty.
     Negative,
+    /// Suspended, or lapsed without an expiry date, under a model that does not credit what it
+    /// cannot date (`no_credit_without_date`): neither credit nor penalty.
+    NoCredit,
 }
 
 /// One attributed input of the score.
@@ -105,7 +108,9 @@ pub fn standing(c: &Certification, params: &ModelParams, as_of: Date) -> Standin
     });
     match c.status {
         Status::Withdrawn => Standing::Negative,
+        Status::Suspended if rules.no_credit_without_date => Standing::NoCredit,
         Status::Suspended => Standing::Lapsed { months: 0.0 },
+        Status::Lapsed if c.expires.is_none() && rules.no_credit_without_date => Standing::NoCredit,
         Status::Lapsed => lapsed_since(c.expires),
         Status::Active => {
             if c.scheme == Scheme::Iso27001
@@ -151,6 +156,11 @@ impl Inputs<'_> {
         // Certifications.
         let mut cert = [(1.0, 1.0); PERILS];
         let mut audited = false;
+        // Rungs of one ladder do not stack: per peril, the best credit among the rungs held
+        // (the minimum of their multipliers below 1); penalties (above 1) still multiply. The
+        // minimum is monotone, so a better standing of any rung never raises the premium.
+        let ladders = &params.certification_rules.ladders;
+        let mut best = vec![[(1.0f64, 1.0f64); PERILS]; ladders.len()];
         for (i, c) in p.certifications.iter().enumerate() {
             if !cert_on(i) {
                 continue;
@@ -158,9 +168,27 @@ impl Inputs<'_> {
             let m = certificate_multipliers(c, self.standings[i], params);
             audited |= self.standings[i] == Standing::Active
                 && params.certifications[&c.scheme].third_party;
-            for (acc, x) in cert.iter_mut().zip(m) {
-                acc.0 *= x.0;
-                acc.1 *= x.1;
+            match ladders.iter().position(|l| l.contains(&c.scheme)) {
+                Some(l) => {
+                    for ((b, acc), x) in best[l].iter_mut().zip(cert.iter_mut()).zip(m) {
+                        b.0 = b.0.min(x.0);
+                        b.1 = b.1.min(x.1);
+                        acc.0 *= x.0.max(1.0);
+                        acc.1 *= x.1.max(1.0);
+                    }
+                }
+                None => {
+                    for (acc, x) in cert.iter_mut().zip(m) {
+                        acc.0 *= x.0;
+                        acc.1 *= x.1;
+                    }
+                }
+            }
+        }
+        for ladder in &best {
+            for (acc, b) in cert.iter_mut().zip(ladder) {
+                acc.0 *= b.0;
+                acc.1 *= b.1;
             }
         }
         let floor = params.certification_rules.floor;
@@ -281,6 +309,7 @@ pub fn certificate_multipliers(
             active.map(|(f, s)| (1.0 - (1.0 - f) * keep, 1.0 - (1.0 - s) * keep))
         }
         Standing::Negative => [(params.certification_rules.lapse_penalty, 1.0); PERILS],
+        Standing::NoCredit => [(1.0, 1.0); PERILS],
     }
 }
 
