@@ -109,6 +109,22 @@ fn firm(c: &mut Criterion) {
     g.finish();
 }
 
+/// What `risk_engine.simulate` does in Rust, in-process: W1 (1,000,000 years) simulated and its
+/// report's statistics (levels, threshold, mean) read: the baseline of the Python package's
+/// overhead (BENCHMARKS.md).
+fn python_baseline(c: &mut Criterion) {
+    let spec = LossSpec::parse(include_str!("peers/specs/w1.json")).unwrap();
+    let mut g = c.benchmark_group("python_baseline");
+    g.sample_size(10);
+    g.bench_function("w1_simulate_and_stats_1m", |b| {
+        b.iter(|| {
+            let sim = engine::simulate(&spec.model, spec.trials, spec.seed);
+            black_box(LossStats::from_sample(sim.insured(), &spec.levels, &spec.thresholds).mean)
+        })
+    });
+    g.finish();
+}
+
 /// Quote options (contract §10): one option against twenty on the same 100,000 simulated years
 /// of the example firm. The ground-up years are simulated once, so twenty should cost well under
 /// twenty times one (the target: under 1.5×).

@@ -126,6 +126,16 @@ function renderAssessment(a) {
   $("premium-value").textContent = money(a.premium.technical, a.premium.currency);
   $("premium-se").textContent = money(a.premium.technical_std_error, a.premium.currency);
   $("premium-pure").textContent = money(a.premium.pure, a.premium.currency);
+  const charged = a.premium.charged;
+  $("premium-charged").textContent = charged === undefined ? "not reported"
+    : money(charged, a.premium.currency) + (a.premium.minimum_applied ? " (minimum premium)" : "");
+  const d = a.decision;
+  $("decision-status").textContent = d ? d.status : "not reported";
+  const reasons = $("decision-reasons");
+  reasons.replaceChildren();
+  for (const r of (d ? d.reasons : [])) {
+    reasons.append(el("li", (r.action ? r.action + " — " : "") + r.message + " (" + r.code + ")"));
+  }
 
   const ul = $("contributions");
   ul.replaceChildren();
@@ -168,6 +178,12 @@ function renderAssessment(a) {
       const o2 = el("option", "Let " + c.scheme + " lapse"); o2.value = "lapse:" + c.scheme; sel.append(o2);
     }
   }
+  const held = new Set(a.certifications.map((c) => c.scheme));
+  for (const s of ["iso27001", "security_action_1", "security_action_2", "supply_chain_3", "supply_chain_4"]) {
+    if (!held.has(s)) {
+      const o = el("option", "Obtain " + s.replace(/_/g, " ")); o.value = "obtain:" + s; sel.append(o);
+    }
+  }
 }
 
 async function loadImpact(a) {
@@ -175,13 +191,14 @@ async function loadImpact(a) {
   tb.replaceChildren();
   const r = await api("GET", "/v1/assessments/" + encodeURIComponent(a.id) + "/impact");
   if (r.status !== 200) {
-    const tr = el("tr"); const td = el("td", "Impact unavailable: " + (r.data.detail || r.status)); td.colSpan = 5;
+    const tr = el("tr"); const td = el("td", "Impact unavailable: " + (r.data.detail || r.status)); td.colSpan = 6;
     tr.append(td); tb.append(tr); return;
   }
   for (const it of r.data.items) {
     const tr = el("tr");
     tr.append(el("td", it.change), el("td", it.description), el("td", money(it.premium, r.data.currency), "num"),
-      el("td", money(-it.delta, r.data.currency), "num"), el("td", fmt0(it.delta_std_error), "num"));
+      el("td", money(-it.delta, r.data.currency), "num"), el("td", fmt0(it.delta_std_error), "num"),
+      el("td", it.payback_years === undefined ? "" : it.payback_years.toFixed(1), "num"));
     tb.append(tr);
   }
 }
@@ -198,11 +215,11 @@ async function loadChart(a) {
 }
 
 function whatIfBody(spec) {
-  // spec: "remove:<scheme>", "lapse:<scheme>" or "maturity:<function>=<level>"
+  // spec: "remove:<scheme>", "lapse:<scheme>", "obtain:<scheme>" or "maturity:<function>=<level>"
   const body = {};
   for (const part of spec.split(",").filter(Boolean)) {
     const [kind, rest] = [part.slice(0, part.indexOf(":")), part.slice(part.indexOf(":") + 1)];
-    if (kind === "remove" || kind === "lapse") (body[kind] = body[kind] || []).push(rest);
+    if (kind === "remove" || kind === "lapse" || kind === "obtain") (body[kind] = body[kind] || []).push(rest);
     if (kind === "maturity") {
       const [f, lv] = rest.split("=");
       (body.maturity = body.maturity || {})[f] = Number(lv);
