@@ -5,13 +5,21 @@ use super::*;
 
 use crate::service::{MAX_POLICY_YEARS, MAX_PORTFOLIO_TRIALS, book_report};
 
+/// Files a run writes besides its report.
+pub(super) struct Outputs {
+    /// The year-loss table (Parquet).
+    pub(super) ylt: Option<PathBuf>,
+    /// A directory for the ORD tables.
+    pub(super) ord: Option<PathBuf>,
+}
+
 #[allow(clippy::too_many_arguments)]
 pub(super) fn run_portfolio(
     file: &Path,
     trials: u64,
     seed: u64,
     shocks: &Option<PathBuf>,
-    out: &Option<PathBuf>,
+    outputs: &Outputs,
     shard: &Option<String>,
     model: &Option<PathBuf>,
 ) -> Result<PortfolioReport, CliError> {
@@ -61,8 +69,11 @@ pub(super) fn run_portfolio(
         bar.inc(k as u64)
     });
     bar.finish_and_clear();
-    if let Some(out) = out {
+    if let Some(out) = &outputs.ylt {
         portfolio_io::write_ylt(out, &table, &names).map_err(CliError::BadInput)?;
+    }
+    if let Some(dir) = &outputs.ord {
+        crate::ord::write_ord(dir, &table, &names).map_err(CliError::BadInput)?;
     }
     let allocation = (shard.is_none()).then(|| allocate(&portfolio, &table, ALLOCATION_LEVEL));
     Ok(book_report(
