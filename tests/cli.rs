@@ -933,3 +933,110 @@ fn score_model_by_version() {
     );
     rejected(&[&args[..], &["9.9.9"]].concat(), "--model");
 }
+
+/// OED v4 cyber account files (contract §14): the shipped example imports as CSV and as Parquet
+/// (same report), layers and participation apply, and every bad cell names its row and OED
+/// column; a file of neither form says which columns it lacks.
+#[test]
+fn oed_account_files_import() {
+    use polars::prelude::*;
+    let example = "data/oed-cyber-account-example.csv";
+    let args = |f: &str| json(&risk(&["portfolio", f, "--trials", "3000", "--seed", "2"]));
+    let r = args(example);
+    assert_eq!(r["policies"], 6);
+    assert!(r["mean"].as_f64().unwrap() > 0.0);
+    let ids: Vec<&str> = r["top_contributors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["policy_id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"A001/POL001"), "{ids:?}");
+
+    let dir = temp_spec("x", "").parent().unwrap().to_path_buf();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(example);
+    let mut df = CsvReadOptions::default()
+        .with_has_header(true)
+        .try_into_reader_with_file_path(Some(source.clone()))
+        .unwrap()
+        .finish()
+        .unwrap();
+    let pq = dir.join("oed.parquet");
+    ParquetWriter::new(std::fs::File::create(&pq).unwrap())
+        .finish(&mut df)
+        .unwrap();
+    let p = args(pq.to_str().unwrap());
+    assert_eq!(p["mean"], r["mean"]);
+    assert_eq!(p["tvar"], r["tvar"]);
+
+    let text = std::fs::read_to_string(&source).unwrap();
+    let header = text.lines().next().unwrap();
+    let row1 = text.lines().nth(1).unwrap();
+    let with_row = |name: &str, row: String| {
+        let path = dir.join(format!("oed-{name}.csv"));
+        std::fs::write(&path, format!("{header}\n{row1}\n{row}\n")).unwrap();
+        path
+    };
+    let cases = [
+        (
+            "revenue",
+            row1.replace(",5000000000,JPY,", ",lots,JPY,"),
+            "row 2, column AnnualRevenue",
+        ),
+        (
+            "industry",
+            row1.replace(",NAICS,332710,", ",NAICS,999999,"),
+            "row 2, column IndustryCode1",
+        ),
+        (
+            "scheme",
+            row1.replace(",NAICS,332710,", ",ISIC,2592,"),
+            "row 2, column IndustryScheme1",
+        ),
+        (
+            "participation",
+            row1.replace(",CC1,1,", ",CC1,1.5,"),
+            "row 2, column LayerParticipation",
+        ),
+        (
+            "currency",
+            row1.replace(",5000000000,JPY,", ",5000000000,USD,"),
+            "row 2, column AnnualRevenueCurrency",
+        ),
+        (
+            "maturity",
+            row1.replace(",3,3,2,2,3,2,aws", ",3,3,9,2,3,2,aws"),
+            "row 2, column FlexiAccProtect",
+        ),
+        (
+            "employees",
+            row1.replace(",320,20000,", ",3.5,20000,"),
+            "row 2, column NumberOfEmployees",
+        ),
+        (
+            "cert",
+            row1.replace("iso27001:active", "iso27001"),
+            "row 2, column FlexiAccCertifications",
+        ),
+        (
+            "ded",
+            row1.replace(",1000000,100000000,Example", ",-5,100000000,Example"),
+            "row 2, column PolDed",
+        ),
+    ];
+    for (name, row, want) in cases {
+        let path = with_row(name, row);
+        rejected(&["portfolio", path.to_str().unwrap()], want);
+    }
+    let no_ded = dir.join("oed-no-ded.csv");
+    std::fs::write(&no_ded, text.replace(",PolDed,", ",Deductible,")).unwrap();
+    rejected(&["portfolio", no_ded.to_str().unwrap()], "lacks: PolDed");
+    let neither = dir.join("neither.csv");
+    std::fs::write(&neither, "id,revenue\nA,1\n").unwrap();
+    rejected(
+        &["portfolio", neither.to_str().unwrap()],
+        "nor an OED account file (lacks PortNumber, AccNumber, PolNumber, AccCurrency)",
+    );
+}

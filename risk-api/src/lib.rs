@@ -12,6 +12,7 @@ pub mod cli;
 pub mod dto;
 pub mod keys;
 pub mod metrics;
+pub mod oed;
 pub mod ord;
 pub mod portfolio_io;
 pub mod problem;

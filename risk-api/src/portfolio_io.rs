@@ -168,7 +168,7 @@ pub(crate) fn number(
     }
 }
 
-fn list(v: &Option<String>) -> Vec<String> {
+pub(crate) fn list(v: &Option<String>) -> Vec<String> {
     v.as_deref()
         .map(|s| {
             s.split(';')
@@ -213,7 +213,26 @@ pub fn read_policies(
 }
 
 fn policies_from(df: DataFrame, params: &ModelParams, today: Date) -> Result<Vec<Policy>, String> {
+    if crate::oed::is_oed(&df) {
+        return crate::oed::policies(df, params, today);
+    }
     let rows = Rows { df };
+    let has = |c: &str| rows.df.column(c).is_ok();
+    if !has("frequency_mean") && !FIRM.iter().all(|c| has(c)) {
+        let lacks = |cols: &[&str]| {
+            cols.iter()
+                .filter(|c| !has(c))
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        return Err(format!(
+            "neither a firm-attribute file (lacks {}), an explicit-parameter file (lacks {}) nor an OED account file (lacks {})",
+            lacks(&FIRM),
+            lacks(&EXPLICIT),
+            lacks(&crate::oed::MARKERS)
+        ));
+    }
     let n = rows.df.height();
     let layer = [
         rows.col("deductible")?,
@@ -255,6 +274,7 @@ fn policies_from(df: DataFrame, params: &ModelParams, today: Date) -> Result<Vec
                 model: LossModel::new(vec![Peril::new("cyber", f, s)], terms(&layer, i, row)?),
                 dependencies: clouds.as_ref().map(|c| list(&c[i])).unwrap_or_default(),
                 revenue,
+                share: 1.0,
             });
         }
         return Ok(policies);
@@ -269,6 +289,7 @@ fn policies_from(df: DataFrame, params: &ModelParams, today: Date) -> Result<Vec
             model,
             dependencies: p.cloud_providers.clone(),
             revenue: p.annual_revenue,
+            share: 1.0,
         });
     }
     Ok(policies)
@@ -389,7 +410,7 @@ impl FirmColumns {
 /// spreadsheet. An id starting with `=`, `+`, `-` or `@` is refused here rather than
 /// neutralised with a leading `'` in the exports: ids are echoed exactly in every report, CSV
 /// and Parquet file (so they join back to the insurer's own book), and an altered id would not.
-fn policy_id(cell: &Option<String>, row: usize) -> Result<String, String> {
+pub(crate) fn policy_id(cell: &Option<String>, row: usize) -> Result<String, String> {
     let id = cell
         .clone()
         .ok_or_else(|| format!("row {row}, column policy_id: is empty"))?;

@@ -21,6 +21,7 @@ fn policy(i: usize, lambda: f64, median: f64) -> Policy {
             vec![]
         },
         revenue: 1e7,
+        share: 1.0,
     }
 }
 

@@ -89,6 +89,9 @@ pub struct Policy {
     pub dependencies: Vec<String>,
     /// Annual revenue, for shocks sized as a share of revenue (0 when unknown).
     pub revenue: f64,
+    /// The insurer's share of every insured loss, in (0, 1] (a layer's participation; 1 for a
+    /// whole policy).
+    pub share: f64,
 }
 
 /// How large a shock's loss is for a hit policy.
@@ -251,9 +254,10 @@ fn policy_losses(
     mut peak: impl FnMut(u64, f64),
 ) {
     let terms = *p.model.terms();
+    let share = p.share;
     if terms.aggregate_limit().is_infinite() {
         let mut each = |y, x, s| {
-            let net = terms.per_event(x);
+            let net = terms.per_event(x) * share;
             if net > 0.0 {
                 add(y, net, s);
                 if s == 0 {
@@ -284,7 +288,7 @@ fn policy_losses(
         let sum: f64 = by_source.iter().sum();
         let net = terms.annual(sum);
         if net > 0.0 {
-            let scale = net / sum;
+            let scale = net / sum * share;
             for (s, x) in by_source.iter().enumerate() {
                 if *x > 0.0 {
                     add(y, x * scale, s);
