@@ -33,6 +33,9 @@ use time::Date;
 
 use crate::portfolio_io::{Rows, list, number, policy_id};
 
+/// One column's cells as text (None where empty).
+type Cells = Vec<Option<String>>;
+
 /// Columns that mark a file as OED.
 pub const MARKERS: [&str; 4] = ["PortNumber", "AccNumber", "PolNumber", "AccCurrency"];
 
@@ -168,7 +171,7 @@ pub fn policies(df: DataFrame, params: &ModelParams, today: Date) -> Result<Vec<
         req("LayerParticipation")?,
     );
     let pol_limit = col("PolLimit")?;
-    let industry_cols: Vec<(Vec<Option<String>>, Vec<Option<String>>)> = (1..=3)
+    let industry_cols: Vec<(Cells, Cells)> = (1..=3)
         .map(|k| {
             Ok((
                 col(&format!("IndustryScheme{k}"))?,
