@@ -1022,7 +1022,7 @@ fn oed_account_files_import() {
         ),
         (
             "ded",
-            row1.replace(",1000000,100000000,Example", ",-5,100000000,Example"),
+            row1.replace(",JPY,1000000,Example", ",JPY,-5,Example"),
             "row 2, column PolDed",
         ),
     ];

@@ -13,8 +13,8 @@
 //! | `CountryCode` | country (optional) |
 //! | `NumberOfEmployees`, `NumberOfRecords` | employees, records held (optional) |
 //! | `PolDed`, `LayerAttachment` | per-event deductible = PolDed + LayerAttachment |
-//! | `LayerLimit` | per-event (occurrence) limit, the layer's width (0 = unlimited) |
-//! | `PolLimit` | annual aggregate limit (optional; 0 = unlimited) |
+//! | `LayerLimit` | the layer's width (0 = unlimited): the per-event (occurrence) limit and, unless `PolLimit6All` is given, the annual aggregate limit (cyber limits are annual aggregates) |
+//! | `PolLimit6All` | annual aggregate limit (optional; 0 = unlimited). OED has no catch-all `PolLimit` (ODS_OED issue #273); `PolLimit6All` is the "all coverages" policy limit; ods_tools 5.0.9 then no longer classes the file as cyber, so the shipped example leaves it out |
 //! | `LayerParticipation` | the insurer's share of every insured loss (0 < p ≤ 1) |
 //! | `FlexiAccCertifications` | certifications, `scheme:status[:level]` separated by `;` |
 //! | `FlexiAccGovern` … `FlexiAccRecover` | CSF 2.0 maturity 0–5 (six columns) |
@@ -130,7 +130,7 @@ fn oed_column(field: &str) -> String {
         "name" => "AccNumber",
         "coverage.deductible" => "PolDed",
         "coverage.occurrence_limit" => "LayerLimit",
-        "coverage.aggregate_limit" => "PolLimit",
+        "coverage.aggregate_limit" => "PolLimit6All",
         _ if f.starts_with("certifications") => "FlexiAccCertifications",
         _ if f.starts_with("cloud_providers") => "FlexiAccCloudProviders",
         _ => {
@@ -170,7 +170,7 @@ pub fn policies(df: DataFrame, params: &ModelParams, today: Date) -> Result<Vec<
         req("LayerLimit")?,
         req("LayerParticipation")?,
     );
-    let pol_limit = col("PolLimit")?;
+    let pol_limit = col("PolLimit6All")?;
     let industry_cols: Vec<(Cells, Cells)> = (1..=3)
         .map(|k| {
             Ok((
@@ -253,10 +253,9 @@ pub fn policies(df: DataFrame, params: &ModelParams, today: Date) -> Result<Vec<
         let deductible = money(&ded, "PolDed", true)?.unwrap_or(0.0)
             + money(&att, "LayerAttachment", true)?.unwrap_or(0.0);
         let layer_limit = money(&lim, "LayerLimit", true)?.filter(|&x| x > 0.0);
-        let aggregate = if pol_limit.is_empty() {
-            None
-        } else {
-            money(&pol_limit, "PolLimit", false)?.filter(|&x| x > 0.0)
+        let aggregate = match pol_limit.get(i) {
+            Some(Some(_)) => money(&pol_limit, "PolLimit6All", false)?.filter(|&x| x > 0.0),
+            _ => layer_limit,
         };
         let share = number(&part[i], row, "LayerParticipation", true)?.unwrap_or(f64::NAN);
         if !(share > 0.0 && share <= 1.0) {
