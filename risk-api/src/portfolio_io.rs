@@ -280,17 +280,25 @@ fn policies_from(df: DataFrame, params: &ModelParams, today: Date) -> Result<Vec
         return Ok(policies);
     }
     let firms = FirmColumns::read(&rows)?;
-    for i in 0..n {
-        let (id, p) = firms.profile(i, params, today)?;
-        let score = risk_core::score::score(&p, params);
-        let model = LossModel::from_profile(&p, &score, params);
-        policies.push(Policy {
-            id,
-            model,
-            dependencies: p.cloud_providers.clone(),
-            revenue: p.annual_revenue,
-            share: 1.0,
-        });
+    // Rows are priced in parallel (profile, score, loss model: most of the cost of reading a
+    // firm book); the error reported is still the first bad row's.
+    use rayon::prelude::*;
+    let priced: Vec<Result<Policy, String>> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let (id, p) = firms.profile(i, params, today)?;
+            let score = risk_core::score::score(&p, params);
+            Ok(Policy {
+                id,
+                model: LossModel::from_profile(&p, &score, params),
+                dependencies: p.cloud_providers.clone(),
+                revenue: p.annual_revenue,
+                share: 1.0,
+            })
+        })
+        .collect();
+    for p in priced {
+        policies.push(p?);
     }
     Ok(policies)
 }
