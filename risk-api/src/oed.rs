@@ -147,7 +147,12 @@ fn oed_column(field: &str) -> String {
 ///
 /// # Errors
 /// The required columns it lacks, or the row and column of the first bad cell.
-pub fn policies(df: DataFrame, params: &ModelParams, today: Date) -> Result<Vec<Policy>, String> {
+pub fn policies(
+    df: DataFrame,
+    params: &ModelParams,
+    today: Date,
+    range: std::ops::Range<usize>,
+) -> Result<Vec<Policy>, String> {
     let rows = Rows { df };
     let missing: Vec<&str> = REQUIRED
         .iter()
@@ -192,10 +197,9 @@ pub fn policies(df: DataFrame, params: &ModelParams, today: Date) -> Result<Vec<
         .iter()
         .map(|(_, c)| col(c))
         .collect::<Result<_, _>>()?;
-    let n = rows.df.height();
     let cell = |c: &Vec<Option<String>>, i: usize| c.get(i).cloned().flatten();
-    let mut out = Vec::with_capacity(n);
-    for i in 0..n {
+    let mut out = Vec::with_capacity(range.len());
+    for i in range {
         let row = i + 1;
         let bad = |c: &str, m: &str| format!("row {row}, column {c}: {m}");
         let acc_id = policy_id(&acc[i], row).map_err(|e| e.replace("policy_id", "AccNumber"))?;

@@ -212,9 +212,39 @@ pub fn read_policies(
     policies_from(read_table(path)?, params, today)
 }
 
+/// Reads the rows of a portfolio file that shard `shard` of `shards` covers
+/// ([`risk_core::portfolio::shard_range`] of the file's row count), priced and validated (the
+/// other rows are left to their shards), with that range.
+///
+/// # Errors
+/// As [`read_policies`], or a bad shard.
+pub fn read_shard(
+    path: &Path,
+    params: &ModelParams,
+    today: Date,
+    shard: usize,
+    shards: usize,
+) -> Result<(Vec<Policy>, std::ops::Range<usize>), String> {
+    let df = read_table(path)?;
+    let range =
+        risk_core::portfolio::shard_range(df.height(), shard, shards).map_err(|e| e.to_string())?;
+    Ok((policies_in(df, params, today, range.clone())?, range))
+}
+
 fn policies_from(df: DataFrame, params: &ModelParams, today: Date) -> Result<Vec<Policy>, String> {
+    let n = df.height();
+    policies_in(df, params, today, 0..n)
+}
+
+/// The policies of rows `range` (0-based) of a table; row numbers in errors are the file's.
+fn policies_in(
+    df: DataFrame,
+    params: &ModelParams,
+    today: Date,
+    range: std::ops::Range<usize>,
+) -> Result<Vec<Policy>, String> {
     if crate::oed::is_oed(&df) {
-        return crate::oed::policies(df, params, today);
+        return crate::oed::policies(df, params, today, range);
     }
     let rows = Rows { df };
     let has = |c: &str| rows.df.column(c).is_ok();
@@ -233,13 +263,12 @@ fn policies_from(df: DataFrame, params: &ModelParams, today: Date) -> Result<Vec
             lacks(&crate::oed::MARKERS)
         ));
     }
-    let n = rows.df.height();
     let layer = [
         rows.col("deductible")?,
         rows.col("occurrence_limit")?,
         rows.col("aggregate_limit")?,
     ];
-    let mut policies = Vec::with_capacity(n);
+    let mut policies = Vec::with_capacity(range.len());
     if rows.col("frequency_mean")?.is_some() {
         let clouds = rows.col("cloud_providers")?;
         let ids = rows.required("policy_id")?;
@@ -248,7 +277,7 @@ fn policies_from(df: DataFrame, params: &ModelParams, today: Date) -> Result<Vec
             .map(|k| rows.required(k))
             .collect::<Result<_, _>>()?;
         let revenue = rows.col("annual_revenue")?;
-        for i in 0..n {
+        for i in range {
             let row = i + 1;
             let id = policy_id(&ids[i], row)?;
             let num = |k: usize| {
@@ -283,7 +312,7 @@ fn policies_from(df: DataFrame, params: &ModelParams, today: Date) -> Result<Vec
     // Rows are priced in parallel (profile, score, loss model: most of the cost of reading a
     // firm book); the error reported is still the first bad row's.
     use rayon::prelude::*;
-    let priced: Vec<Result<Policy, String>> = (0..n)
+    let priced: Vec<Result<Policy, String>> = range
         .into_par_iter()
         .map(|i| {
             let (id, p) = firms.profile(i, params, today)?;

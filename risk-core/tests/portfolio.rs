@@ -261,6 +261,19 @@ fn negative_binomial_books_match_closed_form_and_shard_exactly() {
         .build()
         .unwrap();
     assert_eq!(one.install(|| simulate(&p, 0..150, 4_000, 13, NONE)), whole);
+    // A shard holding only its own policies (priced on its own) gives the same table.
+    let r = shard_range(150, 2, 4).unwrap();
+    let part = Portfolio::part(
+        p.policies()[r.clone()].to_vec(),
+        p.shocks().to_vec(),
+        r.start,
+    )
+    .unwrap();
+    assert_eq!(part.range(), r);
+    assert_eq!(
+        simulate(&part, r.clone(), 4_000, 13, NONE),
+        simulate(&p, r, 4_000, 13, NONE)
+    );
 }
 
 /// OEP ≤ AEP in every year and at every return period, and the largest event is a real event:

@@ -23,7 +23,7 @@ pub(super) fn run_portfolio(
     shard: &Option<String>,
     model: &Option<PathBuf>,
 ) -> Result<PortfolioReport, CliError> {
-    use risk_core::portfolio::{Portfolio, allocate, shard_range, simulate};
+    use risk_core::portfolio::{Portfolio, allocate, simulate};
     if trials == 0 || trials > MAX_PORTFOLIO_TRIALS {
         return Err(CliError::BadInput(format!(
             "trials: must be between 1 and {MAX_PORTFOLIO_TRIALS}"
@@ -31,7 +31,22 @@ pub(super) fn run_portfolio(
     }
     let params = load_params(model)?;
     let today = time::OffsetDateTime::now_utc().date();
-    let policies = portfolio_io::read_policies(file, &params, today).map_err(CliError::BadInput)?;
+    // A shard prices and validates only its own rows (its share of the reading and memory).
+    let (policies, range) = match shard {
+        None => {
+            let p =
+                portfolio_io::read_policies(file, &params, today).map_err(CliError::BadInput)?;
+            let n = p.len();
+            (p, 0..n)
+        }
+        Some(s) => {
+            let (i, k) = s
+                .split_once('/')
+                .and_then(|(i, k)| Some((i.parse().ok()?, k.parse().ok()?)))
+                .ok_or_else(|| CliError::BadInput(format!("--shard: `{s}` is not i/n")))?;
+            portfolio_io::read_shard(file, &params, today, i, k).map_err(CliError::BadInput)?
+        }
+    };
     let shocks = match shocks {
         None => portfolio_io::model_shocks(&params),
         Some(p) => risk_core::portfolio::parse_shocks(&read_input(p)?)
@@ -44,19 +59,8 @@ pub(super) fn run_portfolio(
         )));
     }
     let names: Vec<String> = shocks.iter().map(|s| s.name.clone()).collect();
-    let portfolio =
-        Portfolio::new(policies, shocks).map_err(|e| CliError::BadInput(e.to_string()))?;
-    let n = portfolio.policies().len();
-    let range = match shard {
-        None => 0..n,
-        Some(s) => {
-            let (i, k) = s
-                .split_once('/')
-                .and_then(|(i, k)| Some((i.parse().ok()?, k.parse().ok()?)))
-                .ok_or_else(|| CliError::BadInput(format!("--shard: `{s}` is not i/n")))?;
-            shard_range(n, i, k).map_err(|e| CliError::BadInput(e.to_string()))?
-        }
-    };
+    let portfolio = Portfolio::part(policies, shocks, range.start)
+        .map_err(|e| CliError::BadInput(e.to_string()))?;
     let bar = indicatif::ProgressBar::new(range.len() as u64);
     bar.set_style(
         indicatif::ProgressStyle::with_template(

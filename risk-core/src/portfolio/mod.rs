@@ -147,10 +147,14 @@ impl Shock {
 }
 
 /// Policies and shocks.
+///
+/// It may hold only a part of a book (a shard's policies, [`Portfolio::part`]): policy j of the
+/// part is policy `first + j` of the book, whose index names its random streams.
 #[derive(Debug, Clone)]
 pub struct Portfolio {
     policies: Vec<Policy>,
     shocks: Vec<Shock>,
+    first: usize,
 }
 
 impl Portfolio {
@@ -165,7 +169,37 @@ impl Portfolio {
         if policies.len() > MAX_POLICIES {
             return Err(PortfolioError::TooLarge(policies.len()));
         }
-        Ok(Portfolio { policies, shocks })
+        Ok(Portfolio {
+            policies,
+            shocks,
+            first: 0,
+        })
+    }
+
+    /// Policies `first..first + policies.len()` of a larger book (a shard priced on its own; it
+    /// may be empty when a book has fewer policies than shards).
+    ///
+    /// # Errors
+    /// A part reaching past [`MAX_POLICIES`].
+    pub fn part(
+        policies: Vec<Policy>,
+        shocks: Vec<Shock>,
+        first: usize,
+    ) -> Result<Self, PortfolioError> {
+        let end = first.saturating_add(policies.len());
+        if end > MAX_POLICIES {
+            return Err(PortfolioError::TooLarge(end));
+        }
+        Ok(Portfolio {
+            policies,
+            shocks,
+            first,
+        })
+    }
+
+    /// Book indices of the policies held: `0..n` for a whole book.
+    pub fn range(&self) -> Range<usize> {
+        self.first..self.first + self.policies.len()
     }
 
     /// The policies.
@@ -345,8 +379,11 @@ impl Partial {
     }
 }
 
-/// Simulates the policies in `range` for `trials` years. `progress` is called with the number of
-/// policies done (from any thread).
+/// Simulates the policies in `range` (book indices, within [`Portfolio::range`]) for `trials`
+/// years. `progress` is called with the number of policies done (from any thread).
+///
+/// # Panics
+/// A `range` outside the policies held.
 pub fn simulate(
     portfolio: &Portfolio,
     range: Range<usize>,
@@ -364,7 +401,12 @@ pub fn simulate(
         occurrences += occ.len();
     }
     let zero = || Partial::zero(n, sources, occurrences);
-    let total = portfolio.policies[range.clone()]
+    let held = portfolio.range();
+    assert!(
+        held.start <= range.start && range.end <= held.end,
+        "range {range:?} outside the policies held ({held:?})"
+    );
+    let total = portfolio.policies[range.start - held.start..range.end - held.start]
         .par_iter()
         .enumerate()
         .fold(zero, |mut acc, (j, p)| {
@@ -467,7 +509,7 @@ pub fn allocate(portfolio: &Portfolio, table: &YearLossTable, level: f64) -> Vec
             let (trials, seed) = (table.trials, table.seed);
             policy_losses(
                 p,
-                i as u64,
+                (portfolio.first + i) as u64,
                 &portfolio.shocks,
                 &years,
                 trials,
