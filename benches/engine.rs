@@ -109,6 +109,55 @@ fn firm(c: &mut Criterion) {
     g.finish();
 }
 
+/// Quote options (contract §10): one option against twenty on the same 100,000 simulated years
+/// of the example firm. The ground-up years are simulated once, so twenty should cost well under
+/// twenty times one (the target: under 1.5×).
+fn quote(c: &mut Criterion) {
+    use risk_core::params::{DEFAULT_MODEL, ModelParams};
+    use risk_core::pricing::quote;
+    use risk_core::profile::{FirmProfile, parse_options};
+    let params = ModelParams::parse(DEFAULT_MODEL).unwrap();
+    let json = include_str!("../data/profiles/manufacturer-ot-iso27001.json");
+    let today = time::macros::date!(2026 - 11 - 25);
+    let profile = FirmProfile::parse(json, &params, today).unwrap();
+    let options: Vec<String> = (0..20)
+        .map(|i| {
+            let limit = 50_000_000.0 * f64::from(1 + i % 5);
+            let ded = 1_000_000.0 * f64::from(i / 5);
+            format!(
+                r#"{{"deductible": {ded}, "occurrence_limit": {limit}, "aggregate_limit": {limit},
+                    "waiting_period_hours": {}, "sublimits": {{"social_engineering": 25000000}}}}"#,
+                8 + i % 3 * 4
+            )
+        })
+        .collect();
+    let twenty = parse_options(&format!("[{}]", options.join(",")), &profile, &params).unwrap();
+    let one = vec![twenty[0]];
+    let mut g = c.benchmark_group("quote");
+    g.sample_size(10);
+    g.bench_function("one_option_100k", |b| {
+        b.iter(|| {
+            black_box(
+                quote(&profile, &one, &params, 100_000, 0)
+                    .unwrap()
+                    .options
+                    .len(),
+            )
+        })
+    });
+    g.bench_function("twenty_options_100k", |b| {
+        b.iter(|| {
+            black_box(
+                quote(&profile, &twenty, &params, 100_000, 0)
+                    .unwrap()
+                    .options
+                    .len(),
+            )
+        })
+    });
+    g.finish();
+}
+
 /// The exact method on W1 at 1e-6 (the levels and threshold of `benches/peers/specs/w1.json`),
 /// in-process: the time to set beside `aggregate`'s in-process times (BENCHMARKS.md).
 fn exact(c: &mut Criterion) {
@@ -125,5 +174,13 @@ fn exact(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, raw_sampler, monte_carlo, statistics, firm, exact);
+criterion_group!(
+    benches,
+    raw_sampler,
+    monte_carlo,
+    statistics,
+    firm,
+    quote,
+    exact
+);
 criterion_main!(benches);

@@ -68,7 +68,7 @@ def main():
     port = free_port()
     log = open(os.path.join(tmp, "server.log"), "wb")
     server = subprocess.Popen(
-        [BIN, "serve", "--addr", f"127.0.0.1:{port}", "--database", db, "--no-demo"],
+        [BIN, "serve", "--addr", f"127.0.0.1:{port}", "--database", db, "--no-demo", "--create"],
         stdout=log, stderr=log,
     )
     failures = 0

@@ -226,7 +226,7 @@ fn score_every_sample_profile() {
             "3",
         ]));
         let name = p.display();
-        assert_eq!(r["model_version"], "jp-cyber-1.0.0", "{name}");
+        assert_eq!(r["model_version"], "jp-cyber-1.5.0", "{name}");
         assert_eq!(r["trials"], 20000);
         assert_eq!(r["seed"], 3);
         let s = &r["score"];
@@ -1039,4 +1039,132 @@ fn oed_account_files_import() {
         &["portfolio", neither.to_str().unwrap()],
         "nor an OED account file (lacks PortNumber, AccNumber, PolNumber, AccCurrency)",
     );
+}
+
+/// `risk exhibits` writes the rating plan's tables, and they are the pricing: three baseline
+/// firms' charged premiums are the products of their table entries, and the limit table's
+/// premiums are what `risk quote` answers for those options.
+#[test]
+fn exhibits_reproduce_premiums_by_hand() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let r = risk(&["exhibits", "--out", out, "--trials", "4000", "--seed", "3"]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    for t in [
+        "base_rates",
+        "limit_factors",
+        "deductible_credits",
+        "schedule",
+        "section_shares",
+        "rules",
+    ] {
+        for ext in ["csv", "parquet"] {
+            assert!(dir.path().join(format!("{t}.{ext}")).is_file(), "{t}.{ext}");
+        }
+    }
+    let table = |name: &str| -> Vec<std::collections::BTreeMap<String, String>> {
+        let text = std::fs::read_to_string(dir.path().join(format!("{name}.csv"))).unwrap();
+        let mut lines = text.lines();
+        let head: Vec<String> = lines.next().unwrap().split(',').map(String::from).collect();
+        lines
+            .map(|l| {
+                head.iter()
+                    .cloned()
+                    .zip(l.split(',').map(String::from))
+                    .collect()
+            })
+            .collect()
+    };
+    let num = |row: &std::collections::BTreeMap<String, String>, k: &str| -> f64 {
+        row[k].parse().unwrap_or_else(|_| panic!("{k}: {}", row[k]))
+    };
+    let schedule = table("schedule");
+    let minimum = num(
+        schedule
+            .iter()
+            .find(|r| r["parameter"] == "minimum_premium")
+            .unwrap(),
+        "value",
+    );
+    let base = table("base_rates");
+    assert_eq!(base.len(), 12 * 10);
+    let mut checked = 0;
+    for (industry, revenue) in [("manufacturing", 1e7), ("healthcare", 5e8), ("retail", 5e7)] {
+        let row = base
+            .iter()
+            .find(|r| r["industry"] == industry && num(r, "revenue") == revenue)
+            .unwrap();
+        let by_hand = (num(row, "base")
+            * num(row, "industry_factor")
+            * num(row, "revenue_factor")
+            * num(row, "layer_factor"))
+        .max(minimum);
+        let profile = dir.path().join(format!("{industry}.json"));
+        std::fs::write(
+            &profile,
+            format!(
+                r#"{{"firm": {{"name": "exhibit", "industry": "{industry}", "annual_revenue": {revenue},
+                    "currency": "USD"}}, "as_of": "2026-11-02"}}"#
+            ),
+        )
+        .unwrap();
+        let a = json(&risk(&[
+            "score",
+            profile.to_str().unwrap(),
+            "--trials",
+            "4000",
+            "--seed",
+            "3",
+        ]));
+        let charged = a["premium"]["charged"].as_f64().unwrap();
+        assert!(
+            (charged - by_hand).abs() <= 1e-9 * by_hand,
+            "{industry}: {charged} vs {by_hand}"
+        );
+        assert_eq!(
+            a["premium"]["technical"].as_f64().unwrap(),
+            num(row, "technical")
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 3);
+    // The limit table at USD 100M revenue: `risk quote` of the same options gives its premiums.
+    let limits = table("limit_factors");
+    let rows: Vec<_> = limits.iter().filter(|r| num(r, "revenue") == 1e8).collect();
+    let options: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            format!(
+                r#"{{"deductible": {}, "occurrence_limit": {l}, "aggregate_limit": {l}}}"#,
+                num(r, "deductible"),
+                l = num(r, "limit")
+            )
+        })
+        .collect();
+    let opts = dir.path().join("options.json");
+    std::fs::write(&opts, format!("[{}]", options.join(","))).unwrap();
+    let profile = dir.path().join("other.json");
+    std::fs::write(
+        &profile,
+        r#"{"firm": {"name": "exhibit", "industry": "other", "annual_revenue": 100000000,
+            "currency": "USD"}, "as_of": "2026-11-02"}"#,
+    )
+    .unwrap();
+    let q = json(&risk(&[
+        "quote",
+        profile.to_str().unwrap(),
+        "--options",
+        opts.to_str().unwrap(),
+        "--trials",
+        "4000",
+        "--seed",
+        "3",
+    ]));
+    let mut last = 0.0;
+    for (i, r) in rows.iter().enumerate() {
+        let t = q["options"][i]["premium"]["technical"].as_f64().unwrap();
+        assert_eq!(t, num(r, "technical"), "limit {}", r["limit"]);
+        assert!(num(r, "factor") >= last, "increased-limit factors rise");
+        last = num(r, "factor");
+    }
 }

@@ -125,13 +125,19 @@ def get(path):
             return r.status, r.read()
     except urllib.error.HTTPError as e:
         return e.code, e.read()
-status, body = get("/v1/assessments")
-if status != 200:
-    print(f"durability: the assessment list fails ({status}): a stored record is unreadable", file=sys.stderr)
-    print(0, 1)
-    sys.exit()
+rows, after = [], ""
+while True:
+    status, body = get("/v1/assessments?limit=100" + after)
+    if status != 200:
+        print(f"durability: the assessment list fails ({status}): a stored record is unreadable", file=sys.stderr)
+        print(0, 1)
+        sys.exit()
+    page = json.loads(body)
+    rows += page["items"]
+    if page["next"] is None:
+        break
+    after = "&after=" + page["next"]
 torn = 0
-rows = json.loads(body)
 for row in rows:
     status, body = get(f"/v1/assessments/{row['id']}")
     try:

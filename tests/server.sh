@@ -17,7 +17,7 @@ base="http://127.0.0.1:$port"
 # $port without demo data, its output appended to $dir/server.log, and waits for /healthz (30 s);
 # exits with the log when it does not come up.
 start_server() {
-    env "$@" "$BIN" serve --addr "127.0.0.1:$port" --database "$db" --no-demo \
+    env "$@" "$BIN" serve --addr "127.0.0.1:$port" --database "$db" --no-demo --create \
         >>"$dir/server.log" 2>&1 &
     pid=$!
     for _ in $(seq 1 300); do

@@ -21,6 +21,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
 
+use crate::jobs::Jobs;
 use crate::keys::Caller;
 use crate::metrics::Metrics;
 use crate::problem::{PROBLEM_JSON, default_detail, problem, problem_response};
@@ -63,6 +64,13 @@ pub struct Config {
     pub auth_failures: u32,
     /// Time in which a client earns back one failed authentication.
     pub auth_refill: Duration,
+    /// How long a worker's claim on a portfolio job lasts without renewal: after a replica
+    /// dies, its jobs are claimed by another within this (plus `job_poll`).
+    pub job_lease: Duration,
+    /// How often a running job's lease is renewed (well under `job_lease`).
+    pub job_heartbeat: Duration,
+    /// How often an idle worker looks for jobs (queued by other replicas or whose lease lapsed).
+    pub job_poll: Duration,
 }
 
 impl Default for Config {
@@ -82,6 +90,9 @@ impl Default for Config {
             ui_test_mode: false,
             auth_failures: 10,
             auth_refill: Duration::from_secs(crate::problem::RETRY_AFTER_SECS),
+            job_lease: Duration::from_secs(30),
+            job_heartbeat: Duration::from_secs(10),
+            job_poll: Duration::from_secs(2),
         }
     }
 }
@@ -101,6 +112,7 @@ struct Inner {
     per_caller: Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
     metrics: Metrics,
     auth_throttle: AuthThrottle,
+    jobs: Jobs,
 }
 
 /// A simulation slot held by a request: its place in the bounded queue and the run permit.
@@ -148,6 +160,12 @@ impl AppState {
                 auth_throttle,
                 store,
                 models: RwLock::new(Models {
+                    other_builtin: risk_core::params::BUILT_IN_MODELS
+                        .iter()
+                        .filter_map(|t| ModelParams::parse(t).ok())
+                        .filter(|p| p.id() != params.id())
+                        .map(Arc::new)
+                        .collect(),
                     builtin: Arc::new(params),
                     published: Vec::new(),
                 }),
@@ -156,6 +174,7 @@ impl AppState {
                 admission,
                 per_caller: Arc::default(),
                 metrics: Metrics::default(),
+                jobs: Jobs::default(),
             }),
         }
     }
@@ -178,15 +197,19 @@ impl AppState {
     pub fn model(&self, id: &str, hash: &str) -> Option<Arc<ModelParams>> {
         let m = self.models();
         std::iter::once(&m.builtin)
+            .chain(&m.other_builtin)
             .chain(m.published.iter().map(|(_, p)| p))
             .find(|p| p.id() == id && p.hash == hash)
             .cloned()
     }
 
-    /// Every model version: the built-in one, then the published ones (oldest first).
+    /// Every model version: the built-in ones, then the published ones (oldest first).
     pub fn model_list(&self) -> Vec<(Option<ModelRow>, Arc<ModelParams>)> {
         let m = self.models();
-        std::iter::once((None, m.builtin.clone()))
+        m.other_builtin
+            .iter()
+            .map(|p| (None, p.clone()))
+            .chain(std::iter::once((None, m.builtin.clone())))
             .chain(
                 m.published
                     .iter()
@@ -281,6 +304,11 @@ impl AppState {
     pub fn metrics(&self) -> &Metrics {
         &self.inner.metrics
     }
+
+    /// This replica's portfolio-job worker.
+    pub fn jobs(&self) -> &Jobs {
+        &self.inner.jobs
+    }
 }
 
 impl FromRef<AppState> for AuthThrottle {
@@ -298,6 +326,8 @@ impl FromRef<AppState> for Store {
 /// The model versions a server knows.
 struct Models {
     builtin: Arc<ModelParams>,
+    /// The other built-in versions (older ones kept so stored assessments re-run), oldest first.
+    other_builtin: Vec<Arc<ModelParams>>,
     published: Vec<(ModelRow, Arc<ModelParams>)>,
 }
 
@@ -328,6 +358,10 @@ pub fn app(state: AppState) -> Router {
         // Innermost first: limits, then problem bodies for bare errors, then the outer layers.
         .layer(axum::extract::DefaultBodyLimit::max(cfg.body_limit))
         .layer(RequestBodyLimitLayer::new(cfg.body_limit))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            unacknowledged_writes,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), read_body))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -429,6 +463,28 @@ async fn read_body(State(state): State<AppState>, req: Request, next: Next) -> R
     // The rest of the body will not be read: the connection cannot carry another request.
     res.headers_mut()
         .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    res
+}
+
+/// Answers a write 503 instead of its success when the SQLite database file was deleted,
+/// replaced or made unwritable while it ran: what it committed went to a file no one will open
+/// again, so it must not be acknowledged (the store refuses later requests itself).
+async fn unacknowledged_writes(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let write = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let res = next.run(req).await;
+    if write && res.status().is_success() && !state.store().file_ok() {
+        tracing::error!("the database file is gone or unwritable: a write is not acknowledged");
+        let s = StatusCode::SERVICE_UNAVAILABLE;
+        return problem_response(problem(
+            s,
+            "the database is unavailable; the change may not have been kept; try again later",
+            Vec::new(),
+        ));
+    }
     res
 }
 

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod claims_io;
 pub mod cli;
 pub mod dto;
+pub mod jobs;
 pub mod keys;
 pub mod metrics;
 pub mod oed;

@@ -162,8 +162,47 @@ impl From<anyhow::Error> for ApiError {
 }
 
 impl From<sqlx::Error> for ApiError {
+    /// A database that is unreachable, gone, read-only or full is answered 503 with
+    /// `Retry-After` (the request was not carried out; another replica or a later try may be);
+    /// anything else is an internal error.
     fn from(e: sqlx::Error) -> Self {
+        if database_unavailable(&e) {
+            tracing::warn!(error = %e, "database unavailable");
+            return ApiError::status(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the database is unavailable; nothing was changed; try again later",
+            );
+        }
         ApiError::Internal(e.into())
+    }
+}
+
+/// Whether `e` says the database cannot be used now, rather than that this request is wrong:
+/// no connection (I/O, pool timeout or closed), SQLite busy, read-only, I/O error, full, cannot
+/// open or not a database (primary result codes 5, 8, 10, 13, 14, 26), PostgreSQL connection
+/// exceptions (SQLSTATE class 08), insufficient resources (53), operator intervention (57P) or a
+/// read-only transaction (25006).
+pub fn database_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(d) => {
+            let code = d.code().map(|c| c.to_string()).unwrap_or_default();
+            match code.parse::<u32>() {
+                // SQLite: extended result codes keep the primary code in the low byte.
+                Ok(n) if code.len() <= 4 => matches!(n & 0xff, 5 | 8 | 10 | 13 | 14 | 26),
+                _ => {
+                    code.starts_with("08")
+                        || code.starts_with("53")
+                        || code.starts_with("57P")
+                        || code == "25006"
+                }
+            }
+        }
+        _ => false,
     }
 }
 

@@ -112,11 +112,17 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<Vec<(Caller, String)>
     Ok(keys)
 }
 
-/// Runs the service until Ctrl-C or SIGTERM.
+/// Runs the service until Ctrl-C or SIGTERM; a SQLite file that does not exist is created only
+/// when `create`.
 ///
 /// # Errors
-/// When the database cannot be opened or the address bound.
-pub async fn serve(addr: SocketAddr, database: &str, demo: bool) -> anyhow::Result<()> {
+/// When the database is missing (without `create`) or cannot be opened, or the address bound.
+pub async fn serve(
+    addr: SocketAddr,
+    database: &str,
+    demo: bool,
+    create: bool,
+) -> anyhow::Result<()> {
     use tracing_subscriber::EnvFilter;
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
@@ -127,7 +133,7 @@ pub async fn serve(addr: SocketAddr, database: &str, demo: bool) -> anyhow::Resu
         )
         .try_init();
     let params = ModelParams::parse(DEFAULT_MODEL).context("built-in model")?;
-    let store = Store::open(database).await?;
+    let store = Store::open_existing(database, create).await?;
     tracing::info!(backend = ?store.backend(), "database open and migrated");
     let config = Config {
         // Test only (tests/browser.sh): lets the page take a key from the URL fragment.
@@ -137,18 +143,17 @@ pub async fn serve(addr: SocketAddr, database: &str, demo: bool) -> anyhow::Resu
             .ok()
             .and_then(|v| v.parse().ok())
             .unwrap_or(Config::default().auth_failures),
+        // Portfolio-job leases (milliseconds; short ones for tests of failover).
+        job_lease: env_ms("RISK_JOB_LEASE_MS").unwrap_or(Config::default().job_lease),
+        job_heartbeat: env_ms("RISK_JOB_HEARTBEAT_MS").unwrap_or(Config::default().job_heartbeat),
+        job_poll: env_ms("RISK_JOB_POLL_MS").unwrap_or(Config::default().job_poll),
         ..Config::default()
     };
     if config.ui_test_mode {
         tracing::warn!("RISK_UI_TEST_MODE=1: the web page accepts keys from URL fragments");
     }
-    let interrupted = store.fail_interrupted_jobs().await?;
-    if interrupted > 0 {
-        tracing::warn!(
-            interrupted,
-            "portfolio jobs left unfinished by a stop were marked failed"
-        );
-    }
+    // Jobs other replicas (or this one before a stop) left are not touched here: the worker
+    // claims queued jobs and those whose lease lapsed.
     let state = AppState::new(store, params, config);
     state.load_models().await?;
     tracing::info!(model = %state.params().id(), "model in force");
@@ -169,10 +174,22 @@ pub async fn serve(addr: SocketAddr, database: &str, demo: bool) -> anyhow::Resu
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     tracing::info!(addr = %listener.local_addr()?, "listening");
-    accept_loop(listener, app(state.clone())).await;
+    state.jobs().start(&state);
+    accept_loop(listener, app(state.clone()), &state).await;
     state.store().close().await;
+    tracing::info!("stopped");
     Ok(())
 }
+
+/// A duration in milliseconds from the environment variable `name`, if set and valid.
+fn env_ms(name: &str) -> Option<Duration> {
+    let ms: u64 = std::env::var(name).ok()?.parse().ok()?;
+    (ms > 0).then(|| Duration::from_millis(ms))
+}
+
+/// Longest running portfolio jobs get to stop (at their next part, under a second) and give
+/// their leases back after a shutdown signal.
+const JOB_STOP_GRACE: Duration = Duration::from_secs(5);
 
 /// Longest a client may take to send a request's headers (slow-header clients are dropped).
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
@@ -183,7 +200,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 ///
 /// Like `axum::serve`, plus a header-read deadline, which `axum::serve` does not set; each
 /// request carries the peer address as `ConnectInfo` (for `/metrics`).
-async fn accept_loop(listener: tokio::net::TcpListener, router: axum::Router) {
+async fn accept_loop(listener: tokio::net::TcpListener, router: axum::Router, state: &AppState) {
     use hyper_util::rt::{TokioIo, TokioTimer};
     use hyper_util::server::graceful::GracefulShutdown;
     use hyper_util::service::TowerToHyperService;
@@ -224,11 +241,19 @@ async fn accept_loop(listener: tokio::net::TcpListener, router: axum::Router) {
         });
     }
     drop(listener);
-    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
-        .await
-        .is_err()
-    {
+    // In-flight requests finish while running jobs stop and give their leases back.
+    let (requests, left) = tokio::join!(
+        tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()),
+        state.jobs().shutdown(JOB_STOP_GRACE),
+    );
+    if requests.is_err() {
         tracing::warn!("in-flight requests did not finish within the shutdown grace period");
+    }
+    if left > 0 {
+        tracing::warn!(
+            jobs = left,
+            "portfolio jobs did not stop in time; their leases will lapse"
+        );
     }
 }
 

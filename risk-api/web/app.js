@@ -37,9 +37,24 @@ function signedIn(yes) {
   if (!yes) { $("detail").hidden = true; $("who").hidden = true; }
 }
 
+/** The listing a page at a time (contract §15), following `next` up to MAX_PAGES pages. */
+const MAX_PAGES = 20;
+async function listAssessments() {
+  let items = [];
+  let path = "/v1/assessments?limit=100";
+  for (let i = 0; i < MAX_PAGES; i++) {
+    const r = await api("GET", path);
+    if (r.status !== 200) return r;
+    items = items.concat(r.data.items);
+    if (r.data.next === null || r.data.next === undefined) break;
+    path = "/v1/assessments?limit=100&after=" + encodeURIComponent(r.data.next);
+  }
+  return { status: 200, data: items };
+}
+
 async function signIn(key) {
   sessionStorage.setItem(KEY, key);
-  const r = await api("GET", "/v1/assessments");
+  const r = await listAssessments();
   if (r.status !== 200) {
     sessionStorage.removeItem(KEY);
     signedIn(false);

@@ -158,3 +158,28 @@ vocabulary! {
         EmailFiltering = "email_filtering",
     }
 }
+
+vocabulary! {
+    /// A coverage section of a cyber policy (contract §10): what part of an event's loss it pays.
+    Section {
+        /// Forensics, legal advice, notification, call centre, crisis communication.
+        IncidentResponse = "incident_response",
+        /// Lost profit and extra expense while systems are down (after a waiting period).
+        BusinessInterruption = "business_interruption",
+        /// Ransom and negotiation.
+        Extortion = "extortion",
+        /// Restoring or recreating data and software.
+        DataRestoration = "data_restoration",
+        /// Funds lost to social engineering and funds-transfer fraud.
+        SocialEngineering = "social_engineering",
+        /// Third-party privacy and network-security liability, defence costs.
+        PrivacyLiability = "privacy_liability",
+        /// Regulatory defence and fines where insurable.
+        Regulatory = "regulatory",
+        /// Payment-card (PCI) fines and assessments.
+        Pci = "pci",
+    }
+}
+
+/// Number of coverage sections.
+pub const SECTIONS: usize = 8;

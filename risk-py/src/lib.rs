@@ -21,6 +21,7 @@ use pyo3::create_exception;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use risk_api::dto::firm::{AssessmentDto, ImpactDto};
+use risk_api::dto::quote::QuoteDto;
 use risk_api::dto::v1::LossReport;
 use risk_api::portfolio_io::{self, FileKind};
 use risk_api::service::{
@@ -29,7 +30,7 @@ use risk_api::service::{
 };
 use risk_core::engine;
 use risk_core::model::{LossSpec, MAX_TRIALS};
-use risk_core::params::{DEFAULT_MODEL, ModelParams};
+use risk_core::params::{BUILT_IN_MODELS, DEFAULT_MODEL, ModelParams};
 use risk_core::portfolio::{Portfolio, allocate, shard_range};
 use risk_core::profile::FirmProfile;
 
@@ -78,14 +79,19 @@ fn run_detached<T: Send>(
     }))
 }
 
-/// The model: the built-in one (None, or its version / id), else a model file's TOML text.
+/// The model: the newest built-in one (None), a built-in one by version or id, else a model
+/// file's TOML text.
 fn load_params(model: Option<&str>) -> PyResult<ModelParams> {
-    let builtin = ModelParams::parse(DEFAULT_MODEL).map_err(internal)?;
-    match model {
-        None => Ok(builtin),
-        Some(m) if m == builtin.version || m == builtin.id() => Ok(builtin),
-        Some(text) => ModelParams::parse(text).map_err(|e| bad(format!("model: {e}"))),
+    let Some(m) = model else {
+        return ModelParams::parse(DEFAULT_MODEL).map_err(internal);
+    };
+    for text in BUILT_IN_MODELS {
+        let builtin = ModelParams::parse(text).map_err(internal)?;
+        if m == builtin.version || m == builtin.id() {
+            return Ok(builtin);
+        }
     }
+    ModelParams::parse(m).map_err(|e| bad(format!("model: {e}")))
 }
 
 fn today() -> time::Date {
@@ -182,6 +188,31 @@ fn impact(
         risk_core::pricing::impact(&profile, &params, trials, seed)
     })?;
     to_json(&ImpactDto::new(&profile, &params, &i))
+}
+
+/// Quote JSON of a firm profile (JSON text) and coverage options (a JSON list; None: the
+/// profile's own coverage): `risk quote PROFILE [--options OPTIONS.json]`.
+#[pyfunction]
+#[pyo3(signature = (profile_json, options_json = None, trials = 100_000, seed = 0, model = None, threads = None))]
+fn quote(
+    py: Python<'_>,
+    profile_json: &str,
+    options_json: Option<&str>,
+    trials: u64,
+    seed: u64,
+    model: Option<&str>,
+    threads: Option<usize>,
+) -> PyResult<String> {
+    let (profile, params) = load_firm(profile_json, trials, model)?;
+    let options = match options_json {
+        None => vec![profile.coverage],
+        Some(text) => risk_core::profile::parse_options(text, &profile, &params).map_err(bad)?,
+    };
+    let q = run_detached(py, threads, || {
+        risk_core::pricing::quote(&profile, &options, &params, trials, seed)
+    })?
+    .map_err(bad)?;
+    to_json(&QuoteDto::new(&profile, &params, &q, true))
 }
 
 /// What a portfolio run answers: the report (JSON text), the year-loss table as floats (numpy,
@@ -287,6 +318,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(simulate, m)?)?;
     m.add_function(wrap_pyfunction!(score, m)?)?;
     m.add_function(wrap_pyfunction!(impact, m)?)?;
+    m.add_function(wrap_pyfunction!(quote, m)?)?;
     m.add_function(wrap_pyfunction!(portfolio, m)?)?;
     m.add_function(wrap_pyfunction!(merge, m)?)?;
     m.add_function(wrap_pyfunction!(read_table, m)?)?;

@@ -54,6 +54,23 @@ def test_impact(risk_cli, data, profile):
     check(risk_engine.impact(path, trials=3000, seed=5), cli)
 
 
+def test_quote(risk_cli, data, tmp_path):
+    path = data / "profiles" / "manufacturer-ot-iso27001.json"
+    options = [
+        {"occurrence_limit": 100_000_000, "aggregate_limit": 100_000_000},
+        {"occurrence_limit": 300_000_000, "aggregate_limit": 300_000_000,
+         "waiting_period_hours": 12, "sublimits": {"social_engineering": 25_000_000}},
+    ]
+    opts = tmp_path / "options.json"
+    opts.write_text(json.dumps(options))
+    cli = risk_cli("quote", path, "--options", opts, "--trials", 3000, "--seed", 5)
+    py = risk_engine.quote(path, options, trials=3000, seed=5)
+    check(py, cli)
+    assert [o["terms"]["waiting_period_hours"] for o in py["options"]] == [8.0, 12.0]
+    with pytest.raises(risk_engine.RiskError, match=r"options\[0\]\.coinsurance\.pci"):
+        risk_engine.quote(path, [{"coinsurance": {"pci": 2}}], trials=100)
+
+
 def test_model_version(data, risk_cli):
     path = data / "profiles" / "retailer-pci.json"
     by_version = risk_engine.score(path, trials=2000, model=risk_engine.MODEL_VERSION)

@@ -7,12 +7,16 @@
 mod assessments;
 mod authz;
 mod docs;
+mod faults;
 mod harness;
 mod input;
+mod jobs;
 mod limits;
+mod listing;
 mod models;
 mod portfolio_input;
 mod portfolios;
+mod quotes;
 mod restart;
 mod service;
 mod shares;

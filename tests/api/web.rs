@@ -164,8 +164,7 @@ async fn listing_and_chart_follow_ownership_and_consent() {
     let b1 = create(&e, &e.firm_b, PROFILE_B).await;
     let ids = |r: &Res| -> Vec<String> {
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-        let mut v: Vec<String> = r
-            .body
+        let mut v: Vec<String> = r.body["items"]
             .as_array()
             .unwrap()
             .iter()
@@ -178,7 +177,8 @@ async fn listing_and_chart_follow_ownership_and_consent() {
     want_a.sort();
     let la = list(&e, &e.firm_a).await;
     assert_eq!(ids(&la), want_a);
-    let row = &la.body[0];
+    assert!(la.body["next"].is_null());
+    let row = &la.body["items"][0];
     assert_eq!(row["access"], "owned");
     assert!(row["firm"].is_string() && row["score"].is_number() && row["currency"] == "JPY");
     assert!(row["created_at"].is_string() && row["premium"].is_number());
@@ -188,7 +188,7 @@ async fn listing_and_chart_follow_ownership_and_consent() {
     share(&e, &a1, "ins-s").await;
     let ls = list(&e, &e.insurer_s).await;
     assert_eq!(ids(&ls), vec![a1.clone()]);
-    assert_eq!(ls.body[0]["access"], "shared");
+    assert_eq!(ls.body["items"][0]["access"], "shared");
     assert!(ids(&list(&e, &e.insurer_n).await).is_empty());
     assert_eq!(list(&e, &e.admin).await.status, StatusCode::FORBIDDEN);
     assert_eq!(

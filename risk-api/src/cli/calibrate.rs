@@ -2,6 +2,7 @@
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
+use risk_core::params::BUILT_IN_MODELS;
 
 /// Most rows `synth-claims` writes.
 pub(super) const MAX_CLAIM_ROWS: usize = 10_000_000;
@@ -54,10 +55,11 @@ pub(super) fn resolve_model(spec: &str, dir: &Path) -> Result<(String, PathBuf),
             }
         }
     }
-    let builtin =
-        ModelParams::parse(DEFAULT_MODEL).map_err(|e| CliError::BadInput(e.to_string()))?;
-    if spec == builtin.version || spec == builtin.id() {
-        return Ok((DEFAULT_MODEL.to_string(), dir.to_path_buf()));
+    for text in BUILT_IN_MODELS {
+        let builtin = ModelParams::parse(text).map_err(|e| CliError::BadInput(e.to_string()))?;
+        if spec == builtin.version || spec == builtin.id() {
+            return Ok(((*text).to_string(), dir.to_path_buf()));
+        }
     }
     Err(CliError::BadInput(format!(
         "--model: no model `{spec}` (a file, or a version in {})",

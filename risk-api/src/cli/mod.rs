@@ -28,9 +28,11 @@ use portfolio::run_portfolio;
 use simulate::simulate;
 
 mod calibrate;
+mod exhibits;
 mod firm;
 mod keys;
 mod portfolio;
+mod quote;
 mod simulate;
 use crate::service::{ALLOCATION_LEVEL, portfolio_report};
 
@@ -73,6 +75,35 @@ enum Command {
     Score(FirmArgs),
     /// Premium impact of certifications, maturity and controls (Impact JSON).
     Impact(FirmArgs),
+    /// Quote options: the underwriting decision and each coverage option priced on the same
+    /// simulated years (contract §10).
+    Quote {
+        #[command(flatten)]
+        firm: FirmArgs,
+        /// Coverage options: a JSON list of 1-20 coverage objects (default: the profile's own).
+        #[arg(long)]
+        options: Option<PathBuf>,
+    },
+    /// Rating exhibits: the tables the pricing uses (base premiums by revenue band and industry,
+    /// increased-limit factors, deductible credits, schedule bounds, section shares, rules), as
+    /// CSV and Parquet files in a directory.
+    Exhibits {
+        /// Model: a parameter file or a version (default: the built-in model in force).
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Directory to write the tables to (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+        /// Simulated years behind each simulated entry.
+        #[arg(long, default_value_t = exhibits::DEFAULT_TRIALS)]
+        trials: u64,
+        /// Seed of the random streams.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Worker threads. The output does not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+    },
     /// Portfolio accumulation (PortfolioReport JSON); progress on stderr.
     Portfolio {
         /// Policies: CSV (header row) or Parquet, firm attributes or explicit loss parameters.
@@ -128,6 +159,12 @@ enum Command {
         /// Do not seed a new database with demo data.
         #[arg(long)]
         no_demo: bool,
+        /// Create the SQLite database file if it does not exist. Without it a configured
+        /// database (`--database` or $DATABASE_URL) that is missing is an error, so a server is
+        /// never started on a new, empty database by mistake; the default risk.db in the working
+        /// directory is created on the first run.
+        #[arg(long)]
+        create: bool,
     },
     /// Experience calibration: updates the model's industry, certification and maturity factors
     /// from claims (CSV or Parquet: contract §7 firm columns + exposure, claim_count,
@@ -239,8 +276,8 @@ struct FirmArgs {
     /// Seed of the random streams.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Model: a parameter file, or a version (`1.0.0`; looked up in `models/`, else the built-in
-    /// one). Default: the built-in model (models/jp-cyber-1.0.0.toml).
+    /// Model: a parameter file, or a version (`1.0.0`, `1.5.0`; looked up in `models/`, else the
+    /// built-in ones). Default: the newest built-in model (models/jp-cyber-1.5.0.toml).
     #[arg(long)]
     model: Option<PathBuf>,
     /// Worker threads (default: all cores). The output does not depend on it.
@@ -319,9 +356,13 @@ pub fn run(cli: Cli) -> Result<String, CliError> {
             addr,
             database,
             no_demo,
+            create,
         } => {
+            let configured =
+                database.is_some() || std::env::var("DATABASE_URL").is_ok_and(|s| !s.is_empty());
             let db = database_url(database);
-            runtime()?.block_on(crate::serve::serve(addr, &db, !no_demo))?;
+            let create = create || !configured;
+            runtime()?.block_on(crate::serve::serve(addr, &db, !no_demo, create))?;
             Ok(String::new())
         }
         Command::Keys {
@@ -463,6 +504,18 @@ pub fn run(cli: Cli) -> Result<String, CliError> {
             crate::claims_io::write_claims(&out, &data).map_err(CliError::BadInput)?;
             let claims: u64 = data.iter().map(|r| r.claims).sum();
             eprintln!("wrote {rows} rows ({claims} claims) to {}", out.display());
+            Ok(String::new())
+        }
+        Command::Quote { firm, options } => quote::run_quote(&firm, options.as_deref()),
+        Command::Exhibits {
+            model,
+            out,
+            trials,
+            seed,
+            threads,
+        } => {
+            let params = load_params(&model)?;
+            with_threads(threads, || exhibits::write(&params, &out, trials, seed))??;
             Ok(String::new())
         }
         Command::Impact(args) => {

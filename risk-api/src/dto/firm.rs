@@ -8,6 +8,7 @@ use risk_core::score::Standing;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::quote::{DecisionDto, TermsDto};
 use super::v1::{LossReport, Side};
 use crate::keys::Role;
 
@@ -44,6 +45,13 @@ pub struct AssessmentDto {
     pub insured_loss: LossReport,
     /// Premium.
     pub premium: PremiumDto,
+    /// The coverage priced, defaults filled in (absent only on assessments stored before
+    /// underwriting was reported).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terms: Option<TermsDto>,
+    /// Accept, refer or decline, with reasons (absent only on assessments stored before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<DecisionDto>,
 }
 
 /// Who was assessed.
@@ -123,6 +131,14 @@ pub struct PremiumDto {
     pub pure_std_error: f64,
     /// Standard error of `technical`.
     pub technical_std_error: f64,
+    /// What the insurer would quote: the rating plan with the schedule modifier bounded by the
+    /// model's bound, at least the model's minimum premium (absent only on assessments stored
+    /// before it was reported).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub charged: Option<f64>,
+    /// The minimum premium set `charged`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimum_applied: Option<bool>,
     /// Insurer loadings and the rating-plan view (insurer-only in the service).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub loadings: Option<LoadingsDto>,
@@ -139,6 +155,12 @@ pub struct LoadingsDto {
     pub capital_tvar: f64,
     /// technical = base × industry × revenue × layer × (1 + schedule).
     pub rating_plan: RatingPlanDto,
+    /// technical ÷ charged: above 1 the charged premium is below the model's indication.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adequacy: Option<f64>,
+    /// The model's minimum premium in this currency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimum_premium: Option<f64>,
 }
 
 /// Rating-plan decomposition.
@@ -156,6 +178,9 @@ pub struct RatingPlanDto {
     pub schedule_modifier: f64,
     /// Schedule modifier within the filed bound.
     pub schedule_modifier_bounded: f64,
+    /// Premium before the schedule modifier: base × industry × revenue × layer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unscheduled_premium: Option<f64>,
     /// Premium with the bounded modifier.
     pub schedule_bounded_premium: f64,
 }
@@ -170,6 +195,8 @@ impl PremiumDto {
             currency: currency.to_string(),
             pure_std_error: p.pure_std_error,
             technical_std_error: p.technical_std_error,
+            charged: Some(p.charged),
+            minimum_applied: Some(p.minimum_applied),
             loadings: with_loadings.then_some(LoadingsDto {
                 risk_load: p.risk_load,
                 expense_load: p.expense_load,
@@ -181,8 +208,11 @@ impl PremiumDto {
                     layer_factor: r.layer_factor,
                     schedule_modifier: r.schedule_modifier,
                     schedule_modifier_bounded: r.schedule_modifier_bounded,
+                    unscheduled_premium: Some(r.unscheduled_premium),
                     schedule_bounded_premium: r.schedule_bounded_premium,
                 },
+                adequacy: Some(p.adequacy),
+                minimum_premium: Some(p.minimum_premium),
             }),
         }
     }
@@ -290,6 +320,8 @@ impl AssessmentDto {
                 &[],
             ),
             premium: PremiumDto::new(&a.premium, &profile.currency, with_loadings),
+            terms: Some(TermsDto::new(&profile.coverage)),
+            decision: Some(DecisionDto::new(&a.decision)),
         }
     }
 }

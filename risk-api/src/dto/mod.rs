@@ -7,4 +7,5 @@ pub mod calibration;
 pub mod firm;
 pub mod input;
 pub mod portfolio;
+pub mod quote;
 pub mod v1;

@@ -21,6 +21,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::doc::{BadRequest, Invalid, ObjectGuarded, RoleGuarded, TooLarge, UnsupportedMedia};
 use super::extract::{AppQuery, JsonText, ReadableAssessment};
+use super::page::{Cursor, Page, PageParams};
 use super::{field_errors, run};
 use crate::app::AppState;
 use crate::auth::{Caller, InsurerOrFirm};
@@ -110,7 +111,7 @@ pub fn params_at(base: &ModelParams, rows: &[ThreatRow], seq: i64) -> anyhow::Re
 }
 
 /// The model with the newest threat table, and that table's history position.
-async fn current_params(state: &AppState) -> ApiResult<(ModelParams, i64)> {
+pub(super) async fn current_params(state: &AppState) -> ApiResult<(ModelParams, i64)> {
     let rows = state.store().threat_rows().await?;
     let seq = rows.last().map_or(0, |r| r.seq);
     Ok((params_at(&state.params(), &rows, seq)?, seq))
@@ -301,19 +302,41 @@ pub struct AssessmentSummaryDto {
     pub access: String,
 }
 
-/// The caller's assessments, newest first: its own and, for an insurer, those shared with it.
-#[utoipa::path(get, path = "/v1/assessments",
-    responses((status = 200, body = Vec<AssessmentSummaryDto>, description = "The caller's assessments, newest first"), RoleGuarded),
+/// One page of the assessment listing.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssessmentPage {
+    /// At most `limit` assessments, newest first.
+    pub items: Vec<AssessmentSummaryDto>,
+    /// Cursor of the next page (pass it as `after`); `null` on the last page.
+    pub next: Option<String>,
+}
+
+/// The caller's assessments, newest first: its own and, for an insurer, those shared with it;
+/// a page at a time (contract §15).
+#[utoipa::path(get, path = "/v1/assessments", params(PageParams),
+    responses((status = 200, body = AssessmentPage, description = "A page of the caller's assessments, newest first; follow `next` for the rest"), BadRequest, RoleGuarded, Invalid),
     security(("bearer" = ["insurer", "firm"])))]
 pub async fn list_assessments(
     State(state): State<AppState>,
     InsurerOrFirm(caller): InsurerOrFirm,
-) -> ApiResult<Json<Vec<AssessmentSummaryDto>>> {
-    let recs = state.store().readable_assessments(&caller).await?;
-    let mut out = Vec::with_capacity(recs.len());
+    page: Page,
+) -> ApiResult<Json<AssessmentPage>> {
+    let after = page
+        .after
+        .as_ref()
+        .map(|c| (c.created_at.as_str(), c.id.as_str()));
+    let recs = state
+        .store()
+        .readable_assessments(&caller, after, page.limit + 1)
+        .await?;
+    let (recs, next) = page.split(recs, |r| Cursor {
+        created_at: r.created_at.clone(),
+        id: r.id.clone(),
+    });
+    let mut items = Vec::with_capacity(recs.len());
     for rec in recs {
         let a = rec.assessment().map_err(anyhow::Error::from)?;
-        out.push(AssessmentSummaryDto {
+        items.push(AssessmentSummaryDto {
             firm: a.firm.name,
             score: a.score.value,
             grade: a.score.grade,
@@ -329,7 +352,7 @@ pub async fn list_assessments(
             created_at: rec.created_at,
         });
     }
-    Ok(Json(out))
+    Ok(Json(AssessmentPage { items, next }))
 }
 
 /// The loss-exceedance chart of an assessment (gross and insured, log-scale loss axis), drawn

@@ -20,7 +20,9 @@ pub mod doc;
 pub mod extract;
 pub mod models;
 pub mod ops;
+pub mod page;
 pub mod portfolios;
+pub mod quotes;
 pub mod shares;
 pub mod simulate;
 pub mod threat_levels;
@@ -67,7 +69,11 @@ pub fn router() -> Router<AppState> {
             "/v1/threat-levels/{industry}",
             put(threat_levels::put_threat_level),
         )
-        .route("/v1/portfolios", post(portfolios::portfolios))
+        .route("/v1/quotes", post(quotes::create_quote))
+        .route(
+            "/v1/portfolios",
+            post(portfolios::portfolios).get(portfolios::list_portfolios),
+        )
         .route("/v1/portfolios/{id}", get(portfolios::get_portfolio))
         .fallback(ops::not_found)
 }
@@ -96,7 +102,9 @@ pub fn router() -> Router<AppState> {
         models::models,
         models::publish_model,
         threat_levels::put_threat_level,
+        quotes::create_quote,
         portfolios::portfolios,
+        portfolios::list_portfolios,
         portfolios::get_portfolio
     ),
     components(schemas(Problem, FieldProblem, portfolios::PortfolioJobDto)),
@@ -122,26 +130,6 @@ async fn run<T: Send + 'static>(
     tokio::task::spawn_blocking(move || {
         let out = f();
         drop(slot);
-        out
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.into()))
-}
-
-/// Runs an accepted background job's work: waits for a simulation slot without a bound.
-async fn run_job<T: Send + 'static>(
-    state: &AppState,
-    f: impl FnOnce() -> T + Send + 'static,
-) -> ApiResult<T> {
-    let permit = state
-        .runs()
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
-    tokio::task::spawn_blocking(move || {
-        let out = f();
-        drop(permit);
         out
     })
     .await

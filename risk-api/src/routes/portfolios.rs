@@ -11,15 +11,15 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::assessments::RunParams;
-use super::doc::{Invalid, ObjectGuarded, RoleGuarded, TooLarge, UnsupportedMedia};
+use super::doc::{BadRequest, Invalid, ObjectGuarded, RoleGuarded, TooLarge, UnsupportedMedia};
 use super::extract::{AppQuery, media_type};
-use super::{run, run_job};
+use super::page::{Cursor, Page, PageParams};
+use super::run;
 use crate::app::AppState;
 use crate::auth::Insurer;
 use crate::portfolio_io::{FileKind, count_rows, model_shocks, read_policies_bytes};
 use crate::problem::{ApiError, ApiResult};
-use crate::service::whole_portfolio_report;
-use crate::store::{PortfolioJob, timestamp};
+use crate::store::{JobInput, PortfolioJob, timestamp};
 
 /// Most policies one HTTP portfolio job may hold (the command line takes up to 1,000,000).
 pub const MAX_JOB_POLICIES: usize = 20_000;
@@ -135,7 +135,9 @@ pub async fn portfolios(
             format!("{rows} policies exceed the cap of {MAX_JOB_POLICIES}"),
         ));
     }
-    let params = state.params().clone();
+    let model = state.params();
+    let params = model.clone();
+    let body_copy = body.clone();
     let today = time::OffsetDateTime::now_utc().date();
     let parsed = run(&state, &caller, move || {
         read_policies_bytes(&body, kind, &params, today).map(|p| (p, model_shocks(&params)))
@@ -185,43 +187,64 @@ pub async fn portfolios(
         created_at: now.clone(),
         updated_at: now,
     };
-    state.store().insert_job(&job).await?;
-    let id = job.id.clone();
-    let bg = state.clone();
-    tokio::spawn(async move {
-        let store = bg.store().clone();
-        if let Err(e) = store.update_job(&id, "running", None, None).await {
-            tracing::error!(job = %id, error = %e, "cannot mark portfolio job running");
-            return;
+    // The file as sent and what it was validated with: any replica's worker can run it.
+    let input = JobInput {
+        body: body_copy.to_vec(),
+        kind: match kind {
+            FileKind::Csv => "csv",
+            FileKind::Parquet => "parquet",
         }
-        let out = run_job(&bg, move || {
-            whole_portfolio_report(&portfolio, trials, seed, &|_| {})
-        })
-        .await;
-        let res = match out.map(|r| serde_json::to_string(&r)) {
-            Ok(Ok(json)) => store.update_job(&id, "done", Some(json), None).await,
-            Ok(Err(e)) => {
-                store
-                    .update_job(&id, "failed", None, Some(format!("report: {e}")))
-                    .await
-            }
-            Err(_) => {
-                tracing::error!(job = %id, "portfolio job failed");
-                store
-                    .update_job(&id, "failed", None, Some("internal error".into()))
-                    .await
-            }
-        };
-        if let Err(e) = res {
-            tracing::error!(job = %id, error = %e, "cannot record the portfolio job's outcome");
-        }
-    });
+        .into(),
+        model_version: model.id(),
+        model_hash: model.hash.clone(),
+        accepted_on: today.to_string(),
+    };
+    state.store().insert_job(&job, &input).await?;
+    state.jobs().start(&state);
     let location = format!("/v1/portfolios/{}", job.id);
     let mut res = (StatusCode::ACCEPTED, Json(PortfolioJobDto::new(job)?)).into_response();
     if let Ok(v) = HeaderValue::from_str(&location) {
         res.headers_mut().insert(header::LOCATION, v);
     }
     Ok(res)
+}
+
+/// One page of the caller's portfolio jobs.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PortfolioJobPage {
+    /// At most `limit` jobs, newest first, without their reports (read each with
+    /// `GET /v1/portfolios/{id}`).
+    pub items: Vec<PortfolioJobDto>,
+    /// Cursor of the next page (pass it as `after`); `null` on the last page.
+    pub next: Option<String>,
+}
+
+/// The calling insurer's portfolio jobs, newest first, a page at a time (contract §15).
+#[utoipa::path(get, path = "/v1/portfolios", params(PageParams),
+    responses((status = 200, body = PortfolioJobPage, description = "A page of the caller's portfolio jobs, newest first; follow `next` for the rest"), BadRequest, RoleGuarded, Invalid),
+    security(("bearer" = ["insurer"])))]
+pub async fn list_portfolios(
+    State(state): State<AppState>,
+    Insurer(caller): Insurer,
+    page: Page,
+) -> ApiResult<Json<PortfolioJobPage>> {
+    let after = page
+        .after
+        .as_ref()
+        .map(|c| (c.created_at.as_str(), c.id.as_str()));
+    let jobs = state
+        .store()
+        .jobs_of(&caller.subject, after, page.limit + 1)
+        .await?;
+    let (jobs, next) = page.split(jobs, |j| Cursor {
+        created_at: j.created_at.clone(),
+        id: j.id.clone(),
+    });
+    let items = jobs
+        .into_iter()
+        .map(PortfolioJobDto::new)
+        .collect::<ApiResult<_>>()?;
+    Ok(Json(PortfolioJobPage { items, next }))
 }
 
 /// A portfolio job's status and, once done, its report; only the insurer that submitted it.

@@ -70,7 +70,7 @@ impl Store {
         .bind(a.as_of.clone())
         .bind(a.result.clone())
         .bind(a.created_at.clone())
-        .execute(&self.pool)
+        .execute(self.db()?)
         .await?;
         Ok(())
     }
@@ -86,7 +86,7 @@ impl Store {
              FROM assessments WHERE id = $1",
         )
         .bind(id.to_string())
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.db()?)
         .await?;
         row.map(|r| AssessmentRecord::from_row(&r)).transpose()
     }
@@ -97,47 +97,64 @@ impl Store {
     /// Database failures.
     pub async fn assessment_ids(&self) -> Result<Vec<String>, sqlx::Error> {
         sqlx::query("SELECT id FROM assessments ORDER BY created_at, id")
-            .fetch_all(&self.pool)
+            .fetch_all(self.db()?)
             .await?
             .iter()
             .map(|r| r.try_get("id"))
             .collect()
     }
 
-    /// Assessments `caller` may read, newest first: its own, and for an insurer also those
-    /// shared with it. Full records (the listing reads name and score from `result`).
+    /// One page of the assessments `caller` may read, newest first (creation time descending,
+    /// then id): its own, and for an insurer also those shared with it; at most `limit` rows,
+    /// starting after the row with sort key `after` = (created_at, id). Full records (the
+    /// listing reads name and score from `result`).
     ///
     /// # Errors
     /// Database failures.
     pub async fn readable_assessments(
         &self,
         caller: &Caller,
+        after: Option<(&str, &str)>,
+        limit: u64,
     ) -> Result<Vec<AssessmentRecord>, sqlx::Error> {
-        let rows = if caller.role == Role::Insurer {
-            sqlx::query(
-                "SELECT id, owner_role, owner_subject, profile, model_version, model_hash, \
-                 threat_version, threat_seq, seed, trials, as_of, result, created_at \
-                 FROM assessments WHERE (owner_role = $1 AND owner_subject = $2) \
-                 OR id IN (SELECT assessment_id FROM shares WHERE insurer = $3) \
-                 ORDER BY created_at DESC, id",
-            )
+        // Placeholders are numbered in bind order, each bound once (SQLite and PostgreSQL alike).
+        let insurer = caller.role == Role::Insurer;
+        let mut sql = String::from(
+            "SELECT id, owner_role, owner_subject, profile, model_version, model_hash, \
+             threat_version, threat_seq, seed, trials, as_of, result, created_at \
+             FROM assessments WHERE ((owner_role = $1 AND owner_subject = $2)",
+        );
+        let mut n = 2;
+        if insurer {
+            sql.push_str(" OR id IN (SELECT assessment_id FROM shares WHERE insurer = $3)");
+            n = 3;
+        }
+        sql.push(')');
+        if after.is_some() {
+            // Strictly after the cursor in (created_at DESC, id ASC) order.
+            sql.push_str(&format!(
+                " AND (created_at < ${} OR (created_at = ${} AND id > ${}))",
+                n + 1,
+                n + 2,
+                n + 3
+            ));
+            n += 3;
+        }
+        sql.push_str(&format!(" ORDER BY created_at DESC, id LIMIT ${}", n + 1));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(caller.role.as_str().to_string())
-            .bind(caller.subject.clone())
-            .bind(caller.subject.clone())
-            .fetch_all(&self.pool)
-            .await?
-        } else {
-            sqlx::query(
-                "SELECT id, owner_role, owner_subject, profile, model_version, model_hash, \
-                 threat_version, threat_seq, seed, trials, as_of, result, created_at \
-                 FROM assessments WHERE owner_role = $1 AND owner_subject = $2 \
-                 ORDER BY created_at DESC, id",
-            )
-            .bind(caller.role.as_str().to_string())
-            .bind(caller.subject.clone())
-            .fetch_all(&self.pool)
-            .await?
-        };
+            .bind(caller.subject.clone());
+        if insurer {
+            q = q.bind(caller.subject.clone());
+        }
+        if let Some((created_at, id)) = after {
+            q = q
+                .bind(created_at.to_string())
+                .bind(created_at.to_string())
+                .bind(id.to_string());
+        }
+        let limit = i64::try_from(limit).map_err(|e| sqlx::Error::Encode(e.into()))?;
+        let rows = q.bind(limit).fetch_all(self.db()?).await?;
         rows.iter().map(AssessmentRecord::from_row).collect()
     }
 
@@ -154,7 +171,7 @@ impl Store {
         .bind(insurer.to_string())
         .bind(by.to_string())
         .bind(now())
-        .execute(&self.pool)
+        .execute(self.db()?)
         .await?;
         Ok(())
     }
@@ -167,7 +184,7 @@ impl Store {
         let r = sqlx::query("DELETE FROM shares WHERE assessment_id = $1 AND insurer = $2")
             .bind(id.to_string())
             .bind(insurer.to_string())
-            .execute(&self.pool)
+            .execute(self.db()?)
             .await?;
         Ok(r.rows_affected() > 0)
     }
@@ -181,7 +198,7 @@ impl Store {
             sqlx::query("SELECT 1 AS x FROM shares WHERE assessment_id = $1 AND insurer = $2")
                 .bind(id.to_string())
                 .bind(insurer.to_string())
-                .fetch_optional(&self.pool)
+                .fetch_optional(self.db()?)
                 .await?
                 .is_some(),
         )

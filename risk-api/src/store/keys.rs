@@ -63,7 +63,7 @@ impl Store {
         .bind(now())
         .bind(id.clone())
         .bind(expires.map(str::to_string))
-        .execute(&self.pool)
+        .execute(self.db()?)
         .await?;
         Ok(id)
     }
@@ -78,7 +78,7 @@ impl Store {
              WHERE key_hash = $1 AND revoked_at IS NULL",
         )
         .bind(hash.to_string())
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.db()?)
         .await?;
         let Some(r) = row else { return Ok(None) };
         let expires: Option<String> = r.try_get("expires_at")?;
@@ -102,7 +102,7 @@ impl Store {
             "SELECT id, role, subject, created_at, expires_at, revoked_at FROM api_keys \
              ORDER BY created_at, id",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(self.db()?)
         .await?;
         rows.iter()
             .map(|r| {
@@ -132,7 +132,7 @@ impl Store {
         Ok(sqlx::query(sql)
             .bind(now())
             .bind(value.to_string())
-            .execute(&self.pool)
+            .execute(self.db()?)
             .await?
             .rows_affected())
     }
@@ -146,7 +146,7 @@ impl Store {
             "SELECT 1 AS one FROM api_keys WHERE role = 'insurer' AND subject = $1 AND revoked_at IS NULL LIMIT 1",
         )
         .bind(subject.to_string())
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.db()?)
         .await?;
         Ok(row.is_some())
     }
@@ -157,7 +157,7 @@ impl Store {
     /// Database failures.
     pub async fn key_count(&self) -> Result<i64, sqlx::Error> {
         sqlx::query("SELECT COUNT(*) AS n FROM api_keys")
-            .fetch_one(&self.pool)
+            .fetch_one(self.db()?)
             .await?
             .try_get("n")
     }

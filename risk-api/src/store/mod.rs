@@ -5,6 +5,8 @@
 //! crash of the process or the machine; PostgreSQL commits synchronously by default. A call that
 //! returns `Ok` has committed.
 
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -19,7 +21,7 @@ mod models;
 mod threats;
 
 pub use assessments::AssessmentRecord;
-pub use jobs::PortfolioJob;
+pub use jobs::{ClaimedJob, JobInput, PortfolioJob, now_ms};
 pub use keys::{KeyRow, key_id};
 pub use models::ModelRow;
 pub use threats::ThreatRow;
@@ -41,6 +43,76 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite: the file the pool opened, checked before every use.
+    file: Option<Arc<DatabaseFile>>,
+}
+
+/// A SQLite database file as it was when the store opened it.
+///
+/// Why: SQLite keeps writing to a file that was deleted or renamed while it is open (the data
+/// go with the unlinked inode), and writing to the memory-mapped index of a file made immutable
+/// kills the process with SIGBUS. So before every use the store checks that the path still
+/// names the same file (device and inode) and that it and its WAL index can still be opened
+/// for writing; if not, the database is unavailable (readiness 503, requests 503), and nothing
+/// is acknowledged.
+#[derive(Debug)]
+struct DatabaseFile {
+    path: PathBuf,
+    #[cfg(unix)]
+    identity: (u64, u64),
+}
+
+impl DatabaseFile {
+    fn open(path: PathBuf) -> std::io::Result<DatabaseFile> {
+        let meta = std::fs::metadata(&path)?;
+        #[cfg(not(unix))]
+        let _ = meta;
+        Ok(DatabaseFile {
+            #[cfg(unix)]
+            identity: {
+                use std::os::unix::fs::MetadataExt;
+                (meta.dev(), meta.ino())
+            },
+            path,
+        })
+    }
+
+    fn check(&self) -> std::io::Result<()> {
+        let gone = |what: &str| std::io::Error::other(format!("database file {what}"));
+        let meta = std::fs::metadata(&self.path).map_err(|_| gone("is missing"))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            if (meta.dev(), meta.ino()) != self.identity {
+                return Err(gone("was replaced"));
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = meta;
+        let mut shm = self.path.clone().into_os_string();
+        shm.push("-shm");
+        for p in [self.path.as_os_str(), shm.as_os_str()] {
+            match std::fs::OpenOptions::new().write(true).open(p) {
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound && p != self.path => {}
+                Err(_) => return Err(gone("is not writable")),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The SQLite file a URL names (`None` for PostgreSQL and in-memory databases).
+pub fn sqlite_path(url: &str) -> Option<PathBuf> {
+    let (u, backend) = normalize_url(url);
+    if backend != Backend::Sqlite || u.contains(":memory:") || u.contains("mode=memory") {
+        return None;
+    }
+    let rest = u
+        .strip_prefix("sqlite://")
+        .or_else(|| u.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or("");
+    (!path.is_empty()).then(|| PathBuf::from(path))
 }
 
 /// The embedded migrations (`risk-api/migrations/`), the same for both databases. sqlx keys
@@ -80,6 +152,24 @@ impl Store {
     /// When the database cannot be reached or migrated.
     pub async fn open(url: &str) -> anyhow::Result<Store> {
         Self::open_in_schema(url, None).await
+    }
+
+    /// Like [`Store::open`], but a SQLite file that does not exist is an error unless `create`:
+    /// a server pointed at a database that is gone refuses to start rather than start empty.
+    ///
+    /// # Errors
+    /// As [`Store::open`], and a missing SQLite file without `create`.
+    pub async fn open_existing(url: &str, create: bool) -> anyhow::Result<Store> {
+        if let Some(path) = sqlite_path(url)
+            && !create
+            && !path.exists()
+        {
+            anyhow::bail!(
+                "the database file {} does not exist; pass --create to make a new, empty one",
+                path.display()
+            );
+        }
+        Self::open(url).await
     }
 
     /// Like [`Store::open`]; on PostgreSQL, inside `schema` (created if missing), so tests can
@@ -144,7 +234,35 @@ impl Store {
             .run(&pool)
             .await
             .context("cannot migrate the database")?;
-        Ok(Store { pool, backend })
+        let file = match sqlite_path(&url) {
+            Some(p) => Some(Arc::new(
+                DatabaseFile::open(p).context("cannot read the database file")?,
+            )),
+            None => None,
+        };
+        Ok(Store {
+            pool,
+            backend,
+            file,
+        })
+    }
+
+    /// The pool, once the database file (SQLite) is checked to still be there and writable.
+    ///
+    /// # Errors
+    /// `sqlx::Error::Io` when it is not (answered 503).
+    fn db(&self) -> Result<&AnyPool, sqlx::Error> {
+        if let Some(f) = &self.file {
+            f.check().map_err(sqlx::Error::Io)?;
+        }
+        Ok(&self.pool)
+    }
+
+    /// Whether the database file (SQLite) is still the one opened and writable; always true on
+    /// PostgreSQL. Checked again after a write, so a write that raced a deletion is not
+    /// acknowledged.
+    pub fn file_ok(&self) -> bool {
+        self.file.as_ref().is_none_or(|f| f.check().is_ok())
     }
 
     /// Whether the database answers (`SELECT 1`), for readiness.
@@ -152,7 +270,12 @@ impl Store {
     /// # Errors
     /// When it does not (unreachable, pool closed or exhausted past the acquire timeout).
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map(drop)
+        let ping = sqlx::query("SELECT 1").execute(self.db()?);
+        // Bounded well inside a load balancer's probe timeout (the pool's acquire timeout is 10 s).
+        match tokio::time::timeout(Duration::from_secs(3), ping).await {
+            Ok(r) => r.map(drop),
+            Err(_) => Err(sqlx::Error::PoolTimedOut),
+        }
     }
 
     /// Which database this is.

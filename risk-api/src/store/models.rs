@@ -33,7 +33,7 @@ impl Store {
         .bind(m.body.clone())
         .bind(m.published_by.clone())
         .bind(m.published_at.clone())
-        .execute(&self.pool)
+        .execute(self.db()?)
         .await;
         match r {
             Ok(_) => Ok(true),
@@ -51,7 +51,7 @@ impl Store {
             "SELECT id, hash, body, published_by, published_at FROM models \
              ORDER BY published_at, id",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(self.db()?)
         .await
     }
 }

@@ -48,7 +48,7 @@ impl Store {
             .bind(source.to_string())
             .bind(by.to_string())
             .bind(at.clone())
-            .fetch_one(&self.pool)
+            .fetch_one(self.db()?)
             .await;
             match r {
                 Ok(row) => {
@@ -78,7 +78,7 @@ impl Store {
             "SELECT seq, industry, levels, source, published_by, published_at \
              FROM threat_levels ORDER BY seq",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(self.db()?)
         .await
     }
 }

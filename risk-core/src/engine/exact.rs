@@ -267,6 +267,16 @@ pub fn compute(
     thresholds: &[f64],
     opts: &ExactOptions,
 ) -> Result<ExactResult, ExactError> {
+    if model.cover().is_some() {
+        // Annual section sublimits make the year's insured loss depend on the joint split of
+        // every event, which a one-dimensional compound distribution cannot carry.
+        return Err(ExactError::Unsupported {
+            field: "coverage".into(),
+            what: "the exact method prices a deductible and limits; coverage sections \
+                   (sublimits, retentions, coinsurance, waiting period) need --method monte-carlo"
+                .into(),
+        });
+    }
     let terms = model.terms();
     let (d, limit, al) = (
         terms.deductible(),

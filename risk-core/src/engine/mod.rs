@@ -5,4 +5,7 @@
 pub mod exact;
 pub mod monte_carlo;
 
-pub use monte_carlo::{BLOCK_TRIALS, PerilStats, PerilTotals, Side, Simulation, simulate};
+pub use monte_carlo::{
+    BLOCK_TRIALS, PerilStats, PerilTotals, Side, Simulation, covered_nonzero_years, simulate,
+    simulate_covers,
+};

@@ -18,7 +18,8 @@ use rayon::prelude::*;
 use rand_distr::Distribution;
 
 use crate::dist::{Frequency, Severity};
-use crate::model::{LossModel, Terms};
+use crate::model::{Cover, LossModel, Terms};
+use crate::vocab::SECTIONS;
 
 /// Trials per block. Part of the reproducibility contract: changing it changes every result.
 pub const BLOCK_TRIALS: usize = 4096;
@@ -142,6 +143,9 @@ pub struct PerilStats {
 ///
 /// Callers validate `trials` (≥ 1, capped); see [`crate::model::MAX_TRIALS`].
 pub fn simulate(model: &LossModel, trials: u64, seed: u64) -> Simulation {
+    if let Some(cover) = model.cover() {
+        return simulate_covers(model, std::slice::from_ref(cover), trials, seed).0;
+    }
     let n = usize::try_from(trials).expect("trials are capped well below usize::MAX");
     let mut gross = vec![0.0; n];
     let block_totals: Vec<Vec<PerilTotals>> = if model.terms().is_none() {
@@ -228,6 +232,7 @@ fn run_block(
             insured: target,
             first: k == 0,
             own_insured: capped,
+            events: None,
         };
         totals.push(dispatch(peril.frequency(), peril.severity(), &mut pass));
     }
@@ -275,6 +280,8 @@ struct Pass<'a> {
     first: bool,
     /// `insured` is this peril's own slice (store), not the shared output (add).
     own_insured: bool,
+    /// Where every event is recorded for sectioned covers (None: not kept).
+    events: Option<&'a mut Vec<Event>>,
 }
 
 /// Picks the concrete frequency and severity types, then runs [`peril_pass`].
@@ -291,22 +298,27 @@ fn dispatch_severity<F: Distribution<u64>>(
     s: &Severity,
     pass: &mut Pass<'_>,
 ) -> PerilTotals {
-    // Without terms the insured loss is the gross loss: the pass skips it.
-    match (s, pass.terms.is_none()) {
-        (Severity::LogNormal(s), false) => peril_pass::<_, _, true>(f, s, pass),
-        (Severity::LogNormal(s), true) => peril_pass::<_, _, false>(f, s, pass),
-        (Severity::LogNormalGpd(s), false) => peril_pass::<_, _, true>(f, s, pass),
-        (Severity::LogNormalGpd(s), true) => peril_pass::<_, _, false>(f, s, pass),
-        (Severity::Pert(s), false) => peril_pass::<_, _, true>(f, s, pass),
-        (Severity::Pert(s), true) => peril_pass::<_, _, false>(f, s, pass),
+    // Without terms the insured loss is the gross loss: the pass skips it. Recording passes
+    // (sectioned covers) keep gross sums and every event; the covers price the events after.
+    match (s, pass.events.is_some(), pass.terms.is_none()) {
+        (Severity::LogNormal(s), true, _) => peril_pass::<_, _, false, true>(f, s, pass),
+        (Severity::LogNormal(s), false, false) => peril_pass::<_, _, true, false>(f, s, pass),
+        (Severity::LogNormal(s), false, true) => peril_pass::<_, _, false, false>(f, s, pass),
+        (Severity::LogNormalGpd(s), true, _) => peril_pass::<_, _, false, true>(f, s, pass),
+        (Severity::LogNormalGpd(s), false, false) => peril_pass::<_, _, true, false>(f, s, pass),
+        (Severity::LogNormalGpd(s), false, true) => peril_pass::<_, _, false, false>(f, s, pass),
+        (Severity::Pert(s), true, _) => peril_pass::<_, _, false, true>(f, s, pass),
+        (Severity::Pert(s), false, false) => peril_pass::<_, _, true, false>(f, s, pass),
+        (Severity::Pert(s), false, true) => peril_pass::<_, _, false, false>(f, s, pass),
     }
 }
 
 /// For every year of the block: N ~ f, then N sizes ~ s, gross and insured sums. `TERMS`: the
 /// model has terms; without them (`pass.insured` is then None) the insured loss of every event
 /// is its gross loss, bit for bit, so only the gross sums are kept and copied at the end.
+/// `RECORD`: every event goes to `pass.events` (the draws are the same either way).
 #[inline(never)]
-fn peril_pass<F: Distribution<u64>, S: Distribution<f64>, const TERMS: bool>(
+fn peril_pass<F: Distribution<u64>, S: Distribution<f64>, const TERMS: bool, const RECORD: bool>(
     f: &F,
     s: &S,
     pass: &mut Pass<'_>,
@@ -314,6 +326,7 @@ fn peril_pass<F: Distribution<u64>, S: Distribution<f64>, const TERMS: bool>(
     let mut tot = PerilTotals::default();
     let terms = pass.terms;
     let prefix = year_stream_prefix(pass.seed, pass.peril);
+    let mut events = pass.events.take();
     for t in 0..pass.gross.len() {
         let n = f.sample(&mut pass.frequency_rng);
         let mut g = 0.0;
@@ -326,6 +339,13 @@ fn peril_pass<F: Distribution<u64>, S: Distribution<f64>, const TERMS: bool>(
                 g += x;
                 if TERMS {
                     i += terms.per_event(x);
+                }
+                if RECORD && let Some(ev) = events.as_deref_mut() {
+                    ev.push(Event {
+                        year: t as u32,
+                        peril: pass.peril as u32,
+                        x,
+                    });
                 }
             }
         }
@@ -353,7 +373,206 @@ fn peril_pass<F: Distribution<u64>, S: Distribution<f64>, const TERMS: bool>(
         tot.insured_sum = tot.gross_sum;
         tot.insured_sum_sq = tot.gross_sum_sq;
     }
+    pass.events = events;
     tot
+}
+
+/// One simulated event, kept for sectioned covers: its year in the block, the model's peril index
+/// and its ground-up size.
+#[derive(Debug, Clone, Copy)]
+struct Event {
+    year: u32,
+    peril: u32,
+    x: f64,
+}
+
+/// Simulates `trials` years of `model`'s perils once and applies every cover to the same events
+/// (common random numbers: the ground-up years are those of [`simulate`] at this seed, gross
+/// losses bit for bit). Returns the first cover's run as a [`Simulation`] (its per-peril insured
+/// totals allocate each year's insured loss back to the perils through the section and
+/// aggregate caps) and every cover's insured annual losses, in cover order.
+///
+/// Cost: one simulation of the gross years plus, per cover, one pass over the simulated events
+/// and the years that have any: it follows the events, not the trials × covers loop.
+///
+/// # Panics
+/// When `covers` is empty.
+pub fn simulate_covers(
+    model: &LossModel,
+    covers: &[Cover],
+    trials: u64,
+    seed: u64,
+) -> (Simulation, Vec<Vec<f64>>) {
+    assert!(!covers.is_empty(), "at least one cover");
+    let n = usize::try_from(trials).expect("trials are capped well below usize::MAX");
+    let mut gross = vec![0.0; n];
+    let blocks: Vec<(Vec<Vec<f64>>, Vec<PerilTotals>)> = gross
+        .par_chunks_mut(BLOCK_TRIALS)
+        .enumerate()
+        .map(|(b, g)| run_covered_block(model, covers, seed, b as u64, g))
+        .collect();
+    let mut insured: Vec<Vec<f64>> = covers.iter().map(|_| Vec::with_capacity(n)).collect();
+    let mut totals = Vec::with_capacity(blocks.len());
+    for (block, t) in blocks {
+        for (out, part) in insured.iter_mut().zip(block) {
+            out.extend_from_slice(&part);
+        }
+        totals.push(t);
+    }
+    let first = insured[0].clone();
+    let sim = finish(trials, seed, gross, Some(first), totals, model);
+    (sim, insured)
+}
+
+/// One block of a covered run: gross years into `gross`, and per cover the block's insured years.
+fn run_covered_block(
+    model: &LossModel,
+    covers: &[Cover],
+    seed: u64,
+    block: u64,
+    gross: &mut [f64],
+) -> (Vec<Vec<f64>>, Vec<PerilTotals>) {
+    let len = gross.len();
+    let (events, mut totals) = record_block(model, seed, block, gross);
+    let insured = covers
+        .iter()
+        .enumerate()
+        .map(|(c, cover)| {
+            let mut out = vec![0.0; len];
+            let perils = if c == 0 { Some(&mut totals) } else { None };
+            cover_years(cover, &events, &mut |t, v| out[t] = v, perils);
+            out
+        })
+        .collect();
+    (insured, totals)
+}
+
+/// Simulates one block's ground-up years into `gross` and returns every event, years in order
+/// and each year's events in peril order then draw order (a stable sort of the peril-major
+/// passes), with the per-peril gross totals.
+fn record_block(
+    model: &LossModel,
+    seed: u64,
+    block: u64,
+    gross: &mut [f64],
+) -> (Vec<Event>, Vec<PerilTotals>) {
+    let mut events = Vec::new();
+    let mut totals = Vec::with_capacity(model.perils().len());
+    for (k, peril) in model.perils().iter().enumerate() {
+        let mut pass = Pass {
+            frequency_rng: stream(seed, [FREQUENCY, block, k as u64]),
+            seed,
+            peril: k as u64,
+            first_trial: block * BLOCK_TRIALS as u64,
+            terms: Terms::NONE,
+            gross: &mut *gross,
+            insured: None,
+            first: k == 0,
+            own_insured: false,
+            events: Some(&mut events),
+        };
+        let mut t = dispatch(peril.frequency(), peril.severity(), &mut pass);
+        t.insured_sum = 0.0;
+        t.insured_sum_sq = 0.0;
+        totals.push(t);
+    }
+    events.sort_by_key(|e| e.year);
+    (events, totals)
+}
+
+/// Every cover's non-zero insured years, in year order, from the ground-up years of
+/// [`simulate`] at this seed: what quote options need, at a cost that follows the events (the
+/// years without an insured loss are never written or read).
+///
+/// # Panics
+/// When `covers` is empty.
+pub fn covered_nonzero_years(
+    model: &LossModel,
+    covers: &[Cover],
+    trials: u64,
+    seed: u64,
+) -> Vec<Vec<f64>> {
+    assert!(!covers.is_empty(), "at least one cover");
+    let n = usize::try_from(trials).expect("trials are capped well below usize::MAX");
+    let blocks: Vec<Vec<Vec<f64>>> = (0..n.div_ceil(BLOCK_TRIALS))
+        .into_par_iter()
+        .map(|b| {
+            let len = BLOCK_TRIALS.min(n - b * BLOCK_TRIALS);
+            let mut gross = vec![0.0; len];
+            let (events, _) = record_block(model, seed, b as u64, &mut gross);
+            covers
+                .iter()
+                .map(|cover| {
+                    let mut out = Vec::new();
+                    cover_years(
+                        cover,
+                        &events,
+                        &mut |_, v| {
+                            if v > 0.0 {
+                                out.push(v);
+                            }
+                        },
+                        None,
+                    );
+                    out
+                })
+                .collect()
+        })
+        .collect();
+    let mut all: Vec<Vec<f64>> = covers.iter().map(|_| Vec::new()).collect();
+    for block in blocks {
+        for (acc, part) in all.iter_mut().zip(block) {
+            acc.extend_from_slice(&part);
+        }
+    }
+    all
+}
+
+/// Insured loss of every year with an event under `cover`, given to `out(year, loss)`; with
+/// `perils`, each year's insured loss allocated back to the perils is added to their insured
+/// totals.
+fn cover_years(
+    cover: &Cover,
+    events: &[Event],
+    out: &mut dyn FnMut(usize, f64),
+    mut perils: Option<&mut Vec<PerilTotals>>,
+) {
+    let mut amounts = [0.0; SECTIONS];
+    let mut factors = [0.0; SECTIONS];
+    for year in events.chunk_by(|a, b| a.year == b.year) {
+        // Per peril first, then across perils: under plain terms this is the order of the
+        // plain path's sums, so both give the same bits.
+        let mut sections = [0.0; SECTIONS];
+        for peril in year.chunk_by(|a, b| a.peril == b.peril) {
+            let mut sub = [0.0; SECTIONS];
+            for e in peril {
+                cover.event(e.peril as usize, e.x, &mut amounts);
+                for (s, a) in sub.iter_mut().zip(&amounts) {
+                    *s += a;
+                }
+            }
+            for (s, a) in sections.iter_mut().zip(&sub) {
+                *s += a;
+            }
+        }
+        out(year[0].year as usize, cover.annual(&sections, &mut factors));
+        if let Some(totals) = perils.as_deref_mut() {
+            for peril in year.chunk_by(|a, b| a.peril == b.peril) {
+                let mut a = 0.0;
+                for e in peril {
+                    cover.event(e.peril as usize, e.x, &mut amounts);
+                    a += amounts
+                        .iter()
+                        .zip(&factors)
+                        .map(|(v, f)| v * f)
+                        .sum::<f64>();
+                }
+                let t = &mut totals[peril[0].peril as usize];
+                t.insured_sum += a;
+                t.insured_sum_sq += a * a;
+            }
+        }
+    }
 }
 
 /// Stream kind: a block's event counts.

@@ -5,11 +5,11 @@
 //! above its `tail_quantile` (so the whole severity scales with the median), λ_k and median_k the
 //! base perils' and (F_k, S_k) the score's multipliers.
 
-use super::{LossModel, Peril as ModelPeril, Terms};
+use super::{Cover, LossModel, Peril as ModelPeril, Terms};
 use crate::dist::Frequency;
 use crate::exposure::severity;
 use crate::params::ModelParams;
-use crate::profile::FirmProfile;
+use crate::profile::{Coverage, FirmProfile};
 use crate::score::RiskScore;
 use crate::vocab::Peril;
 
@@ -39,13 +39,41 @@ impl LossModel {
             })
             .collect();
         let c = &profile.coverage;
-        LossModel::new(
+        let model = LossModel::new(
             perils,
             Terms::new(
                 c.deductible,
                 Some(c.occurrence_limit),
                 Some(c.aggregate_limit),
             ),
-        )
+        );
+        match params.coverage.as_ref() {
+            Some(_) if !c.is_plain() => {
+                model.with_cover(LossModel::cover_for(profile, score, params, c))
+            }
+            _ => model,
+        }
+    }
+
+    /// The sectioned policy of `coverage` for the firm (its perils in the order of
+    /// [`LossModel::from_profile`]). Call only with a model that has coverage sections.
+    pub fn cover_for(
+        profile: &FirmProfile,
+        score: &RiskScore,
+        params: &ModelParams,
+        coverage: &Coverage,
+    ) -> Cover {
+        let cp = params
+            .coverage
+            .as_ref()
+            .expect("callers check the model has coverage sections");
+        let shares = score
+            .base_perils
+            .iter()
+            .zip(Peril::ALL)
+            .filter(|(b, _)| b.is_some())
+            .map(|(_, p)| cp.shares[p.index()])
+            .collect();
+        Cover::new(coverage, shares, cp, profile.annual_revenue)
     }
 }

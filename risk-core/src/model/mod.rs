@@ -1,6 +1,7 @@
 //! Loss models: what is simulated or computed (perils, each a frequency and a severity, under
 //! insurance terms), and the loss-model spec of contract §2 that describes one.
 
+mod cover;
 pub mod firm;
 mod spec;
 mod terms;
@@ -13,6 +14,7 @@ pub mod spec_defaults {
     pub const LEVELS: [f64; 5] = super::spec::DEFAULT_LEVELS;
 }
 
+pub use cover::Cover;
 pub use terms::Terms;
 
 use crate::dist::{Frequency, Severity};
@@ -57,12 +59,31 @@ impl Peril {
 pub struct LossModel {
     perils: Vec<Peril>,
     terms: Terms,
+    cover: Option<Cover>,
 }
 
 impl LossModel {
     /// A model from its perils (at least one) and terms.
     pub fn new(perils: Vec<Peril>, terms: Terms) -> Self {
-        LossModel { perils, terms }
+        LossModel {
+            perils,
+            terms,
+            cover: None,
+        }
+    }
+
+    /// The same perils under a sectioned policy (its deductible and limits become the terms).
+    pub fn with_cover(&self, cover: Cover) -> Self {
+        LossModel {
+            perils: self.perils.clone(),
+            terms: *cover.terms(),
+            cover: Some(cover),
+        }
+    }
+
+    /// The sectioned policy, when there is one (None: [`LossModel::terms`] alone apply).
+    pub fn cover(&self) -> Option<&Cover> {
+        self.cover.as_ref()
     }
 
     /// The perils, in input order.
@@ -75,11 +96,12 @@ impl LossModel {
         &self.terms
     }
 
-    /// The same perils under other terms.
+    /// The same perils under other terms (and no sections).
     pub fn with_terms(&self, terms: Terms) -> Self {
         LossModel {
             perils: self.perils.clone(),
             terms,
+            cover: None,
         }
     }
 

@@ -11,6 +11,11 @@ use crate::error::FieldError;
 use crate::vocab::{Control, Industry, PERILS, Peril, Scheme};
 
 mod parse;
+mod underwriting;
+
+pub use underwriting::{
+    Action, Condition, CoverageParams, HOURS_PER_YEAR, Rule, UnderwritingParams,
+};
 
 /// Why a model file was rejected.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -72,6 +77,10 @@ pub struct ModelParams {
     pub sources: BTreeMap<String, String>,
     /// Present on versions made by `risk calibrate`: the data they were fitted to.
     pub calibration: Option<Calibration>,
+    /// Coverage sections (None: the model prices deductible and limits only).
+    pub coverage: Option<CoverageParams>,
+    /// Minimum premium and decision rules (None: no minimum, no rules).
+    pub underwriting: Option<UnderwritingParams>,
 }
 
 /// A common shock of the model (sized as a share of revenue).
@@ -287,8 +296,19 @@ impl ModelParams {
     }
 }
 
-/// The default model shipped with the engine (`models/jp-cyber-1.0.0.toml`).
-pub const DEFAULT_MODEL: &str = include_str!("../../../models/jp-cyber-1.0.0.toml");
+/// Model 1.0.0 (`models/jp-cyber-1.0.0.toml`): built in forever, so assessments priced with it
+/// reproduce (contract §9).
+pub const MODEL_1_0_0: &str = include_str!("../../../models/jp-cyber-1.0.0.toml");
+
+/// Model 1.5.0 (`models/jp-cyber-1.5.0.toml`): 1.0.0's loss model with coverage sections, a
+/// minimum premium and underwriting rules.
+pub const MODEL_1_5_0: &str = include_str!("../../../models/jp-cyber-1.5.0.toml");
+
+/// The model used when none is named or published: the newest built-in one.
+pub const DEFAULT_MODEL: &str = MODEL_1_5_0;
+
+/// Every built-in model, oldest first.
+pub const BUILT_IN_MODELS: &[&str] = &[MODEL_1_0_0, MODEL_1_5_0];
 
 #[cfg(test)]
 mod tests {
@@ -296,8 +316,23 @@ mod tests {
 
     #[test]
     fn default_model_parses() {
-        let m = ModelParams::parse(DEFAULT_MODEL).unwrap();
+        let m = ModelParams::parse(MODEL_1_0_0).unwrap();
         assert_eq!(m.id(), "jp-cyber-1.0.0");
+        assert!(m.coverage.is_none() && m.underwriting.is_none());
+        let new = ModelParams::parse(DEFAULT_MODEL).unwrap();
+        assert_eq!(new.id(), "jp-cyber-1.5.0");
+        let cov = new.coverage.as_ref().unwrap();
+        for row in &cov.shares {
+            assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        }
+        assert_eq!(cov.default_waiting_period_hours, 8.0);
+        let uw = new.underwriting.as_ref().unwrap();
+        assert_eq!(uw.minimum_premium, 500.0);
+        assert!(
+            uw.rules
+                .iter()
+                .any(|r| r.code == "exposed_rdp" && r.action == Action::Decline)
+        );
         assert_eq!(m.hash.len(), 16);
         assert_eq!(m.rate("JPY"), Some(152.0));
         let total: f64 = m
@@ -310,6 +345,33 @@ mod tests {
         assert_eq!(
             m.certifications[&Scheme::Soc2Type1].next_tier,
             Some(Scheme::Soc2Type2)
+        );
+    }
+
+    #[test]
+    fn bad_underwriting_tables_are_named() {
+        let bad = DEFAULT_MODEL
+            .replace(
+                "incident_response = 0.15, social_engineering = 0.85",
+                "incident_response = 0.5, social_engineering = 0.85",
+            )
+            .replace(r#"levels = ["over_30"]"#, r#"levels = ["over_60"]"#)
+            .replace(r#"action = "decline""#, r#"action = "reject""#);
+        let ParamsError::Invalid(errors) = ModelParams::parse(&bad).unwrap_err() else {
+            panic!("not invalid")
+        };
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert!(
+            fields.contains(&"coverage.perils.bec_fraud.shares"),
+            "{fields:?}"
+        );
+        assert!(
+            fields.contains(&"underwriting.rules[6].levels"),
+            "{fields:?}"
+        );
+        assert!(
+            fields.contains(&"underwriting.rules[0].action"),
+            "{fields:?}"
         );
     }
 

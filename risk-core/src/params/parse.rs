@@ -6,15 +6,16 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use super::underwriting::{CoverageWire, UnderwritingWire};
 use super::*;
 use crate::error::FieldError;
 use crate::vocab::{Control, Function, Industry, PERILS, Peril, Scheme};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct P {
-    value: f64,
-    source: String,
+pub(super) struct P {
+    pub(super) value: f64,
+    pub(super) source: String,
 }
 
 #[derive(Deserialize)]
@@ -37,6 +38,10 @@ struct Wire {
     shocks: Vec<ShockWire>,
     #[serde(default)]
     calibration: Option<Calibration>,
+    #[serde(default)]
+    coverage: Option<CoverageWire>,
+    #[serde(default)]
+    underwriting: Option<UnderwritingWire>,
 }
 
 #[derive(Deserialize)]
@@ -181,13 +186,13 @@ struct GradeWire {
 }
 
 /// Collects field errors while reading the wire form.
-struct Check {
-    errors: Vec<FieldError>,
+pub(super) struct Check {
+    pub(super) errors: Vec<FieldError>,
     sources: BTreeMap<String, String>,
 }
 
 impl Check {
-    fn source(&mut self, path: &str, source: &str) {
+    pub(super) fn source(&mut self, path: &str, source: &str) {
         let tagged = ["[V]", "[R]", "[D]", "[A]", "[K]", "[A/K]", "[C]"]
             .iter()
             .any(|t| source.starts_with(t));
@@ -201,12 +206,12 @@ impl Check {
     }
 
     /// The value of a tagged parameter, checked to lie in [lo, hi].
-    fn p(&mut self, path: &str, p: &P, lo: f64, hi: f64) -> f64 {
+    pub(super) fn p(&mut self, path: &str, p: &P, lo: f64, hi: f64) -> f64 {
         self.source(path, &p.source);
         self.range(path, p.value, lo, hi)
     }
 
-    fn range(&mut self, path: &str, v: f64, lo: f64, hi: f64) -> f64 {
+    pub(super) fn range(&mut self, path: &str, v: f64, lo: f64, hi: f64) -> f64 {
         if !(v >= lo && v <= hi) {
             self.errors
                 .push(FieldError::new(path, format!("must be in [{lo}, {hi}]")));
@@ -628,6 +633,12 @@ impl ModelParams {
             })
             .collect();
 
+        let coverage = w.coverage.as_ref().map(|cw| cw.check(&mut c));
+        let underwriting = w
+            .underwriting
+            .as_ref()
+            .map(|uw| uw.check(&mut c, &controls));
+
         if !c.errors.is_empty() {
             return Err(ParamsError::Invalid(c.errors));
         }
@@ -652,6 +663,8 @@ impl ModelParams {
             pricing,
             score,
             shocks,
+            coverage,
+            underwriting,
             sources: c.sources,
             calibration: w.calibration,
         })

@@ -475,6 +475,17 @@ pub struct Allocation {
 /// Euler (co-TVaR) allocation of the portfolio's TVaR at `level` to every policy, from the full
 /// (unsharded) table; re-simulates each policy's losses in the tail years from the same streams.
 pub fn allocate(portfolio: &Portfolio, table: &YearLossTable, level: f64) -> Vec<Allocation> {
+    allocate_range(portfolio, table, level, 0..portfolio.policies.len())
+}
+
+/// [`allocate`] for the policies in `range` only (the same numbers as the whole run's entries
+/// for them), so a caller can do the allocation in parts and stop between them.
+pub fn allocate_range(
+    portfolio: &Portfolio,
+    table: &YearLossTable,
+    level: f64,
+    range: Range<usize>,
+) -> Vec<Allocation> {
     let losses = table.losses();
     let n = losses.len();
     let k0 = {
@@ -500,11 +511,11 @@ pub fn allocate(portfolio: &Portfolio, table: &YearLossTable, level: f64) -> Vec
     }
     let years = shock_years(&portfolio.shocks, table.trials, table.seed);
     let sources = portfolio.shocks.len() + 1;
-    portfolio
-        .policies
+    portfolio.policies[range.clone()]
         .par_iter()
         .enumerate()
-        .map(|(i, p)| {
+        .map(|(j, p)| {
+            let i = range.start + j;
             let (mut tail_sum, mut at_var) = (0i128, 0i128);
             let (trials, seed) = (table.trials, table.seed);
             policy_losses(

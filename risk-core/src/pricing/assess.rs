@@ -1,6 +1,6 @@
 //! One full assessment of a firm: score → loss model → simulation → premium.
 
-use super::{Premium, price};
+use super::{Decision, Premium, decide, price};
 use crate::engine::{Simulation, simulate};
 use crate::model::LossModel;
 use crate::params::ModelParams;
@@ -18,6 +18,8 @@ pub struct Assessment {
     pub simulation: Simulation,
     /// The premium.
     pub premium: Premium,
+    /// The underwriter's decision.
+    pub decision: Decision,
 }
 
 impl PartialEq for Assessment {
@@ -35,6 +37,7 @@ pub fn assess(profile: &FirmProfile, params: &ModelParams, trials: u64, seed: u6
     let simulation = simulate(&model, trials, seed);
     let premium = price(profile, &score, &simulation, params);
     Assessment {
+        decision: decide(profile, params),
         score,
         model,
         simulation,

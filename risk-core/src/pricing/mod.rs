@@ -10,14 +10,19 @@
 
 pub mod assess;
 mod change;
+mod decision;
+pub mod exhibits;
 mod impact;
+mod quote;
 
 pub use assess::{Assessment, assess};
 pub use change::{
     Change, ChangeError, Counterfactual, Current, apply_changes, impact_changes, price_changes,
     what_if,
 };
+pub use decision::{Decision, DecisionStatus, Reason, decide};
 pub use impact::{Impact, ImpactItem, impact};
+pub use quote::{MAX_QUOTE_OPTIONS, Quote, QuoteError, QuoteOption, quote};
 
 use crate::engine::Simulation;
 use crate::exposure::{BasePerils, base_perils};
@@ -46,6 +51,15 @@ pub struct Premium {
     pub capital_tvar: f64,
     /// Rating-plan decomposition of `technical`.
     pub rating_plan: RatingPlan,
+    /// What the insurer would quote: the rating plan's premium with the schedule modifier
+    /// bounded (`rating_plan.schedule_bounded_premium`), at least the model's minimum premium.
+    pub charged: f64,
+    /// The minimum premium set `charged`.
+    pub minimum_applied: bool,
+    /// The model's minimum premium in the profile's currency (0 when the model has none).
+    pub minimum_premium: f64,
+    /// technical ÷ charged: above 1 the charged premium is below the model's indication.
+    pub adequacy: f64,
 }
 
 /// technical = base × industry × revenue × layer × (1 + schedule). The schedule modifier is the
@@ -66,25 +80,78 @@ pub struct RatingPlan {
     pub schedule_modifier: f64,
     /// The same, clamped to ± the model's schedule bound.
     pub schedule_modifier_bounded: f64,
+    /// Premium before any schedule modifier: base × industry × revenue × layer.
+    pub unscheduled_premium: f64,
     /// Premium with the bounded modifier.
     pub schedule_bounded_premium: f64,
 }
 
 /// Per-trial contributions ψ to the technical premium (mean of ψ = technical).
 pub fn technical_influence(insured: &[f64], params: &ModelParams) -> (f64, Vec<f64>, LossStats) {
+    let (psi_of, stats) = influence(insured, params);
+    let psi: Vec<f64> = insured.iter().map(|&x| psi_of(x)).collect();
+    let technical = psi.iter().sum::<f64>() / psi.len() as f64;
+    (technical, psi, stats)
+}
+
+/// ψ as a function of one year's insured loss, and the statistics it reads (VaR at the capital
+/// level).
+fn influence(insured: &[f64], params: &ModelParams) -> (impl Fn(f64) -> f64, LossStats) {
     let p = &params.pricing;
     let q = p.capital_level;
     let stats = LossStats::from_sample(insured, &[q], &[]);
     let v = stats.var[0].value;
     let k = p.cost_of_capital * p.capital_share;
-    let psi: Vec<f64> = insured
+    let e = p.expense_ratio;
+    let psi = move |x: f64| ((1.0 - k) * x + k * (v + (x - v).max(0.0) / (1.0 - q))) / (1.0 - e);
+    (psi, stats)
+}
+
+/// The technical premium (mean of ψ), its standard error and the statistics, without keeping ψ:
+/// the same sums in the same order as [`technical_influence`] and [`mean_se`], so the same bits.
+fn technical_and_error(insured: &[f64], params: &ModelParams) -> (f64, f64, LossStats) {
+    let (psi, stats) = influence(insured, params);
+    let n = insured.len() as f64;
+    // Most years of a firm have no insured loss: ψ(0) once, not once per year (same value).
+    let psi0 = psi(0.0);
+    let psi = |x: f64| if x == 0.0 { psi0 } else { psi(x) };
+    let technical = insured.iter().map(|&x| psi(x)).sum::<f64>() / n;
+    let d0 = (psi0 - technical) * (psi0 - technical);
+    let ss = insured
         .iter()
         .map(|&x| {
-            ((1.0 - k) * x + k * (v + (x - v).max(0.0) / (1.0 - q))) / (1.0 - p.expense_ratio)
+            if x == 0.0 {
+                d0
+            } else {
+                (psi(x) - technical) * (psi(x) - technical)
+            }
         })
-        .collect();
-    let technical = psi.iter().sum::<f64>() / psi.len() as f64;
-    (technical, psi, stats)
+        .sum::<f64>();
+    let se = (ss / (n - 1.0).max(1.0) / n).sqrt();
+    (technical, se, stats)
+}
+
+/// [`technical_and_error`] from the non-zero years alone (`n` years in all): ψ(0) counted once
+/// per zero year, so the cost follows the years with a loss.
+fn technical_sparse(n: usize, nonzero: &[f64], params: &ModelParams) -> (f64, f64, LossStats) {
+    let p = &params.pricing;
+    let q = p.capital_level;
+    let stats = LossStats::from_sparse(n, nonzero, &[q], &[]);
+    let v = stats.var[0].value;
+    let k = p.cost_of_capital * p.capital_share;
+    let e = p.expense_ratio;
+    let psi = |x: f64| ((1.0 - k) * x + k * (v + (x - v).max(0.0) / (1.0 - q))) / (1.0 - e);
+    let nf = n as f64;
+    let zeros = (n - nonzero.len()) as f64;
+    let psi0 = psi(0.0);
+    let technical = (nonzero.iter().map(|&x| psi(x)).sum::<f64>() + zeros * psi0) / nf;
+    let ss = nonzero
+        .iter()
+        .map(|&x| (psi(x) - technical) * (psi(x) - technical))
+        .sum::<f64>()
+        + zeros * (psi0 - technical) * (psi0 - technical);
+    let se = (ss / (nf - 1.0).max(1.0) / nf).sqrt();
+    (technical, se, stats)
 }
 
 /// Standard error of the mean of `xs`.
@@ -110,16 +177,38 @@ pub fn price(
     sim: &Simulation,
     params: &ModelParams,
 ) -> Premium {
-    let insured = sim.insured();
-    let (technical, psi, stats) = technical_influence(insured, params);
-    let p = &params.pricing;
-    let pure = stats.mean;
-    let capital_tvar = stats.tvar[0].value;
-    let risk_load = p.cost_of_capital * p.capital_share * (capital_tvar - pure);
+    price_insured(profile, score, sim.insured(), params)
+}
 
-    // Rating-plan view from closed-form expected gross losses.
-    // The firm's base perils come with its score; the industry-`other` twin and the reference
-    // firm are other firms, each computed once.
+/// Prices simulated insured annual losses for the firm: technical premium, rating-plan view and
+/// the charged premium.
+pub fn price_insured(
+    profile: &FirmProfile,
+    score: &RiskScore,
+    insured: &[f64],
+    params: &ModelParams,
+) -> Premium {
+    price_with_stats(profile, score, insured, params).0
+}
+
+/// The closed-form parts of the rating plan: one firm's, whatever the terms (computed once per
+/// firm, shared by quote options).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PlanFactors {
+    gross: f64,
+    base: f64,
+    industry_factor: f64,
+    revenue_factor: f64,
+    rate: f64,
+}
+
+/// The rating plan's closed forms from expected gross losses: the firm's base perils come with
+/// its score; the industry-`other` twin and the reference firm are other firms.
+pub(crate) fn plan_factors(
+    profile: &FirmProfile,
+    score: &RiskScore,
+    params: &ModelParams,
+) -> PlanFactors {
     let gross = expected_gross(&score.base_perils, &score.multipliers);
     let baseline = expected_gross(&score.base_perils, &score.baseline_multipliers);
     let mut other = profile.clone();
@@ -134,22 +223,97 @@ pub fn price(
         &base_perils(&reference, params),
         &score.baseline_multipliers,
     );
-    let revenue_factor = other_loss / reference_loss;
+    PlanFactors {
+        gross,
+        base: reference_loss,
+        industry_factor,
+        revenue_factor: other_loss / reference_loss,
+        rate,
+    }
+}
+
+/// [`price_insured`] with the statistics of the insured loss it read (mean; VaR and TVaR at the
+/// capital level).
+pub(crate) fn price_with_stats(
+    profile: &FirmProfile,
+    score: &RiskScore,
+    insured: &[f64],
+    params: &ModelParams,
+) -> (Premium, LossStats) {
+    price_from(
+        &plan_factors(profile, score, params),
+        score,
+        insured,
+        params,
+    )
+}
+
+/// Simulated insured years: every year, or the count of years and the non-zero ones.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Years<'a> {
+    /// One value per simulated year.
+    Dense(&'a [f64]),
+    /// (years, the non-zero values in year order).
+    Sparse(usize, &'a [f64]),
+}
+
+/// Prices insured annual losses with the firm's rating-plan factors already computed.
+pub(crate) fn price_from(
+    plan: &PlanFactors,
+    score: &RiskScore,
+    insured: &[f64],
+    params: &ModelParams,
+) -> (Premium, LossStats) {
+    price_years(plan, score, Years::Dense(insured), params)
+}
+
+/// [`price_from`] for dense or sparse years.
+pub(crate) fn price_years(
+    plan: &PlanFactors,
+    score: &RiskScore,
+    years: Years<'_>,
+    params: &ModelParams,
+) -> (Premium, LossStats) {
+    let (technical, technical_std_error, stats) = match years {
+        Years::Dense(insured) => technical_and_error(insured, params),
+        Years::Sparse(n, nonzero) => technical_sparse(n, nonzero, params),
+    };
+    let p = &params.pricing;
+    let pure = stats.mean;
+    let capital_tvar = stats.tvar[0].value;
+    let risk_load = p.cost_of_capital * p.capital_share * (capital_tvar - pure);
+    let PlanFactors {
+        gross,
+        base,
+        industry_factor,
+        revenue_factor,
+        rate,
+    } = *plan;
     let layer_factor = if gross > 0.0 { technical / gross } else { 0.0 };
     let schedule_modifier = score.relative_risk - 1.0;
     let bound = p.schedule_bound;
     let schedule_modifier_bounded = schedule_modifier.clamp(-bound, bound);
-    let base = reference_loss;
-    let schedule_bounded_premium =
-        base * industry_factor * revenue_factor * layer_factor * (1.0 + schedule_modifier_bounded);
+    let unscheduled_premium = base * industry_factor * revenue_factor * layer_factor;
+    let schedule_bounded_premium = unscheduled_premium * (1.0 + schedule_modifier_bounded);
+    let minimum_premium = params
+        .underwriting
+        .as_ref()
+        .map_or(0.0, |u| u.minimum_premium * rate);
+    let minimum_applied = schedule_bounded_premium < minimum_premium;
+    let charged = schedule_bounded_premium.max(minimum_premium);
+    let adequacy = if charged > 0.0 {
+        technical / charged
+    } else {
+        1.0
+    };
 
-    Premium {
+    let premium = Premium {
         pure,
         pure_std_error: stats.mean_std_error.unwrap_or(0.0),
         risk_load,
         expense_load: technical * p.expense_ratio,
         technical,
-        technical_std_error: mean_se(&psi),
+        technical_std_error,
         capital_tvar,
         rating_plan: RatingPlan {
             base,
@@ -158,7 +322,13 @@ pub fn price(
             layer_factor,
             schedule_modifier,
             schedule_modifier_bounded,
+            unscheduled_premium,
             schedule_bounded_premium,
         },
-    }
+        charged,
+        minimum_applied,
+        minimum_premium,
+        adequacy,
+    };
+    (premium, stats)
 }

@@ -10,6 +10,10 @@ use crate::params::parse_date;
 use crate::text;
 use crate::vocab::{Control, Function, Industry, Scheme};
 
+mod coverage;
+
+pub use coverage::{Coverage, CoverageWire, MAX_OPTIONS, MAX_WAITING_PERIOD_HOURS, parse_options};
+
 /// Why a profile was rejected.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
@@ -62,17 +66,6 @@ pub struct Certification {
     pub security_level: Option<u8>,
     /// ISO/IEC 27001 edition year (2013 or 2022), if given.
     pub edition: Option<u16>,
-}
-
-/// Policy terms asked for, in the profile's currency.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Coverage {
-    /// Per-event deductible.
-    pub deductible: f64,
-    /// Per-event limit.
-    pub occurrence_limit: f64,
-    /// Annual aggregate limit.
-    pub aggregate_limit: f64,
 }
 
 /// A validated firm profile.
@@ -172,14 +165,6 @@ struct ControlsWire {
     eol_software: Option<bool>,
     ir_plan: Option<String>,
     email_filtering: Option<bool>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CoverageWire {
-    deductible: Option<f64>,
-    occurrence_limit: Option<f64>,
-    aggregate_limit: Option<f64>,
 }
 
 /// Level name for a critical-patch cadence in days.
@@ -587,35 +572,11 @@ impl FirmProfile {
 
         let rate = rate.unwrap_or(1.0);
         let revenue = f.annual_revenue;
-        let pr = &params.pricing;
-        let default_limit = (revenue * pr.default_limit_share).min(pr.default_limit_cap * rate);
-        let cov = w.coverage.as_ref();
-        let deductible = cov
-            .and_then(|c| c.deductible)
-            .unwrap_or(revenue * pr.default_deductible_share);
-        let occurrence_limit = cov
-            .and_then(|c| c.occurrence_limit)
-            .unwrap_or(default_limit);
-        let aggregate_limit = cov
-            .and_then(|c| c.aggregate_limit)
-            .unwrap_or(occurrence_limit.max(default_limit));
-        if !(deductible >= 0.0 && deductible.is_finite()) {
-            err(
-                "coverage.deductible".into(),
-                "must be a finite number >= 0".into(),
-            );
-        }
-        for (name, v) in [
-            ("occurrence_limit", occurrence_limit),
-            ("aggregate_limit", aggregate_limit),
-        ] {
-            if !(v > 0.0 && v.is_finite()) {
-                err(
-                    format!("coverage.{name}"),
-                    "must be a finite number > 0".into(),
-                );
-            }
-        }
+        let coverage = w
+            .coverage
+            .clone()
+            .unwrap_or_default()
+            .validate("coverage", revenue, rate, params, &mut err);
 
         if !errors.is_empty() {
             return Err(ProfileError::Invalid(errors));
@@ -633,11 +594,7 @@ impl FirmProfile {
             certifications,
             maturity,
             controls,
-            coverage: Coverage {
-                deductible,
-                occurrence_limit,
-                aggregate_limit,
-            },
+            coverage,
             as_of,
         })
     }

@@ -3,6 +3,7 @@
 //! [`LossStats::from_distribution`] for a distribution known exactly.
 
 mod check;
+mod sparse;
 
 pub use check::{Check, CheckLevel, CheckMoment, CheckThreshold, z_score};
 
@@ -93,11 +94,13 @@ impl LossStats {
                     ranks.iter().flat_map(|&(k, lo, hi)| [k, lo, hi]).collect();
                 wanted.sort_unstable();
                 wanted.dedup();
+                // Each selection works on the part above the previous rank (from idx + 1): a
+                // selection that included the previous rank could move its value.
                 let mut from = 0;
                 for r in wanted {
                     let idx = r - 1 - start;
                     tail[from..].select_nth_unstable_by(idx - from, f64::total_cmp);
-                    from = idx;
+                    from = idx + 1;
                 }
                 let order = |rank: usize| tail[rank - 1 - start];
                 let mut var = Vec::with_capacity(levels.len());

@@ -30,6 +30,7 @@ __all__ = [
     "MODEL_VERSION",
     "simulate",
     "score",
+    "quote",
     "impact",
     "portfolio",
     "merge",
@@ -147,6 +148,28 @@ def impact(
     """Premium impact of certifications, maturity and controls: an Impact dict, as ``risk impact``."""
     out = _native.impact(
         _json_text(profile, "profile"),
+        _check_count(trials, "trials"),
+        _check_count(seed, "seed"),
+        _model_text(model),
+        _check_count(threads, "threads", optional=True),
+    )
+    return json.loads(out)
+
+
+def quote(
+    profile: JsonInput,
+    options: Union[list, str, "os.PathLike[str]", None] = None,
+    trials: int = 100_000,
+    seed: int = 0,
+    model: Union[str, "os.PathLike[str]", None] = None,
+    threads: Union[int, None] = None,
+) -> dict:
+    """Quote options (CONTRACT.md §10): the decision and each coverage option priced on the same
+    simulated years, as ``risk quote``. ``options`` is a list of coverage dicts, JSON text or a
+    path to one (None: the profile's own coverage)."""
+    out = _native.quote(
+        _json_text(profile, "profile"),
+        None if options is None else _json_text(options, "options"),
         _check_count(trials, "trials"),
         _check_count(seed, "seed"),
         _model_text(model),

@@ -68,6 +68,16 @@ def impact(
 ) -> dict[str, Any]:
     """Impact (CONTRACT.md §6) of a firm profile, as `risk impact`."""
 
+def quote(
+    profile: _Json,
+    options: Union[list[dict[str, Any]], str, _Path, None] = None,
+    trials: int = 100_000,
+    seed: int = 0,
+    model: _Model = None,
+    threads: int | None = None,
+) -> dict[str, Any]:
+    """Quote (CONTRACT.md §10) of a firm profile and coverage options, as `risk quote`."""
+
 def portfolio(
     policies: Union[_Path, Any],
     trials: int = 10_000,

@@ -48,6 +48,14 @@ def impact(
     model: Optional[str] = ...,
     threads: Optional[int] = ...,
 ) -> str: ...
+def quote(
+    profile_json: str,
+    options_json: Optional[str] = ...,
+    trials: int = ...,
+    seed: int = ...,
+    model: Optional[str] = ...,
+    threads: Optional[int] = ...,
+) -> str: ...
 def portfolio(
     path: Optional[str] = ...,
     csv: Optional[bytes] = ...,
