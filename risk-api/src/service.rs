@@ -66,16 +66,11 @@ pub fn portfolio_report_until(
         let part = simulate(portfolio, r.clone(), trials, seed, &|_| {});
         table = Some(match table {
             None => part,
-            Some(mut t) => {
-                // Parts of one run: same years and shocks, adjacent ranges.
-                t.loss.iter_mut().zip(&part.loss).for_each(|(x, y)| *x += y);
-                t.shock_loss
-                    .iter_mut()
-                    .zip(&part.shock_loss)
-                    .for_each(|(x, y)| *x += y);
-                t.policies = t.policies.start..part.policies.end;
-                t
-            }
+            // Parts of one run (same years and shocks, disjoint ranges) always merge: sums,
+            // the largest own event per year and every shock occurrence's loss, exactly.
+            Some(t) => t
+                .merge(&part)
+                .expect("parts of one run have the same years and shocks"),
         });
     }
     let table = table?;
