@@ -357,7 +357,13 @@ fn portfolio_report_shards_and_merge() {
         json(&risk(&[&base[..], extra].concat()))
     };
     let whole_ylt = dir.join("whole.parquet");
-    let r = portfolio(&["--out", whole_ylt.to_str().unwrap()]);
+    let whole_ord = dir.join("ord-whole");
+    let r = portfolio(&[
+        "--out",
+        whole_ylt.to_str().unwrap(),
+        "--ord",
+        whole_ord.to_str().unwrap(),
+    ]);
     assert_eq!(r["policies"], 300);
     let mean = r["mean"].as_f64().unwrap();
     let closed = r["closed_form_gross_mean"].as_f64().unwrap();
@@ -381,16 +387,79 @@ fn portfolio_report_shards_and_merge() {
         parts.push(out.to_str().unwrap().to_string());
     }
     let merged_ylt = dir.join("merged.parquet");
+    let merged_ord = dir.join("ord-merged");
     let mut args = vec!["portfolio-merge".to_string()];
     args.extend(parts);
     args.extend(["--out".into(), merged_ylt.to_str().unwrap().into()]);
+    args.extend(["--ord".into(), merged_ord.to_str().unwrap().into()]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let m = json(&risk(&args));
     assert_eq!(m["mean"], r["mean"]);
     assert_eq!(m["var"], r["var"]);
     assert_eq!(m["tvar"], r["tvar"]);
     assert_eq!(m["shocks"], r["shocks"]);
+    assert_eq!(m["aep"], r["aep"]);
+    assert_eq!(m["oep"], r["oep"]);
     assert_eq!(m["policies"], 300);
+    // The ORD tables of the merged shards are those of the whole run, byte for byte.
+    for name in ["ept", "alt", "plt", "elt"] {
+        let file = format!("{name}.csv");
+        let (a, b) = (
+            std::fs::read(whole_ord.join(&file)).unwrap(),
+            std::fs::read(merged_ord.join(&file)).unwrap(),
+        );
+        assert!(a == b, "{file} differs after the merge");
+    }
+    ord_curves_agree_with_the_report(&r, &whole_ord);
+}
+
+/// ORD `ept.csv` (contract §14): v1 columns and codes, OEP ≤ AEP at every return period, the
+/// report's `oep` ≤ `aep`, and AEP at 1-in-200 against the report's VaR 99.5: ktools reads the
+/// (n/RP)-th largest year, the report's lower quantile the next one down, so
+/// VaR 99.5 ≤ AEP(200) ≤ TVaR 99.5.
+fn ord_curves_agree_with_the_report(r: &serde_json::Value, dir: &std::path::Path) {
+    let ept = std::fs::read_to_string(dir.join("ept.csv")).unwrap();
+    let mut lines = ept.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "SummaryId,EPCalc,EPType,ReturnPeriod,Loss"
+    );
+    let mut by = std::collections::BTreeMap::new();
+    for l in lines {
+        let f: Vec<&str> = l.split(',').collect();
+        assert_eq!((f[0], f[1]), ("1", "2"), "{l}");
+        let rp: f64 = f[3].parse().unwrap();
+        by.insert((f[2].to_string(), rp as u64), f[4].parse::<f64>().unwrap());
+    }
+    for rp in [10, 50, 100, 200, 250, 500, 1000] {
+        let (oep, aep) = (by[&("1".into(), rp)], by[&("3".into(), rp)]);
+        let (oep_t, aep_t) = (by[&("2".into(), rp)], by[&("4".into(), rp)]);
+        assert!(
+            oep <= aep && oep_t <= aep_t,
+            "RP {rp}: OEP {oep} > AEP {aep}"
+        );
+        assert!(aep <= aep_t && oep <= oep_t, "RP {rp}");
+    }
+    let var995 = r["var"][1]["value"].as_f64().unwrap();
+    let tvar995 = r["tvar"][1]["value"].as_f64().unwrap();
+    let aep200 = by[&("3".into(), 200)];
+    assert!(
+        var995 <= aep200 && aep200 <= tvar995,
+        "{var995} {aep200} {tvar995}"
+    );
+    for (a, o) in r["aep"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(r["oep"].as_array().unwrap())
+    {
+        assert!(o["loss"].as_f64().unwrap() <= a["loss"].as_f64().unwrap());
+        assert!(o["tvar"].as_f64().unwrap() <= a["tvar"].as_f64().unwrap());
+    }
+    assert_eq!(r["aep"][6]["loss"], r["exceedance_curve"][6]["loss"]);
+    for f in ["alt", "plt", "elt", "summary-info"] {
+        assert!(dir.join(format!("{f}.csv")).exists() && dir.join(format!("{f}.parquet")).exists());
+    }
 }
 
 #[test]
@@ -863,6 +932,113 @@ fn score_model_by_version() {
         strip(&by_file)
     );
     rejected(&[&args[..], &["9.9.9"]].concat(), "--model");
+}
+
+/// OED v4 cyber account files (contract §14): the shipped example imports as CSV and as Parquet
+/// (same report), layers and participation apply, and every bad cell names its row and OED
+/// column; a file of neither form says which columns it lacks.
+#[test]
+fn oed_account_files_import() {
+    use polars::prelude::*;
+    let example = "data/oed-cyber-account-example.csv";
+    let args = |f: &str| json(&risk(&["portfolio", f, "--trials", "3000", "--seed", "2"]));
+    let r = args(example);
+    assert_eq!(r["policies"], 6);
+    assert!(r["mean"].as_f64().unwrap() > 0.0);
+    let ids: Vec<&str> = r["top_contributors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["policy_id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"A001/POL001"), "{ids:?}");
+
+    let dir = temp_spec("x", "").parent().unwrap().to_path_buf();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(example);
+    let mut df = CsvReadOptions::default()
+        .with_has_header(true)
+        .try_into_reader_with_file_path(Some(source.clone()))
+        .unwrap()
+        .finish()
+        .unwrap();
+    let pq = dir.join("oed.parquet");
+    ParquetWriter::new(std::fs::File::create(&pq).unwrap())
+        .finish(&mut df)
+        .unwrap();
+    let p = args(pq.to_str().unwrap());
+    assert_eq!(p["mean"], r["mean"]);
+    assert_eq!(p["tvar"], r["tvar"]);
+
+    let text = std::fs::read_to_string(&source).unwrap();
+    let header = text.lines().next().unwrap();
+    let row1 = text.lines().nth(1).unwrap();
+    let with_row = |name: &str, row: String| {
+        let path = dir.join(format!("oed-{name}.csv"));
+        std::fs::write(&path, format!("{header}\n{row1}\n{row}\n")).unwrap();
+        path
+    };
+    let cases = [
+        (
+            "revenue",
+            row1.replace(",5000000000,JPY,", ",lots,JPY,"),
+            "row 2, column AnnualRevenue",
+        ),
+        (
+            "industry",
+            row1.replace(",NAICS,332710,", ",NAICS,999999,"),
+            "row 2, column IndustryCode1",
+        ),
+        (
+            "scheme",
+            row1.replace(",NAICS,332710,", ",ISIC,2592,"),
+            "row 2, column IndustryScheme1",
+        ),
+        (
+            "participation",
+            row1.replace(",CC1,1,", ",CC1,1.5,"),
+            "row 2, column LayerParticipation",
+        ),
+        (
+            "currency",
+            row1.replace(",5000000000,JPY,", ",5000000000,USD,"),
+            "row 2, column AnnualRevenueCurrency",
+        ),
+        (
+            "maturity",
+            row1.replace(",3,3,2,2,3,2,aws", ",3,3,9,2,3,2,aws"),
+            "row 2, column FlexiAccProtect",
+        ),
+        (
+            "employees",
+            row1.replace(",320,20000,", ",3.5,20000,"),
+            "row 2, column NumberOfEmployees",
+        ),
+        (
+            "cert",
+            row1.replace("iso27001:active", "iso27001"),
+            "row 2, column FlexiAccCertifications",
+        ),
+        (
+            "ded",
+            row1.replace(",JPY,1000000,Example", ",JPY,-5,Example"),
+            "row 2, column PolDed",
+        ),
+    ];
+    for (name, row, want) in cases {
+        let path = with_row(name, row);
+        rejected(&["portfolio", path.to_str().unwrap()], want);
+    }
+    let no_ded = dir.join("oed-no-ded.csv");
+    std::fs::write(&no_ded, text.replace(",PolDed,", ",Deductible,")).unwrap();
+    rejected(&["portfolio", no_ded.to_str().unwrap()], "lacks: PolDed");
+    let neither = dir.join("neither.csv");
+    std::fs::write(&neither, "id,revenue\nA,1\n").unwrap();
+    rejected(
+        &["portfolio", neither.to_str().unwrap()],
+        "nor an OED account file (lacks PortNumber, AccNumber, PolNumber, AccCurrency)",
+    );
 }
 
 /// `risk exhibits` writes the rating plan's tables, and they are the pricing: three baseline

@@ -13,6 +13,8 @@ pub mod dto;
 pub mod jobs;
 pub mod keys;
 pub mod metrics;
+pub mod oed;
+pub mod ord;
 pub mod portfolio_io;
 pub mod problem;
 pub mod routes;

@@ -168,7 +168,7 @@ pub(crate) fn number(
     }
 }
 
-fn list(v: &Option<String>) -> Vec<String> {
+pub(crate) fn list(v: &Option<String>) -> Vec<String> {
     v.as_deref()
         .map(|s| {
             s.split(';')
@@ -212,15 +212,63 @@ pub fn read_policies(
     policies_from(read_table(path)?, params, today)
 }
 
+/// Reads the rows of a portfolio file that shard `shard` of `shards` covers
+/// ([`risk_core::portfolio::shard_range`] of the file's row count), priced and validated (the
+/// other rows are left to their shards), with that range.
+///
+/// # Errors
+/// As [`read_policies`], or a bad shard.
+pub fn read_shard(
+    path: &Path,
+    params: &ModelParams,
+    today: Date,
+    shard: usize,
+    shards: usize,
+) -> Result<(Vec<Policy>, std::ops::Range<usize>), String> {
+    let df = read_table(path)?;
+    let range =
+        risk_core::portfolio::shard_range(df.height(), shard, shards).map_err(|e| e.to_string())?;
+    Ok((policies_in(df, params, today, range.clone())?, range))
+}
+
 fn policies_from(df: DataFrame, params: &ModelParams, today: Date) -> Result<Vec<Policy>, String> {
+    let n = df.height();
+    policies_in(df, params, today, 0..n)
+}
+
+/// The policies of rows `range` (0-based) of a table; row numbers in errors are the file's.
+fn policies_in(
+    df: DataFrame,
+    params: &ModelParams,
+    today: Date,
+    range: std::ops::Range<usize>,
+) -> Result<Vec<Policy>, String> {
+    if crate::oed::is_oed(&df) {
+        return crate::oed::policies(df, params, today, range);
+    }
     let rows = Rows { df };
-    let n = rows.df.height();
+    let has = |c: &str| rows.df.column(c).is_ok();
+    if !has("frequency_mean") && !FIRM.iter().all(|c| has(c)) {
+        let lacks = |cols: &[&str]| {
+            cols.iter()
+                .filter(|c| !has(c))
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        return Err(format!(
+            "neither a firm-attribute file (lacks {}), an explicit-parameter file (lacks {}) nor an OED account file (lacks {})",
+            lacks(&FIRM),
+            lacks(&EXPLICIT),
+            lacks(&crate::oed::MARKERS)
+        ));
+    }
     let layer = [
         rows.col("deductible")?,
         rows.col("occurrence_limit")?,
         rows.col("aggregate_limit")?,
     ];
-    let mut policies = Vec::with_capacity(n);
+    let mut policies = Vec::with_capacity(range.len());
     if rows.col("frequency_mean")?.is_some() {
         let clouds = rows.col("cloud_providers")?;
         let ids = rows.required("policy_id")?;
@@ -229,7 +277,7 @@ fn policies_from(df: DataFrame, params: &ModelParams, today: Date) -> Result<Vec
             .map(|k| rows.required(k))
             .collect::<Result<_, _>>()?;
         let revenue = rows.col("annual_revenue")?;
-        for i in 0..n {
+        for i in range {
             let row = i + 1;
             let id = policy_id(&ids[i], row)?;
             let num = |k: usize| {
@@ -255,21 +303,31 @@ fn policies_from(df: DataFrame, params: &ModelParams, today: Date) -> Result<Vec
                 model: LossModel::new(vec![Peril::new("cyber", f, s)], terms(&layer, i, row)?),
                 dependencies: clouds.as_ref().map(|c| list(&c[i])).unwrap_or_default(),
                 revenue,
+                share: 1.0,
             });
         }
         return Ok(policies);
     }
     let firms = FirmColumns::read(&rows)?;
-    for i in 0..n {
-        let (id, p) = firms.profile(i, params, today)?;
-        let score = risk_core::score::score(&p, params);
-        let model = LossModel::from_profile(&p, &score, params);
-        policies.push(Policy {
-            id,
-            model,
-            dependencies: p.cloud_providers.clone(),
-            revenue: p.annual_revenue,
-        });
+    // Rows are priced in parallel (profile, score, loss model: most of the cost of reading a
+    // firm book); the error reported is still the first bad row's.
+    use rayon::prelude::*;
+    let priced: Vec<Result<Policy, String>> = range
+        .into_par_iter()
+        .map(|i| {
+            let (id, p) = firms.profile(i, params, today)?;
+            let score = risk_core::score::score(&p, params);
+            Ok(Policy {
+                id,
+                model: LossModel::from_profile(&p, &score, params),
+                dependencies: p.cloud_providers.clone(),
+                revenue: p.annual_revenue,
+                share: 1.0,
+            })
+        })
+        .collect();
+    for p in priced {
+        policies.push(p?);
     }
     Ok(policies)
 }
@@ -389,7 +447,7 @@ impl FirmColumns {
 /// spreadsheet. An id starting with `=`, `+`, `-` or `@` is refused here rather than
 /// neutralised with a leading `'` in the exports: ids are echoed exactly in every report, CSV
 /// and Parquet file (so they join back to the insurer's own book), and an altered id would not.
-fn policy_id(cell: &Option<String>, row: usize) -> Result<String, String> {
+pub(crate) fn policy_id(cell: &Option<String>, row: usize) -> Result<String, String> {
     let id = cell
         .clone()
         .ok_or_else(|| format!("row {row}, column policy_id: is empty"))?;
@@ -437,18 +495,31 @@ pub fn model_shocks(params: &ModelParams) -> Vec<Shock> {
         .collect()
 }
 
-/// Writes a year-loss table: `year`, `loss` (f64) and the exact fixed-point value as `loss_hi`,
-/// `loss_lo` (the high and low 64 bits), plus run metadata columns so shards can be merged.
+/// The high and low 64 bits of fixed-point values.
+fn split(xs: &[i128]) -> (Vec<i64>, Vec<i64>) {
+    (
+        xs.iter().map(|&x| (x >> 64) as i64).collect(),
+        xs.iter().map(|&x| x as u64 as i64).collect(),
+    )
+}
+
+/// Writes a year-loss table: `year`, `loss` (f64, the year's sum) and the exact fixed-point value
+/// as `loss_hi`, `loss_lo` (the high and low 64 bits), `occurrence_loss` (f64, the year's largest
+/// event), `max_event_hi`/`_lo` (the largest own event), per shock `shock{s}_occurs` and its
+/// occurrence's loss `shock{s}_event_hi`/`_lo`, plus run metadata columns so shards can be merged.
 pub fn write_ylt(path: &Path, t: &YearLossTable, shock_names: &[String]) -> Result<(), String> {
     let n = t.loss.len();
     let losses = t.losses();
-    let hi: Vec<i64> = t.loss.iter().map(|&x| (x >> 64) as i64).collect();
-    let lo: Vec<i64> = t.loss.iter().map(|&x| x as u64 as i64).collect();
+    let (hi, lo) = split(&t.loss);
+    let (max_hi, max_lo) = split(&t.max_event);
     let mut df = DataFrame::new_infer_height(vec![
         Column::new("year".into(), (0..n as u64).collect::<Vec<u64>>()),
         Column::new("loss".into(), losses),
         Column::new("loss_hi".into(), hi),
         Column::new("loss_lo".into(), lo),
+        Column::new("occurrence_loss".into(), t.occurrence_losses()),
+        Column::new("max_event_hi".into(), max_hi),
+        Column::new("max_event_lo".into(), max_lo),
         Column::new("seed".into(), vec![t.seed; n]),
         Column::new("policy_start".into(), vec![t.policies.start as u64; n]),
         Column::new("policy_end".into(), vec![t.policies.end as u64; n]),
@@ -465,6 +536,20 @@ pub fn write_ylt(path: &Path, t: &YearLossTable, shock_names: &[String]) -> Resu
             .map_err(|e| e.to_string())?;
         df.with_column(Column::new(format!("shock{s}_lo").into(), col_lo))
             .map_err(|e| e.to_string())?;
+        let mut occurs = vec![0i64; n];
+        let mut events = vec![0i128; n];
+        for (&y, &e) in t.shock_years[s].iter().zip(&t.shock_events[s]) {
+            occurs[y as usize] = 1;
+            events[y as usize] = e;
+        }
+        let (ev_hi, ev_lo) = split(&events);
+        for c in [
+            Column::new(format!("shock{s}_occurs").into(), occurs),
+            Column::new(format!("shock{s}_event_hi").into(), ev_hi),
+            Column::new(format!("shock{s}_event_lo").into(), ev_lo),
+        ] {
+            df.with_column(c).map_err(|e| e.to_string())?;
+        }
     }
     let f = std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
     ParquetWriter::new(f)
@@ -496,14 +581,31 @@ pub fn read_ylt(path: &Path) -> Result<(YearLossTable, Vec<String>), String> {
     let shocks = df
         .get_column_names()
         .iter()
-        .filter(|c| c.ends_with("_hi") && c.starts_with("shock"))
+        .filter(|c| c.ends_with("_hi") && c.starts_with("shock") && !c.contains("_event"))
         .count();
+    let joined = |name: &str| -> Result<Vec<i128>, String> {
+        let (h, l) = (i64s(&format!("{name}_hi"))?, i64s(&format!("{name}_lo"))?);
+        Ok(h.iter().zip(&l).map(|(&h, &l)| join(h, l)).collect())
+    };
     let mut shock_loss = Vec::new();
+    let mut shock_years = Vec::new();
+    let mut shock_events = Vec::new();
     for s in 0..shocks {
-        shock_loss.push(join(
-            i64s(&format!("shock{s}_hi"))?[0],
-            i64s(&format!("shock{s}_lo"))?[0],
-        ));
+        shock_loss.push(joined(&format!("shock{s}"))?[0]);
+        let occurs: Vec<bool> = {
+            let c = df.column(&format!("shock{s}_occurs")).map_err(err)?;
+            c.i64()
+                .map_err(err)?
+                .into_no_null_iter()
+                .map(|b| b != 0)
+                .collect()
+        };
+        let events = joined(&format!("shock{s}_event"))?;
+        let years: Vec<u64> = (0..occurs.len() as u64)
+            .filter(|&y| occurs[y as usize])
+            .collect();
+        shock_events.push(years.iter().map(|&y| events[y as usize]).collect());
+        shock_years.push(years);
     }
     let names = df
         .column("shock_names")
@@ -525,6 +627,9 @@ pub fn read_ylt(path: &Path) -> Result<(YearLossTable, Vec<String>), String> {
             ..end.first().copied().unwrap_or(0) as usize,
         loss: hi.iter().zip(&lo).map(|(&h, &l)| join(h, l)).collect(),
         shock_loss,
+        max_event: joined("max_event")?,
+        shock_years,
+        shock_events,
     };
     Ok((table, names))
 }

@@ -66,16 +66,11 @@ pub fn portfolio_report_until(
         let part = simulate(portfolio, r.clone(), trials, seed, &|_| {});
         table = Some(match table {
             None => part,
-            Some(mut t) => {
-                // Parts of one run: same years and shocks, adjacent ranges.
-                t.loss.iter_mut().zip(&part.loss).for_each(|(x, y)| *x += y);
-                t.shock_loss
-                    .iter_mut()
-                    .zip(&part.shock_loss)
-                    .for_each(|(x, y)| *x += y);
-                t.policies = t.policies.start..part.policies.end;
-                t
-            }
+            // Parts of one run (same years and shocks, disjoint ranges) always merge: sums,
+            // the largest own event per year and every shock occurrence's loss, exactly.
+            Some(t) => t
+                .merge(&part)
+                .expect("parts of one run have the same years and shocks"),
         });
     }
     let table = table?;
@@ -159,7 +154,7 @@ pub fn portfolio_report(
     allocation: Option<&[risk_core::portfolio::Allocation]>,
     ids: &[String],
 ) -> PortfolioReport {
-    use crate::dto::portfolio::{ContributorDto, ReturnPeriodDto, ShockDto};
+    use crate::dto::portfolio::{ContributorDto, EpPointDto, ReturnPeriodDto, ShockDto};
     let periods = [
         2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 250.0, 500.0, 1000.0,
     ];
@@ -167,6 +162,18 @@ pub fn portfolio_report(
     let curve_levels: Vec<f64> = periods.iter().map(|r| 1.0 - 1.0 / r).collect();
     levels.extend(&curve_levels);
     let st = risk_core::portfolio::stats(table, &levels, &[]);
+    let occ = risk_core::portfolio::occurrence_stats(table, &curve_levels, &[]);
+    let curve = |var: &[risk_core::stats::LevelValue], tvar: &[risk_core::stats::LevelValue]| {
+        periods
+            .iter()
+            .zip(var.iter().zip(tvar))
+            .map(|(r, (v, t))| EpPointDto {
+                return_period: *r,
+                loss: v.value,
+                tvar: t.value,
+            })
+            .collect()
+    };
     let to_dto = |v: &risk_core::stats::LevelValue| crate::dto::v1::LevelDto {
         level: v.level,
         value: v.value,
@@ -205,6 +212,8 @@ pub fn portfolio_report(
                 loss: v.value,
             })
             .collect(),
+        aep: curve(&st.var[3..], &st.tvar[3..]),
+        oep: curve(&occ.var, &occ.tvar),
         shocks: names
             .iter()
             .zip(table.shock_means())

@@ -21,6 +21,7 @@ fn policy(i: usize, lambda: f64, median: f64) -> Policy {
             vec![]
         },
         revenue: 1e7,
+        share: 1.0,
     }
 }
 
@@ -184,4 +185,145 @@ fn shards_add_up_exactly_for_any_thread_count() {
         .unwrap();
     assert_eq!(one.install(|| simulate(&p, 0..101, 5_000, 21, NONE)), whole);
     assert!(shard_range(10, 3, 3).is_err());
+}
+
+/// A firm-like book: negative-binomial perils (what a firm profile gives), an aggregate limit on
+/// every other policy, and two shocks.
+fn nb_book(n: usize) -> Portfolio {
+    let policies = (0..n)
+        .map(|i| {
+            let perils = (0..3)
+                .map(|k| {
+                    Peril::new(
+                        "p",
+                        Frequency::negative_binomial(0.01 + 0.02 * ((i + k) % 5) as f64, 1.5)
+                            .unwrap(),
+                        Severity::lognormal(30_000.0 * (1 + k) as f64, 1.6).unwrap(),
+                    )
+                })
+                .collect();
+            let terms = if i % 2 == 0 {
+                Terms::from_parts(1_000.0, Some(400_000.0), Some(500_000.0))
+            } else {
+                Terms::NONE
+            };
+            Policy {
+                model: LossModel::new(perils, terms),
+                ..policy(i, 0.1, 1.0)
+            }
+        })
+        .collect();
+    Portfolio::new(policies, vec![cloud(0.05, 0.3), worm(0.02, 0.1)]).unwrap()
+}
+
+fn worm(p: f64, h: f64) -> Shock {
+    Shock {
+        name: "worm".into(),
+        annual_probability: p,
+        hit_probability: h,
+        dependency: None,
+        size: ShockSize::RevenueShare(Severity::lognormal(0.01, 1.0).unwrap()),
+    }
+}
+
+/// Event-driven negative-binomial sampling keeps the closed-form mean (no terms) and the
+/// event-level tables merge across shards and thread counts bit for bit.
+#[test]
+fn negative_binomial_books_match_closed_form_and_shard_exactly() {
+    let gross: Vec<Policy> = nb_book(400)
+        .policies()
+        .iter()
+        .map(|p| Policy {
+            model: p.model.with_terms(Terms::NONE),
+            ..p.clone()
+        })
+        .collect();
+    let p = Portfolio::new(gross, nb_book(1).shocks().to_vec()).unwrap();
+    let t = simulate(&p, 0..400, 20_000, 9, NONE);
+    let s = stats(&t, &[0.99], &[]);
+    let want = p.expected_gross();
+    let z = (s.mean - want) / s.mean_std_error.unwrap();
+    assert!(z.abs() < 4.0, "mean {} vs {want} (z = {z})", s.mean);
+
+    let p = nb_book(150);
+    let whole = simulate(&p, 0..150, 4_000, 13, NONE);
+    let mut merged = None;
+    for i in 0..4 {
+        let part = simulate(&p, shard_range(150, i, 4).unwrap(), 4_000, 13, NONE);
+        merged = Some(match merged {
+            None => part,
+            Some(m) => risk_core::portfolio::YearLossTable::merge(m, &part).unwrap(),
+        });
+    }
+    assert_eq!(merged.unwrap(), whole);
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    assert_eq!(one.install(|| simulate(&p, 0..150, 4_000, 13, NONE)), whole);
+    // A shard holding only its own policies (priced on its own) gives the same table.
+    let r = shard_range(150, 2, 4).unwrap();
+    let part = Portfolio::part(
+        p.policies()[r.clone()].to_vec(),
+        p.shocks().to_vec(),
+        r.start,
+    )
+    .unwrap();
+    assert_eq!(part.range(), r);
+    assert_eq!(
+        simulate(&part, r.clone(), 4_000, 13, NONE),
+        simulate(&p, r, 4_000, 13, NONE)
+    );
+}
+
+/// OEP ≤ AEP in every year and at every return period, and the largest event is a real event:
+/// positive whenever the year has a loss.
+#[test]
+fn occurrence_never_exceeds_aggregate() {
+    use risk_core::portfolio::{EpKind, RETURN_PERIODS, ep};
+    let p = nb_book(300);
+    let t = simulate(&p, 0..300, 10_000, 17, NONE);
+    let (agg, occ) = (t.losses(), t.occurrence_losses());
+    for (y, (a, o)) in agg.iter().zip(&occ).enumerate() {
+        assert!(o <= a, "year {y}: occurrence {o} > aggregate {a}");
+        assert_eq!(*a > 0.0, *o > 0.0, "year {y}");
+    }
+    assert!(occ.iter().zip(&agg).any(|(o, a)| o < a));
+    let (aep, oep) = (
+        ep(&t, EpKind::Aggregate, &RETURN_PERIODS),
+        ep(&t, EpKind::Occurrence, &RETURN_PERIODS),
+    );
+    assert_eq!(aep.len(), RETURN_PERIODS.len());
+    for (a, o) in aep.iter().zip(&oep) {
+        assert!(o.loss <= a.loss && o.tvar <= a.tvar, "{o:?} vs {a:?}");
+        assert!(a.tvar >= a.loss);
+    }
+    // AEP at 1-in-200 is the 50th largest year of 10,000; the report's VaR 99.5 (lower
+    // quantile) the 51st: at most one rank apart.
+    let mut sorted = agg.clone();
+    sorted.sort_by(|a, b| b.total_cmp(a));
+    let var = stats(&t, &[0.995], &[]).var[0].value;
+    let a200 = aep.iter().find(|x| x.return_period == 200.0).unwrap().loss;
+    assert_eq!(a200, sorted[49]);
+    assert_eq!(var, sorted[50]);
+}
+
+/// A book with at most one event a year (shocks only, no own perils, one shock): each year's
+/// largest event is the year's whole loss, so OEP = AEP exactly.
+#[test]
+fn one_event_a_year_makes_oep_equal_aep() {
+    use risk_core::portfolio::{EpKind, RETURN_PERIODS, ep};
+    let quiet: Vec<Policy> = (0..50)
+        .map(|i| Policy {
+            model: LossModel::new(vec![], Terms::from_parts(100.0, None, Some(1e6))),
+            ..policy(i, 0.1, 1.0)
+        })
+        .collect();
+    let p = Portfolio::new(quiet, vec![worm(0.3, 0.5)]).unwrap();
+    let t = simulate(&p, 0..50, 5_000, 4, NONE);
+    assert_eq!(t.occurrence(), t.loss);
+    assert_eq!(
+        ep(&t, EpKind::Occurrence, &RETURN_PERIODS),
+        ep(&t, EpKind::Aggregate, &RETURN_PERIODS)
+    );
 }

@@ -31,52 +31,59 @@ impl LossTable {
         &self.names
     }
 
-    /// Little-endian: trials, seed, policy start, end (u64); loss count (u64), losses (i128);
-    /// shock count (u64), shock losses (i128); shock names joined by `\n`.
+    /// Little-endian: trials, seed, policy start, end (u64); loss count n (u64), losses (i128);
+    /// shock count k (u64), shock losses (i128); n largest own events (i128); per shock its
+    /// occurrence count (u64), years (u64) and occurrence losses (i128); shock names joined by
+    /// `\n`.
     fn to_bytes(&self) -> Vec<u8> {
         let t = &self.table;
-        let mut out = Vec::with_capacity(48 + 16 * (t.loss.len() + t.shock_loss.len()));
-        for x in [
-            t.trials,
-            t.seed,
-            t.policies.start as u64,
-            t.policies.end as u64,
-            t.loss.len() as u64,
-        ] {
-            out.extend_from_slice(&x.to_le_bytes());
+        let mut out = Vec::with_capacity(48 + 32 * (t.loss.len() + t.shock_loss.len()));
+        let u64s = |out: &mut Vec<u8>, xs: &[u64]| {
+            xs.iter()
+                .for_each(|x| out.extend_from_slice(&x.to_le_bytes()));
+        };
+        let i128s = |out: &mut Vec<u8>, xs: &[i128]| {
+            xs.iter()
+                .for_each(|x| out.extend_from_slice(&x.to_le_bytes()));
+        };
+        u64s(
+            &mut out,
+            &[
+                t.trials,
+                t.seed,
+                t.policies.start as u64,
+                t.policies.end as u64,
+                t.loss.len() as u64,
+            ],
+        );
+        i128s(&mut out, &t.loss);
+        u64s(&mut out, &[t.shock_loss.len() as u64]);
+        i128s(&mut out, &t.shock_loss);
+        i128s(&mut out, &t.max_event);
+        for (years, events) in t.shock_years.iter().zip(&t.shock_events) {
+            u64s(&mut out, &[years.len() as u64]);
+            u64s(&mut out, years);
+            i128s(&mut out, events);
         }
-        t.loss
-            .iter()
-            .for_each(|x| out.extend_from_slice(&x.to_le_bytes()));
-        out.extend_from_slice(&(t.shock_loss.len() as u64).to_le_bytes());
-        t.shock_loss
-            .iter()
-            .for_each(|x| out.extend_from_slice(&x.to_le_bytes()));
         out.extend_from_slice(self.names.join("\n").as_bytes());
         out
     }
 
     fn from_bytes(b: &[u8]) -> Option<Self> {
-        let mut at = 0usize;
-        let mut take = |n: usize| -> Option<&[u8]> {
-            let s = b.get(at..at.checked_add(n)?)?;
-            at += n;
-            Some(s)
-        };
-        let mut u64s = [0u64; 5];
-        for x in &mut u64s {
-            *x = u64::from_le_bytes(take(8)?.try_into().ok()?);
+        let mut r = Reader { b, at: 0 };
+        let [trials, seed, start, end, n] = [r.u64()?, r.u64()?, r.u64()?, r.u64()?, r.u64()?];
+        let loss = r.i128s(n)?;
+        let k = r.u64()?;
+        let shock_loss = r.i128s(k)?;
+        let max_event = r.i128s(n)?;
+        let mut shock_years = Vec::new();
+        let mut shock_events = Vec::new();
+        for _ in 0..k {
+            let m = r.u64()?;
+            shock_years.push((0..m).map(|_| r.u64()).collect::<Option<Vec<u64>>>()?);
+            shock_events.push(r.i128s(m)?);
         }
-        let [trials, seed, start, end, n] = u64s;
-        let loss = (0..n)
-            .map(|_| Some(i128::from_le_bytes(take(16)?.try_into().ok()?)))
-            .collect::<Option<Vec<i128>>>()?;
-        let k = u64::from_le_bytes(take(8)?.try_into().ok()?);
-        let shock_loss = (0..k)
-            .map(|_| Some(i128::from_le_bytes(take(16)?.try_into().ok()?)))
-            .collect::<Option<Vec<i128>>>()?;
-        let at = 48 + 16 * (n as usize + k as usize);
-        let rest = std::str::from_utf8(&b[at..]).ok()?;
+        let rest = std::str::from_utf8(b.get(r.at..)?).ok()?;
         let names = rest
             .split('\n')
             .filter(|s| !s.is_empty())
@@ -89,9 +96,36 @@ impl LossTable {
                 policies: start as usize..end as usize,
                 loss,
                 shock_loss,
+                max_event,
+                shock_years,
+                shock_events,
             },
             names,
         })
+    }
+}
+
+/// A cursor over pickled bytes.
+struct Reader<'a> {
+    b: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
+        let s = self.b.get(self.at..self.at.checked_add(N)?)?;
+        self.at += N;
+        s.try_into().ok()
+    }
+
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.take::<8>()?))
+    }
+
+    fn i128s(&mut self, n: u64) -> Option<Vec<i128>> {
+        (0..n)
+            .map(|_| Some(i128::from_le_bytes(self.take::<16>()?)))
+            .collect()
     }
 }
 
@@ -124,6 +158,12 @@ impl LossTable {
     /// Annual insured losses (float64, one per simulated year), a new numpy array.
     fn losses<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
         self.table.losses().into_pyarray(py)
+    }
+
+    /// Each year's largest event loss (float64, one per simulated year): what the occurrence
+    /// exceedance curve (OEP) reads; `losses()` is each year's sum (AEP).
+    fn occurrence_losses<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
+        self.table.occurrence_losses().into_pyarray(py)
     }
 
     fn __len__(&self) -> usize {

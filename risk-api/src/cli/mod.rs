@@ -120,6 +120,10 @@ enum Command {
         /// Write the year-loss table to this Parquet file.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Write ORD result tables (ept, alt, plt, elt, summary-info; CSV and Parquet) into
+        /// this directory.
+        #[arg(long)]
+        ord: Option<PathBuf>,
         /// Run shard i of n (policy range), e.g. `--shard 0/4`; merge with `portfolio-merge`.
         #[arg(long)]
         shard: Option<String>,
@@ -138,6 +142,9 @@ enum Command {
         /// Write the merged table to this Parquet file.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Write the merged run's ORD result tables into this directory.
+        #[arg(long)]
+        ord: Option<PathBuf>,
     },
     /// The HTTP service (contract §8). A new database is seeded with demo data and demo keys,
     /// printed once.
@@ -415,16 +422,18 @@ pub fn run(cli: Cli) -> Result<String, CliError> {
             seed,
             shocks,
             out,
+            ord,
             shard,
             model,
             threads,
         } => {
+            let outputs = portfolio::Outputs { ylt: out, ord };
             let report = with_threads(threads, || {
-                run_portfolio(&file, trials, seed, &shocks, &out, &shard, &model)
+                run_portfolio(&file, trials, seed, &shocks, &outputs, &shard, &model)
             })??;
             Ok(serde_json::to_string_pretty(&report).map_err(anyhow::Error::from)?)
         }
-        Command::PortfolioMerge { tables, out } => {
+        Command::PortfolioMerge { tables, out, ord } => {
             let mut merged: Option<(risk_core::portfolio::YearLossTable, Vec<String>)> = None;
             for path in &tables {
                 let (t, names) = portfolio_io::read_ylt(path).map_err(CliError::BadInput)?;
@@ -441,6 +450,9 @@ pub fn run(cli: Cli) -> Result<String, CliError> {
                 merged.ok_or_else(|| CliError::BadInput("no table given".into()))?;
             if let Some(out) = out {
                 portfolio_io::write_ylt(&out, &table, &names).map_err(CliError::BadInput)?;
+            }
+            if let Some(dir) = ord {
+                crate::ord::write_ord(&dir, &table, &names).map_err(CliError::BadInput)?;
             }
             let report = portfolio_report(&table, &names, None, None, None, &[]);
             Ok(serde_json::to_string_pretty(&report).map_err(anyhow::Error::from)?)

@@ -5,17 +5,25 @@ use super::*;
 
 use crate::service::{MAX_POLICY_YEARS, MAX_PORTFOLIO_TRIALS, book_report};
 
+/// Files a run writes besides its report.
+pub(super) struct Outputs {
+    /// The year-loss table (Parquet).
+    pub(super) ylt: Option<PathBuf>,
+    /// A directory for the ORD tables.
+    pub(super) ord: Option<PathBuf>,
+}
+
 #[allow(clippy::too_many_arguments)]
 pub(super) fn run_portfolio(
     file: &Path,
     trials: u64,
     seed: u64,
     shocks: &Option<PathBuf>,
-    out: &Option<PathBuf>,
+    outputs: &Outputs,
     shard: &Option<String>,
     model: &Option<PathBuf>,
 ) -> Result<PortfolioReport, CliError> {
-    use risk_core::portfolio::{Portfolio, allocate, shard_range, simulate};
+    use risk_core::portfolio::{Portfolio, allocate, simulate};
     if trials == 0 || trials > MAX_PORTFOLIO_TRIALS {
         return Err(CliError::BadInput(format!(
             "trials: must be between 1 and {MAX_PORTFOLIO_TRIALS}"
@@ -23,7 +31,22 @@ pub(super) fn run_portfolio(
     }
     let params = load_params(model)?;
     let today = time::OffsetDateTime::now_utc().date();
-    let policies = portfolio_io::read_policies(file, &params, today).map_err(CliError::BadInput)?;
+    // A shard prices and validates only its own rows (its share of the reading and memory).
+    let (policies, range) = match shard {
+        None => {
+            let p =
+                portfolio_io::read_policies(file, &params, today).map_err(CliError::BadInput)?;
+            let n = p.len();
+            (p, 0..n)
+        }
+        Some(s) => {
+            let (i, k) = s
+                .split_once('/')
+                .and_then(|(i, k)| Some((i.parse().ok()?, k.parse().ok()?)))
+                .ok_or_else(|| CliError::BadInput(format!("--shard: `{s}` is not i/n")))?;
+            portfolio_io::read_shard(file, &params, today, i, k).map_err(CliError::BadInput)?
+        }
+    };
     let shocks = match shocks {
         None => portfolio_io::model_shocks(&params),
         Some(p) => risk_core::portfolio::parse_shocks(&read_input(p)?)
@@ -36,19 +59,8 @@ pub(super) fn run_portfolio(
         )));
     }
     let names: Vec<String> = shocks.iter().map(|s| s.name.clone()).collect();
-    let portfolio =
-        Portfolio::new(policies, shocks).map_err(|e| CliError::BadInput(e.to_string()))?;
-    let n = portfolio.policies().len();
-    let range = match shard {
-        None => 0..n,
-        Some(s) => {
-            let (i, k) = s
-                .split_once('/')
-                .and_then(|(i, k)| Some((i.parse().ok()?, k.parse().ok()?)))
-                .ok_or_else(|| CliError::BadInput(format!("--shard: `{s}` is not i/n")))?;
-            shard_range(n, i, k).map_err(|e| CliError::BadInput(e.to_string()))?
-        }
-    };
+    let portfolio = Portfolio::part(policies, shocks, range.start)
+        .map_err(|e| CliError::BadInput(e.to_string()))?;
     let bar = indicatif::ProgressBar::new(range.len() as u64);
     bar.set_style(
         indicatif::ProgressStyle::with_template(
@@ -61,8 +73,11 @@ pub(super) fn run_portfolio(
         bar.inc(k as u64)
     });
     bar.finish_and_clear();
-    if let Some(out) = out {
+    if let Some(out) = &outputs.ylt {
         portfolio_io::write_ylt(out, &table, &names).map_err(CliError::BadInput)?;
+    }
+    if let Some(dir) = &outputs.ord {
+        crate::ord::write_ord(dir, &table, &names).map_err(CliError::BadInput)?;
     }
     let allocation = (shard.is_none()).then(|| allocate(&portfolio, &table, ALLOCATION_LEVEL));
     Ok(book_report(

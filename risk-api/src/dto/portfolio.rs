@@ -29,6 +29,13 @@ pub struct PortfolioReport {
     pub tvar: Vec<LevelDto>,
     /// Loss exceeded once every `return_period` years on average.
     pub exceedance_curve: Vec<ReturnPeriodDto>,
+    /// Aggregate exceedance (AEP): each year's total loss, at the return periods of
+    /// `exceedance_curve` (the same losses), with the TVaR beyond each.
+    pub aep: Vec<EpPointDto>,
+    /// Occurrence exceedance (OEP): each year's largest event loss (one policy's own event, or
+    /// one common-shock occurrence over all the policies it hits), with the TVaR beyond each.
+    /// Never above the AEP at the same return period.
+    pub oep: Vec<EpPointDto>,
     /// Mean annual insured loss caused by each shock.
     pub shocks: Vec<ShockDto>,
     /// Level of the capital allocation.
@@ -48,6 +55,18 @@ pub struct ReturnPeriodDto {
     pub return_period: f64,
     /// VaR at 1 − 1/return_period.
     pub loss: f64,
+}
+
+/// One point of an EP curve, in the report's convention: `loss` the lower quantile at level
+/// 1 − 1/return_period (as `var`), `tvar` = loss + E[(L − loss)+]·return_period (as `tvar`).
+#[derive(Debug, Clone, Serialize)]
+pub struct EpPointDto {
+    /// Years.
+    pub return_period: f64,
+    /// Loss exceeded once every `return_period` years on average.
+    pub loss: f64,
+    /// Mean loss in the years beyond it.
+    pub tvar: f64,
 }
 
 /// A shock's mean.

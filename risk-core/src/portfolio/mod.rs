@@ -7,6 +7,14 @@
 //! one more event if the policy is hit (probability h_{s,i}), of size X ~ the shock's severity. The
 //! policy's terms apply to all of its events; the portfolio loss is S_y = Σ_i L_{i,y}.
 //!
+//! Sampling is event-driven (`sample.rs`): each policy draws only the years its perils and the
+//! shocks it is exposed to have events in, so the cost follows the simulated events plus a small
+//! term per policy, peril and shock.
+//!
+//! Event-level losses (`table.rs`): besides each year's sum, the table keeps the year's largest
+//! own event and each shock occurrence's loss, so one run gives both the aggregate (AEP) and the
+//! occurrence (OEP) exceedance curves (`ep.rs`).
+//!
 //! Exact additivity: policy-year losses are accumulated in 128-bit fixed point (2⁻¹⁶ currency
 //! units), so the year-loss table does not depend on summation order: it is identical for any
 //! thread count, and the tables of policy shards add up to the unsharded table bit for bit.
@@ -15,29 +23,32 @@
 //! ranked above it and w_i policy i's share of the VaR year, policy i is allocated
 //! a_i = w_i v + (Σ_{y∈T} L_{i,y} − m w_i v)/(n(1 − q)), so Σ_i a_i = TVaR_q exactly.
 
+mod ep;
+mod sample;
 mod shocks;
+mod table;
 
+pub use ep::{EpKind, EpPoint, RETURN_PERIODS, ep_curve};
 pub use shocks::parse_shocks;
+pub use table::YearLossTable;
 
 use std::ops::Range;
 
 use rand::RngExt;
-use rand_distr::{Distribution, Poisson};
-use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 
-use crate::dist::{Frequency, Severity, TwoStep};
+use crate::dist::Severity;
 use crate::engine::monte_carlo::stream;
 use crate::model::LossModel;
 use crate::stats::LossStats;
+use sample::{AllYears, Flagged, Years, policy_events};
+use table::{add, money};
 
 /// Fixed-point scale of accumulated losses: 2¹⁶ units per currency unit.
 const SCALE: f64 = 65_536.0;
 
 /// Stream kinds of the portfolio engine.
-const OWN: u64 = 0x504F_574E; // policy's own events
 const SHOCK_YEARS: u64 = 0x5348_4B59; // shock occurrences, shared
-const SHOCK_HITS: u64 = 0x5348_4B48; // a policy's hits and shock losses
 
 /// Largest number of policies in one portfolio.
 pub const MAX_POLICIES: usize = 1_000_000;
@@ -78,6 +89,9 @@ pub struct Policy {
     pub dependencies: Vec<String>,
     /// Annual revenue, for shocks sized as a share of revenue (0 when unknown).
     pub revenue: f64,
+    /// The insurer's share of every insured loss, in (0, 1] (a layer's participation; 1 for a
+    /// whole policy).
+    pub share: f64,
 }
 
 /// How large a shock's loss is for a hit policy.
@@ -133,10 +147,14 @@ impl Shock {
 }
 
 /// Policies and shocks.
+///
+/// It may hold only a part of a book (a shard's policies, [`Portfolio::part`]): policy j of the
+/// part is policy `first + j` of the book, whose index names its random streams.
 #[derive(Debug, Clone)]
 pub struct Portfolio {
     policies: Vec<Policy>,
     shocks: Vec<Shock>,
+    first: usize,
 }
 
 impl Portfolio {
@@ -151,7 +169,37 @@ impl Portfolio {
         if policies.len() > MAX_POLICIES {
             return Err(PortfolioError::TooLarge(policies.len()));
         }
-        Ok(Portfolio { policies, shocks })
+        Ok(Portfolio {
+            policies,
+            shocks,
+            first: 0,
+        })
+    }
+
+    /// Policies `first..first + policies.len()` of a larger book (a shard priced on its own; it
+    /// may be empty when a book has fewer policies than shards).
+    ///
+    /// # Errors
+    /// A part reaching past [`MAX_POLICIES`].
+    pub fn part(
+        policies: Vec<Policy>,
+        shocks: Vec<Shock>,
+        first: usize,
+    ) -> Result<Self, PortfolioError> {
+        let end = first.saturating_add(policies.len());
+        if end > MAX_POLICIES {
+            return Err(PortfolioError::TooLarge(end));
+        }
+        Ok(Portfolio {
+            policies,
+            shocks,
+            first,
+        })
+    }
+
+    /// Book indices of the policies held: `0..n` for a whole book.
+    pub fn range(&self) -> Range<usize> {
+        self.first..self.first + self.policies.len()
     }
 
     /// The policies.
@@ -205,66 +253,6 @@ pub fn shard_range(
     Ok(policies * shard / shards..policies * (shard + 1) / shards)
 }
 
-/// A year-loss table: the portfolio's insured loss in every simulated year, exact in fixed point.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct YearLossTable {
-    /// Simulated years.
-    pub trials: u64,
-    /// Seed.
-    pub seed: u64,
-    /// Policies covered (a shard covers a sub-range).
-    pub policies: Range<usize>,
-    /// Σ_i L_{i,y} per year, in units of 2⁻¹⁶.
-    pub loss: Vec<i128>,
-    /// Per shock, Σ over years and policies of the insured loss caused by it (pro rata share of
-    /// each policy-year), in units of 2⁻¹⁶.
-    pub shock_loss: Vec<i128>,
-}
-
-impl YearLossTable {
-    /// Annual losses as floating point.
-    pub fn losses(&self) -> Vec<f64> {
-        self.loss.iter().map(|&x| x as f64 / SCALE).collect()
-    }
-
-    /// Mean annual insured loss caused by each shock.
-    pub fn shock_means(&self) -> Vec<f64> {
-        self.shock_loss
-            .iter()
-            .map(|&x| x as f64 / SCALE / self.trials as f64)
-            .collect()
-    }
-
-    /// Adds the table of another shard of the same run.
-    ///
-    /// # Errors
-    /// Different trials, seed or shock count, or overlapping policy ranges.
-    pub fn merge(mut self, other: &YearLossTable) -> Result<Self, PortfolioError> {
-        if self.trials != other.trials
-            || self.seed != other.seed
-            || self.shock_loss.len() != other.shock_loss.len()
-        {
-            return Err(PortfolioError::Shard(
-                "tables come from different runs (trials, seed or shocks differ)".into(),
-            ));
-        }
-        let (a, b) = (&self.policies, &other.policies);
-        if a.start < b.end && b.start < a.end {
-            return Err(PortfolioError::Shard(format!(
-                "policy ranges {a:?} and {b:?} overlap"
-            )));
-        }
-        for (x, y) in self.loss.iter_mut().zip(&other.loss) {
-            *x += y;
-        }
-        for (x, y) in self.shock_loss.iter_mut().zip(&other.shock_loss) {
-            *x += y;
-        }
-        self.policies = a.start.min(b.start)..a.end.max(b.end);
-        Ok(self)
-    }
-}
-
 /// Years in which each shock occurs (shared by all policies and shards).
 fn shock_years(shocks: &[Shock], trials: u64, seed: u64) -> Vec<Vec<u64>> {
     shocks
@@ -279,124 +267,13 @@ fn shock_years(shocks: &[Shock], trials: u64, seed: u64) -> Vec<Vec<u64>> {
         .collect()
 }
 
-/// Years a pass over the policies needs: all of them (the year-loss table), or a few (the
-/// allocation's tail years), whose events alone are valued; the others' draws are only consumed.
-trait Years: Sync {
-    /// Whether year `y`'s losses are needed.
-    fn needs(&self, y: u64) -> bool;
-}
-
-/// Every year.
-struct AllYears;
-
-impl Years for AllYears {
-    #[inline(always)]
-    fn needs(&self, _: u64) -> bool {
-        true
-    }
-}
-
-/// The years flagged in a table indexed by year.
-struct Flagged<'a>(&'a [bool]);
-
-impl Years for Flagged<'_> {
-    #[inline(always)]
-    fn needs(&self, y: u64) -> bool {
-        self.0[y as usize]
-    }
-}
-
-/// Generates the events of policy `g` in the years `years` needs, as (year, size, source), source
-/// 0 for its own perils and s + 1 for shock s; the draws of other years are consumed but not
-/// valued, so the stream, and every needed event, is the same whatever is needed. Poisson perils
-/// draw the Poisson(λT) total of all years and spread it uniformly over the years (the same law
-/// as T independent Poisson(λ) years, at a cost proportional to the events rather than the years).
-#[allow(clippy::too_many_arguments)]
-fn policy_events(
-    p: &Policy,
-    g: u64,
-    shocks: &[Shock],
-    shock_years: &[Vec<u64>],
-    trials: u64,
-    seed: u64,
-    years: &impl Years,
-    event: &mut impl FnMut(u64, f64, usize),
-) {
-    for (k, peril) in p.model.perils().iter().enumerate() {
-        let mut rng = stream(seed, [OWN, g, k as u64]);
-        let f = peril.frequency();
-        // One loop per severity family: no dispatch per event.
-        match peril.severity() {
-            Severity::LogNormal(s) => own_events(f, s, &mut rng, trials, years, event),
-            Severity::LogNormalGpd(s) => own_events(f, s, &mut rng, trials, years, event),
-            Severity::Pert(s) => own_events(f, s, &mut rng, trials, years, event),
-        }
-    }
-    for (s, (shock, occ)) in shocks.iter().zip(shock_years).enumerate() {
-        if !shock.exposes(p) {
-            continue;
-        }
-        let mut rng = stream(seed, [SHOCK_HITS, s as u64, g]);
-        for &y in occ {
-            if rng.random::<f64>() < shock.hit_probability {
-                let (d, scale) = match &shock.size {
-                    ShockSize::Amount(d) => (d, None),
-                    ShockSize::RevenueShare(d) => (d, Some(p.revenue)),
-                };
-                let draw = d.draw(&mut rng);
-                if years.needs(y) {
-                    let x = d.value(draw);
-                    event(y, scale.map_or(x, |r| x * r), s + 1);
-                }
-            }
-        }
-    }
-}
-
-/// One own peril's events over all years (see [`policy_events`]).
-#[inline]
-fn own_events<S: TwoStep>(
-    f: &Frequency,
-    sev: &S,
-    rng: &mut Xoshiro256PlusPlus,
-    trials: u64,
-    years: &impl Years,
-    event: &mut impl FnMut(u64, f64, usize),
-) {
-    match f {
-        Frequency::Poisson(_) => {
-            let lambda = f.mean() * trials as f64;
-            // Beyond the cap on one year's mean, `rand_distr`'s sampler directly: the one
-            // `Frequency::poisson` uses for large means.
-            let total = match Frequency::poisson(lambda) {
-                Ok(t) => t.sample(rng),
-                Err(_) => Poisson::new(lambda).map_or(0, |t| t.sample(rng) as u64),
-            };
-            for _ in 0..total {
-                let y = rng.random_range(0..trials);
-                let draw = sev.draw(rng);
-                if years.needs(y) {
-                    event(y, sev.value(draw), 0);
-                }
-            }
-        }
-        _ => {
-            for y in 0..trials {
-                for _ in 0..f.sample(rng) {
-                    let draw = sev.draw(rng);
-                    if years.needs(y) {
-                        event(y, sev.value(draw), 0);
-                    }
-                }
-            }
-        }
-    }
-}
-
 /// Calls `add(year, insured amount, source)` for the policy's insured losses in the years
 /// `years` needs: the terms apply per event, then per year; a year's insured loss is the sum of
 /// the amounts given for it. Without an aggregate limit every event is passed on as it is drawn;
 /// with one, the year's events are grouped first and the limit shared pro rata over sources.
+/// `peak(year, amount)` receives, for every needed year with own events, at least the largest
+/// own event's insured loss (its share of the year under an aggregate limit); a shock's amount in
+/// a year is one event (a shock occurs at most once a year).
 #[allow(clippy::too_many_arguments)]
 fn policy_losses(
     p: &Policy,
@@ -408,13 +285,18 @@ fn policy_losses(
     sources: usize,
     years: &impl Years,
     mut add: impl FnMut(u64, f64, usize),
+    mut peak: impl FnMut(u64, f64),
 ) {
     let terms = *p.model.terms();
+    let share = p.share;
     if terms.aggregate_limit().is_infinite() {
         let mut each = |y, x, s| {
-            let net = terms.per_event(x);
+            let net = terms.per_event(x) * share;
             if net > 0.0 {
                 add(y, net, s);
+                if s == 0 {
+                    peak(y, net);
+                }
             }
         };
         policy_events(p, g, shocks, shock_years, trials, seed, years, &mut each);
@@ -429,18 +311,25 @@ fn policy_losses(
     while i < events.len() {
         let y = events[i].0;
         by_source.iter_mut().for_each(|x| *x = 0.0);
+        let mut largest_own = 0.0f64;
         while i < events.len() && events[i].0 == y {
             by_source[events[i].2] += events[i].1;
+            if events[i].2 == 0 {
+                largest_own = largest_own.max(events[i].1);
+            }
             i += 1;
         }
         let sum: f64 = by_source.iter().sum();
         let net = terms.annual(sum);
         if net > 0.0 {
-            let scale = net / sum;
+            let scale = net / sum * share;
             for (s, x) in by_source.iter().enumerate() {
                 if *x > 0.0 {
                     add(y, x * scale, s);
                 }
+            }
+            if largest_own > 0.0 {
+                peak(y, largest_own * scale);
             }
         }
     }
@@ -459,8 +348,42 @@ fn fixed(x: f64) -> i128 {
     }
 }
 
-/// Simulates the policies in `range` for `trials` years. `progress` is called with the number of
-/// policies done (from any thread).
+/// One fold's partial table: Σ losses per year, per source, largest own event per year, and
+/// per shock occurrence (flattened: shock s's occurrences from `offsets[s]`).
+struct Partial {
+    loss: Vec<i128>,
+    by_source: Vec<i128>,
+    max_event: Vec<i128>,
+    shock_events: Vec<i128>,
+}
+
+impl Partial {
+    fn zero(trials: usize, sources: usize, occurrences: usize) -> Self {
+        Partial {
+            loss: vec![0; trials],
+            by_source: vec![0; sources],
+            max_event: vec![0; trials],
+            shock_events: vec![0; occurrences],
+        }
+    }
+
+    /// Adds another partial (sums add, maxima take the larger): order-free on integers.
+    fn join(mut self, other: Partial) -> Self {
+        add(&mut self.loss, &other.loss);
+        add(&mut self.by_source, &other.by_source);
+        add(&mut self.shock_events, &other.shock_events);
+        for (x, y) in self.max_event.iter_mut().zip(&other.max_event) {
+            *x = (*x).max(*y);
+        }
+        self
+    }
+}
+
+/// Simulates the policies in `range` (book indices, within [`Portfolio::range`]) for `trials`
+/// years. `progress` is called with the number of policies done (from any thread).
+///
+/// # Panics
+/// A `range` outside the policies held.
 pub fn simulate(
     portfolio: &Portfolio,
     range: Range<usize>,
@@ -471,12 +394,29 @@ pub fn simulate(
     let years = shock_years(&portfolio.shocks, trials, seed);
     let sources = portfolio.shocks.len() + 1;
     let n = trials as usize;
-    let zero = || (vec![0i128; n], vec![0i128; sources]);
-    let (loss, by_source) = portfolio.policies[range.clone()]
+    let mut offsets = Vec::with_capacity(years.len());
+    let mut occurrences = 0;
+    for occ in &years {
+        offsets.push(occurrences);
+        occurrences += occ.len();
+    }
+    let zero = || Partial::zero(n, sources, occurrences);
+    let held = portfolio.range();
+    assert!(
+        held.start <= range.start && range.end <= held.end,
+        "range {range:?} outside the policies held ({held:?})"
+    );
+    let total = portfolio.policies[range.start - held.start..range.end - held.start]
         .par_iter()
         .enumerate()
-        .fold(zero, |(mut loss, mut by), (j, p)| {
+        .fold(zero, |mut acc, (j, p)| {
             let g = (range.start + j) as u64;
+            let Partial {
+                loss,
+                by_source,
+                max_event,
+                shock_events,
+            } = &mut acc;
             policy_losses(
                 p,
                 g,
@@ -489,23 +429,37 @@ pub fn simulate(
                 |y, net, s| {
                     let v = fixed(net);
                     loss[y as usize] += v;
-                    by[s] += v;
+                    by_source[s] += v;
+                    if s > 0 {
+                        // A shock occurs at most once a year: its occurrence in year y.
+                        let occ = &years[s - 1];
+                        let k = occ.binary_search(&y).unwrap_or(0);
+                        shock_events[offsets[s - 1] + k] += v;
+                    }
+                },
+                |y, net| {
+                    let slot = &mut max_event[y as usize];
+                    *slot = (*slot).max(fixed(net));
                 },
             );
             progress(1);
-            (loss, by)
+            acc
         })
-        .reduce(zero, |(mut a, mut b), (c, d)| {
-            a.iter_mut().zip(&c).for_each(|(x, y)| *x += y);
-            b.iter_mut().zip(&d).for_each(|(x, y)| *x += y);
-            (a, b)
-        });
+        .reduce(zero, Partial::join);
+    let shock_events = years
+        .iter()
+        .zip(&offsets)
+        .map(|(occ, &o)| total.shock_events[o..o + occ.len()].to_vec())
+        .collect();
     YearLossTable {
         trials,
         seed,
         policies: range,
-        loss,
-        shock_loss: by_source[1..].to_vec(),
+        loss: total.loss,
+        shock_loss: total.by_source[1..].to_vec(),
+        max_event: total.max_event,
+        shock_years: years,
+        shock_events,
     }
 }
 
@@ -566,7 +520,7 @@ pub fn allocate_range(
             let (trials, seed) = (table.trials, table.seed);
             policy_losses(
                 p,
-                i as u64,
+                (portfolio.first + i) as u64,
                 &portfolio.shocks,
                 &years,
                 trials,
@@ -581,8 +535,9 @@ pub fn allocate_range(
                         tail_sum += v;
                     }
                 },
+                |_, _| {},
             );
-            let (tail_sum, at_var) = (tail_sum as f64 / SCALE, at_var as f64 / SCALE);
+            let (tail_sum, at_var) = (money(tail_sum), money(at_var));
             let w = if v > 0.0 { at_var / v } else { 0.0 };
             Allocation {
                 policy: i,
@@ -592,7 +547,22 @@ pub fn allocate_range(
         .collect()
 }
 
-/// Statistics of a year-loss table.
+/// Statistics of a year-loss table's annual (aggregate) losses.
 pub fn stats(table: &YearLossTable, levels: &[f64], thresholds: &[f64]) -> LossStats {
     LossStats::from_sample(&table.losses(), levels, thresholds)
+}
+
+/// Statistics of a year-loss table's occurrence losses (each year's largest event): VaR at
+/// 1 − 1/RP is the OEP at return period RP in the report's (lower-quantile) convention.
+pub fn occurrence_stats(table: &YearLossTable, levels: &[f64], thresholds: &[f64]) -> LossStats {
+    LossStats::from_sample(&table.occurrence_losses(), levels, thresholds)
+}
+
+/// The ORD-convention EP curve of a table (see [`ep_curve`] for the ranks).
+pub fn ep(table: &YearLossTable, kind: EpKind, return_periods: &[f64]) -> Vec<EpPoint> {
+    let losses = match kind {
+        EpKind::Occurrence => table.occurrence_losses(),
+        EpKind::Aggregate => table.losses(),
+    };
+    ep_curve(&losses, return_periods)
 }

@@ -32,6 +32,8 @@ class PortfolioResult(TypedDict, total=False):
     var: list[LevelValue]
     tvar: list[LevelValue]
     exceedance_curve: list[dict[str, float]]
+    aep: list[dict[str, float]]
+    oep: list[dict[str, float]]
     shocks: list[dict[str, Any]]
     allocation_level: float
     allocated_total: float
