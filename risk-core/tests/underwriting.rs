@@ -374,3 +374,61 @@ fn the_exact_method_refuses_sections_it_cannot_carry() {
     assert!(err.to_string().contains("coverage sections"), "{err}");
     assert_eq!(Section::ALL.len(), 8);
 }
+
+/// A firm in a portfolio is priced under the same cover as its own assessment: one policy's
+/// mean insured loss in a book without shocks agrees with the assessment's within their errors
+/// (different streams), with the waiting period and coinsurance applied in both.
+#[test]
+fn a_portfolio_prices_a_firm_under_its_cover() {
+    use risk_core::portfolio::{Policy, Portfolio, simulate as book, stats};
+    let p = params();
+    let mut firm = sample("manufacturer-ot-iso27001", &p);
+    firm.coverage = options(
+        &firm,
+        &p,
+        r#"[{"waiting_period_hours": 48, "coinsurance": {"business_interruption": 0.5, "extortion": 0.5}}]"#,
+    )[0];
+    let s = score(&firm, &p);
+    let model = LossModel::from_profile(&firm, &s, &p);
+    assert!(model.cover().is_some());
+    let trials = 200_000;
+    let a = assess(&firm, &p, trials, SEED);
+    let policy = Policy {
+        id: "one".into(),
+        model: model.clone(),
+        dependencies: Vec::new(),
+        revenue: firm.annual_revenue,
+        share: 1.0,
+    };
+    let t = book(
+        &Portfolio::new(vec![policy], Vec::new()).unwrap(),
+        0..1,
+        trials,
+        SEED + 1,
+        &|_| {},
+    );
+    let b = stats(&t, &[0.99], &[]);
+    let am = a.premium.pure;
+    let se = (a.premium.pure_std_error.powi(2) + b.mean_std_error.unwrap().powi(2)).sqrt();
+    assert!(
+        (b.mean - am).abs() < 4.0 * se,
+        "book {} vs assessment {am} ± {se}",
+        b.mean
+    );
+    // Without the cover (plain terms) the book would pay more: the cover is what moved it.
+    let plain = Policy {
+        id: "plain".into(),
+        model: model.with_terms(*model.terms()),
+        dependencies: Vec::new(),
+        revenue: firm.annual_revenue,
+        share: 1.0,
+    };
+    let t2 = book(
+        &Portfolio::new(vec![plain], Vec::new()).unwrap(),
+        0..1,
+        trials,
+        SEED + 1,
+        &|_| {},
+    );
+    assert!(stats(&t2, &[0.99], &[]).mean > b.mean);
+}

@@ -289,9 +289,25 @@ fn policy_losses(
 ) {
     let terms = *p.model.terms();
     let share = p.share;
+    // A firm's sectioned cover (waiting period, section retentions and coinsurance) prices its
+    // own events, deductible and occurrence limit included; common-shock losses take the
+    // deductible and limits alone. Portfolio rows carry no section sublimits, so the year's
+    // cap is the aggregate limit.
+    let cover = p.model.cover();
+    let own = |k: usize, x: f64| match cover {
+        Some(c) => c.event(k, x, &mut [0.0; crate::vocab::SECTIONS]),
+        None => x,
+    };
+    let per_event = |x: f64, s: usize| {
+        if cover.is_some() && s == 0 {
+            x
+        } else {
+            terms.per_event(x)
+        }
+    };
     if terms.aggregate_limit().is_infinite() {
         let mut each = |y, x, s| {
-            let net = terms.per_event(x) * share;
+            let net = per_event(x, s) * share;
             if net > 0.0 {
                 add(y, net, s);
                 if s == 0 {
@@ -299,12 +315,32 @@ fn policy_losses(
                 }
             }
         };
-        policy_events(p, g, shocks, shock_years, trials, seed, years, &mut each);
+        policy_events(
+            p,
+            g,
+            shocks,
+            shock_years,
+            trials,
+            seed,
+            years,
+            &own,
+            &mut each,
+        );
         return;
     }
     let mut events: Vec<(u64, f64, usize)> = Vec::new();
-    let mut push = |y, x, s| events.push((y, terms.per_event(x), s));
-    policy_events(p, g, shocks, shock_years, trials, seed, years, &mut push);
+    let mut push = |y, x, s| events.push((y, per_event(x, s), s));
+    policy_events(
+        p,
+        g,
+        shocks,
+        shock_years,
+        trials,
+        seed,
+        years,
+        &own,
+        &mut push,
+    );
     events.sort_by(|a, b| a.0.cmp(&b.0).then(a.2.cmp(&b.2)).then(a.1.total_cmp(&b.1)));
     let mut by_source = vec![0.0; sources];
     let mut i = 0;

@@ -79,7 +79,7 @@ fn geometric_gap<R: Rng + ?Sized>(ln_miss: f64, rng: &mut R) -> f64 {
 }
 
 /// Generates the events of policy `g` in the years `years` needs, as (year, size, source), source
-/// 0 for its own perils and s + 1 for shock s; the draws of other years are consumed but not
+/// 0 for its own perils (peril k's sizes passed through `own(k, size)`) and s + 1 for shock s; the draws of other years are consumed but not
 /// valued, so the stream, and every needed event, is the same whatever is needed.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn policy_events(
@@ -90,16 +90,19 @@ pub(super) fn policy_events(
     trials: u64,
     seed: u64,
     years: &impl Years,
+    own: &impl Fn(usize, f64) -> f64,
     event: &mut impl FnMut(u64, f64, usize),
 ) {
     for (k, peril) in p.model.perils().iter().enumerate() {
         let mut rng = stream(seed, [OWN, g, k as u64]);
         let f = peril.frequency();
+        // An own event of peril k reaches `event` as own(k, size).
+        let mut own_event = |y, x, s| event(y, own(k, x), s);
         // One loop per severity family: no dispatch per event.
         match peril.severity() {
-            Severity::LogNormal(s) => own_events(f, s, &mut rng, trials, years, event),
-            Severity::LogNormalGpd(s) => own_events(f, s, &mut rng, trials, years, event),
-            Severity::Pert(s) => own_events(f, s, &mut rng, trials, years, event),
+            Severity::LogNormal(s) => own_events(f, s, &mut rng, trials, years, &mut own_event),
+            Severity::LogNormalGpd(s) => own_events(f, s, &mut rng, trials, years, &mut own_event),
+            Severity::Pert(s) => own_events(f, s, &mut rng, trials, years, &mut own_event),
         }
     }
     for (s, (shock, occ)) in shocks.iter().zip(shock_years).enumerate() {
