@@ -154,3 +154,21 @@ async fn bad_answers_are_422_naming_each_field() {
         )
     );
 }
+
+/// The questionnaire schemas keep their own names in the OpenAPI document: a `ContributionDto`
+/// of the answers once replaced the score's, so Assessments failed their documented schema.
+#[tokio::test]
+async fn questionnaire_schemas_do_not_shadow_others() {
+    let e = env().await;
+    let r = check(&e, get("/openapi.json"), 200).await;
+    let schemas = &r.body["components"]["schemas"];
+    assert!(schemas["ContributionDto"]["properties"]["factor"].is_object());
+    assert!(schemas["AnswerContributionDto"]["properties"]["item"].is_object());
+    for path in [
+        "/v1/questionnaires",
+        "/v1/questionnaires/{name}",
+        "/v1/questionnaires/{name}/profile",
+    ] {
+        assert!(r.body["paths"][path].is_object(), "{path}");
+    }
+}

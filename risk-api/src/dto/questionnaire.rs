@@ -39,7 +39,7 @@ impl From<&Questionnaire> for QuestionnaireSummaryDto {
 
 /// Where a questionnaire's items come from.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct SourceDto {
+pub struct QuestionnaireSourceDto {
     /// Title of the published document.
     pub title: String,
     /// Publisher.
@@ -54,7 +54,7 @@ pub struct SourceDto {
 
 /// What one answer sets.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct SetsDto {
+pub struct AnswerSetsDto {
     /// NIST CSF 2.0 function levels 0–5.
     pub maturity: BTreeMap<String, u8>,
     /// Key-control levels, by the model file's level names (`"true"`, `within_30`, `tested`).
@@ -64,9 +64,9 @@ pub struct SetsDto {
     pub met: Option<bool>,
 }
 
-impl From<&Sets> for SetsDto {
+impl From<&Sets> for AnswerSetsDto {
     fn from(s: &Sets) -> Self {
-        SetsDto {
+        AnswerSetsDto {
             maturity: s
                 .maturity
                 .iter()
@@ -84,18 +84,18 @@ impl From<&Sets> for SetsDto {
 
 /// One answer an item offers.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ChoiceDto {
+pub struct QuestionnaireChoiceDto {
     /// What the answers document gives for it.
     pub value: String,
     /// What it means.
     pub label: String,
     /// What it sets.
-    pub sets: SetsDto,
+    pub sets: AnswerSetsDto,
 }
 
 /// One question or requirement.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ItemDto {
+pub struct QuestionnaireItemDto {
     /// Key in the answers document.
     pub id: String,
     /// Section of the published list.
@@ -106,12 +106,12 @@ pub struct ItemDto {
     /// Where the text was found, or `not found: …`.
     pub text_source: String,
     /// Accepted answers, best first.
-    pub choices: Vec<ChoiceDto>,
+    pub choices: Vec<QuestionnaireChoiceDto>,
 }
 
-impl From<&Item> for ItemDto {
+impl From<&Item> for QuestionnaireItemDto {
     fn from(i: &Item) -> Self {
-        ItemDto {
+        QuestionnaireItemDto {
             id: i.id.clone(),
             part: i.part.clone(),
             text: i.text.clone(),
@@ -119,7 +119,7 @@ impl From<&Item> for ItemDto {
             choices: i
                 .choices
                 .iter()
-                .map(|c| ChoiceDto {
+                .map(|c| QuestionnaireChoiceDto {
                     value: c.value.clone(),
                     label: c.label.clone(),
                     sets: (&c.sets).into(),
@@ -139,7 +139,7 @@ pub struct QuestionnaireDto {
     /// Human title.
     pub title: String,
     /// Where the items come from.
-    pub source: SourceDto,
+    pub source: QuestionnaireSourceDto,
     /// How answers setting one function combine: `minimum` or `mean` (rounded down).
     pub maturity_rule: String,
     /// The basis of what the choices set.
@@ -147,7 +147,7 @@ pub struct QuestionnaireDto {
     /// The certification scheme its answers decide, if any.
     pub rung: Option<String>,
     /// Items in published order.
-    pub items: Vec<ItemDto>,
+    pub items: Vec<QuestionnaireItemDto>,
 }
 
 impl From<&Questionnaire> for QuestionnaireDto {
@@ -156,7 +156,7 @@ impl From<&Questionnaire> for QuestionnaireDto {
             name: q.name.clone(),
             version: q.version.clone(),
             title: q.title.clone(),
-            source: SourceDto {
+            source: QuestionnaireSourceDto {
                 title: q.source.title.clone(),
                 publisher: q.source.publisher.clone(),
                 url: q.source.url.clone(),
@@ -194,40 +194,40 @@ pub struct QuestionnaireAnswersBody {
 
 /// One answer's part in a mapped value.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ContributionDto {
+pub struct AnswerContributionDto {
     /// Item id.
     pub item: String,
     /// The choice given.
     pub choice: String,
     /// What that choice alone sets.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Value)]
     pub value: Value,
 }
 
 /// One profile value the answers set.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct MappingDto {
+pub struct AnswerMappingDto {
     /// Profile field: `maturity.protect`, `controls.mfa`, `certifications.supply_chain_3`.
     pub field: String,
-    /// Value written to the profile.
-    #[schema(value_type = Object)]
+    /// Value written to the profile (a level, a control's value, a certificate's status).
+    #[schema(value_type = Value)]
     pub value: Value,
     /// How the answers combined into it.
     pub rule: String,
     /// The answers that set it, in item order.
-    pub from: Vec<ContributionDto>,
+    pub from: Vec<AnswerContributionDto>,
 }
 
-impl From<&Mapping> for MappingDto {
+impl From<&Mapping> for AnswerMappingDto {
     fn from(m: &Mapping) -> Self {
-        MappingDto {
+        AnswerMappingDto {
             field: m.field.clone(),
             value: m.value.clone(),
             rule: m.rule.clone(),
             from: m
                 .from
                 .iter()
-                .map(|c| ContributionDto {
+                .map(|c| AnswerContributionDto {
                     item: c.item.clone(),
                     choice: c.choice.clone(),
                     value: c.value.clone(),
@@ -239,7 +239,7 @@ impl From<&Mapping> for MappingDto {
 
 /// Whether the answers meet the questionnaire's rung (★3, ★4).
 #[derive(Debug, Serialize, ToSchema)]
-pub struct RungDto {
+pub struct RungOutcomeDto {
     /// Scheme of the rung.
     pub scheme: String,
     /// Every item answered and met.
@@ -253,9 +253,9 @@ pub struct RungDto {
     pub unanswered: Vec<String>,
 }
 
-impl From<&RungOutcome> for RungDto {
+impl From<&RungOutcome> for RungOutcomeDto {
     fn from(r: &RungOutcome) -> Self {
-        RungDto {
+        RungOutcomeDto {
             scheme: r.scheme.to_string(),
             met: r.met,
             assessment: match r.assessment {
@@ -281,9 +281,9 @@ pub struct QuestionnaireProfileDto {
     #[schema(value_type = Object)]
     pub profile: Value,
     /// Which answers set which maturity, control and certification values.
-    pub mapping: Vec<MappingDto>,
+    pub mapping: Vec<AnswerMappingDto>,
     /// The rung's outcome (★3, ★4 questionnaires only; null otherwise).
-    pub rung: Option<RungDto>,
+    pub rung: Option<RungOutcomeDto>,
 }
 
 impl QuestionnaireProfileDto {
