@@ -1168,3 +1168,42 @@ fn exhibits_reproduce_premiums_by_hand() {
         last = num(r, "factor");
     }
 }
+
+/// `risk questionnaire` (contract §12): the questionnaire without answers, the profile and its
+/// mapping with them (a profile `risk score` takes), and exit 2 naming an unknown item or name.
+#[test]
+fn questionnaire_answers_become_a_scored_profile() {
+    let q = json(&risk(&["questionnaire", "supply_chain_4"]));
+    assert_eq!(q["items"].as_array().unwrap().len(), 44);
+    assert_eq!(q["rung"], "supply_chain_4");
+    let r = json(&risk(&[
+        "questionnaire",
+        "security_action_self_check",
+        "data/questionnaire-answers.json",
+    ]));
+    assert_eq!(r["profile"]["controls"]["ir_plan"], "documented");
+    assert!(r["mapping"].as_array().unwrap().len() >= 5);
+    let profile = temp_spec("questionnaire-profile.json", &r["profile"].to_string());
+    let s = json(&risk(&[
+        "score",
+        profile.to_str().unwrap(),
+        "--trials",
+        "2000",
+    ]));
+    assert!(s["score"]["value"].as_f64().is_some());
+
+    let bad = std::fs::read_to_string(root().join("data/questionnaire-answers.json"))
+        .unwrap()
+        .replace("\"q5\": \"no\"", "\"q5\": \"never\"");
+    let bad = temp_spec("questionnaire-bad.json", &bad);
+    let stderr = rejected(
+        &[
+            "questionnaire",
+            "security_action_self_check",
+            bad.to_str().unwrap(),
+        ],
+        "answers.q5: unknown choice",
+    );
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    rejected(&["questionnaire", "iso9001"], "name: unknown questionnaire");
+}

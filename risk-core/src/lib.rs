@@ -40,6 +40,9 @@ pub mod params;
 // Firm profiles (`FirmProfile::parse`).
 pub mod profile;
 
+// Questionnaires (IPA self-check, supply-chain ★3/★4, METI directions) → a profile and its mapping.
+pub mod questionnaire;
+
 // A firm's base perils before its answers.
 pub mod exposure;
 

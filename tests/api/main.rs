@@ -16,6 +16,7 @@ mod listing;
 mod models;
 mod portfolio_input;
 mod portfolios;
+mod questionnaires;
 mod quotes;
 mod restart;
 mod service;

@@ -32,6 +32,7 @@ mod exhibits;
 mod firm;
 mod keys;
 mod portfolio;
+mod questionnaire;
 mod quote;
 mod simulate;
 use crate::service::{ALLOCATION_LEVEL, portfolio_report};
@@ -83,6 +84,18 @@ enum Command {
         /// Coverage options: a JSON list of 1-20 coverage objects (default: the profile's own).
         #[arg(long)]
         options: Option<PathBuf>,
+    },
+    /// A questionnaire's answers (contract §12) as a firm profile plus the mapping of answers to
+    /// values (and, for ★3/★4, whether the firm meets the rung); without ANSWERS.json, the
+    /// questionnaire itself.
+    Questionnaire {
+        /// security_action_self_check, supply_chain_3, supply_chain_4 or meti_guideline.
+        name: String,
+        /// Answers: `{"firm": {…}, "answers": {"<item id>": <choice>}}`.
+        answers: Option<PathBuf>,
+        /// Model: a parameter file or a version (default: the built-in model in force).
+        #[arg(long)]
+        model: Option<PathBuf>,
     },
     /// Rating exhibits: the tables the pricing uses (base premiums by revenue band and industry,
     /// increased-limit factors, deductible credits, schedule bounds, section shares, rules), as
@@ -507,6 +520,11 @@ pub fn run(cli: Cli) -> Result<String, CliError> {
             Ok(String::new())
         }
         Command::Quote { firm, options } => quote::run_quote(&firm, options.as_deref()),
+        Command::Questionnaire {
+            name,
+            answers,
+            model,
+        } => questionnaire::run_questionnaire(&name, answers.as_deref(), &model),
         Command::Exhibits {
             model,
             out,

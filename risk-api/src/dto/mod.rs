@@ -7,5 +7,6 @@ pub mod calibration;
 pub mod firm;
 pub mod input;
 pub mod portfolio;
+pub mod questionnaire;
 pub mod quote;
 pub mod v1;

@@ -22,6 +22,7 @@ pub mod models;
 pub mod ops;
 pub mod page;
 pub mod portfolios;
+pub mod questionnaires;
 pub mod quotes;
 pub mod shares;
 pub mod simulate;
@@ -71,6 +72,18 @@ pub fn router() -> Router<AppState> {
         )
         .route("/v1/quotes", post(quotes::create_quote))
         .route(
+            "/v1/questionnaires",
+            get(questionnaires::list_questionnaires),
+        )
+        .route(
+            "/v1/questionnaires/{name}",
+            get(questionnaires::get_questionnaire),
+        )
+        .route(
+            "/v1/questionnaires/{name}/profile",
+            post(questionnaires::questionnaire_profile),
+        )
+        .route(
             "/v1/portfolios",
             post(portfolios::portfolios).get(portfolios::list_portfolios),
         )
@@ -103,6 +116,9 @@ pub fn router() -> Router<AppState> {
         models::publish_model,
         threat_levels::put_threat_level,
         quotes::create_quote,
+        questionnaires::list_questionnaires,
+        questionnaires::get_questionnaire,
+        questionnaires::questionnaire_profile,
         portfolios::portfolios,
         portfolios::list_portfolios,
         portfolios::get_portfolio
