@@ -197,6 +197,7 @@ criterion_group!(
     statistics,
     firm,
     quote,
+    python_baseline,
     exact
 );
 criterion_main!(benches);
