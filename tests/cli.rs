@@ -1207,3 +1207,57 @@ fn questionnaire_answers_become_a_scored_profile() {
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     rejected(&["questionnaire", "iso9001"], "name: unknown questionnaire");
 }
+
+/// OED's `PatchPolicy` and `BackUpFreq` become the key controls `patch_critical_days` and
+/// `offline_backups`: a book that never patches or backs up costs more than one that does it
+/// daily, an unknown code (0) changes nothing, and a code outside 0-6 names its row and column.
+#[test]
+fn oed_patch_and_backup_codes_set_key_controls() {
+    let source = root().join("data/oed-cyber-account-example.csv");
+    let text = std::fs::read_to_string(&source).unwrap();
+    let mut lines = text.lines();
+    let header = format!("{},PatchPolicy,BackUpFreq", lines.next().unwrap());
+    let rows: Vec<&str> = lines.filter(|l| !l.trim().is_empty()).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let book = |name: &str, patch: &str, backup: &str| {
+        let path = dir.path().join(format!("{name}.csv"));
+        let body: Vec<String> = rows
+            .iter()
+            .map(|r| format!("{r},{patch},{backup}"))
+            .collect();
+        std::fs::write(&path, format!("{header}\n{}\n", body.join("\n"))).unwrap();
+        path
+    };
+    let mean = |path: &Path| {
+        json(&risk(&[
+            "portfolio",
+            path.to_str().unwrap(),
+            "--trials",
+            "3000",
+            "--seed",
+            "2",
+        ]))["mean"]
+            .as_f64()
+            .unwrap()
+    };
+    let never = mean(&book("never", "1", "1"));
+    let daily = mean(&book("daily", "2", "2"));
+    let unknown = mean(&book("unknown", "0", "0"));
+    let plain = json(&risk(&[
+        "portfolio",
+        source.to_str().unwrap(),
+        "--trials",
+        "3000",
+        "--seed",
+        "2",
+    ]))["mean"]
+        .as_f64()
+        .unwrap();
+    assert!(never > daily, "never {never} vs daily {daily}");
+    assert_eq!(unknown, plain);
+    let bad = book("bad", "9", "2");
+    let out = risk(&["portfolio", bad.to_str().unwrap(), "--trials", "100"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("row 1, column PatchPolicy"), "{err}");
+}

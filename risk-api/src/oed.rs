@@ -19,10 +19,12 @@
 //! | `FlexiAccCertifications` | certifications, `scheme:status[:level]` separated by `;` |
 //! | `FlexiAccGovern` … `FlexiAccRecover` | CSF 2.0 maturity 0–5 (six columns) |
 //! | `FlexiAccCloudProviders` | cloud providers separated by `;` (for the cloud shocks) |
+//! | `PatchPolicy` | key control `patch_critical_days` (0 unknown: unanswered; 2 daily → 1, 3 weekly → 7, 4 monthly → 30; 1 never, 5 annually, 6 ad hoc → 365) [A: the main system's patch cadence read as the time to patch critical flaws] |
+//! | `BackUpFreq` | key control `offline_backups` (0 unknown: unanswered; 1 never, 5 annually → `none`; 2 daily, 3 weekly, 4 monthly, 6 ad hoc → `untested`) [A: OED gives the cadence, not whether backups are offline or tested; a yearly backup restores little after ransomware] |
 //!
 //! OED has no fields for certifications or CSF maturity; the `FlexiAcc…` names above are this
 //! project's. Not read yet: the coverage sublimits `PolLimit{NPBI,CBI,…}` / `PolDed{…}` (our model
-//! has no per-section cover in a portfolio), `PatchPolicy`, `BackUpFreq`, the vendor codes,
+//! has no per-section cover in a portfolio), the vendor codes,
 //! dates (every policy is simulated for a whole year).
 
 use polars::prelude::DataFrame;
@@ -193,6 +195,7 @@ pub fn policies(
         col("FlexiAccCertifications")?,
         col("FlexiAccCloudProviders")?,
     );
+    let (patch, backup) = (col("PatchPolicy")?, col("BackUpFreq")?);
     let functions: Vec<Vec<Option<String>>> = FUNCTIONS
         .iter()
         .map(|(_, c)| col(c))
@@ -312,6 +315,31 @@ pub fn policies(
                 maturity.insert((*k).into(), v.into());
             }
         }
+        let mut controls = serde_json::Map::new();
+        let code = |c: &Vec<Option<String>>, name: &str| -> Result<Option<u64>, String> {
+            match whole(c, name)? {
+                Some(v) if v > 6 => Err(bad(name, "must be a code 0-6 (0 unknown)")),
+                Some(0) | None => Ok(None),
+                v => Ok(v),
+            }
+        };
+        if let Some(p) = code(&patch, "PatchPolicy")? {
+            let days = match p {
+                2 => 1,
+                3 => 7,
+                4 => 30,
+                _ => 365,
+            };
+            controls.insert("patch_critical_days".into(), days.into());
+        }
+        if let Some(b) = code(&backup, "BackUpFreq")? {
+            let level = if matches!(b, 1 | 5) {
+                "none"
+            } else {
+                "untested"
+            };
+            controls.insert("offline_backups".into(), level.into());
+        }
         let mut coverage = serde_json::json!({"deductible": deductible});
         if let Some(l) = layer_limit {
             coverage["occurrence_limit"] = l.into();
@@ -321,7 +349,7 @@ pub fn policies(
         }
         let profile = serde_json::json!({
             "firm": firm, "certifications": certifications, "maturity": maturity,
-            "coverage": coverage,
+            "controls": controls, "coverage": coverage,
         });
         let p = FirmProfile::parse(&profile.to_string(), params, today).map_err(|e| {
             let msg = e
