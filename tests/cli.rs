@@ -1261,3 +1261,60 @@ fn oed_patch_and_backup_codes_set_key_controls() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("row 1, column PatchPolicy"), "{err}");
 }
+
+/// OED section sublimits and sub-deductibles (`PolLimitEXT`, `PolDedFIN`, …) become the cover's
+/// section sublimits and retentions: a tight extortion sublimit lowers the book's loss; an E&O
+/// limit (not modelled) and a negative sublimit name their row and column.
+#[test]
+fn oed_section_limits_become_the_cover() {
+    let source = root().join("data/oed-cyber-account-example.csv");
+    let text = std::fs::read_to_string(&source).unwrap();
+    let mut lines = text.lines();
+    let header = format!(
+        "{},PolLimitEXT,PolLimitNPBI,PolLimitCBI,PolDedFIN,PolLimitENO",
+        lines.next().unwrap()
+    );
+    let rows: Vec<&str> = lines.filter(|l| !l.trim().is_empty()).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let book = |name: &str, extra: &str| {
+        let path = dir.path().join(format!("{name}.csv"));
+        let body: Vec<String> = rows.iter().map(|r| format!("{r},{extra}")).collect();
+        std::fs::write(&path, format!("{header}\n{}\n", body.join("\n"))).unwrap();
+        path
+    };
+    let mean = |path: &Path| {
+        let out = risk(&[
+            "portfolio",
+            path.to_str().unwrap(),
+            "--trials",
+            "3000",
+            "--seed",
+            "2",
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        json(&out)["mean"].as_f64().unwrap()
+    };
+    let none = mean(&book("none", ",,,,"));
+    let plain = mean(&source);
+    assert_eq!(none, plain, "empty section columns change nothing");
+    let tight = mean(&book("tight", "1,1,1,100000000,0"));
+    assert!(tight < none, "tight sublimits {tight} vs none {none}");
+    for (name, extra, want) in [
+        ("eno", ",,,,5000", "row 1, column PolLimitENO"),
+        ("negative", "-1,,,,", "row 1, column PolLimitEXT"),
+    ] {
+        let out = risk(&[
+            "portfolio",
+            book(name, extra).to_str().unwrap(),
+            "--trials",
+            "100",
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(want), "{name}: {err}");
+    }
+}

@@ -19,12 +19,12 @@
 //! | `FlexiAccCertifications` | certifications, `scheme:status[:level]` separated by `;` |
 //! | `FlexiAccGovern` … `FlexiAccRecover` | CSF 2.0 maturity 0–5 (six columns) |
 //! | `FlexiAccCloudProviders` | cloud providers separated by `;` (for the cloud shocks) |
+//! | `PolLimit{NPBI,CBI,DIAS,EXT,FIN,INRE,LIA,REG}`, `PolDed{…}` | section sublimits (annual) and retentions (per event) of the cover: NPBI and CBI → `business_interruption` (limits added, the larger deductible), DIAS → `data_restoration`, EXT → `extortion`, FIN → `social_engineering`, INRE → `incident_response`, LIA → `privacy_liability`, REG → `regulatory`; 0 or empty = none. `PolLimitENO`/`PolDedENO` (errors and omissions) are not modelled and are refused when non-zero |
 //! | `PatchPolicy` | key control `patch_critical_days` (0 unknown: unanswered; 2 daily → 1, 3 weekly → 7, 4 monthly → 30; 1 never, 5 annually, 6 ad hoc → 365) [A: the main system's patch cadence read as the time to patch critical flaws] |
 //! | `BackUpFreq` | key control `offline_backups` (0 unknown: unanswered; 1 never, 5 annually → `none`; 2 daily, 3 weekly, 4 monthly, 6 ad hoc → `untested`) [A: OED gives the cadence, not whether backups are offline or tested; a yearly backup restores little after ransomware] |
 //!
 //! OED has no fields for certifications or CSF maturity; the `FlexiAcc…` names above are this
-//! project's. Not read yet: the coverage sublimits `PolLimit{NPBI,CBI,…}` / `PolDed{…}` (our model
-//! has no per-section cover in a portfolio), the vendor codes,
+//! project's. Not read yet: the vendor codes,
 //! dates (every policy is simulated for a whole year).
 
 use polars::prelude::DataFrame;
@@ -37,6 +37,18 @@ use crate::portfolio_io::{Rows, list, number, policy_id};
 
 /// One column's cells as text (None where empty).
 type Cells = Vec<Option<String>>;
+
+/// OED coverage codes (`CoverageValues.csv`) → this model's coverage sections.
+const SECTION_CODES: [(&str, &str); 8] = [
+    ("NPBI", "business_interruption"),
+    ("CBI", "business_interruption"),
+    ("DIAS", "data_restoration"),
+    ("EXT", "extortion"),
+    ("FIN", "social_engineering"),
+    ("INRE", "incident_response"),
+    ("LIA", "privacy_liability"),
+    ("REG", "regulatory"),
+];
 
 /// Columns that mark a file as OED.
 pub const MARKERS: [&str; 4] = ["PortNumber", "AccNumber", "PolNumber", "AccCurrency"];
@@ -133,6 +145,23 @@ fn oed_column(field: &str) -> String {
         "coverage.deductible" => "PolDed",
         "coverage.occurrence_limit" => "LayerLimit",
         "coverage.aggregate_limit" => "PolLimit6All",
+        _ if f.starts_with("coverage.sublimits.") || f.starts_with("coverage.retentions.") => {
+            let (kind, section) = f
+                .trim_start_matches("coverage.")
+                .split_once('.')
+                .unwrap_or_default();
+            let prefix = if kind == "sublimits" {
+                "PolLimit"
+            } else {
+                "PolDed"
+            };
+            let codes: Vec<String> = SECTION_CODES
+                .iter()
+                .filter(|(_, s)| *s == section)
+                .map(|(c, _)| format!("{prefix}{c}"))
+                .collect();
+            return codes.join("/");
+        }
         _ if f.starts_with("certifications") => "FlexiAccCertifications",
         _ if f.starts_with("cloud_providers") => "FlexiAccCloudProviders",
         _ => {
@@ -196,6 +225,18 @@ pub fn policies(
         col("FlexiAccCloudProviders")?,
     );
     let (patch, backup) = (col("PatchPolicy")?, col("BackUpFreq")?);
+    let section_cols: Vec<(&str, &str, Cells, Cells)> = SECTION_CODES
+        .iter()
+        .map(|(code, section)| {
+            Ok((
+                *code,
+                *section,
+                col(&format!("PolLimit{code}"))?,
+                col(&format!("PolDed{code}"))?,
+            ))
+        })
+        .collect::<Result<_, String>>()?;
+    let (eno_limit, eno_ded) = (col("PolLimitENO")?, col("PolDedENO")?);
     let functions: Vec<Vec<Option<String>>> = FUNCTIONS
         .iter()
         .map(|(_, c)| col(c))
@@ -250,8 +291,9 @@ pub fn policies(
                 "no industry code matches data/industry-codes.csv",
             )
         })?;
+        // Optional columns that are absent read as empty cells.
         let money = |c: &Vec<Option<String>>, name: &str, required: bool| {
-            let v = number(&c[i], row, name, required)?;
+            let v = number(&cell(c, i), row, name, required)?;
             match v {
                 Some(x) if x < 0.0 => Err(bad(name, "must be >= 0")),
                 v => Ok(v),
@@ -341,6 +383,38 @@ pub fn policies(
             controls.insert("offline_backups".into(), level.into());
         }
         let mut coverage = serde_json::json!({"deductible": deductible});
+        for (c, name) in [(&eno_limit, "PolLimitENO"), (&eno_ded, "PolDedENO")] {
+            if money(c, name, false)?.is_some_and(|x| x > 0.0) {
+                return Err(bad(
+                    name,
+                    "errors and omissions cover is not modelled; leave it 0 or empty",
+                ));
+            }
+        }
+        let mut sublimits = serde_json::Map::new();
+        let mut retentions = serde_json::Map::new();
+        for (code, section, lim, ded) in &section_cols {
+            if let Some(l) = money(lim, &format!("PolLimit{code}"), false)?.filter(|&x| x > 0.0) {
+                let acc = sublimits
+                    .get(*section)
+                    .and_then(serde_json::Value::as_f64)
+                    .unwrap_or(0.0);
+                sublimits.insert((*section).into(), (acc + l).into());
+            }
+            if let Some(d) = money(ded, &format!("PolDed{code}"), false)?.filter(|&x| x > 0.0) {
+                let acc = retentions
+                    .get(*section)
+                    .and_then(serde_json::Value::as_f64)
+                    .unwrap_or(0.0);
+                retentions.insert((*section).into(), acc.max(d).into());
+            }
+        }
+        if !sublimits.is_empty() {
+            coverage["sublimits"] = sublimits.into();
+        }
+        if !retentions.is_empty() {
+            coverage["retentions"] = retentions.into();
+        }
         if let Some(l) = layer_limit {
             coverage["occurrence_limit"] = l.into();
         }

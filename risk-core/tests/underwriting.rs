@@ -380,14 +380,20 @@ fn the_exact_method_refuses_sections_it_cannot_carry() {
 /// (different streams), with the waiting period and coinsurance applied in both.
 #[test]
 fn a_portfolio_prices_a_firm_under_its_cover() {
-    use risk_core::portfolio::{Policy, Portfolio, simulate as book, stats};
     let p = params();
     let mut firm = sample("manufacturer-ot-iso27001", &p);
-    firm.coverage = options(
-        &firm,
-        &p,
+    for cover in [
         r#"[{"waiting_period_hours": 48, "coinsurance": {"business_interruption": 0.5, "extortion": 0.5}}]"#,
-    )[0];
+        r#"[{"sublimits": {"business_interruption": 20000000, "extortion": 10000000}, "retentions": {"extortion": 1000000}}]"#,
+    ] {
+        firm.coverage = options(&firm, &p, cover)[0];
+        book_agrees_with_assessment(&firm, &p);
+    }
+}
+
+fn book_agrees_with_assessment(firm: &FirmProfile, p: &ModelParams) {
+    use risk_core::portfolio::{Policy, Portfolio, simulate as book, stats};
+    let (firm, p) = (firm.clone(), p.clone());
     let s = score(&firm, &p);
     let model = LossModel::from_profile(&firm, &s, &p);
     assert!(model.cover().is_some());

@@ -3,8 +3,8 @@
     python risk-py/examples/price_a_firm.py [PROFILE.json] [--trials N] [--seed S] [--out DIR]
 
 Scores the firm (default: data/profiles/manufacturer-ot-iso27001.json), prints its score, grade,
-premium and underwriting decision and what each certificate and control is worth, compares two
-quote options priced on the same simulated years (its own limit and twice it, with a 12-hour
+premium and underwriting decision and what each certificate and control is worth, compares quote
+options priced on the same simulated years (its own limit, twice it, and twice it with a 12-hour
 waiting period), and draws the probability that a year's loss exceeds x, gross and insured (from
 the assessment's VaR points: P(L > VaR_q) = 1 − q), to DIR/exceedance.png.
 """
@@ -50,6 +50,7 @@ def main() -> None:
     limit = a["terms"]["occurrence_limit"]
     options = [
         {"occurrence_limit": limit, "aggregate_limit": limit},
+        {"occurrence_limit": 2 * limit, "aggregate_limit": 2 * limit},
         {"occurrence_limit": 2 * limit, "aggregate_limit": 2 * limit, "waiting_period_hours": 12},
     ]
     q = risk_engine.quote(args.profile, options, trials=args.trials, seed=args.seed)
@@ -58,7 +59,8 @@ def main() -> None:
         print(f"  limit {t['occurrence_limit']:>16,.0f}  waiting {t['waiting_period_hours']:>4.0f} h  "
               f"technical {o['premium']['technical']:>14,.0f}  charged {o['premium']['charged']:>14,.0f} {cur}")
     for f in q["increased_limit_factors"]:
-        print(f"  option {f['option']} / option {f['basis_option']}: x{f['factor']:.3f}")
+        if f["option"] != f["basis_option"]:
+            print(f"  option {f['option']} / option {f['basis_option']}: x{f['factor']:.3f}")
 
     i = risk_engine.impact(args.profile, trials=args.trials, seed=args.seed)
     for item in i["items"][:5]:

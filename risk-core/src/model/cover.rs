@@ -126,6 +126,21 @@ impl Cover {
         paid
     }
 
+    /// True when some section has an annual sublimit.
+    pub fn has_sublimits(&self) -> bool {
+        self.sublimits.iter().any(|s| s.is_finite())
+    }
+
+    /// Σ_j min(S_j, sublimit_j): a year's insured loss before the aggregate limit, from the
+    /// per-section sums of its events' insured amounts.
+    pub fn capped(&self, sections: &[f64; SECTIONS]) -> f64 {
+        sections
+            .iter()
+            .zip(&self.sublimits)
+            .map(|(s, l)| s.min(*l))
+            .sum()
+    }
+
     /// Insured annual loss of a year whose events' insured amounts sum to `sections` per section:
     /// Σ_j min(S_j, sublimit_j), capped at the aggregate limit. Also returns each section's
     /// share factor min(S_j, sublimit_j)/S_j × (aggregate factor) in `factors`, so a year's

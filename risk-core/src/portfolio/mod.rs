@@ -291,8 +291,8 @@ fn policy_losses(
     let share = p.share;
     // A firm's sectioned cover (waiting period, section retentions and coinsurance) prices its
     // own events, deductible and occurrence limit included; common-shock losses take the
-    // deductible and limits alone. Portfolio rows carry no section sublimits, so the year's
-    // cap is the aggregate limit.
+    // deductible and limits alone. With section sublimits, `sectioned_losses` caps each
+    // section's year before the aggregate limit.
     let cover = p.model.cover();
     let own = |k: usize, x: f64| match cover {
         Some(c) => c.event(k, x, &mut [0.0; crate::vocab::SECTIONS]),
@@ -305,6 +305,22 @@ fn policy_losses(
             terms.per_event(x)
         }
     };
+    if let Some(c) = cover.filter(|c| c.has_sublimits()) {
+        sectioned_losses(
+            p,
+            c,
+            g,
+            shocks,
+            shock_years,
+            trials,
+            seed,
+            sources,
+            years,
+            add,
+            peak,
+        );
+        return;
+    }
     if terms.aggregate_limit().is_infinite() {
         let mut each = |y, x, s| {
             let net = per_event(x, s) * share;
@@ -366,6 +382,89 @@ fn policy_losses(
             }
             if largest_own > 0.0 {
                 peak(y, largest_own * scale);
+            }
+        }
+    }
+}
+
+/// [`policy_losses`] for a firm whose cover has section sublimits: a year's own events are
+/// summed per section and each section capped at its sublimit, the common shocks' losses (under
+/// the deductible and limits) added, the total capped at the aggregate limit and shared pro rata
+/// over the sources.
+#[allow(clippy::too_many_arguments)]
+fn sectioned_losses(
+    p: &Policy,
+    cover: &crate::model::Cover,
+    g: u64,
+    shocks: &[Shock],
+    shock_years: &[Vec<u64>],
+    trials: u64,
+    seed: u64,
+    sources: usize,
+    years: &impl Years,
+    mut add: impl FnMut(u64, f64, usize),
+    mut peak: impl FnMut(u64, f64),
+) {
+    use crate::vocab::SECTIONS;
+    let terms = *cover.terms();
+    // The section amounts of the own event being generated: `own` computes them and the event
+    // callback, called right after for the same event, keeps them.
+    let last = std::cell::Cell::new([0.0; SECTIONS]);
+    let own = |k: usize, x: f64| {
+        let mut b = [0.0; SECTIONS];
+        let t = cover.event(k, x, &mut b);
+        last.set(b);
+        t
+    };
+    let mut events: Vec<(u64, usize, f64, [f64; SECTIONS])> = Vec::new();
+    let mut push = |y, x: f64, s| {
+        if s == 0 {
+            events.push((y, 0, x, last.get()));
+        } else {
+            events.push((y, s, terms.per_event(x), [0.0; SECTIONS]));
+        }
+    };
+    policy_events(
+        p,
+        g,
+        shocks,
+        shock_years,
+        trials,
+        seed,
+        years,
+        &own,
+        &mut push,
+    );
+    // Stable: within a year and source, events keep the order they were drawn in.
+    events.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+    let mut by_source = vec![0.0; sources];
+    for year in events.chunk_by(|a, b| a.0 == b.0) {
+        by_source.iter_mut().for_each(|x| *x = 0.0);
+        let mut sections = [0.0; SECTIONS];
+        let (mut raw_own, mut largest_own) = (0.0f64, 0.0f64);
+        for &(_, s, x, b) in year {
+            if s == 0 {
+                for (acc, v) in sections.iter_mut().zip(&b) {
+                    *acc += v;
+                }
+                raw_own += x;
+                largest_own = largest_own.max(x);
+            } else {
+                by_source[s] += x;
+            }
+        }
+        by_source[0] = cover.capped(&sections);
+        let sum: f64 = by_source.iter().sum();
+        let net = terms.annual(sum);
+        if net > 0.0 {
+            let scale = net / sum * p.share;
+            for (s, x) in by_source.iter().enumerate() {
+                if *x > 0.0 {
+                    add(year[0].0, x * scale, s);
+                }
+            }
+            if largest_own > 0.0 && raw_own > 0.0 {
+                peak(year[0].0, largest_own * by_source[0] / raw_own * scale);
             }
         }
     }
