@@ -224,7 +224,7 @@ async fn run(state: AppState, job: ClaimedJob, permit: OwnedSemaphorePermit, _ru
     finish(&store, &id, &owner, outcome).await;
 }
 
-async fn finish(store: &Store, id: &str, owner: &str, outcome: Result<String, String>) {
+async fn finish(store: &Store, id: &str, owner: &str, outcome: Result<(String, String), String>) {
     match store.finish_job(id, owner, outcome).await {
         Ok(true) => tracing::info!(job = %id, "portfolio job finished"),
         Ok(false) => {
@@ -241,7 +241,7 @@ fn compute(
     state: &AppState,
     job: &ClaimedJob,
     stop: &dyn Fn() -> bool,
-) -> Option<Result<String, String>> {
+) -> Option<Result<(String, String), String>> {
     let input = &job.input;
     let Some(params) = state.model(&input.model_version, &input.model_hash) else {
         return Some(Err(format!(
@@ -267,6 +267,15 @@ fn compute(
         Ok(p) => p,
         Err(e) => return Some(Err(e)),
     };
-    let report = portfolio_report_until(&portfolio, job.trials, job.seed, stop)?;
-    Some(serde_json::to_string(&report).map_err(|e| format!("report: {e}")))
+    let (report, table, names) = portfolio_report_until(&portfolio, job.trials, job.seed, stop)?;
+    let out = serde_json::to_string(&report)
+        .map_err(|e| format!("report: {e}"))
+        .and_then(|r| {
+            let ord = crate::ord::csv_tables(&table, &names)?;
+            Ok((
+                r,
+                serde_json::to_string(&ord).map_err(|e| format!("ord: {e}"))?,
+            ))
+        });
+    Some(out)
 }

@@ -137,6 +137,41 @@ fn summary_info(t: &YearLossTable, shock_names: &[String]) -> Result<DataFrame, 
     ])
 }
 
+/// Names of the ORD tables, as files are named (`<name>.csv`).
+pub const TABLES: [&str; 5] = ["ept", "alt", "plt", "elt", "summary-info"];
+
+/// The ORD tables of a year-loss table as CSV text, by name (the same bytes as the files
+/// [`write_ord`] writes).
+///
+/// # Errors
+/// A message naming the table that could not be built.
+pub fn csv_tables(
+    t: &YearLossTable,
+    shock_names: &[String],
+) -> Result<std::collections::BTreeMap<String, String>, String> {
+    let tables = [
+        ("ept", ept(t)),
+        ("alt", alt(t)),
+        ("plt", plt(t)),
+        ("elt", elt(t)),
+        ("summary-info", summary_info(t, shock_names)),
+    ];
+    let mut out = std::collections::BTreeMap::new();
+    for (name, df) in tables {
+        let mut df = df.map_err(|e| format!("{name}: {e}"))?;
+        let mut buf = Vec::new();
+        CsvWriter::new(&mut buf)
+            .include_header(true)
+            .finish(&mut df)
+            .map_err(|e| format!("{name}: {e}"))?;
+        out.insert(
+            name.to_string(),
+            String::from_utf8(buf).map_err(|e| format!("{name}: {e}"))?,
+        );
+    }
+    Ok(out)
+}
+
 /// Writes the ORD tables of a year-loss table into `dir` (created if missing), as CSV and
 /// Parquet.
 ///

@@ -51,7 +51,11 @@ pub fn portfolio_report_until(
     trials: u64,
     seed: u64,
     stop: &dyn Fn() -> bool,
-) -> Option<PortfolioReport> {
+) -> Option<(
+    PortfolioReport,
+    risk_core::portfolio::YearLossTable,
+    Vec<String>,
+)> {
     use risk_core::portfolio::{allocate_range, simulate};
     let n = portfolio.policies().len();
     let parts = JOB_PARTS.clamp(1, n.max(1));
@@ -87,13 +91,8 @@ pub fn portfolio_report_until(
         ));
     }
     let names: Vec<String> = portfolio.shocks().iter().map(|s| s.name.clone()).collect();
-    Some(book_report(
-        portfolio,
-        &table,
-        &names,
-        None,
-        Some(&allocation),
-    ))
+    let report = book_report(portfolio, &table, &names, None, Some(&allocation));
+    Some((report, table, names))
 }
 
 /// The PortfolioReport of `portfolio`'s year-loss table (whole or one shard), with the policies'

@@ -81,7 +81,7 @@ async fn leases(store: &Store) {
     assert!(!store.renew_lease("job-1", "A", later).await.unwrap());
     assert!(
         !store
-            .finish_job("job-1", "A", Ok("{}".into()))
+            .finish_job("job-1", "A", Ok(("{}".into(), "{}".into())))
             .await
             .unwrap()
     );
@@ -90,7 +90,7 @@ async fn leases(store: &Store) {
     // release, a new claim even with every lease lapsed — cannot move it back.
     assert!(
         store
-            .finish_job("job-1", "B", Ok(r#"{"ok":1}"#.into()))
+            .finish_job("job-1", "B", Ok((r#"{"ok":1}"#.into(), "{}".into())))
             .await
             .unwrap()
     );
@@ -153,7 +153,7 @@ async fn leases(store: &Store) {
     assert_eq!(j.status, "failed");
     assert!(
         !store
-            .finish_job("job-2", "D", Ok("{}".into()))
+            .finish_job("job-2", "D", Ok(("{}".into(), "{}".into())))
             .await
             .unwrap()
     );
@@ -192,7 +192,7 @@ fn parts_give_the_whole_report() {
     let p = risk_core::portfolio::Portfolio::new(policies, model_shocks(&params)).unwrap();
     let whole = serde_json::to_value(whole_portfolio_report(&p, 500, 9, &|_| {})).unwrap();
     let parts =
-        serde_json::to_value(portfolio_report_until(&p, 500, 9, &|| false).unwrap()).unwrap();
+        serde_json::to_value(portfolio_report_until(&p, 500, 9, &|| false).unwrap().0).unwrap();
     assert_eq!(whole, parts);
     let n = std::sync::atomic::AtomicUsize::new(0);
     let stop_at_third = || n.fetch_add(1, std::sync::atomic::Ordering::SeqCst) >= 2;

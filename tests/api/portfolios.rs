@@ -61,9 +61,46 @@ async fn portfolio_jobs() {
             (get(&uri).by(&e.firm_a), 403),
             (get(&uri), 401),
             (get("/v1/portfolios/nope").by(&e.insurer_s), 404),
+            (get(&format!("{uri}/ord/ept.csv")).by(&e.insurer_n), 404),
+            (get(&format!("{uri}/ord/nope.csv")).by(&e.insurer_s), 404),
+            (get(&format!("{uri}/ord/ept.csv")).by(&e.firm_a), 403),
         ],
     )
     .await;
+    // The ORD tables of the job are those `risk portfolio --ord` writes for the same book.
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("book.csv");
+    std::fs::write(&book, &csv).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_risk"))
+        .args([
+            "portfolio",
+            book.to_str().unwrap(),
+            "--trials",
+            "2000",
+            "--seed",
+            "3",
+            "--ord",
+        ])
+        .arg(dir.path().join("ord"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for table in ["ept", "alt", "plt", "elt", "summary-info"] {
+        let r = check(
+            &e,
+            get(&format!("{uri}/ord/{table}.csv")).by(&e.insurer_s),
+            200,
+        )
+        .await;
+        assert!(content_type(&r).starts_with("text/csv"), "{table}");
+        let want =
+            std::fs::read_to_string(dir.path().join("ord").join(format!("{table}.csv"))).unwrap();
+        assert_eq!(r.text, want, "{table}");
+    }
     // Bad files and caps.
     let bad =
         "policy_id,frequency_mean,severity_median,severity_sigma\nA,0.1,1000,1\nB,lots,1000,1\n";

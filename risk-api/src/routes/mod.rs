@@ -88,6 +88,10 @@ pub fn router() -> Router<AppState> {
             post(portfolios::portfolios).get(portfolios::list_portfolios),
         )
         .route("/v1/portfolios/{id}", get(portfolios::get_portfolio))
+        .route(
+            "/v1/portfolios/{id}/ord/{table}",
+            get(portfolios::get_ord_table),
+        )
         .fallback(ops::not_found)
 }
 
@@ -121,7 +125,8 @@ pub fn router() -> Router<AppState> {
         questionnaires::questionnaire_profile,
         portfolios::portfolios,
         portfolios::list_portfolios,
-        portfolios::get_portfolio
+        portfolios::get_portfolio,
+        portfolios::get_ord_table
     ),
     components(schemas(Problem, FieldProblem, portfolios::PortfolioJobDto)),
     modifiers(&BearerAuth, &CommonResponses, &Roles)

@@ -262,3 +262,49 @@ pub async fn get_portfolio(
         _ => Err(ApiError::not_found()),
     }
 }
+
+/// One ORD result table of a done portfolio job as CSV (`ept`, `alt`, `plt`, `elt`,
+/// `summary-info`; the bytes `risk portfolio --ord` writes for the same book, trials and seed);
+/// only the insurer that submitted it. 409 while the job is not done.
+#[utoipa::path(get, path = "/v1/portfolios/{id}/ord/{table}",
+    params(("id" = String, Path, description = "Job id"),
+           ("table" = String, Path, description = "`ept.csv`, `alt.csv`, `plt.csv`, `elt.csv` or `summary-info.csv`")),
+    responses((status = 200, content_type = "text/csv", body = String, description = "The ORD table (CSV with a header row)"),
+        (status = 409, description = "The job is not done", body = crate::problem::Problem, content_type = "application/problem+json"),
+        ObjectGuarded),
+    security(("bearer" = ["insurer"])))]
+pub async fn get_ord_table(
+    State(state): State<AppState>,
+    Insurer(caller): Insurer,
+    Path((id, table)): Path<(String, String)>,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let job = match state.store().job(&id).await? {
+        Some(j) if j.owner_subject == caller.subject => j,
+        _ => return Err(ApiError::not_found()),
+    };
+    let name = table.strip_suffix(".csv").unwrap_or("");
+    if !crate::ord::TABLES.contains(&name) {
+        return Err(ApiError::not_found());
+    }
+    if job.status != "done" {
+        return Err(ApiError::status(
+            axum::http::StatusCode::CONFLICT,
+            format!(
+                "the job is {}; its results are read once it is done",
+                job.status
+            ),
+        ));
+    }
+    let tables: std::collections::BTreeMap<String, String> =
+        match state.store().job_ord(&id).await? {
+            Some(text) => serde_json::from_str(&text).map_err(anyhow::Error::from)?,
+            None => return Err(ApiError::not_found()),
+        };
+    let csv = tables.get(name).cloned().ok_or_else(ApiError::not_found)?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+        csv,
+    )
+        .into_response())
+}

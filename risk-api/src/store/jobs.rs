@@ -206,15 +206,15 @@ impl Store {
         &self,
         id: &str,
         owner: &str,
-        outcome: Result<String, String>,
+        outcome: Result<(String, String), String>,
     ) -> Result<bool, sqlx::Error> {
-        let (status, report, error) = match outcome {
-            Ok(report) => ("done", Some(report), None),
-            Err(e) => ("failed", None, Some(e)),
+        let (status, report, ord, error) = match outcome {
+            Ok((report, ord)) => ("done", Some(report), Some(ord), None),
+            Err(e) => ("failed", None, None, Some(e)),
         };
         let r = sqlx::query(
             "UPDATE portfolio_jobs SET status = $1, report = $2, error = $3, updated_at = $4, \
-             lease_owner = NULL, lease_until = NULL, input = NULL \
+             lease_owner = NULL, lease_until = NULL, input = NULL, ord = $7 \
              WHERE id = $5 AND lease_owner = $6 AND status = 'running'",
         )
         .bind(status.to_string())
@@ -223,9 +223,23 @@ impl Store {
         .bind(timestamp())
         .bind(id.to_string())
         .bind(owner.to_string())
+        .bind(ord)
         .execute(self.db()?)
         .await?;
         Ok(r.rows_affected() == 1)
+    }
+
+    /// The ORD tables of done job `id` (a JSON object of CSV texts by table name), when kept.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub async fn job_ord(&self, id: &str) -> Result<Option<String>, sqlx::Error> {
+        let row: Option<(Option<String>,)> =
+            sqlx::query_as("SELECT ord FROM portfolio_jobs WHERE id = $1")
+                .bind(id.to_string())
+                .fetch_optional(self.db()?)
+                .await?;
+        Ok(row.and_then(|r| r.0))
     }
 
     /// Gives back `owner`'s lease on running job `id` (a stopping server): the job is queued
