@@ -1318,3 +1318,34 @@ fn oed_section_limits_become_the_cover() {
         assert!(err.contains(want), "{name}: {err}");
     }
 }
+
+/// A file with every column of the OED repository's cyber account example
+/// (`Examples/cyber_account.csv`, 98 columns: the same header, its sublimits, sub-deductibles, layer and
+/// BI waiting period; the revenue the example leaves empty filled in) imports, and its section
+/// terms and waiting period reach the cover.
+#[test]
+fn oed_file_with_the_standards_example_columns_imports() {
+    let file = root().join("data/oed-cyber-account-all-columns.csv");
+    let header = std::fs::read_to_string(&file).unwrap();
+    let cols = header.lines().next().unwrap().split(',').count();
+    assert_eq!(cols, 98, "the example has 98 columns");
+    let r = json(&risk(&[
+        "portfolio",
+        file.to_str().unwrap(),
+        "--trials",
+        "5000",
+        "--seed",
+        "4",
+    ]));
+    assert_eq!(r["policies"], 1);
+    assert!(r["mean"].as_f64().unwrap() > 0.0);
+    // A waiting period beyond 30 days is named by its OED column.
+    let text = header.replace(",0.5,365,", ",45,365,");
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, text).unwrap();
+    let out = risk(&["portfolio", bad.to_str().unwrap(), "--trials", "100"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("column BIWaitingPeriod"), "{err}");
+}

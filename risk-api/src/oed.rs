@@ -20,6 +20,7 @@
 //! | `FlexiAccGovern` … `FlexiAccRecover` | CSF 2.0 maturity 0–5 (six columns) |
 //! | `FlexiAccCloudProviders` | cloud providers separated by `;` (for the cloud shocks) |
 //! | `PolLimit{NPBI,CBI,DIAS,EXT,FIN,INRE,LIA,REG}`, `PolDed{…}` | section sublimits (annual) and retentions (per event) of the cover: NPBI and CBI → `business_interruption` (limits added, the larger deductible), DIAS → `data_restoration`, EXT → `extortion`, FIN → `social_engineering`, INRE → `incident_response`, LIA → `privacy_liability`, REG → `regulatory`; 0 or empty = none. `PolLimitENO`/`PolDedENO` (errors and omissions) are not modelled and are refused when non-zero |
+//! | `BIWaitingPeriod` | business-interruption waiting period, days → `waiting_period_hours` (× 24; at most 30 days); empty: the model's default |
 //! | `PatchPolicy` | key control `patch_critical_days` (0 unknown: unanswered; 2 daily → 1, 3 weekly → 7, 4 monthly → 30; 1 never, 5 annually, 6 ad hoc → 365) [A: the main system's patch cadence read as the time to patch critical flaws] |
 //! | `BackUpFreq` | key control `offline_backups` (0 unknown: unanswered; 1 never, 5 annually → `none`; 2 daily, 3 weekly, 4 monthly, 6 ad hoc → `untested`) [A: OED gives the cadence, not whether backups are offline or tested; a yearly backup restores little after ransomware] |
 //!
@@ -145,6 +146,7 @@ fn oed_column(field: &str) -> String {
         "coverage.deductible" => "PolDed",
         "coverage.occurrence_limit" => "LayerLimit",
         "coverage.aggregate_limit" => "PolLimit6All",
+        "coverage.waiting_period_hours" => "BIWaitingPeriod",
         _ if f.starts_with("coverage.sublimits.") || f.starts_with("coverage.retentions.") => {
             let (kind, section) = f
                 .trim_start_matches("coverage.")
@@ -237,6 +239,7 @@ pub fn policies(
         })
         .collect::<Result<_, String>>()?;
     let (eno_limit, eno_ded) = (col("PolLimitENO")?, col("PolDedENO")?);
+    let waiting = col("BIWaitingPeriod")?;
     let functions: Vec<Vec<Option<String>>> = FUNCTIONS
         .iter()
         .map(|(_, c)| col(c))
@@ -411,6 +414,9 @@ pub fn policies(
         }
         if !sublimits.is_empty() {
             coverage["sublimits"] = sublimits.into();
+        }
+        if let Some(days) = money(&waiting, "BIWaitingPeriod", false)? {
+            coverage["waiting_period_hours"] = (days * 24.0).into();
         }
         if !retentions.is_empty() {
             coverage["retentions"] = retentions.into();
