@@ -215,6 +215,28 @@ fn quote(
     to_json(&QuoteDto::new(&profile, &params, &q, true))
 }
 
+/// A questionnaire (JSON text of `GET /v1/questionnaires/{name}`), or, with answers (JSON text
+/// `{"firm": {…}, "answers": {…}}`), the profile and mapping they give: `risk questionnaire NAME
+/// [ANSWERS.json]`.
+#[pyfunction]
+#[pyo3(signature = (name, answers_json = None, model = None))]
+fn questionnaire(name: &str, answers_json: Option<&str>, model: Option<&str>) -> PyResult<String> {
+    use risk_api::dto::questionnaire::{QuestionnaireDto, QuestionnaireProfileDto};
+    use risk_core::questionnaire::{built_in, find};
+    let q = find(name).map_err(|e| {
+        let names: Vec<&str> = built_in().iter().map(|q| q.name.as_str()).collect();
+        bad(format!("name: {e}; expected one of {}", names.join(", ")))
+    })?;
+    match answers_json {
+        None => to_json(&QuestionnaireDto::from(q)),
+        Some(text) => {
+            let params = load_params(model)?;
+            let a = q.answer(text, &params, today()).map_err(bad)?;
+            to_json(&QuestionnaireProfileDto::new(q, &a))
+        }
+    }
+}
+
 /// What a portfolio run answers: the report (JSON text), the year-loss table as floats (numpy,
 /// not copied) and the exact table (for merging shards).
 type Run<'py> = (String, Bound<'py, PyArray1<f64>>, LossTable);
@@ -319,6 +341,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(score, m)?)?;
     m.add_function(wrap_pyfunction!(impact, m)?)?;
     m.add_function(wrap_pyfunction!(quote, m)?)?;
+    m.add_function(wrap_pyfunction!(questionnaire, m)?)?;
     m.add_function(wrap_pyfunction!(portfolio, m)?)?;
     m.add_function(wrap_pyfunction!(merge, m)?)?;
     m.add_function(wrap_pyfunction!(read_table, m)?)?;

@@ -71,6 +71,23 @@ def test_quote(risk_cli, data, tmp_path):
         risk_engine.quote(path, [{"coinsurance": {"pci": 2}}], trials=100)
 
 
+def test_questionnaire(risk_cli, data, tmp_path):
+    q = risk_engine.questionnaire("security_action_self_check")
+    assert q == risk_cli("questionnaire", "security_action_self_check")
+    first = q["items"][0]
+    answers = {"firm": {"name": "Small KK", "industry": "retail", "country": "JP",
+                        "annual_revenue": 300000000, "currency": "JPY"},
+               "answers": {first["id"]: first["choices"][0]["value"]}}
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps(answers))
+    cli = risk_cli("questionnaire", "security_action_self_check", path)
+    py = risk_engine.questionnaire("security_action_self_check", answers)
+    check(py, cli)
+    with pytest.raises(risk_engine.RiskError, match=r"answers\.nope"):
+        risk_engine.questionnaire("security_action_self_check",
+                                  {"firm": answers["firm"], "answers": {"nope": 1}})
+
+
 def test_model_version(data, risk_cli):
     path = data / "profiles" / "retailer-pci.json"
     by_version = risk_engine.score(path, trials=2000, model=risk_engine.MODEL_VERSION)

@@ -31,6 +31,7 @@ __all__ = [
     "simulate",
     "score",
     "quote",
+    "questionnaire",
     "impact",
     "portfolio",
     "merge",
@@ -174,6 +175,22 @@ def quote(
         _check_count(seed, "seed"),
         _model_text(model),
         _check_count(threads, "threads", optional=True),
+    )
+    return json.loads(out)
+
+
+def questionnaire(
+    name: str,
+    answers: Union[JsonInput, None] = None,
+    model: Union[str, "os.PathLike[str]", None] = None,
+) -> dict:
+    """A questionnaire (CONTRACT.md §12) as ``risk questionnaire NAME`` prints it, or, with
+    ``answers`` (``{"firm": {...}, "answers": {...}}`` as a dict, JSON text or a path), the profile
+    and mapping they give, as ``risk questionnaire NAME ANSWERS.json``."""
+    out = _native.questionnaire(
+        name,
+        None if answers is None else _json_text(answers, "answers"),
+        _model_text(model),
     )
     return json.loads(out)
 

@@ -78,6 +78,13 @@ def quote(
 ) -> dict[str, Any]:
     """Quote (CONTRACT.md §10) of a firm profile and coverage options, as `risk quote`."""
 
+def questionnaire(
+    name: str,
+    answers: Union[_Json, None] = None,
+    model: _Model = None,
+) -> dict[str, Any]:
+    """Questionnaire (CONTRACT.md §12), or the profile its answers give, as `risk questionnaire`."""
+
 def portfolio(
     policies: Union[_Path, Any],
     trials: int = 10_000,

@@ -56,6 +56,11 @@ def quote(
     model: Optional[str] = ...,
     threads: Optional[int] = ...,
 ) -> str: ...
+def questionnaire(
+    name: str,
+    answers_json: Optional[str] = ...,
+    model: Optional[str] = ...,
+) -> str: ...
 def portfolio(
     path: Optional[str] = ...,
     csv: Optional[bytes] = ...,
