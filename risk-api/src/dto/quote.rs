@@ -187,13 +187,13 @@ pub struct QuoteDto {
     pub deductible_credits: Vec<DeductibleCreditDto>,
 }
 
-/// The section terms of a coverage (not the deductible or the limits), to group options that
-/// differ only in deductible or limits.
-fn rest(c: &Coverage) -> String {
-    format!(
-        "{:?}|{:?}|{:?}|{}",
-        c.sublimits, c.retentions, c.coinsurance, c.waiting_period_hours
-    )
+/// Whether two coverages have the same section terms (they may differ in deductible and
+/// limits): options that can be related by an increased-limit factor or a deductible credit.
+fn same_sections(a: &Coverage, b: &Coverage) -> bool {
+    a.sublimits == b.sublimits
+        && a.retentions == b.retentions
+        && a.coinsurance == b.coinsurance
+        && a.waiting_period_hours == b.waiting_period_hours
 }
 
 impl QuoteDto {
@@ -230,7 +230,7 @@ impl QuoteDto {
                 .iter()
                 .enumerate()
                 .filter(|(_, b)| {
-                    b.coverage.deductible == c.deductible && rest(&b.coverage) == rest(c)
+                    b.coverage.deductible == c.deductible && same_sections(&b.coverage, c)
                 })
                 .min_by(|a, b| {
                     a.1.coverage
@@ -254,7 +254,7 @@ impl QuoteDto {
                 .enumerate()
                 .filter(|(_, b)| {
                     b.coverage.occurrence_limit == c.occurrence_limit
-                        && rest(&b.coverage) == rest(c)
+                        && same_sections(&b.coverage, c)
                 })
                 .min_by(|a, b| a.1.coverage.deductible.total_cmp(&b.1.coverage.deductible));
             if let Some((j, b)) = basis

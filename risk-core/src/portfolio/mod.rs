@@ -371,18 +371,41 @@ fn policy_losses(
             }
             i += 1;
         }
-        let sum: f64 = by_source.iter().sum();
-        let net = terms.annual(sum);
-        if net > 0.0 {
-            let scale = net / sum * share;
-            for (s, x) in by_source.iter().enumerate() {
-                if *x > 0.0 {
-                    add(y, x * scale, s);
-                }
+        share_year(
+            y,
+            &by_source,
+            largest_own,
+            &terms,
+            share,
+            &mut add,
+            &mut peak,
+        );
+    }
+}
+
+/// A year's insured loss by source (`by_source`, before the aggregate limit) capped at the
+/// aggregate limit and shared pro rata: `add(year, amount, source)` for each source, and
+/// `peak(year, largest own event's share)`, all times the insurer's `share`.
+fn share_year(
+    y: u64,
+    by_source: &[f64],
+    largest_own: f64,
+    terms: &crate::model::Terms,
+    share: f64,
+    add: &mut impl FnMut(u64, f64, usize),
+    peak: &mut impl FnMut(u64, f64),
+) {
+    let sum: f64 = by_source.iter().sum();
+    let net = terms.annual(sum);
+    if net > 0.0 {
+        let scale = net / sum * share;
+        for (s, x) in by_source.iter().enumerate() {
+            if *x > 0.0 {
+                add(y, x * scale, s);
             }
-            if largest_own > 0.0 {
-                peak(y, largest_own * scale);
-            }
+        }
+        if largest_own > 0.0 {
+            peak(y, largest_own * scale);
         }
     }
 }
@@ -454,19 +477,15 @@ fn sectioned_losses(
             }
         }
         by_source[0] = cover.capped(&sections);
-        let sum: f64 = by_source.iter().sum();
-        let net = terms.annual(sum);
-        if net > 0.0 {
-            let scale = net / sum * p.share;
-            for (s, x) in by_source.iter().enumerate() {
-                if *x > 0.0 {
-                    add(year[0].0, x * scale, s);
-                }
-            }
-            if largest_own > 0.0 && raw_own > 0.0 {
-                peak(year[0].0, largest_own * by_source[0] / raw_own * scale);
-            }
-        }
+        // The largest own event keeps its part of the capped own total.
+        let largest = if raw_own > 0.0 {
+            largest_own * by_source[0] / raw_own
+        } else {
+            0.0
+        };
+        share_year(
+            year[0].0, &by_source, largest, &terms, p.share, &mut add, &mut peak,
+        );
     }
 }
 

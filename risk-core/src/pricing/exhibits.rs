@@ -89,6 +89,39 @@ fn baseline(params: &ModelParams, industry: Industry, revenue: f64) -> FirmProfi
     FirmProfile::parse(&json, params, params.fx_as_of).expect("a baseline firm always parses")
 }
 
+/// The firm quoted at each (deductible, limit) on one simulation, each premium related to the
+/// first option's by `value(technical, first technical)`.
+fn relativities(
+    firm: &FirmProfile,
+    params: &ModelParams,
+    trials: u64,
+    seed: u64,
+    terms: &[(f64, f64)],
+    value: impl Fn(f64, f64) -> f64,
+) -> Vec<Relativity> {
+    let json = terms
+        .iter()
+        .map(|(d, l)| {
+            format!(r#"{{"deductible": {d}, "occurrence_limit": {l}, "aggregate_limit": {l}}}"#)
+        })
+        .collect::<Vec<_>>()
+        .join(",");
+    let opts = parse_options(&format!("[{json}]"), firm, params).expect("valid options");
+    let q = quote(firm, &opts, params, trials, seed).expect("1-20 options");
+    let first = q.options[0].premium.technical;
+    q.options
+        .iter()
+        .zip(terms)
+        .map(|(o, &(deductible, limit))| Relativity {
+            revenue: firm.annual_revenue,
+            deductible,
+            limit,
+            technical: o.premium.technical,
+            value: value(o.premium.technical, first),
+        })
+        .collect()
+}
+
 /// Builds every table with `trials` simulated years from the streams of `seed`.
 pub fn exhibits(params: &ModelParams, trials: u64, seed: u64) -> Exhibits {
     let mut base_rates = Vec::new();
@@ -117,46 +150,25 @@ pub fn exhibits(params: &ModelParams, trials: u64, seed: u64) -> Exhibits {
     let mut deductible_credits = Vec::new();
     for &revenue in &REVENUE_BANDS {
         let firm = baseline(params, Industry::Other, revenue);
-        let d = firm.coverage.deductible;
-        let json = LIMITS
-            .iter()
-            .map(|l| {
-                format!(r#"{{"deductible": {d}, "occurrence_limit": {l}, "aggregate_limit": {l}}}"#)
-            })
-            .collect::<Vec<_>>()
-            .join(",");
-        let opts = parse_options(&format!("[{json}]"), &firm, params).expect("valid options");
-        let q = quote(&firm, &opts, params, trials, seed).expect("1-20 options");
-        let first = q.options[0].premium.technical;
-        for (o, &l) in q.options.iter().zip(&LIMITS) {
-            limit_factors.push(Relativity {
-                revenue,
-                deductible: d,
-                limit: l,
-                technical: o.premium.technical,
-                value: o.premium.technical / first,
-            });
-        }
-        let l = firm.coverage.occurrence_limit;
-        let json = DEDUCTIBLES
-            .iter()
-            .map(|d| {
-                format!(r#"{{"deductible": {d}, "occurrence_limit": {l}, "aggregate_limit": {l}}}"#)
-            })
-            .collect::<Vec<_>>()
-            .join(",");
-        let opts = parse_options(&format!("[{json}]"), &firm, params).expect("valid options");
-        let q = quote(&firm, &opts, params, trials, seed).expect("1-20 options");
-        let first = q.options[0].premium.technical;
-        for (o, &d) in q.options.iter().zip(&DEDUCTIBLES) {
-            deductible_credits.push(Relativity {
-                revenue,
-                deductible: d,
-                limit: l,
-                technical: o.premium.technical,
-                value: 1.0 - o.premium.technical / first,
-            });
-        }
+        let (d, l) = (firm.coverage.deductible, firm.coverage.occurrence_limit);
+        let limits: Vec<(f64, f64)> = LIMITS.iter().map(|&l| (d, l)).collect();
+        limit_factors.extend(relativities(
+            &firm,
+            params,
+            trials,
+            seed,
+            &limits,
+            |t, first| t / first,
+        ));
+        let deductibles: Vec<(f64, f64)> = DEDUCTIBLES.iter().map(|&d| (d, l)).collect();
+        deductible_credits.extend(relativities(
+            &firm,
+            params,
+            trials,
+            seed,
+            &deductibles,
+            |t, first| 1.0 - t / first,
+        ));
     }
     let p = &params.pricing;
     let minimum = params

@@ -99,14 +99,16 @@ pub fn technical_influence(insured: &[f64], params: &ModelParams) -> (f64, Vec<f
 /// ψ as a function of one year's insured loss, and the statistics it reads (VaR at the capital
 /// level).
 fn influence(insured: &[f64], params: &ModelParams) -> (impl Fn(f64) -> f64, LossStats) {
+    let stats = LossStats::from_sample(insured, &[params.pricing.capital_level], &[]);
+    (psi_at(params, stats.var[0].value), stats)
+}
+
+/// ψ(x) = ((1 − k) x + k (v + (x − v)⁺/(1 − q)))/(1 − e), k = c·s, for VaR_q = `v`.
+fn psi_at(params: &ModelParams, v: f64) -> impl Fn(f64) -> f64 {
     let p = &params.pricing;
-    let q = p.capital_level;
-    let stats = LossStats::from_sample(insured, &[q], &[]);
-    let v = stats.var[0].value;
+    let (q, e) = (p.capital_level, p.expense_ratio);
     let k = p.cost_of_capital * p.capital_share;
-    let e = p.expense_ratio;
-    let psi = move |x: f64| ((1.0 - k) * x + k * (v + (x - v).max(0.0) / (1.0 - q))) / (1.0 - e);
-    (psi, stats)
+    move |x: f64| ((1.0 - k) * x + k * (v + (x - v).max(0.0) / (1.0 - q))) / (1.0 - e)
 }
 
 /// The technical premium (mean of ψ), its standard error and the statistics, without keeping ψ:
@@ -136,13 +138,8 @@ fn technical_and_error(insured: &[f64], params: &ModelParams) -> (f64, f64, Loss
 /// [`technical_and_error`] from the non-zero years alone (`n` years in all): ψ(0) counted once
 /// per zero year, so the cost follows the years with a loss.
 fn technical_sparse(n: usize, nonzero: &[f64], params: &ModelParams) -> (f64, f64, LossStats) {
-    let p = &params.pricing;
-    let q = p.capital_level;
-    let stats = LossStats::from_sparse(n, nonzero, &[q], &[]);
-    let v = stats.var[0].value;
-    let k = p.cost_of_capital * p.capital_share;
-    let e = p.expense_ratio;
-    let psi = |x: f64| ((1.0 - k) * x + k * (v + (x - v).max(0.0) / (1.0 - q))) / (1.0 - e);
+    let stats = LossStats::from_sparse(n, nonzero, &[params.pricing.capital_level], &[]);
+    let psi = psi_at(params, stats.var[0].value);
     let nf = n as f64;
     let zeros = (n - nonzero.len()) as f64;
     let psi0 = psi(0.0);

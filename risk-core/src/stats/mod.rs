@@ -113,15 +113,7 @@ impl LossStats {
                         std_error: Some((order(hi) - order(lo)) / 2.0),
                     });
                     // (L − v)+ is zero below rank k, so the tail holds every non-zero term.
-                    let above = &tail[k - 1 - start..];
-                    let s1: f64 = above.iter().map(|x| x - v).sum::<f64>() / nf;
-                    let s2: f64 = above.iter().map(|x| (x - v) * (x - v)).sum::<f64>() / nf;
-                    let sd = (s2 - s1 * s1).max(0.0).sqrt();
-                    tvar.push(LevelValue {
-                        level: p,
-                        value: v + s1 / (1.0 - p),
-                        std_error: Some(sd / (nf.sqrt() * (1.0 - p))),
-                    });
+                    tvar.push(tvar_above(&tail[k - 1 - start..], v, p, nf));
                 }
                 (var, tvar)
             },
@@ -150,6 +142,19 @@ impl LossStats {
             tvar,
             exceedance,
         }
+    }
+}
+
+/// TVaR_p = v + Σ(x − v)/(n(1 − p)) over `above` (the values at and above VaR `v` of a sample of
+/// `nf` years; the rest add nothing), with its error sd((L − v)⁺)/(√n (1 − p)).
+fn tvar_above(above: &[f64], v: f64, p: f64, nf: f64) -> LevelValue {
+    let s1: f64 = above.iter().map(|x| x - v).sum::<f64>() / nf;
+    let s2: f64 = above.iter().map(|x| (x - v) * (x - v)).sum::<f64>() / nf;
+    let sd = (s2 - s1 * s1).max(0.0).sqrt();
+    LevelValue {
+        level: p,
+        value: v + s1 / (1.0 - p),
+        std_error: Some(sd / (nf.sqrt() * (1.0 - p))),
     }
 }
 

@@ -2,7 +2,7 @@
 //! years are zero in most simulated years, so reading only the years with a loss makes the cost
 //! follow the simulated events, not the trials.
 
-use super::{Exceedance, LevelValue, LossStats, quantile_rank};
+use super::{Exceedance, LevelValue, LossStats, quantile_rank, tvar_above};
 
 impl LossStats {
     /// Statistics of `n` simulated years of which all but `nonzero` are zero (`nonzero` holds
@@ -52,14 +52,7 @@ impl LossStats {
             });
             // (L − v)+ over ranks ≥ k: zeros there add nothing (v is 0 when k is among them).
             let above = &sorted[k.saturating_sub(1 + zeros).min(sorted.len())..];
-            let s1: f64 = above.iter().map(|x| x - v).sum::<f64>() / nf;
-            let s2: f64 = above.iter().map(|x| (x - v) * (x - v)).sum::<f64>() / nf;
-            let sd = (s2 - s1 * s1).max(0.0).sqrt();
-            tvar.push(LevelValue {
-                level: p,
-                value: v + s1 / (1.0 - p),
-                std_error: Some(sd / (nf.sqrt() * (1.0 - p))),
-            });
+            tvar.push(tvar_above(above, v, p, nf));
         }
         let exceedance = thresholds
             .iter()
