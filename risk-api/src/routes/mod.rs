@@ -17,6 +17,7 @@ use doc::{BearerAuth, CommonResponses, Roles};
 
 pub mod assessments;
 pub mod doc;
+pub mod events;
 pub mod extract;
 pub mod models;
 pub mod ops;
@@ -24,6 +25,7 @@ pub mod page;
 pub mod portfolios;
 pub mod questionnaires;
 pub mod quotes;
+pub mod reprice;
 pub mod shares;
 pub mod simulate;
 pub mod threat_levels;
@@ -71,6 +73,7 @@ pub fn router() -> Router<AppState> {
             put(threat_levels::put_threat_level),
         )
         .route("/v1/quotes", post(quotes::create_quote))
+        .route("/v1/events", get(events::list_events))
         .route(
             "/v1/questionnaires",
             get(questionnaires::list_questionnaires),
@@ -120,6 +123,7 @@ pub fn router() -> Router<AppState> {
         models::publish_model,
         threat_levels::put_threat_level,
         quotes::create_quote,
+        events::list_events,
         questionnaires::list_questionnaires,
         questionnaires::get_questionnaire,
         questionnaires::questionnaire_profile,
