@@ -1,5 +1,6 @@
 //! `risk serve` and `risk keys create`: opening the store, demo data, binding the socket.
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -124,8 +125,12 @@ pub async fn serve(
     create: bool,
 ) -> anyhow::Result<()> {
     use tracing_subscriber::EnvFilter;
+    // A log on a full disk (or a closed stderr) loses lines, never requests: the subscriber's
+    // own report of a failed write would `eprintln!` to that same stderr and panic the handler
+    // that logged, so it is off.
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .log_internal_errors(false)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
             EnvFilter::try_from_default_env()
@@ -160,14 +165,24 @@ pub async fn serve(
     if demo {
         let keys = seed_demo(&state).await?;
         if !keys.is_empty() {
-            println!("New database: demo data seeded. DEMO KEYS (demo only, shown once):");
-            for (c, k) in &keys {
-                println!("  {:<8} {:<18} {k}", c.role.as_str(), c.subject);
-            }
-            println!(
-                "The demo-manufacturer's assessment is shared with {DEMO_INSURER}. \
-                 Make real keys with `risk keys create`."
+            // The keys are shown once: a stdout that cannot take them is an error (the
+            // database keeps its hashes only), not a panic.
+            let mut text = String::from(
+                "New database: demo data seeded. DEMO KEYS (demo only, shown once):\n",
             );
+            for (c, k) in &keys {
+                text.push_str(&format!("  {:<8} {:<18} {k}\n", c.role.as_str(), c.subject));
+            }
+            text.push_str(&format!(
+                "The demo-manufacturer's assessment is shared with {DEMO_INSURER}. \
+                 Make real keys with `risk keys create`.\n"
+            ));
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())
+                .and_then(|()| out.flush())
+                .context(
+                    "cannot print the demo keys (stdout); make keys with `risk keys create`",
+                )?;
         }
     }
     let listener = tokio::net::TcpListener::bind(addr)

@@ -208,8 +208,94 @@ async fn postgres_gone_is_unready_and_503_postgres() {
         "PostgreSQL gone: readiness, liveness, a write and a read in {:?}",
         t.elapsed()
     );
-    assert!(t.elapsed() < Duration::from_secs(60), "{:?}", t.elapsed());
+    // Two requests that need the database, each bounded by the 3 s acquire timeout, and
+    // readiness by its own 3 s: well under 15 s (with the
+    // former 10 s acquire timeout the two requests alone took 20 s).
+    assert!(t.elapsed() < Duration::from_secs(15), "{:?}", t.elapsed());
     // Clean up through a direct connection.
     let direct = Store::open_in_schema(&url, Some(&schema)).await.unwrap();
     drop_schema(&direct, &schema).await;
+}
+
+/// A log on a full disk loses lines, never requests (reliability finding: requests got no
+/// answer, "handler panicked"): `risk serve` with stdout and stderr on `/dev/full` (every
+/// write fails with ENOSPC) answers requests that log and write; the first run on a new
+/// database, which must print its demo keys, exits 1 instead of panicking (101).
+#[test]
+fn a_full_log_disk_loses_lines_not_requests() {
+    let full = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full (a device whose writes fail with ENOSPC)")
+    };
+    let path = temp_db("full-log.db");
+    let db = path.to_str().unwrap().to_string();
+    let firm = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let store = Store::open(&db).await.unwrap();
+        key(&store, risk_api::auth::Role::Firm, "firm-a").await
+    });
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_risk"))
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .args(["--database", &db, "--no-demo"])
+        .env("RUST_LOG", "debug,sqlx=warn")
+        .stdout(full())
+        .stderr(full())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while http(&base, "GET", "/readyz", None, None).0 != 200 {
+        if Instant::now() > deadline || child.try_wait().unwrap().is_some() {
+            let _ = child.kill();
+            panic!("risk serve did not start with its log on a full device");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let auth = format!("Authorization: Bearer {firm}");
+    let post = Command::new("curl")
+        .args(["-s", "-m", "60", "-o", "/dev/null", "-w", "%{http_code}"])
+        .args(["-H", &auth, "-H", "Content-Type: application/json"])
+        .args(["--data-binary", PROFILE])
+        .arg(format!("{base}/v1/assessments?trials=1000&seed=1"))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&post.stdout), "201");
+    for _ in 0..20 {
+        assert_eq!(http(&base, "GET", "/healthz", None, None).0, 200);
+        assert_eq!(http(&base, "GET", "/v1/nowhere", None, None).0, 404);
+    }
+    assert_eq!(
+        http(&base, "GET", "/v1/assessments", Some(&firm), None).0,
+        200
+    );
+    assert!(child.try_wait().unwrap().is_none(), "the server died");
+    let _ = child.kill();
+    let _ = child.wait();
+
+    let new_db = temp_db("demo.db");
+    let mut demo = Command::new(env!("CARGO_BIN_EXE_risk"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--create", "--database"])
+        .arg(&new_db)
+        .stdout(full())
+        .stderr(full())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let status = loop {
+        if let Some(s) = demo.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() > deadline {
+            let _ = demo.kill();
+            panic!("the first run kept serving although its demo keys could not be printed");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(status.code(), Some(1), "{status:?}");
 }

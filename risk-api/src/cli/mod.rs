@@ -337,12 +337,14 @@ pub fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        // Written, not `eprintln!`ed: a full or closed stderr must not turn an error into a
+        // panic (exit 101).
         Err(CliError::BadInput(msg)) => {
-            eprintln!("error: {}", msg.replace('\n', " "));
+            let _ = writeln!(std::io::stderr(), "error: {}", msg.replace('\n', " "));
             ExitCode::from(2)
         }
         Err(CliError::Internal(e)) => {
-            eprintln!("internal error: {e:#}");
+            let _ = writeln!(std::io::stderr(), "internal error: {e:#}");
             ExitCode::from(1)
         }
     }

@@ -196,7 +196,15 @@ impl Store {
                 Backend::Sqlite => 4,
                 Backend::Postgres => 8,
             })
-            .acquire_timeout(Duration::from_secs(10))
+            // How long a request waits for a connection before its 503. PostgreSQL: 3 s, the
+            // readiness bound — a server that is gone refuses or times out every connection,
+            // and waiting longer only delays the 503 (a live server connects in milliseconds,
+            // so a longer wait means overload, where 503 + Retry-After is the answer anyway).
+            // SQLite: 10 s, the same file's writers queueing behind each other.
+            .acquire_timeout(match backend {
+                Backend::Sqlite => Duration::from_secs(10),
+                Backend::Postgres => Duration::from_secs(3),
+            })
             .after_connect(move |conn, _meta| {
                 let schema = schema.clone();
                 Box::pin(async move {
