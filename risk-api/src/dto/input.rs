@@ -109,6 +109,10 @@ pub struct FirmBody {
     /// Name (not blank).
     #[schema(min_length = 1, pattern = "\\S")]
     pub name: String,
+    /// The firm's id, as certificate registries name the holder. With a firm's key it is the
+    /// key's subject whatever is sent here.
+    #[schema(pattern = "^[A-Za-z0-9._@:-]{1,128}$")]
+    pub id: Option<String>,
     /// Industry.
     pub industry: IndustryName,
     /// ISO 3166-1 alpha-2 country code.
@@ -156,6 +160,10 @@ pub struct CertificationBody {
     /// ISO/IEC 27001 edition year: 2013 or 2022.
     #[schema(minimum = 2013, maximum = 2022)]
     pub edition: Option<u16>,
+    /// The certification body's number for it: cited, it is verified against the certificate
+    /// registry (`GET /v1/certificates`) when registered to the assessed firm.
+    #[schema(pattern = "^[A-Za-z0-9._:-]{1,64}$")]
+    pub certificate_id: Option<String>,
 }
 
 /// NIST CSF 2.0 maturity levels, each 0–5.

@@ -22,6 +22,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::doc::{BadRequest, Invalid, ObjectGuarded, RoleGuarded, TooLarge, UnsupportedMedia};
 use super::extract::{AppQuery, JsonText, ReadableAssessment};
 use super::page::{Cursor, Page, PageParams};
+use super::registry::{bind_and_verify, verify_stored};
 use super::{field_errors, run};
 use crate::app::AppState;
 use crate::auth::{Caller, InsurerOrFirm};
@@ -165,8 +166,9 @@ pub async fn store_assessment(
 ) -> ApiResult<(String, AssessmentDto)> {
     let (params, threat_seq) = current_params(state).await?;
     let today = time::OffsetDateTime::now_utc().date();
-    let profile =
+    let mut profile =
         FirmProfile::parse(&text, &params, today).map_err(|e| field_errors(e.fields()))?;
+    let verification = bind_and_verify(state, caller, &mut profile).await?;
     let id = uuid::Uuid::new_v4().to_string();
     let (dto, profile) = {
         let id = id.clone();
@@ -184,6 +186,7 @@ pub async fn store_assessment(
         model_hash: dto.model_hash.clone(),
         threat_version: dto.threat_level_version.clone(),
         threat_seq,
+        registry_seq: verification.position,
         seed,
         trials,
         as_of: profile.as_of.to_string(),
@@ -191,15 +194,29 @@ pub async fn store_assessment(
         created_at: timestamp(),
     };
     // Committed (WAL, synchronous=FULL on SQLite) before the 201 goes out.
-    state.store().insert_assessment(&rec).await?;
+    state
+        .store()
+        .insert_assessment_relying(&rec, &verification.relied_on)
+        .await?;
     state.metrics().assessment_stored();
     Ok((id, dto))
 }
 
-/// The model, threat table and parsed profile an assessment was made with.
+/// The model, threat table, parsed profile and registry facts an assessment was made with.
 pub(super) async fn inputs(
     state: &AppState,
     rec: &AssessmentRecord,
+) -> ApiResult<(ModelParams, FirmProfile)> {
+    inputs_at(state, rec, rec.threat_seq, rec.registry_seq).await
+}
+
+/// An assessment's model and parsed profile with the threat table at history position
+/// `threat_seq` and the registry's facts at position `registry_seq`.
+pub(super) async fn inputs_at(
+    state: &AppState,
+    rec: &AssessmentRecord,
+    threat_seq: i64,
+    registry_seq: i64,
 ) -> ApiResult<(ModelParams, FirmProfile)> {
     // The version it was priced with, never the one in force now.
     let Some(base) = state.model(&rec.model_version, &rec.model_hash) else {
@@ -212,11 +229,12 @@ pub(super) async fn inputs(
         ));
     };
     let rows = state.store().threat_rows().await?;
-    let params = params_at(&base, &rows, rec.threat_seq)?;
+    let params = params_at(&base, &rows, threat_seq)?;
     let as_of =
         parse_date(&rec.as_of).ok_or_else(|| anyhow::anyhow!("stored as_of is not a date"))?;
-    let profile = FirmProfile::parse(&rec.profile, &params, as_of)
+    let mut profile = FirmProfile::parse(&rec.profile, &params, as_of)
         .map_err(|e| anyhow::anyhow!("stored profile no longer parses: {e}"))?;
+    verify_stored(state, rec, &mut profile, registry_seq).await?;
     Ok((params, profile))
 }
 

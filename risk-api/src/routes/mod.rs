@@ -16,6 +16,7 @@ use crate::problem::{ApiError, ApiResult, FieldProblem, Problem};
 use doc::{BearerAuth, CommonResponses, Roles};
 
 pub mod assessments;
+pub mod certificates;
 pub mod doc;
 pub mod extract;
 pub mod models;
@@ -24,6 +25,7 @@ pub mod page;
 pub mod portfolios;
 pub mod questionnaires;
 pub mod quotes;
+pub mod registry;
 pub mod shares;
 pub mod simulate;
 pub mod threat_levels;
@@ -71,6 +73,18 @@ pub fn router() -> Router<AppState> {
             put(threat_levels::put_threat_level),
         )
         .route("/v1/quotes", post(quotes::create_quote))
+        .route(
+            "/v1/certificates",
+            post(certificates::register_certificate).get(certificates::list_certificates),
+        )
+        .route(
+            "/v1/certificates/{scheme}/{certificate_id}",
+            get(certificates::get_certificate),
+        )
+        .route(
+            "/v1/certificates/{scheme}/{certificate_id}/status",
+            post(certificates::change_status),
+        )
         .route(
             "/v1/questionnaires",
             get(questionnaires::list_questionnaires),
@@ -120,6 +134,10 @@ pub fn router() -> Router<AppState> {
         models::publish_model,
         threat_levels::put_threat_level,
         quotes::create_quote,
+        certificates::register_certificate,
+        certificates::list_certificates,
+        certificates::get_certificate,
+        certificates::change_status,
         questionnaires::list_questionnaires,
         questionnaires::get_questionnaire,
         questionnaires::questionnaire_profile,

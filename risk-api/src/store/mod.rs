@@ -15,12 +15,14 @@ use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, AssertSqlSafe};
 
 mod assessments;
+mod certificates;
 mod jobs;
 mod keys;
 mod models;
 mod threats;
 
 pub use assessments::AssessmentRecord;
+pub use certificates::{CertificateRecord, CertificateState, NewState};
 pub use jobs::{ClaimedJob, JobInput, PortfolioJob, now_ms};
 pub use keys::{KeyRow, key_id};
 pub use models::ModelRow;
