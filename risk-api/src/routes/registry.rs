@@ -43,9 +43,9 @@ pub async fn bind_and_verify(
     }
     let store = state.store();
     let position = store.registry_position().await?;
-    let holder = match (caller.role, &profile.id) {
+    let holder = match (caller.role, profile.id.clone()) {
         (Role::Firm, _) => Some(caller.subject.clone()),
-        (Role::Insurer, Some(id)) if store.sees_holder(caller, id).await? => Some(id.clone()),
+        (Role::Insurer, Some(id)) => store.sees_holder(caller, &id).await?.then_some(id),
         _ => None,
     };
     let mut relied_on = Vec::new();

@@ -103,7 +103,8 @@ impl Store {
     ) -> Result<Option<CertificateRecord>, sqlx::Error> {
         let id = uuid::Uuid::new_v4().to_string();
         let at = now();
-        for attempt in 0.. {
+        let mut attempt = 0;
+        loop {
             if self.certificate(scheme, certificate_id).await?.is_some() {
                 return Ok(None);
             }
@@ -129,11 +130,13 @@ impl Store {
                     tx.commit().await?;
                     return self.certificate(scheme, certificate_id).await;
                 }
-                Err(e) if retry(&e) && attempt < 5 => tx.rollback().await?,
+                Err(e) if retry(&e) && attempt < 5 => {
+                    tx.rollback().await?;
+                    attempt += 1;
+                }
                 Err(e) => return Err(e),
             }
         }
-        unreachable!("the loop returns")
     }
 
     /// Appends a state to certificate `id` (its row id); returns the new state.
@@ -147,7 +150,8 @@ impl Store {
         state: &NewState,
     ) -> Result<CertificateState, sqlx::Error> {
         let at = now();
-        for attempt in 0.. {
+        let mut attempt = 0;
+        loop {
             let mut tx = self.db()?.begin().await?;
             match append(&mut tx, id, by, state, &at).await {
                 Ok(seq) => {
@@ -165,11 +169,13 @@ impl Store {
                         changed_at: at,
                     });
                 }
-                Err(e) if retry(&e) && attempt < 5 => tx.rollback().await?,
+                Err(e) if retry(&e) && attempt < 5 => {
+                    tx.rollback().await?;
+                    attempt += 1;
+                }
                 Err(e) => return Err(e),
             }
         }
-        unreachable!("the loop returns")
     }
 
     /// The registry's newest position (0: nothing registered yet).

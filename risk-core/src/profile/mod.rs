@@ -8,7 +8,7 @@ use crate::error::FieldError;
 use crate::params::ModelParams;
 use crate::params::parse_date;
 use crate::text;
-use crate::vocab::{Control, Function, Industry, Scheme};
+use crate::vocab::{Control, Function, Industry, METI_DIRECTIONS};
 
 mod certification;
 mod coverage;
@@ -68,7 +68,9 @@ pub struct FirmProfile {
     pub cloud_providers: Vec<String>,
     /// Certificates.
     pub certifications: Vec<Certification>,
-    /// NIST CSF 2.0 level per function (index [`Function::index`]); None = not answered.
+    /// NIST CSF 2.0 level per function (index [`Function::index`]); None = not answered. A
+    /// function not answered in `maturity` takes the mean (rounded down) of the answered
+    /// `meti_directions` bearing on it ([`METI_DIRECTIONS`]).
     pub maturity: [Option<u8>; 6],
     /// Key-control answers as level indices into the model's level list (worst = 0); None = not answered.
     pub controls: [Option<usize>; 8],
@@ -86,6 +88,8 @@ struct Wire {
     certifications: Vec<CertWire>,
     #[serde(default)]
     maturity: MaturityWire,
+    #[serde(default)]
+    meti_directions: std::collections::BTreeMap<String, f64>,
     #[serde(default)]
     controls: ControlsWire,
     coverage: Option<CoverageWire>,
@@ -407,6 +411,40 @@ impl FirmProfile {
                 } else {
                     err(format!("maturity.{f}"), "must be an integer 0..5".into());
                 }
+            }
+        }
+
+        // METI guideline directions (0-5 each) fill the functions `maturity` leaves unanswered.
+        let mut directions = [None; 10];
+        for (key, v) in &w.meti_directions {
+            let i = key
+                .strip_prefix('d')
+                .and_then(|n| n.parse::<usize>().ok())
+                .filter(|n| (1..=10).contains(n) && key == &format!("d{n}"));
+            match i {
+                Some(i) if (0.0..=5.0).contains(v) && v.fract() == 0.0 => {
+                    directions[i - 1] = Some(*v as u8);
+                }
+                Some(_) => err(
+                    format!("meti_directions.{key}"),
+                    "must be an integer 0..5".into(),
+                ),
+                None => err(
+                    format!("meti_directions.{key}"),
+                    "unknown direction; expected d1 … d10".into(),
+                ),
+            }
+        }
+        for f in Function::ALL {
+            let levels: Vec<u32> = METI_DIRECTIONS
+                .iter()
+                .zip(directions)
+                .filter(|(fs, _)| fs.contains(f))
+                .filter_map(|(_, l)| l.map(u32::from))
+                .collect();
+            if maturity[f.index()].is_none() && !levels.is_empty() {
+                let mean = levels.iter().sum::<u32>() / levels.len() as u32;
+                maturity[f.index()] = Some(mean as u8);
             }
         }
 
