@@ -434,7 +434,6 @@ pub async fn change_status(
         scope_share,
         security_level: now.security_level,
     };
-    let before = rec.state.clone();
     let state_now = state
         .store()
         .change_certificate(&rec.id, &caller.subject, &next)
@@ -443,9 +442,9 @@ pub async fn change_status(
         state: state_now,
         ..rec
     };
-    let repriced = reprice_relying(&state, &after, &before).await?;
+    let repriced = reprice_relying(&state, &caller, &after).await?;
     let mut dto = CertificateDto::new(&after);
-    dto.repriced = Some(repriced);
+    dto.repriced = Some(repriced.len());
     Ok(Json(dto))
 }
 

@@ -135,3 +135,4 @@ fn apply(c: &mut Certification, rec: &CertificateRecord, as_of: time::Date) -> A
     });
     Ok(true)
 }
+
