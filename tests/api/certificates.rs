@@ -301,3 +301,98 @@ async fn verified_and_declared(e: &Env) {
 async fn verified_prices_no_higher_than_declared() {
     verified_and_declared(&env().await).await;
 }
+
+fn events(r: &Res) -> Vec<Value> {
+    r.body["events"].as_array().unwrap().clone()
+}
+
+async fn feed(e: &Env, key: &str) -> Vec<Value> {
+    events(&check(e, get("/v1/events").by(key), 200).await)
+}
+
+async fn status_changes_reprice(e: &Env) {
+    let (cb, _) = certifiers(e).await;
+    check(e, post("/v1/certificates", ISO).by(&cb), 201).await;
+    let a = create(e, &e.firm_a, &citing("JQA-IM1001", None)).await;
+    let id = a["id"].as_str().unwrap().to_string();
+    assert_eq!(certification(&a)["verified"], true);
+    share(e, &id, "ins-s").await;
+    // An assessment that cites nothing registered relies on nothing: it is not re-priced.
+    create(e, &e.firm_a, PROFILE).await;
+    let charged = a["premium"]["charged"].as_f64().unwrap();
+
+    let status = "/v1/certificates/iso27001/JQA-IM1001/status";
+    let withdraw = r#"{"status": "withdrawn", "effective": "2026-11-20"}"#;
+    let r = check(e, post(status, withdraw).by(&cb), 200).await;
+    assert_eq!(r.body["repriced"], 1);
+    // The owner and the insurer it was shared with see one event each, with a higher premium.
+    for key in [&e.firm_a, &e.insurer_s] {
+        let ev = feed(e, key).await;
+        assert_eq!(ev.len(), 1, "{ev:?}");
+        let ev = &ev[0];
+        assert_eq!(ev["type"], "certificate_status_changed");
+        assert_eq!(ev["assessment_id"], id.as_str());
+        assert_eq!(
+            (&ev["scheme"], &ev["certificate_id"], &ev["status"]),
+            (&json!("iso27001"), &json!("JQA-IM1001"), &json!("withdrawn"))
+        );
+        assert_eq!(ev["premium_before"], charged);
+        let after = ev["premium_after"].as_f64().unwrap();
+        assert!(after > charged, "withdrawal: {after} not above {charged}");
+    }
+    // Nobody else.
+    for key in [&e.firm_b, &e.insurer_n] {
+        assert!(feed(e, key).await.is_empty());
+    }
+    // The stored assessment is a record: it re-runs bit for bit with the registry as it was.
+    let uri = format!("/v1/assessments/{id}?recompute=true");
+    let r = check(e, get(&uri).by(&e.firm_a), 200).await;
+    assert_eq!(r.body["reproduced"], true, "{}", r.text);
+    assert_eq!(certification(&r.body)["standing"], "active");
+    // A new assessment citing it now prices the withdrawal (verified, and penalised).
+    let now = create(e, &e.firm_a, &citing("JQA-IM1001", None)).await;
+    let c = certification(&now);
+    assert_eq!(
+        (&c["verified"], &c["status"], &c["standing"]),
+        (&json!(true), &json!("withdrawn"), &json!("negative"))
+    );
+    assert!(technical(&now) > technical(&a));
+
+    // Suspension then reinstatement of another certificate: two events, the second back down.
+    let other = ISO.replace("JQA-IM1001", "JQA-IM3003");
+    check(e, post("/v1/certificates", &other).by(&cb), 201).await;
+    let b = create(e, &e.firm_a, &citing("JQA-IM3003", None)).await;
+    let status = "/v1/certificates/iso27001/JQA-IM3003/status";
+    let suspend = r#"{"status": "suspended", "effective": "2026-11-01"}"#;
+    let reinstate = r#"{"status": "active", "effective": "2026-11-10"}"#;
+    check(e, post(status, suspend).by(&cb), 200).await;
+    check(e, post(status, reinstate).by(&cb), 200).await;
+    let ev: Vec<Value> = feed(e, &e.firm_a)
+        .await
+        .into_iter()
+        .filter(|v| v["assessment_id"] == b["id"])
+        .collect();
+    assert_eq!(ev.len(), 2, "{ev:?}");
+    let f = |v: &Value, k: &str| v[k].as_f64().unwrap();
+    assert!(f(&ev[0], "premium_after") > f(&ev[0], "premium_before"));
+    assert_eq!(f(&ev[1], "premium_before"), f(&ev[0], "premium_after"));
+    assert_eq!(f(&ev[1], "premium_after"), f(&ev[0], "premium_before"));
+    // A change that changes nothing writes nothing.
+    let r = check(e, post(status, reinstate).by(&cb), 200).await;
+    assert!(r.body["repriced"].is_null());
+    assert_eq!(feed(e, &e.firm_a).await.len(), 3);
+}
+
+#[tokio::test]
+async fn withdrawal_reprices_and_notifies_owner_and_shared_insurer() {
+    status_changes_reprice(&env().await).await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: set DATABASE_URL (see .ci/run)"]
+async fn withdrawal_reprices_and_notifies_postgres() {
+    let (store, schema) = postgres_store().await;
+    let e = env_on(store.clone(), test_config()).await;
+    status_changes_reprice(&e).await;
+    drop_schema(&store, &schema).await;
+}

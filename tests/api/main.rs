@@ -8,6 +8,7 @@ mod assessments;
 mod authz;
 mod certificates;
 mod docs;
+mod events;
 mod faults;
 mod harness;
 mod input;

@@ -2,6 +2,7 @@
 //! and the loss-exceedance chart; the stored inputs and how they are re-run.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{FromRequestParts, State};
@@ -207,35 +208,56 @@ pub(super) async fn inputs(
     state: &AppState,
     rec: &AssessmentRecord,
 ) -> ApiResult<(ModelParams, FirmProfile)> {
-    inputs_at(state, rec, rec.threat_seq, rec.registry_seq).await
+    let base = stored_model(state, rec)?;
+    let rows = state.store().threat_rows().await?;
+    let params = params_at(&base, &rows, rec.threat_seq)?;
+    let mut profile = stored_profile(rec, &params)?;
+    verify_stored(state, rec, &mut profile, rec.registry_seq).await?;
+    Ok((params, profile))
 }
 
-/// An assessment's model and parsed profile with the threat table at history position
-/// `threat_seq` and the registry's facts at position `registry_seq`.
-pub(super) async fn inputs_at(
+/// The model a stored assessment was priced with (never the one in force now).
+fn stored_model(state: &AppState, rec: &AssessmentRecord) -> ApiResult<Arc<ModelParams>> {
+    state
+        .model(&rec.model_version, &rec.model_hash)
+        .ok_or_else(|| {
+            ApiError::status(
+                StatusCode::CONFLICT,
+                format!(
+                    "model {} is not loaded on this server; cannot re-run",
+                    rec.model_version
+                ),
+            )
+        })
+}
+
+/// A stored assessment's model with the newest threat table: what re-pricing it now uses.
+///
+/// # Errors
+/// 409 when its model is no longer loaded; database failures.
+pub(super) async fn current_params_for(
     state: &AppState,
     rec: &AssessmentRecord,
-    threat_seq: i64,
-    registry_seq: i64,
-) -> ApiResult<(ModelParams, FirmProfile)> {
-    // The version it was priced with, never the one in force now.
-    let Some(base) = state.model(&rec.model_version, &rec.model_hash) else {
-        return Err(ApiError::status(
-            StatusCode::CONFLICT,
-            format!(
-                "model {} is not loaded on this server; cannot re-run",
-                rec.model_version
-            ),
-        ));
-    };
+) -> ApiResult<ModelParams> {
+    let base = stored_model(state, rec)?;
     let rows = state.store().threat_rows().await?;
-    let params = params_at(&base, &rows, threat_seq)?;
+    let seq = rows.last().map_or(0, |r| r.seq);
+    Ok(params_at(&base, &rows, seq)?)
+}
+
+/// A stored assessment's profile, parsed at its stored valuation date (as sent: no firm-key
+/// binding or registry facts yet, see [`super::registry::verify_stored`]).
+///
+/// # Errors
+/// When the stored inputs no longer parse (500: the store holds only what once parsed).
+pub(super) fn stored_profile(
+    rec: &AssessmentRecord,
+    params: &ModelParams,
+) -> ApiResult<FirmProfile> {
     let as_of =
         parse_date(&rec.as_of).ok_or_else(|| anyhow::anyhow!("stored as_of is not a date"))?;
-    let mut profile = FirmProfile::parse(&rec.profile, &params, as_of)
-        .map_err(|e| anyhow::anyhow!("stored profile no longer parses: {e}"))?;
-    verify_stored(state, rec, &mut profile, registry_seq).await?;
-    Ok((params, profile))
+    Ok(FirmProfile::parse(&rec.profile, params, as_of)
+        .map_err(|e| anyhow::anyhow!("stored profile no longer parses: {e}"))?)
 }
 
 /// A stored assessment (owner, or an insurer it was shared with).

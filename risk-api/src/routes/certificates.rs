@@ -22,11 +22,11 @@ use utoipa::ToSchema;
 use super::doc::{BadRequest, Conflict, Invalid, ObjectGuarded, RoleGuarded};
 use super::extract::AppJson;
 use super::page::{Cursor, Page, PageParams};
-use super::registry::reprice_relying;
+use super::reprice::reprice_and_record;
 use crate::app::AppState;
 use crate::auth::{Caller, CertificateReader, Certifier, Role, valid_subject};
 use crate::problem::{ApiError, ApiResult, FieldProblem};
-use crate::store::{CertificateRecord, CertificateState, NewState};
+use crate::store::{CertificateRecord, CertificateState, EventKind, NewState};
 
 /// Body of a registration.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -442,9 +442,30 @@ pub async fn change_status(
         state: state_now,
         ..rec
     };
-    let repriced = reprice_relying(&state, &caller, &after).await?;
+    // Every stored assessment that relied on it, re-priced with its new standing; one event
+    // each for its owner and the insurers it is shared with.
+    let relying = state.store().relying_on(&after.id).await?;
+    let s = &after.state;
+    let detail: serde_json::Map<String, serde_json::Value> = [
+        ("scheme", &after.scheme),
+        ("certificate_id", &after.certificate_id),
+        ("change", &s.change),
+        ("status", &s.status),
+        ("effective", &s.effective),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.clone().into()))
+    .collect();
+    let events = reprice_and_record(
+        &state,
+        &caller,
+        &relying,
+        EventKind::CertificateStatusChanged,
+        &detail,
+    )
+    .await?;
     let mut dto = CertificateDto::new(&after);
-    dto.repriced = Some(repriced.len());
+    dto.repriced = Some(events.len());
     Ok(Json(dto))
 }
 

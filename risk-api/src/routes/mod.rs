@@ -18,6 +18,7 @@ use doc::{BearerAuth, CommonResponses, Roles};
 pub mod assessments;
 pub mod certificates;
 pub mod doc;
+pub mod events;
 pub mod extract;
 pub mod models;
 pub mod ops;
@@ -26,6 +27,7 @@ pub mod portfolios;
 pub mod questionnaires;
 pub mod quotes;
 pub mod registry;
+pub mod reprice;
 pub mod shares;
 pub mod simulate;
 pub mod threat_levels;
@@ -73,6 +75,7 @@ pub fn router() -> Router<AppState> {
             put(threat_levels::put_threat_level),
         )
         .route("/v1/quotes", post(quotes::create_quote))
+        .route("/v1/events", get(events::list_events))
         .route(
             "/v1/certificates",
             post(certificates::register_certificate).get(certificates::list_certificates),
@@ -138,6 +141,7 @@ pub fn router() -> Router<AppState> {
         certificates::list_certificates,
         certificates::get_certificate,
         certificates::change_status,
+        events::list_events,
         questionnaires::list_questionnaires,
         questionnaires::get_questionnaire,
         questionnaires::questionnaire_profile,
