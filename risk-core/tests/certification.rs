@@ -231,7 +231,10 @@ fn the_registry_wins_over_the_declaration() {
     assert!(c.verified);
     assert_eq!((c.status, c.scope_share), (Status::Withdrawn, 0.5));
     let withdrawn = assess(&firm, &p, TRIALS, SEED).premium.technical;
-    assert!(withdrawn > technical(&none, &p), "a withdrawal is a penalty");
+    assert!(
+        withdrawn > technical(&none, &p),
+        "a withdrawal is a penalty"
+    );
     assert!(withdrawn > technical(&v, &p));
 }
 
@@ -243,7 +246,10 @@ fn declared_credit_is_a_tagged_share() {
     );
     assert_ne!(bad, DEFAULT_MODEL);
     let e = ModelParams::parse(&bad).unwrap_err().to_string();
-    assert!(e.contains("certification_rules.declared_credit.iso27017"), "{e}");
+    assert!(
+        e.contains("certification_rules.declared_credit.iso27017"),
+        "{e}"
+    );
     let untagged = DEFAULT_MODEL.replace(
         "pci_dss = { value = 0.7, source = \"[A] an AOC",
         "pci_dss = { value = 0.7, source = \"an AOC",

@@ -134,6 +134,10 @@ fn meti_directions_in_a_profile_match_the_meti_questionnaire() {
         .collect();
     assert_eq!(
         fields,
-        ["meti_directions.d01", "meti_directions.d1", "meti_directions.d11"]
+        [
+            "meti_directions.d01",
+            "meti_directions.d1",
+            "meti_directions.d11"
+        ]
     );
 }

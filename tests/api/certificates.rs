@@ -80,7 +80,10 @@ async fn registry_role_matrix(e: &Env) {
     for (body, field) in [
         (with("scheme", json!("iso9001")), "scheme"),
         (with("certificate_id", json!("a b/c")), "certificate_id"),
-        (with("certificate_id", json!("x".repeat(65))), "certificate_id"),
+        (
+            with("certificate_id", json!("x".repeat(65))),
+            "certificate_id",
+        ),
         (with("holder", json!("")), "holder"),
         (with("holder", json!("x".repeat(129))), "holder"),
         (with("scope_share", json!(0)), "scope_share"),
@@ -95,8 +98,19 @@ async fn registry_role_matrix(e: &Env) {
     let mut sl5: Value = serde_json::from_str(&with("scheme", json!("iec62443"))).unwrap();
     sl5["security_level"] = json!(5);
     let sl5 = sl5.to_string();
-    check_field(e, post("/v1/certificates", &sl5).by(&cb), 422, "security_level").await;
-    check(e, post("/v1/certificates", &with("extra", json!(1))).by(&cb), 422).await;
+    check_field(
+        e,
+        post("/v1/certificates", &sl5).by(&cb),
+        422,
+        "security_level",
+    )
+    .await;
+    check(
+        e,
+        post("/v1/certificates", &with("extra", json!(1))).by(&cb),
+        422,
+    )
+    .await;
 
     // Only the issuing certifier changes a status; others (and unknown numbers) are 404.
     let status = "/v1/certificates/iso27001/JQA-IM1001/status";
@@ -112,15 +126,30 @@ async fn registry_role_matrix(e: &Env) {
     check_all(
         e,
         [
-            (post("/v1/certificates/iso27001/JQA-NONE/status", suspend).by(&cb), 404),
-            (post("/v1/certificates/iso9001/JQA-IM1001/status", suspend).by(&cb), 404),
+            (
+                post("/v1/certificates/iso27001/JQA-NONE/status", suspend).by(&cb),
+                404,
+            ),
+            (
+                post("/v1/certificates/iso9001/JQA-IM1001/status", suspend).by(&cb),
+                404,
+            ),
         ],
     )
     .await;
     for (body, field) in [
-        (r#"{"status": "lapsed", "effective": "2026-10-01"}"#, "status"),
-        (r#"{"status": "suspended", "effective": "2020-01-01"}"#, "effective"),
-        (r#"{"status": "suspended", "effective": "someday"}"#, "effective"),
+        (
+            r#"{"status": "lapsed", "effective": "2026-10-01"}"#,
+            "status",
+        ),
+        (
+            r#"{"status": "suspended", "effective": "2020-01-01"}"#,
+            "effective",
+        ),
+        (
+            r#"{"status": "suspended", "effective": "someday"}"#,
+            "effective",
+        ),
         (
             r#"{"status": "active", "effective": "2026-10-01", "scope_share": 0}"#,
             "scope_share",
@@ -166,7 +195,10 @@ async fn registry_role_matrix(e: &Env) {
     // Suspended, reinstated, renewed, re-scoped, withdrawn: every state kept; withdrawal final.
     let steps = [
         (suspend, "suspended"),
-        (r#"{"status": "active", "effective": "2026-10-20"}"#, "reinstated"),
+        (
+            r#"{"status": "active", "effective": "2026-10-20"}"#,
+            "reinstated",
+        ),
         (
             r#"{"status": "active", "effective": "2026-11-01", "expires": "2030-03-31"}"#,
             "renewed",
@@ -175,7 +207,10 @@ async fn registry_role_matrix(e: &Env) {
             r#"{"status": "active", "effective": "2026-11-02", "scope_share": 0.6}"#,
             "scope",
         ),
-        (r#"{"status": "withdrawn", "effective": "2026-11-03"}"#, "withdrawn"),
+        (
+            r#"{"status": "withdrawn", "effective": "2026-11-03"}"#,
+            "withdrawn",
+        ),
     ];
     for (body, _) in steps {
         check(e, post(status, body).by(&cb), 200).await;
@@ -191,7 +226,11 @@ async fn registry_role_matrix(e: &Env) {
     expected.extend(steps.iter().map(|(_, c)| *c));
     assert_eq!(changes, expected);
     assert_eq!(
-        (&h.body["status"], &h.body["expires"], &h.body["scope_share"]),
+        (
+            &h.body["status"],
+            &h.body["expires"],
+            &h.body["scope_share"]
+        ),
         (&json!("withdrawn"), &json!("2030-03-31"), &json!(0.6))
     );
     let again = r#"{"status": "active", "effective": "2026-12-01"}"#;
@@ -206,7 +245,12 @@ async fn registry_role_matrix(e: &Env) {
     }
     let p1 = check(e, get("/v1/certificates?limit=2").by(&cb), 200).await;
     let next = p1.body["next"].as_str().unwrap().to_string();
-    let p2 = check(e, get(&format!("/v1/certificates?limit=2&after={next}")).by(&cb), 200).await;
+    let p2 = check(
+        e,
+        get(&format!("/v1/certificates?limit=2&after={next}")).by(&cb),
+        200,
+    )
+    .await;
     let mut all = items(&p1);
     all.extend(items(&p2));
     all.sort();
@@ -254,13 +298,19 @@ async fn verified_and_declared(e: &Env) {
     // The holder citing its registered certificate is verified and earns the full effect.
     let verified = create(e, &e.firm_a, &citing("JQA-V1", None)).await;
     let c = certification(&verified);
-    assert_eq!((&c["verified"], &c["credit_share"]), (&json!(true), &json!(1.0)));
+    assert_eq!(
+        (&c["verified"], &c["credit_share"]),
+        (&json!(true), &json!(1.0))
+    );
     assert_eq!(c["certificate_id"], "JQA-V1");
     // Another firm citing the same number is not: it is firm A's certificate.
     let other = create(e, &e.firm_b, &citing("JQA-V1", Some("firm-a"))).await;
     let c = certification(&other);
     assert_eq!(c["verified"], false);
-    assert_eq!(c["credit_share"], 0.7, "the model's declared share for ISO 27001");
+    assert_eq!(
+        c["credit_share"], 0.7,
+        "the model's declared share for ISO 27001"
+    );
     // Firm-key binding: the firm's identity is its key's subject, whatever the body says.
     assert_eq!(other["firm"]["id"], "firm-b");
     assert_eq!(verified["firm"]["id"], "firm-a");
@@ -286,15 +336,41 @@ async fn verified_and_declared(e: &Env) {
     // Quotes verify the same way.
     let quote = |p: &str| json!({"profile": serde_json::from_str::<Value>(p).unwrap()}).to_string();
     let q = format!("/v1/quotes?{TRIALS}");
-    let qa = check(e, post(&q, &quote(&citing("JQA-V1", None))).by(&e.firm_a), 200).await;
-    let qb = check(e, post(&q, &quote(&citing("JQA-V1", None))).by(&e.firm_b), 200).await;
-    let tech = |r: &Res| r.body["options"][0]["premium"]["technical"].as_f64().unwrap();
+    let qa = check(
+        e,
+        post(&q, &quote(&citing("JQA-V1", None))).by(&e.firm_a),
+        200,
+    )
+    .await;
+    let qb = check(
+        e,
+        post(&q, &quote(&citing("JQA-V1", None))).by(&e.firm_b),
+        200,
+    )
+    .await;
+    let tech = |r: &Res| {
+        r.body["options"][0]["premium"]["technical"]
+            .as_f64()
+            .unwrap()
+    };
     assert!(tech(&qa) < tech(&qb));
     // Malformed ids are named.
     let bad = citing("JQA V1", None);
-    check_field(e, post(&format!("/v1/assessments?{TRIALS}"), &bad).by(&e.firm_a), 422, "certifications[0].certificate_id").await;
+    check_field(
+        e,
+        post(&format!("/v1/assessments?{TRIALS}"), &bad).by(&e.firm_a),
+        422,
+        "certifications[0].certificate_id",
+    )
+    .await;
     let bad_id = citing("JQA-V1", Some("a b"));
-    check_field(e, post(&format!("/v1/assessments?{TRIALS}"), &bad_id).by(&e.insurer_s), 422, "firm.id").await;
+    check_field(
+        e,
+        post(&format!("/v1/assessments?{TRIALS}"), &bad_id).by(&e.insurer_s),
+        422,
+        "firm.id",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -334,7 +410,11 @@ async fn status_changes_reprice(e: &Env) {
         assert_eq!(ev["assessment_id"], id.as_str());
         assert_eq!(
             (&ev["scheme"], &ev["certificate_id"], &ev["status"]),
-            (&json!("iso27001"), &json!("JQA-IM1001"), &json!("withdrawn"))
+            (
+                &json!("iso27001"),
+                &json!("JQA-IM1001"),
+                &json!("withdrawn")
+            )
         );
         assert_eq!(ev["premium_before"], charged);
         let after = ev["premium_after"].as_f64().unwrap();

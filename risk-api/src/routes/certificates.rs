@@ -337,7 +337,11 @@ async fn visible(
         Role::Certifier => rec.certifier == caller.subject,
         _ => state.store().sees_holder(caller, &rec.holder).await?,
     };
-    if sees { Ok(rec) } else { Err(ApiError::not_found()) }
+    if sees {
+        Ok(rec)
+    } else {
+        Err(ApiError::not_found())
+    }
 }
 
 /// Change a certificate's status: suspend, withdraw (final), reinstate, renew (`active` with a

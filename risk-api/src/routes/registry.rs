@@ -10,8 +10,8 @@
 //! one earns. An assessment records the registry position it read and the certificates it
 //! relied on, so a re-run reads the same facts, and a re-pricing the facts of now.
 
-use risk_core::profile::{Certification, FirmProfile, Registered, Status};
 use risk_core::params::parse_date;
+use risk_core::profile::{Certification, FirmProfile, Registered, Status};
 
 use crate::app::AppState;
 use crate::keys::{Caller, Role};
@@ -135,4 +135,3 @@ fn apply(c: &mut Certification, rec: &CertificateRecord, as_of: time::Date) -> A
     });
     Ok(true)
 }
-

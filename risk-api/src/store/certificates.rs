@@ -198,9 +198,8 @@ impl Store {
         scheme: &str,
         certificate_id: &str,
     ) -> Result<Option<CertificateRecord>, sqlx::Error> {
-        let sql = format!(
-            "SELECT {COLUMNS} {CURRENT} WHERE c.scheme = $1 AND c.certificate_id = $2"
-        );
+        let sql =
+            format!("SELECT {COLUMNS} {CURRENT} WHERE c.scheme = $1 AND c.certificate_id = $2");
         sqlx::query(AssertSqlSafe(sql))
             .bind(scheme.to_string())
             .bind(certificate_id.to_string())
@@ -265,9 +264,7 @@ impl Store {
         match caller.role {
             Role::Firm => Ok(caller.subject == holder),
             Role::Insurer => {
-                let sql = format!(
-                    "SELECT 1 AS x WHERE $1 IN ({SHARED_HOLDERS}$2)"
-                );
+                let sql = format!("SELECT 1 AS x WHERE $1 IN ({SHARED_HOLDERS}$2)");
                 Ok(sqlx::query(AssertSqlSafe(sql))
                     .bind(holder.to_string())
                     .bind(caller.subject.clone())
@@ -303,7 +300,10 @@ impl Store {
             sql.push_str(" AND (c.created_at < $2 OR (c.created_at = $3 AND c.id > $4))");
             n = 4;
         }
-        sql.push_str(&format!(" ORDER BY c.created_at DESC, c.id LIMIT ${}", n + 1));
+        sql.push_str(&format!(
+            " ORDER BY c.created_at DESC, c.id LIMIT ${}",
+            n + 1
+        ));
         let mut q = sqlx::query(AssertSqlSafe(sql)).bind(caller.subject.clone());
         if let Some((created_at, id)) = after {
             q = q

@@ -236,9 +236,7 @@ impl CertWire {
         {
             err(
                 format!("{p}.certificate_id"),
-                format!(
-                    "must be 1-{MAX_CERTIFICATE_ID_CHARS} characters of A-Z a-z 0-9 . _ - :"
-                ),
+                format!("must be 1-{MAX_CERTIFICATE_ID_CHARS} characters of A-Z a-z 0-9 . _ - :"),
             );
         }
         Some(Certification {

@@ -13,11 +13,11 @@ use crate::vocab::{Control, Function, Industry, METI_DIRECTIONS};
 mod certification;
 mod coverage;
 
+use certification::CertWire;
 pub use certification::{
     Certification, MAX_CERTIFICATE_ID_CHARS, Registered, Status, valid_certificate_id,
     valid_firm_id,
 };
-use certification::CertWire;
 pub use coverage::{Coverage, CoverageWire, MAX_OPTIONS, MAX_WAITING_PERIOD_HOURS, parse_options};
 
 /// Why a profile was rejected.
