@@ -419,6 +419,10 @@ async fn status_changes_reprice(e: &Env) {
         assert_eq!(ev["premium_before"], charged);
         let after = ev["premium_after"].as_f64().unwrap();
         assert!(after > charged, "withdrawal: {after} not above {charged}");
+        // The technical premium (common random numbers: never lower for a riskier firm).
+        assert_eq!(ev["technical_before"], a["premium"]["technical"]);
+        let t = |k: &str| ev[k].as_f64().unwrap();
+        assert!(t("technical_after") > t("technical_before"), "{ev}");
     }
     // Nobody else.
     for key in [&e.firm_b, &e.insurer_n] {
@@ -454,9 +458,11 @@ async fn status_changes_reprice(e: &Env) {
         .collect();
     assert_eq!(ev.len(), 2, "{ev:?}");
     let f = |v: &Value, k: &str| v[k].as_f64().unwrap();
-    assert!(f(&ev[0], "premium_after") > f(&ev[0], "premium_before"));
+    assert!(f(&ev[0], "technical_after") > f(&ev[0], "technical_before"));
     assert_eq!(f(&ev[1], "premium_before"), f(&ev[0], "premium_after"));
     assert_eq!(f(&ev[1], "premium_after"), f(&ev[0], "premium_before"));
+    assert_eq!(f(&ev[1], "technical_before"), f(&ev[0], "technical_after"));
+    assert_eq!(f(&ev[1], "technical_after"), f(&ev[0], "technical_before"));
     // A change that changes nothing writes nothing.
     let r = check(e, post(status, reinstate).by(&cb), 200).await;
     assert!(r.body["repriced"].is_null());

@@ -5,7 +5,7 @@
 //! `recompute=true` reproduces it). Re-pricing runs the same stored inputs — profile, model
 //! version, seed, trials, valuation date — under the state of the world now, and the event
 //! carries the charged premium before (the stored one, or the last event's `premium_after`) and
-//! after.
+//! after, and the technical premium likewise (`technical_before`, `technical_after`).
 
 use risk_core::pricing::assess;
 
@@ -62,17 +62,24 @@ pub async fn reprice_and_record(
 ) -> ApiResult<Vec<NewEvent>> {
     let mut events = Vec::with_capacity(recs.len());
     for rec in recs {
-        let before = match state.store().last_repriced(&rec.id).await? {
-            Some(p) => p,
-            None => charged(&rec.assessment().map_err(anyhow::Error::from)?),
-        };
-        let after = charged(&reprice(state, caller, rec).await?);
+        let stored = rec.assessment().map_err(anyhow::Error::from)?;
+        let last = state.store().last_event_body(&rec.id).await?;
+        let read = |k: &str| last.as_ref().and_then(|b| b.get(k)?.as_f64());
+        let before = read("premium_after").unwrap_or_else(|| charged(&stored));
+        let technical_before = read("technical_after").unwrap_or(stored.premium.technical);
+        let now = reprice(state, caller, rec).await?;
+        // The technical premium beside the charged one: it moves with the risk on common random
+        // numbers, while the charged premium's bounded schedule can hide (or, through the
+        // layer factor, invert) a change in risk.
+        let mut detail = detail.clone();
+        detail.insert("technical_before".into(), technical_before.into());
+        detail.insert("technical_after".into(), now.premium.technical.into());
         events.push(NewEvent {
             kind,
             assessment_id: rec.id.clone(),
             premium_before: before,
-            premium_after: after,
-            detail: detail.clone(),
+            premium_after: charged(&now),
+            detail,
         });
     }
     state.store().append_events(&events).await?;
