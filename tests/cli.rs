@@ -595,6 +595,10 @@ fn calibrate_synthetic_claims_end_to_end() {
         "5",
         "--truth",
         truth.to_str().unwrap(),
+        // The model calibrated below: claims from its own loss model (1.5.0 credits declared
+        // certificates less since the registry, so its claims are not 1.0.0's).
+        "--model",
+        "1.0.0",
         "--out",
         claims.to_str().unwrap(),
     ]);
@@ -1348,4 +1352,67 @@ fn oed_file_with_the_standards_example_columns_imports() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("column BIWaitingPeriod"), "{err}");
+}
+
+/// Issue #17: `risk score --registry FILE` verifies what a registry export holds for the
+/// profile's `firm.id` (full credit, lower premium); another holder's certificate, or no
+/// registry, leaves it declared; a bad export names the field.
+#[test]
+fn score_with_a_registry_export_verifies_certificates() {
+    let mut p: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("data/profiles/manufacturer-ot-iso27001.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    p["firm"]["id"] = "firm-a".into();
+    p["certifications"][0]["certificate_id"] = "JQA-IM1001".into();
+    let profile = temp_spec("registry-profile.json", &p.to_string());
+    let entry = |holder: &str| {
+        serde_json::json!({"scheme": "iso27001", "certificate_id": "JQA-IM1001",
+            "holder": holder, "certifier": "cb-jqa", "status": "active",
+            "effective": "2024-04-01", "issued": "2024-04-01", "expires": "2027-03-31",
+            "scope_share": 1.0, "registered_at": "2026-12-06T00:00:00Z"})
+    };
+    let own = temp_spec(
+        "registry-own.json",
+        &serde_json::json!({"items": [entry("firm-a")], "next": null}).to_string(),
+    );
+    let other = temp_spec(
+        "registry-other.json",
+        &serde_json::json!([entry("firm-b")]).to_string(),
+    );
+    let score = |extra: &[&str]| {
+        let mut args = vec!["score", profile.to_str().unwrap(), "--trials", "3000"];
+        args.extend_from_slice(extra);
+        let out = risk(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        json(&out)
+    };
+    let declared = score(&[]);
+    let verified = score(&["--registry", own.to_str().unwrap()]);
+    let not_theirs = score(&["--registry", other.to_str().unwrap()]);
+    let c = |r: &serde_json::Value| r["certifications"][0].clone();
+    assert_eq!(c(&declared)["verified"], false);
+    assert_eq!(c(&verified)["verified"], true);
+    assert_eq!(c(&verified)["credit_share"], 1.0);
+    assert_eq!(c(&not_theirs)["verified"], false);
+    let technical = |r: &serde_json::Value| r["premium"]["technical"].as_f64().unwrap();
+    assert!(technical(&verified) < technical(&declared));
+    assert_eq!(technical(&not_theirs), technical(&declared));
+    let mut bad = entry("firm-a");
+    bad["status"] = "lapsed".into();
+    let bad = temp_spec("registry-bad.json", &serde_json::json!([bad]).to_string());
+    rejected(
+        &[
+            "score",
+            profile.to_str().unwrap(),
+            "--registry",
+            bad.to_str().unwrap(),
+        ],
+        "registry[0].status",
+    );
 }

@@ -2,7 +2,7 @@
 //!
 //! Requests carry a key as `Authorization: Bearer <key>`; the [`Caller`] extractor resolves it to
 //! a role and a subject (401 otherwise). The role guards — [`Admin`], [`Insurer`], [`Firm`],
-//! [`Certifier`], [`Hub`], [`InsurerOrFirm`], [`InsurerOrAdmin`] — add the role check (403), so a handler's signature
+//! [`Certifier`], [`Hub`], [`CertificateReader`], [`InsurerOrFirm`], [`InsurerOrAdmin`] — add the role check (403), so a handler's signature
 //! says who may call it. The extractors need a [`Store`] and an [`AuthThrottle`] from the state:
 //! a client with too many failed authentications is answered 429 before its key is looked up.
 
@@ -136,6 +136,10 @@ role_guard!(
 role_guard!(
     /// An information-sharing operator (else 401 / 403).
     Hub: Hub
+);
+role_guard!(
+    /// A certifier, a firm or an insurer: the roles that see certificates (else 401 / 403).
+    CertificateReader: Certifier | Firm | Insurer
 );
 role_guard!(
     /// An insurer or a firm: the roles that hold assessments (else 401 / 403).

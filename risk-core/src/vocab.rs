@@ -183,3 +183,20 @@ vocabulary! {
 
 /// Number of coverage sections.
 pub const SECTIONS: usize = 8;
+
+/// The METI Cybersecurity Management Guidelines v3.0's ten directions to executives (指示1–10,
+/// profile keys `d1`–`d10`) and the NIST CSF 2.0 functions each bears on (models/README.md:
+/// govern ← 1, 2, 3, 9; identify ← 4, 6, 10; protect ← 5; detect ← 5, 10; respond ← 7;
+/// recover ← 8) [A]. The `meti_guideline` questionnaire sets the same functions.
+pub const METI_DIRECTIONS: [&[Function]; 10] = [
+    &[Function::Govern],
+    &[Function::Govern],
+    &[Function::Govern],
+    &[Function::Identify],
+    &[Function::Protect, Function::Detect],
+    &[Function::Identify],
+    &[Function::Respond],
+    &[Function::Recover],
+    &[Function::Govern],
+    &[Function::Identify, Function::Detect],
+];

@@ -4,7 +4,8 @@
 
 use risk_core::params::{DEFAULT_MODEL, MODEL_1_0_0, ModelParams};
 use risk_core::pricing::{assess, certification_cost, impact};
-use risk_core::profile::FirmProfile;
+use risk_core::profile::{FirmProfile, Registered, Status};
+use risk_core::score::{Standing, credit_share, score};
 use risk_core::vocab::Scheme;
 use serde_json::{Value, json};
 use time::macros::date;
@@ -32,6 +33,16 @@ fn technical(v: &Value, p: &ModelParams) -> f64 {
     assess(&parse(v, p), p, TRIALS, SEED).premium.technical
 }
 
+/// The technical premium with every certificate verified by a registry that records what the
+/// profile declared.
+fn verified_technical(v: &Value, p: &ModelParams) -> f64 {
+    let mut firm = parse(v, p);
+    for c in &mut firm.certifications {
+        c.verified = true;
+    }
+    assess(&firm, p, TRIALS, SEED).premium.technical
+}
+
 #[test]
 fn obtaining_iso27001_saves_the_uncertified_hospital_what_scoring_it_says() {
     let p = params();
@@ -49,7 +60,7 @@ fn obtaining_iso27001_saves_the_uncertified_hospital_what_scoring_it_says() {
     with["certifications"] = json!([{"scheme": "iso27001", "status": "active",
         "issued": firm.as_of.to_string(), "scope_share": 1.0, "edition": 2022}]);
     with["as_of"] = json!(firm.as_of.to_string());
-    assert_eq!(item.premium, technical(&with, &p));
+    assert_eq!(item.premium, verified_technical(&with, &p));
     // Payback: the table's cost over the yearly saving.
     let cost = certification_cost(Scheme::Iso27001, &firm, &p).unwrap();
     let payback = item.payback_years.unwrap();
@@ -80,7 +91,8 @@ fn the_sme_ladder_is_ordered_and_its_rungs_do_not_stack() {
     for r in rungs {
         let mut v = sme.clone();
         v["certifications"] = json!([{"scheme": r, "status": "active", "issued": "2026-06-01"}]);
-        let t = technical(&v, &p);
+        // The ladder orders what the schemes attest: verified certificates.
+        let t = verified_technical(&v, &p);
         assert!(t < last, "{r}: {t} not below {last}");
         last = t;
     }
@@ -163,4 +175,86 @@ fn security_levels_are_offered_only_where_they_are_worth_something() {
     assert_eq!(items.len(), 1, "{items:?}");
     assert_eq!(items[0].change, "upgrade:iec62443:sl2");
     assert!(items[0].delta < 0.0);
+}
+
+/// Issue #17: a certificate a registry verifies earns its scheme's full effect; a declared one
+/// the model's `declared_credit` share, never more; a model without the table (1.0.0) prices
+/// both alike.
+#[test]
+fn verified_certificates_earn_full_credit_and_declared_ones_the_models_share() {
+    let p = params();
+    let old = ModelParams::parse(MODEL_1_0_0).unwrap();
+    assert!(old.certification_rules.declared_credit.is_empty());
+    for name in [
+        "manufacturer-ot-iso27001",
+        "chemicals-ot-iec62443",
+        "retailer-pci",
+        "sme-retail-security-action-1",
+    ] {
+        let v = sample(name);
+        let (declared, verified) = (technical(&v, &p), verified_technical(&v, &p));
+        assert!(verified <= declared, "{name}: {verified} > {declared}");
+        assert_eq!(technical(&v, &old), verified_technical(&v, &old), "{name}");
+        let firm = parse(&v, &p);
+        let s = score(&firm, &p);
+        for (c, st) in firm.certifications.iter().zip(&s.standings) {
+            let share = p.certification_rules.declared_credit[&c.scheme];
+            if *st == Standing::Active {
+                assert_eq!(credit_share(c, *st, &p), c.scope_share * share, "{name}");
+            }
+        }
+    }
+    // Audited schemes are discounted when declared; SECURITY ACTION (self-declared) is not.
+    let v = sample("manufacturer-ot-iso27001");
+    assert!(verified_technical(&v, &p) < technical(&v, &p));
+    let sa = sample("sme-retail-security-action-1");
+    assert_eq!(verified_technical(&sa, &p), technical(&sa, &p));
+}
+
+/// The registry's facts replace what the profile declared: a certificate declared active but
+/// withdrawn in the registry prices as withdrawn (and above the same firm without it).
+#[test]
+fn the_registry_wins_over_the_declaration() {
+    let p = params();
+    let v = sample("manufacturer-ot-iso27001");
+    let mut firm = parse(&v, &p);
+    let mut none = v.clone();
+    none["certifications"] = json!([]);
+    let c = &mut firm.certifications[0];
+    c.verify(&Registered {
+        status: Status::Withdrawn,
+        issued: date!(2024 - 04 - 01),
+        expires: date!(2027 - 03 - 31),
+        scope_share: 0.5,
+        security_level: None,
+    });
+    assert!(c.verified);
+    assert_eq!((c.status, c.scope_share), (Status::Withdrawn, 0.5));
+    let withdrawn = assess(&firm, &p, TRIALS, SEED).premium.technical;
+    assert!(
+        withdrawn > technical(&none, &p),
+        "a withdrawal is a penalty"
+    );
+    assert!(withdrawn > technical(&v, &p));
+}
+
+#[test]
+fn declared_credit_is_a_tagged_share() {
+    let bad = DEFAULT_MODEL.replace(
+        "iso27017 = { value = 0.7, source = \"[A]",
+        "iso27017 = { value = 1.5, source = \"[A]",
+    );
+    assert_ne!(bad, DEFAULT_MODEL);
+    let e = ModelParams::parse(&bad).unwrap_err().to_string();
+    assert!(
+        e.contains("certification_rules.declared_credit.iso27017"),
+        "{e}"
+    );
+    let untagged = DEFAULT_MODEL.replace(
+        "pci_dss = { value = 0.7, source = \"[A] an AOC",
+        "pci_dss = { value = 0.7, source = \"an AOC",
+    );
+    assert_ne!(untagged, DEFAULT_MODEL);
+    let e = ModelParams::parse(&untagged).unwrap_err().to_string();
+    assert!(e.contains("declared_credit.pci_dss.source"), "{e}");
 }

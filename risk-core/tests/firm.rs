@@ -134,6 +134,8 @@ fn cert(scheme: Scheme, status: Status) -> Certification {
         scope_share: 1.0,
         security_level: (scheme == Scheme::Iec62443).then_some(2),
         edition: None,
+        certificate_id: None,
+        verified: false,
     }
 }
 

@@ -78,3 +78,66 @@ fn choices_are_listed_best_first() {
         }
     }
 }
+
+/// A profile's `meti_directions` give the CSF levels the `meti_guideline` questionnaire gives for
+/// the same answers (one table, `vocab::METI_DIRECTIONS`, checked against the data file), and an
+/// explicit `maturity` answer wins over them.
+#[test]
+fn meti_directions_in_a_profile_match_the_meti_questionnaire() {
+    use risk_core::profile::FirmProfile;
+    use risk_core::questionnaire::find;
+    let params = ModelParams::parse(BUILT_IN_MODELS[BUILT_IN_MODELS.len() - 1]).unwrap();
+    let q = find("meti_guideline").unwrap();
+    let firm: Value = serde_json::from_str(FIRM).unwrap();
+    let cases: [[u8; 10]; 4] = [
+        [0, 1, 2, 3, 4, 5, 0, 1, 2, 3],
+        [5, 5, 5, 5, 5, 5, 5, 5, 5, 5],
+        [3, 0, 4, 1, 5, 2, 2, 4, 1, 0],
+        [1, 4, 2, 5, 3, 0, 4, 3, 5, 2],
+    ];
+    for levels in cases {
+        let answers: Map<String, Value> = levels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (format!("d{}", i + 1), json!(l.to_string())))
+            .collect();
+        let via_q = q
+            .answer(
+                &json!({"firm": firm, "answers": answers, "as_of": "2026-12-01"}).to_string(),
+                &params,
+                date!(2026 - 12 - 01),
+            )
+            .unwrap()
+            .profile;
+        let directions: Map<String, Value> = levels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (format!("d{}", i + 1), json!(l)))
+            .collect();
+        let profile = json!({"firm": firm, "meti_directions": directions, "as_of": "2026-12-01"});
+        let direct =
+            FirmProfile::parse(&profile.to_string(), &params, date!(2026 - 12 - 01)).unwrap();
+        assert_eq!(direct.maturity, via_q.maturity, "{levels:?}");
+        assert!(direct.maturity.iter().all(Option::is_some));
+        let mut explicit = profile.clone();
+        explicit["maturity"] = json!({"govern": 0});
+        let e = FirmProfile::parse(&explicit.to_string(), &params, date!(2026 - 12 - 01)).unwrap();
+        assert_eq!(e.maturity[0], Some(0));
+        assert_eq!(e.maturity[1..], direct.maturity[1..]);
+    }
+    let bad = json!({"firm": firm, "meti_directions": {"d11": 3, "d1": 6, "d01": 2}});
+    let fields: Vec<String> = FirmProfile::parse(&bad.to_string(), &params, date!(2026 - 12 - 01))
+        .unwrap_err()
+        .fields()
+        .into_iter()
+        .map(|f| f.field)
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "meti_directions.d01",
+            "meti_directions.d1",
+            "meti_directions.d11"
+        ]
+    );
+}

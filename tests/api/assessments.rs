@@ -46,11 +46,15 @@ async fn assessments_store_reproduce_and_hide_loadings() {
     assert_eq!(firm["model_version"], "jp-cyber-1.5.0");
     let id = firm["id"].as_str().unwrap();
 
-    // The firm view is exactly `risk score` at the same trials and seed, without loadings.
+    // The firm view is exactly `risk score` at the same trials and seed, without loadings,
+    // plus the firm's identity bound to its key (`firm.id`; the command line has no key).
     let mut cli = cli_score("2000", "7");
     assert!(cli["premium"]["loadings"]["risk_load"].is_number());
     cli["premium"].as_object_mut().unwrap().remove("loadings");
-    assert_eq!(without_id(&firm), without_id(&cli));
+    let mut bound = without_id(&firm);
+    assert_eq!(bound["firm"]["id"], "firm-a");
+    bound["firm"].as_object_mut().unwrap().remove("id");
+    assert_eq!(bound, without_id(&cli));
 
     let ins = create(&e, &e.insurer_n, PROFILE).await;
     assert!(

@@ -6,6 +6,7 @@
 
 mod assessments;
 mod authz;
+mod certificates;
 mod docs;
 mod events;
 mod faults;

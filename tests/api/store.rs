@@ -21,6 +21,7 @@ fn record(id: &str, owner: &Caller) -> AssessmentRecord {
         model_hash: "abc".into(),
         threat_version: "2026-11-01".into(),
         threat_seq: 0,
+        registry_seq: 0,
         // Above i64::MAX: seeds are stored as text.
         seed: u64::MAX - 1,
         trials: 100_000,

@@ -299,6 +299,12 @@ struct FirmArgs {
     /// Worker threads (default: all cores). The output does not depend on it.
     #[arg(long)]
     threads: Option<usize>,
+    /// A certificate registry's export (JSON: the `items` of `GET /v1/certificates`, or the
+    /// page itself): the profile's certifications citing a `certificate_id` registered there to
+    /// the profile's `firm.id` are verified with the registry's facts. Without it every
+    /// certificate is declared.
+    #[arg(long)]
+    registry: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

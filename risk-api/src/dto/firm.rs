@@ -3,8 +3,8 @@
 use risk_core::params::ModelParams;
 use risk_core::pricing::Assessment;
 use risk_core::pricing::{Impact, Premium};
-use risk_core::profile::{FirmProfile, Status};
-use risk_core::score::Standing;
+use risk_core::profile::FirmProfile;
+use risk_core::score::{Standing, credit_share};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -59,6 +59,10 @@ pub struct AssessmentDto {
 pub struct FirmDto {
     /// Name.
     pub name: String,
+    /// The firm's id, which certificate registries name as the holder: for a firm's key always
+    /// the key's subject, whatever the profile said; for an insurer the profile's `firm.id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     /// Industry.
     pub industry: String,
     /// Annual revenue.
@@ -96,13 +100,25 @@ pub struct ContributionDto {
 pub struct CertificationDto {
     /// Scheme.
     pub scheme: String,
-    /// Declared status.
+    /// The status the model read: the registry's when `verified`, else as declared.
     pub status: String,
-    /// `active`, `lapsed` (decaying credit) or `negative` (penalty).
+    /// `active`, `lapsed` (decaying credit), `negative` (penalty) or `no_credit`.
     pub standing: String,
     /// Months since it lapsed (lapsed only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub months_lapsed: Option<f64>,
+    /// The certificate number the profile cited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_id: Option<String>,
+    /// True when a registered certificate of this scheme and number is held by the assessed
+    /// firm: the registry's status, dates and scope were priced, not the profile's.
+    #[serde(default)]
+    pub verified: bool,
+    /// Share of the scheme's full effect this certificate earned on its own: scope share ×
+    /// the model's credit for a declared (unverified) certificate (1 when verified) × the lapse
+    /// decay; 0 with no credit or a penalty (before combination with other certificates).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credit_share: Option<f64>,
 }
 
 /// One peril of the firm's loss model.
@@ -218,15 +234,6 @@ impl PremiumDto {
     }
 }
 
-fn status_name(s: Status) -> &'static str {
-    match s {
-        Status::Active => "active",
-        Status::Lapsed => "lapsed",
-        Status::Suspended => "suspended",
-        Status::Withdrawn => "withdrawn",
-    }
-}
-
 impl AssessmentDto {
     /// What a caller of `role` may see: insurers get the premium's loadings, nobody else (the
     /// stored result is the insurer view).
@@ -259,6 +266,7 @@ impl AssessmentDto {
             as_of: profile.as_of.to_string(),
             firm: FirmDto {
                 name: profile.name.clone(),
+                id: profile.id.clone(),
                 industry: profile.industry.to_string(),
                 annual_revenue: profile.annual_revenue,
             },
@@ -287,7 +295,7 @@ impl AssessmentDto {
                 .zip(&s.standings)
                 .map(|(c, st)| CertificationDto {
                     scheme: c.scheme.to_string(),
-                    status: status_name(c.status).into(),
+                    status: c.status.as_str().into(),
                     standing: match st {
                         Standing::Active => "active",
                         Standing::Lapsed { .. } => "lapsed",
@@ -299,6 +307,9 @@ impl AssessmentDto {
                         Standing::Lapsed { months } => Some(*months),
                         _ => None,
                     },
+                    certificate_id: c.certificate_id.clone(),
+                    verified: c.verified,
+                    credit_share: Some(credit_share(c, *st, params)),
                 })
                 .collect(),
             perils: a

@@ -92,6 +92,12 @@ pub struct FirmProfileBody {
     /// NIST CSF 2.0 maturity, 0 (none) … 5 (optimised); missing functions count as unknown.
     #[serde(default)]
     pub maturity: Option<MaturityBody>,
+    /// The METI Cybersecurity Management Guidelines' ten directions, each 0–5: a CSF function
+    /// `maturity` leaves unanswered takes the mean (rounded down) of its directions (govern ←
+    /// d1, d2, d3, d9; identify ← d4, d6, d10; protect ← d5; detect ← d5, d10; respond ← d7;
+    /// recover ← d8).
+    #[serde(default)]
+    pub meti_directions: Option<MetiDirectionsBody>,
     /// Key-control answers; missing ones count as unknown.
     #[serde(default)]
     pub controls: Option<ControlsBody>,
@@ -109,6 +115,10 @@ pub struct FirmBody {
     /// Name (not blank).
     #[schema(min_length = 1, pattern = "\\S")]
     pub name: String,
+    /// The firm's id, as certificate registries name the holder. With a firm's key it is the
+    /// key's subject whatever is sent here.
+    #[schema(pattern = "^[A-Za-z0-9._@:-]{1,128}$")]
+    pub id: Option<String>,
     /// Industry.
     pub industry: IndustryName,
     /// ISO 3166-1 alpha-2 country code.
@@ -156,6 +166,46 @@ pub struct CertificationBody {
     /// ISO/IEC 27001 edition year: 2013 or 2022.
     #[schema(minimum = 2013, maximum = 2022)]
     pub edition: Option<u16>,
+    /// The certification body's number for it: cited, it is verified against the certificate
+    /// registry (`GET /v1/certificates`) when registered to the assessed firm.
+    #[schema(pattern = "^[A-Za-z0-9._:-]{1,64}$")]
+    pub certificate_id: Option<String>,
+}
+
+/// The METI guideline's directions, each 0 (none) … 5 (optimised).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MetiDirectionsBody {
+    /// Direction 1 (指示1), 0–5.
+    #[schema(minimum = 0, maximum = 5, multiple_of = 1)]
+    pub d1: Option<f64>,
+    /// Direction 2 (指示2), 0–5.
+    #[schema(minimum = 0, maximum = 5, multiple_of = 1)]
+    pub d2: Option<f64>,
+    /// Direction 3 (指示3), 0–5.
+    #[schema(minimum = 0, maximum = 5, multiple_of = 1)]
+    pub d3: Option<f64>,
+    /// Direction 4 (指示4), 0–5.
+    #[schema(minimum = 0, maximum = 5, multiple_of = 1)]
+    pub d4: Option<f64>,
+    /// Direction 5 (指示5), 0–5.
+    #[schema(minimum = 0, maximum = 5, multiple_of = 1)]
+    pub d5: Option<f64>,
+    /// Direction 6 (指示6), 0–5.
+    #[schema(minimum = 0, maximum = 5, multiple_of = 1)]
+    pub d6: Option<f64>,
+    /// Direction 7 (指示7), 0–5.
+    #[schema(minimum = 0, maximum = 5, multiple_of = 1)]
+    pub d7: Option<f64>,
+    /// Direction 8 (指示8), 0–5.
+    #[schema(minimum = 0, maximum = 5, multiple_of = 1)]
+    pub d8: Option<f64>,
+    /// Direction 9 (指示9), 0–5.
+    #[schema(minimum = 0, maximum = 5, multiple_of = 1)]
+    pub d9: Option<f64>,
+    /// Direction 10 (指示10), 0–5.
+    #[schema(minimum = 0, maximum = 5, multiple_of = 1)]
+    pub d10: Option<f64>,
 }
 
 /// NIST CSF 2.0 maturity levels, each 0–5.

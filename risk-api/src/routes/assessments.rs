@@ -23,6 +23,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::doc::{BadRequest, Invalid, ObjectGuarded, RoleGuarded, TooLarge, UnsupportedMedia};
 use super::extract::{AppQuery, JsonText, ReadableAssessment};
 use super::page::{Cursor, Page, PageParams};
+use super::registry::{bind_and_verify, verify_stored};
 use super::{field_errors, run};
 use crate::app::AppState;
 use crate::auth::{Caller, InsurerOrFirm};
@@ -166,8 +167,9 @@ pub async fn store_assessment(
 ) -> ApiResult<(String, AssessmentDto)> {
     let (params, threat_seq) = current_params(state).await?;
     let today = time::OffsetDateTime::now_utc().date();
-    let profile =
+    let mut profile =
         FirmProfile::parse(&text, &params, today).map_err(|e| field_errors(e.fields()))?;
+    let verification = bind_and_verify(state, caller, &mut profile).await?;
     let id = uuid::Uuid::new_v4().to_string();
     let (dto, profile) = {
         let id = id.clone();
@@ -185,6 +187,7 @@ pub async fn store_assessment(
         model_hash: dto.model_hash.clone(),
         threat_version: dto.threat_level_version.clone(),
         threat_seq,
+        registry_seq: verification.position,
         seed,
         trials,
         as_of: profile.as_of.to_string(),
@@ -192,12 +195,15 @@ pub async fn store_assessment(
         created_at: timestamp(),
     };
     // Committed (WAL, synchronous=FULL on SQLite) before the 201 goes out.
-    state.store().insert_assessment(&rec).await?;
+    state
+        .store()
+        .insert_assessment_relying(&rec, &verification.relied_on)
+        .await?;
     state.metrics().assessment_stored();
     Ok((id, dto))
 }
 
-/// The model, threat table and parsed profile an assessment was made with.
+/// The model, threat table, parsed profile and registry facts an assessment was made with.
 pub(super) async fn inputs(
     state: &AppState,
     rec: &AssessmentRecord,
@@ -205,7 +211,8 @@ pub(super) async fn inputs(
     let base = stored_model(state, rec)?;
     let rows = state.store().threat_rows().await?;
     let params = params_at(&base, &rows, rec.threat_seq)?;
-    let profile = stored_profile(rec, &params)?;
+    let mut profile = stored_profile(rec, &params)?;
+    verify_stored(state, rec, &mut profile, rec.registry_seq).await?;
     Ok((params, profile))
 }
 
@@ -238,7 +245,8 @@ pub(super) async fn current_params_for(
     Ok(params_at(&base, &rows, seq)?)
 }
 
-/// A stored assessment's profile, parsed at its stored valuation date.
+/// A stored assessment's profile, parsed at its stored valuation date (as sent: no firm-key
+/// binding or registry facts yet, see [`super::registry::verify_stored`]).
 ///
 /// # Errors
 /// When the stored inputs no longer parse (500: the store holds only what once parsed).

@@ -16,6 +16,7 @@ use crate::problem::{ApiError, ApiResult, FieldProblem, Problem};
 use doc::{BearerAuth, CommonResponses, Roles};
 
 pub mod assessments;
+pub mod certificates;
 pub mod doc;
 pub mod events;
 pub mod extract;
@@ -25,6 +26,7 @@ pub mod page;
 pub mod portfolios;
 pub mod questionnaires;
 pub mod quotes;
+pub mod registry;
 pub mod reprice;
 pub mod shares;
 pub mod simulate;
@@ -75,6 +77,18 @@ pub fn router() -> Router<AppState> {
         .route("/v1/quotes", post(quotes::create_quote))
         .route("/v1/events", get(events::list_events))
         .route(
+            "/v1/certificates",
+            post(certificates::register_certificate).get(certificates::list_certificates),
+        )
+        .route(
+            "/v1/certificates/{scheme}/{certificate_id}",
+            get(certificates::get_certificate),
+        )
+        .route(
+            "/v1/certificates/{scheme}/{certificate_id}/status",
+            post(certificates::change_status),
+        )
+        .route(
             "/v1/questionnaires",
             get(questionnaires::list_questionnaires),
         )
@@ -123,6 +137,10 @@ pub fn router() -> Router<AppState> {
         models::publish_model,
         threat_levels::put_threat_level,
         quotes::create_quote,
+        certificates::register_certificate,
+        certificates::list_certificates,
+        certificates::get_certificate,
+        certificates::change_status,
         events::list_events,
         questionnaires::list_questionnaires,
         questionnaires::get_questionnaire,

@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 use super::assessments::{AssessmentRun, RunParams, current_params};
 use super::doc::{BadRequest, Invalid, RoleGuarded, TooLarge, UnsupportedMedia};
 use super::extract::AppJson;
+use super::registry::bind_and_verify;
 use super::{field_errors, run};
 use crate::app::AppState;
 use crate::auth::{InsurerOrFirm, Role};
@@ -63,8 +64,9 @@ pub async fn create_quote(
 ) -> ApiResult<Json<QuoteDto>> {
     let (params, _) = current_params(&state).await?;
     let today = time::OffsetDateTime::now_utc().date();
-    let profile = FirmProfile::parse(&req.profile.to_string(), &params, today)
+    let mut profile = FirmProfile::parse(&req.profile.to_string(), &params, today)
         .map_err(|e| prefixed(e, "profile."))?;
+    bind_and_verify(&state, &caller, &mut profile).await?;
     let options = match &req.options {
         None => vec![profile.coverage],
         Some(v) => parse_options(&v.to_string(), &profile, &params)

@@ -5,11 +5,12 @@
 //! `recompute=true` reproduces it). Re-pricing runs the same stored inputs — profile, model
 //! version, seed, trials, valuation date — under the state of the world now, and the event
 //! carries the charged premium before (the stored one, or the last event's `premium_after`) and
-//! after.
+//! after, and the technical premium likewise (`technical_before`, `technical_after`).
 
 use risk_core::pricing::assess;
 
 use super::assessments::{current_params_for, stored_profile};
+use super::registry::verify_stored;
 use super::run;
 use crate::app::AppState;
 use crate::dto::firm::AssessmentDto;
@@ -23,8 +24,8 @@ pub fn charged(a: &AssessmentDto) -> f64 {
     a.premium.charged.unwrap_or(a.premium.technical)
 }
 
-/// A stored assessment re-run under the state of the world now: the model it was priced with
-/// and the newest threat table. `caller` is who caused the change (it takes a simulation slot).
+/// A stored assessment re-run under the state of the world now: the model it was priced with,
+/// the newest threat table and the registry's newest facts about the certificates it relied on. `caller` is who caused the change (it takes a simulation slot).
 ///
 /// # Errors
 /// 409 when the model is no longer loaded; 503 when no simulation slot is free; 500 when the
@@ -35,7 +36,10 @@ pub async fn reprice(
     rec: &AssessmentRecord,
 ) -> ApiResult<AssessmentDto> {
     let params = current_params_for(state, rec).await?;
-    let profile = stored_profile(rec, &params)?;
+    let mut profile = stored_profile(rec, &params)?;
+    // The certificates it relied on as the registry stands now (their new standing).
+    let position = state.store().registry_position().await?;
+    verify_stored(state, rec, &mut profile, position).await?;
     let (trials, seed, id) = (rec.trials, rec.seed, rec.id.clone());
     run(state, caller, move || {
         let a = assess(&profile, &params, trials, seed);
@@ -58,17 +62,24 @@ pub async fn reprice_and_record(
 ) -> ApiResult<Vec<NewEvent>> {
     let mut events = Vec::with_capacity(recs.len());
     for rec in recs {
-        let before = match state.store().last_repriced(&rec.id).await? {
-            Some(p) => p,
-            None => charged(&rec.assessment().map_err(anyhow::Error::from)?),
-        };
-        let after = charged(&reprice(state, caller, rec).await?);
+        let stored = rec.assessment().map_err(anyhow::Error::from)?;
+        let last = state.store().last_event_body(&rec.id).await?;
+        let read = |k: &str| last.as_ref().and_then(|b| b.get(k)?.as_f64());
+        let before = read("premium_after").unwrap_or_else(|| charged(&stored));
+        let technical_before = read("technical_after").unwrap_or(stored.premium.technical);
+        let now = reprice(state, caller, rec).await?;
+        // The technical premium beside the charged one: it moves with the risk on common random
+        // numbers, while the charged premium's bounded schedule can hide (or, through the
+        // layer factor, invert) a change in risk.
+        let mut detail = detail.clone();
+        detail.insert("technical_before".into(), technical_before.into());
+        detail.insert("technical_after".into(), now.premium.technical.into());
         events.push(NewEvent {
             kind,
             assessment_id: rec.id.clone(),
             premium_before: before,
-            premium_after: after,
-            detail: detail.clone(),
+            premium_after: charged(&now),
+            detail,
         });
     }
     state.store().append_events(&events).await?;

@@ -24,6 +24,8 @@ pub struct AssessmentRecord {
     pub threat_version: String,
     /// Threat-level history position used (0: the model's own table).
     pub threat_seq: i64,
+    /// Certificate-registry position used (0: before any registration).
+    pub registry_seq: i64,
     /// Seed.
     pub seed: u64,
     /// Simulated years.
@@ -52,10 +54,25 @@ impl Store {
     /// # Errors
     /// Database failures (including a duplicate id).
     pub async fn insert_assessment(&self, a: &AssessmentRecord) -> Result<(), sqlx::Error> {
+        self.insert_assessment_relying(a, &[]).await
+    }
+
+    /// Stores an assessment and the registered certificates (row ids) it relied on, in one
+    /// transaction; returns once it is committed.
+    ///
+    /// # Errors
+    /// Database failures (including a duplicate id).
+    pub async fn insert_assessment_relying(
+        &self,
+        a: &AssessmentRecord,
+        certificates: &[String],
+    ) -> Result<(), sqlx::Error> {
+        let mut tx = self.db()?.begin().await?;
         sqlx::query(
             "INSERT INTO assessments (id, owner_role, owner_subject, profile, model_version, \
-             model_hash, threat_version, threat_seq, seed, trials, as_of, result, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+             model_hash, threat_version, threat_seq, seed, trials, as_of, result, created_at, \
+             registry_seq) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         )
         .bind(a.id.clone())
         .bind(a.owner.role.as_str().to_string())
@@ -70,9 +87,19 @@ impl Store {
         .bind(a.as_of.clone())
         .bind(a.result.clone())
         .bind(a.created_at.clone())
-        .execute(self.db()?)
+        .bind(a.registry_seq)
+        .execute(&mut *tx)
         .await?;
-        Ok(())
+        for c in certificates {
+            sqlx::query(
+                "INSERT INTO assessment_certificates (assessment_id, certificate) VALUES ($1, $2)",
+            )
+            .bind(a.id.clone())
+            .bind(c.clone())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await
     }
 
     /// An assessment by id.
@@ -82,7 +109,7 @@ impl Store {
     pub async fn assessment(&self, id: &str) -> Result<Option<AssessmentRecord>, sqlx::Error> {
         let row = sqlx::query(
             "SELECT id, owner_role, owner_subject, profile, model_version, model_hash, \
-             threat_version, threat_seq, seed, trials, as_of, result, created_at \
+             threat_version, threat_seq, seed, trials, as_of, result, created_at, registry_seq \
              FROM assessments WHERE id = $1",
         )
         .bind(id.to_string())
@@ -121,7 +148,7 @@ impl Store {
         let insurer = caller.role == Role::Insurer;
         let mut sql = String::from(
             "SELECT id, owner_role, owner_subject, profile, model_version, model_hash, \
-             threat_version, threat_seq, seed, trials, as_of, result, created_at \
+             threat_version, threat_seq, seed, trials, as_of, result, created_at, registry_seq \
              FROM assessments WHERE ((owner_role = $1 AND owner_subject = $2)",
         );
         let mut n = 2;
@@ -223,6 +250,7 @@ impl sqlx::FromRow<'_, AnyRow> for AssessmentRecord {
             model_hash: r.try_get("model_hash")?,
             threat_version: r.try_get("threat_version")?,
             threat_seq: r.try_get("threat_seq")?,
+            registry_seq: r.try_get("registry_seq")?,
             seed: seed.parse().map_err(|_| decode("bad seed"))?,
             trials: u64::try_from(trials).map_err(|_| decode("bad trials"))?,
             as_of: r.try_get("as_of")?,

@@ -161,12 +161,15 @@ impl Store {
         q.bind(limit).fetch_all(self.db()?).await
     }
 
-    /// The charged premium an assessment stands at now: `premium_after` of its newest event,
-    /// or `None` when nothing has re-priced it since it was stored.
+    /// The body of an assessment's newest event (premiums before and after, and the cause), or
+    /// `None` when nothing has re-priced it since it was stored.
     ///
     /// # Errors
     /// Database failures.
-    pub async fn last_repriced(&self, assessment_id: &str) -> Result<Option<f64>, sqlx::Error> {
+    pub async fn last_event_body(
+        &self,
+        assessment_id: &str,
+    ) -> Result<Option<serde_json::Map<String, serde_json::Value>>, sqlx::Error> {
         let row: Option<EventRow> = sqlx::query_as(
             "SELECT seq, kind, at, assessment_id, body FROM events \
              WHERE assessment_id = $1 ORDER BY seq DESC LIMIT 1",
@@ -174,10 +177,18 @@ impl Store {
         .bind(assessment_id.to_string())
         .fetch_optional(self.db()?)
         .await?;
-        Ok(row.and_then(|r| {
-            r.body
-                .get("premium_after")
-                .and_then(serde_json::Value::as_f64)
-        }))
+        Ok(row.map(|r| r.body))
+    }
+
+    /// The charged premium an assessment stands at now: `premium_after` of its newest event,
+    /// or `None` when nothing has re-priced it since it was stored.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub async fn last_repriced(&self, assessment_id: &str) -> Result<Option<f64>, sqlx::Error> {
+        Ok(self
+            .last_event_body(assessment_id)
+            .await?
+            .and_then(|b| b.get("premium_after")?.as_f64()))
     }
 }

@@ -15,6 +15,7 @@ use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, AssertSqlSafe};
 
 mod assessments;
+mod certificates;
 mod events;
 mod jobs;
 mod keys;
@@ -22,6 +23,7 @@ mod models;
 mod threats;
 
 pub use assessments::AssessmentRecord;
+pub use certificates::{CertificateRecord, CertificateState, NewState};
 pub use events::{EventKind, EventRow, NewEvent};
 pub use jobs::{ClaimedJob, JobInput, PortfolioJob, now_ms};
 pub use keys::{KeyRow, key_id};

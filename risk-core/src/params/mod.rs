@@ -186,6 +186,25 @@ pub struct CertificationRules {
     /// Ladders of schemes, lowest rung first: of the rungs a firm holds, only the highest
     /// active one earns credit (rungs do not stack). Empty before 1.5.0.
     pub ladders: Vec<Vec<Scheme>>,
+    /// Share of a scheme's effect a declared certificate earns when no registry verifies it
+    /// (`[certification_rules.declared_credit]`, each in [0, 1]). A scheme not listed keeps
+    /// its full effect declared; an empty table (1.0.0; any model without the table) prices
+    /// declared and verified certificates alike, exactly as before registries existed. When the
+    /// table is not empty, only a verified third-party certificate makes maturity answers
+    /// credible.
+    pub declared_credit: BTreeMap<Scheme, f64>,
+}
+
+impl CertificationRules {
+    /// The share of its scheme's effect a certificate earns for being verified or not: 1 when
+    /// verified or when the model lists no declared credit for the scheme.
+    pub fn evidence_share(&self, scheme: Scheme, verified: bool) -> f64 {
+        if verified {
+            1.0
+        } else {
+            self.declared_credit.get(&scheme).copied().unwrap_or(1.0)
+        }
+    }
 }
 
 /// A scheme's parameters.

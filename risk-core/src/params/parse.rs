@@ -125,6 +125,8 @@ struct CertRulesWire {
     no_credit_without_date: Option<P>,
     #[serde(default)]
     ladders: Vec<LadderWire>,
+    #[serde(default)]
+    declared_credit: BTreeMap<Scheme, P>,
 }
 
 #[derive(Deserialize)]
@@ -482,6 +484,14 @@ impl ModelParams {
                             .push(FieldError::new(path, "must name at least two schemes"));
                     }
                     l.schemes.clone()
+                })
+                .collect(),
+            declared_credit: cr
+                .declared_credit
+                .iter()
+                .map(|(scheme, p)| {
+                    let path = format!("certification_rules.declared_credit.{scheme}");
+                    (*scheme, c.p(&path, p, 0.0, 1.0))
                 })
                 .collect(),
         };

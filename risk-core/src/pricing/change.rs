@@ -162,6 +162,8 @@ impl Change {
                     scope_share,
                     security_level: None,
                     edition: None,
+                    certificate_id: None,
+                    verified: true,
                 };
             }
             Change::SecurityLevel { scheme, level } => {
@@ -180,6 +182,8 @@ impl Change {
                     scope_share: 1.0,
                     security_level: params.certifications[&s].security_level_full_credit,
                     edition: (s == Scheme::Iso27001).then_some(2022),
+                    certificate_id: None,
+                    verified: true,
                 });
             }
             Change::Raise(f) => match profile.maturity[f.index()] {

@@ -8,10 +8,16 @@ use crate::error::FieldError;
 use crate::params::ModelParams;
 use crate::params::parse_date;
 use crate::text;
-use crate::vocab::{Control, Function, Industry, Scheme};
+use crate::vocab::{Control, Function, Industry, METI_DIRECTIONS};
 
+mod certification;
 mod coverage;
 
+use certification::CertWire;
+pub use certification::{
+    Certification, MAX_CERTIFICATE_ID_CHARS, Registered, Status, valid_certificate_id,
+    valid_firm_id,
+};
 pub use coverage::{Coverage, CoverageWire, MAX_OPTIONS, MAX_WAITING_PERIOD_HOURS, parse_options};
 
 /// Why a profile was rejected.
@@ -36,43 +42,14 @@ impl ProfileError {
     }
 }
 
-/// Status of a certificate as declared.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    /// Current.
-    Active,
-    /// Expired or surveillance missed.
-    Lapsed,
-    /// Suspended by the certification body.
-    Suspended,
-    /// Withdrawn by the certification body.
-    Withdrawn,
-}
-
-/// One certificate held (or once held).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Certification {
-    /// The scheme.
-    pub scheme: Scheme,
-    /// Declared status.
-    pub status: Status,
-    /// Issue date, if given.
-    pub issued: Option<Date>,
-    /// Expiry date, if given.
-    pub expires: Option<Date>,
-    /// Share of the firm (by revenue or assets) inside the certified scope, in (0, 1].
-    pub scope_share: f64,
-    /// IEC 62443 security level 1–4.
-    pub security_level: Option<u8>,
-    /// ISO/IEC 27001 edition year (2013 or 2022), if given.
-    pub edition: Option<u16>,
-}
-
 /// A validated firm profile.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FirmProfile {
     /// Firm name.
     pub name: String,
+    /// The firm's id ([`valid_firm_id`]): what a certificate registry names as the holder. The
+    /// service sets it to the calling firm's key subject whatever the profile says.
+    pub id: Option<String>,
     /// Industry.
     pub industry: Industry,
     /// ISO 3166 country code, if given.
@@ -91,7 +68,9 @@ pub struct FirmProfile {
     pub cloud_providers: Vec<String>,
     /// Certificates.
     pub certifications: Vec<Certification>,
-    /// NIST CSF 2.0 level per function (index [`Function::index`]); None = not answered.
+    /// NIST CSF 2.0 level per function (index [`Function::index`]); None = not answered. A
+    /// function not answered in `maturity` takes the mean (rounded down) of the answered
+    /// `meti_directions` bearing on it ([`METI_DIRECTIONS`]).
     pub maturity: [Option<u8>; 6],
     /// Key-control answers as level indices into the model's level list (worst = 0); None = not answered.
     pub controls: [Option<usize>; 8],
@@ -110,6 +89,8 @@ struct Wire {
     #[serde(default)]
     maturity: MaturityWire,
     #[serde(default)]
+    meti_directions: std::collections::BTreeMap<String, f64>,
+    #[serde(default)]
     controls: ControlsWire,
     coverage: Option<CoverageWire>,
     as_of: Option<String>,
@@ -119,6 +100,7 @@ struct Wire {
 #[serde(deny_unknown_fields)]
 struct FirmWire {
     name: String,
+    id: Option<String>,
     industry: String,
     country: Option<String>,
     annual_revenue: f64,
@@ -129,18 +111,6 @@ struct FirmWire {
     ot_exposure: bool,
     #[serde(default)]
     cloud_providers: Vec<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CertWire {
-    scheme: String,
-    status: String,
-    issued: Option<String>,
-    expires: Option<String>,
-    scope_share: Option<f64>,
-    security_level: Option<f64>,
-    edition: Option<u16>,
 }
 
 #[derive(Deserialize, Default)]
@@ -307,6 +277,14 @@ impl FirmProfile {
         if let Some(m) = text::problem(&f.name, MAX_NAME_CHARS) {
             err("firm.name".into(), m);
         }
+        if let Some(id) = &f.id
+            && !valid_firm_id(id)
+        {
+            err(
+                "firm.id".into(),
+                "must be 1-128 characters of A-Z a-z 0-9 . _ - @ :".into(),
+            );
+        }
         if let Some(c) = &f.country
             && let Some(m) = text::problem(c, MAX_COUNTRY_CHARS)
         {
@@ -409,113 +387,15 @@ impl FirmProfile {
         let mut certifications = Vec::new();
         for (i, c) in w.certifications.iter().enumerate() {
             let p = format!("certifications[{i}]");
-            let scheme = Scheme::parse(&c.scheme);
-            if scheme.is_none() {
-                err(
-                    format!("{p}.scheme"),
-                    format!(
-                        "unknown scheme `{}`; expected one of {}",
-                        c.scheme,
-                        one_of(Scheme::ALL)
-                    ),
-                );
-            }
-            let status = match c.status.as_str() {
-                "active" => Some(Status::Active),
-                "lapsed" => Some(Status::Lapsed),
-                "suspended" => Some(Status::Suspended),
-                "withdrawn" => Some(Status::Withdrawn),
-                other => {
-                    err(
-                        format!("{p}.status"),
-                        format!(
-                            "unknown status `{other}`; expected one of active, lapsed, suspended, withdrawn"
-                        ),
-                    );
-                    None
-                }
-            };
-            let mut date = |name: &str, v: &Option<String>| {
-                v.as_ref().and_then(|s| match parse_date(s) {
-                    Some(d) if DATE_YEARS.contains(&d.year()) => Some(d),
-                    Some(_) => {
-                        err(format!("{p}.{name}"), date_range());
-                        None
-                    }
-                    None => {
-                        err(format!("{p}.{name}"), "must be a date YYYY-MM-DD".into());
-                        None
-                    }
-                })
-            };
-            let issued = date("issued", &c.issued);
-            let expires = date("expires", &c.expires);
-            if let (Some(i), Some(e)) = (issued, expires)
-                && e < i
-            {
-                err(format!("{p}.expires"), "before issued".into());
-            }
-            if let Some(i) = issued
-                && i > as_of
-            {
-                err(format!("{p}.issued"), format!("after as_of ({as_of})"));
-            }
-            let scope_share = c.scope_share.unwrap_or(1.0);
-            if !(scope_share > 0.0 && scope_share <= 1.0) {
-                err(format!("{p}.scope_share"), "must be in (0, 1]".into());
-            }
-            let security_level = match (scheme, c.security_level) {
-                (Some(Scheme::Iec62443), Some(l))
-                    if (1.0..=4.0).contains(&l) && l.fract() == 0.0 =>
-                {
-                    Some(l as u8)
-                }
-                (Some(Scheme::Iec62443), Some(_)) => {
-                    err(
-                        format!("{p}.security_level"),
-                        "must be an integer 1..4".into(),
-                    );
-                    None
-                }
-                (Some(Scheme::Iec62443), None) => {
-                    err(
-                        format!("{p}.security_level"),
-                        "is required for iec62443 (1..4)".into(),
-                    );
-                    None
-                }
-                (_, Some(_)) => {
-                    err(
-                        format!("{p}.security_level"),
-                        "only applies to iec62443".into(),
-                    );
-                    None
-                }
-                (_, None) => None,
-            };
-            match (scheme, c.edition) {
-                (Some(Scheme::Iso27001), Some(2013 | 2022)) | (_, None) => {}
-                (Some(Scheme::Iso27001), Some(_)) => {
-                    err(format!("{p}.edition"), "must be 2013 or 2022".into())
-                }
-                (_, Some(_)) => err(format!("{p}.edition"), "only applies to iso27001".into()),
-            }
-            if let (Some(scheme), Some(status)) = (scheme, status) {
+            if let Some(cert) = c.check(&p, as_of, &mut err) {
+                let scheme = cert.scheme;
                 if certifications
                     .iter()
                     .any(|x: &Certification| x.scheme == scheme)
                 {
                     err(format!("{p}.scheme"), format!("`{scheme}` is listed twice"));
                 }
-                certifications.push(Certification {
-                    scheme,
-                    status,
-                    issued,
-                    expires,
-                    scope_share,
-                    security_level,
-                    edition: c.edition,
-                });
+                certifications.push(cert);
             }
         }
 
@@ -531,6 +411,40 @@ impl FirmProfile {
                 } else {
                     err(format!("maturity.{f}"), "must be an integer 0..5".into());
                 }
+            }
+        }
+
+        // METI guideline directions (0-5 each) fill the functions `maturity` leaves unanswered.
+        let mut directions = [None; 10];
+        for (key, v) in &w.meti_directions {
+            let i = key
+                .strip_prefix('d')
+                .and_then(|n| n.parse::<usize>().ok())
+                .filter(|n| (1..=10).contains(n) && key == &format!("d{n}"));
+            match i {
+                Some(i) if (0.0..=5.0).contains(v) && v.fract() == 0.0 => {
+                    directions[i - 1] = Some(*v as u8);
+                }
+                Some(_) => err(
+                    format!("meti_directions.{key}"),
+                    "must be an integer 0..5".into(),
+                ),
+                None => err(
+                    format!("meti_directions.{key}"),
+                    "unknown direction; expected d1 … d10".into(),
+                ),
+            }
+        }
+        for f in Function::ALL {
+            let levels: Vec<u32> = METI_DIRECTIONS
+                .iter()
+                .zip(directions)
+                .filter(|(fs, _)| fs.contains(f))
+                .filter_map(|(_, l)| l.map(u32::from))
+                .collect();
+            if maturity[f.index()].is_none() && !levels.is_empty() {
+                let mean = levels.iter().sum::<u32>() / levels.len() as u32;
+                maturity[f.index()] = Some(mean as u8);
             }
         }
 
@@ -583,6 +497,7 @@ impl FirmProfile {
         }
         Ok(FirmProfile {
             name: f.name.clone(),
+            id: f.id.clone(),
             industry,
             country: f.country.clone(),
             annual_revenue: revenue,

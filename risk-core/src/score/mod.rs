@@ -166,8 +166,11 @@ impl Inputs<'_> {
                 continue;
             }
             let m = certificate_multipliers(c, self.standings[i], params);
+            // Under a model that credits declared certificates less, only a verified audit
+            // makes the firm's own maturity answers credible.
             audited |= self.standings[i] == Standing::Active
-                && params.certifications[&c.scheme].third_party;
+                && params.certifications[&c.scheme].third_party
+                && (c.verified || params.certification_rules.declared_credit.is_empty());
             match ladders.iter().position(|l| l.contains(&c.scheme)) {
                 Some(l) => {
                     for ((b, acc), x) in best[l].iter_mut().zip(cert.iter_mut()).zip(m) {
@@ -283,10 +286,28 @@ pub fn multipliers(profile: &FirmProfile, params: &ModelParams) -> (PerilMultipl
     inputs.evaluate(&factors, (1u64 << factors.len()) - 1)
 }
 
+/// The share of its scheme's full effect a certificate earns on its own (before combination
+/// with others, the ladders and the floor): scope share × evidence share (1 verified, the
+/// model's `declared_credit` otherwise) × the lapse decay ½(1 − t/T); 0 with no credit or a
+/// penalty. Below IEC 62443's full-credit security level the effect is also halved in log
+/// terms (not in this share).
+pub fn credit_share(c: &Certification, standing: Standing, params: &ModelParams) -> f64 {
+    let rules = &params.certification_rules;
+    let share = c.scope_share * rules.evidence_share(c.scheme, c.verified);
+    match standing {
+        Standing::Active => share,
+        Standing::Lapsed { months } => {
+            share * 0.5 * (1.0 - (months / rules.lapse_months).clamp(0.0, 1.0))
+        }
+        Standing::Negative | Standing::NoCredit => 0.0,
+    }
+}
+
 /// A certificate's per-peril multipliers given its standing (before combination and floor):
-/// active m' = 1 − s(1 − m) for scope share s (IEC 62443 below the full-credit security level:
-/// m^½ first); lapsed t months ago 1 − (1 − m')·½·(1 − t/T); negative: the lapse penalty on
-/// frequency.
+/// active m' = 1 − s·e(1 − m) for scope share s and evidence share e (1 verified, else the
+/// model's `declared_credit` for the scheme, 1 when it lists none; IEC 62443 below the
+/// full-credit security level: m^½ first); lapsed t months ago 1 − (1 − m')·½·(1 − t/T);
+/// negative: the lapse penalty on frequency.
 pub fn certificate_multipliers(
     c: &Certification,
     standing: Standing,
@@ -297,8 +318,12 @@ pub fn certificate_multipliers(
         (Some(full), Some(l)) if l < full => 0.5,
         _ => 1.0,
     };
+    let share = c.scope_share
+        * params
+            .certification_rules
+            .evidence_share(c.scheme, c.verified);
     let active = scheme.effect.map(|(f, s)| {
-        let scope = |m: f64| 1.0 - c.scope_share * (1.0 - m.powf(level_power));
+        let scope = |m: f64| 1.0 - share * (1.0 - m.powf(level_power));
         (scope(f), scope(s))
     });
     match standing {
