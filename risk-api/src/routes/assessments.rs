@@ -1,8 +1,6 @@
 //! Assessments: create (`POST /v1/assessments`), list, read (optionally re-run), premium impact
 //! and the loss-exceedance chart; the stored inputs and how they are re-run.
 
-use std::collections::BTreeMap;
-
 use axum::Json;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
@@ -14,7 +12,6 @@ use risk_core::params::parse_date;
 use risk_core::pricing::assess;
 use risk_core::pricing::impact;
 use risk_core::profile::FirmProfile;
-use risk_core::vocab::{Industry, PERILS, Peril};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -85,33 +82,19 @@ pub struct ReadParams {
     pub recompute: Option<bool>,
 }
 
-/// The model with the threat table in force at history position `seq` (0: the model file's).
+/// The model with the threat table in force at history position `seq` (0: the model file's),
+/// read from that version's own row (`routes::sharing`).
 ///
 /// # Errors
 /// A stored threat row that no longer parses.
 pub fn params_at(base: &ModelParams, rows: &[ThreatRow], seq: i64) -> anyhow::Result<ModelParams> {
-    let mut p = base.clone();
-    if seq == 0 {
-        return Ok(p);
-    }
-    for r in rows.iter().filter(|r| r.seq <= seq) {
-        let industry = Industry::parse(&r.industry)
-            .ok_or_else(|| anyhow::anyhow!("threat row {}: unknown industry", r.seq))?;
-        let map: BTreeMap<String, f64> = serde_json::from_str(&r.levels)?;
-        let mut l = [1.0; PERILS];
-        for (k, v) in map {
-            let peril = Peril::parse(&k)
-                .ok_or_else(|| anyhow::anyhow!("threat row {}: unknown peril", r.seq))?;
-            l[peril.index()] = v;
-        }
-        p.threat.levels.insert(industry, l);
-    }
-    p.threat.version = format!("{}+{seq}", base.threat.version);
-    Ok(p)
+    super::sharing::model_at(base, rows, seq)
 }
 
-/// The model with the newest threat table, and that table's history position.
+/// The model with the threat table in force now (brought up to the clock first), and that
+/// table's history position.
 pub(super) async fn current_params(state: &AppState) -> ApiResult<(ModelParams, i64)> {
+    super::sharing::refresh(state).await?;
     let rows = state.store().threat_rows().await?;
     let seq = rows.last().map_or(0, |r| r.seq);
     Ok((params_at(&state.params(), &rows, seq)?, seq))
@@ -248,7 +231,12 @@ pub async fn get_assessment(
     .await?;
     // Compared as JSON documents: exactly what was stored against what would be.
     let as_json = |d: &AssessmentDto| serde_json::to_value(d).map_err(anyhow::Error::from);
-    let reproduced = as_json(&fresh)? == as_json(&stored)?;
+    // A line added since it was stored (the threat line) is not part of what it reproduces.
+    let mut compared = fresh.clone();
+    if stored.threat.is_none() {
+        compared.threat = None;
+    }
+    let reproduced = as_json(&compared)? == as_json(&stored)?;
     if !reproduced {
         tracing::error!(id = %rec.id, "re-run assessment differs from the stored result");
     }

@@ -15,6 +15,7 @@ use crate::app::AppState;
 use crate::problem::{ApiError, ApiResult, FieldProblem, Problem};
 use doc::{BearerAuth, CommonResponses, Roles};
 
+pub mod advisories;
 pub mod assessments;
 pub mod doc;
 pub mod extract;
@@ -25,6 +26,7 @@ pub mod portfolios;
 pub mod questionnaires;
 pub mod quotes;
 pub mod shares;
+pub mod sharing;
 pub mod simulate;
 pub mod threat_levels;
 pub mod what_if;
@@ -67,8 +69,24 @@ pub fn router() -> Router<AppState> {
             get(models::models).post(models::publish_model),
         )
         .route(
+            "/v1/threat-levels",
+            get(threat_levels::get_threat_levels),
+        )
+        .route(
+            "/v1/threat-levels/history",
+            get(threat_levels::threat_history),
+        )
+        .route(
             "/v1/threat-levels/{industry}",
             put(threat_levels::put_threat_level),
+        )
+        .route(
+            "/v1/advisories",
+            post(advisories::publish_advisory).get(advisories::list_advisories),
+        )
+        .route(
+            "/v1/advisories/{id}/withdraw",
+            post(advisories::withdraw_advisory),
         )
         .route("/v1/quotes", post(quotes::create_quote))
         .route(
@@ -119,6 +137,11 @@ pub fn router() -> Router<AppState> {
         models::models,
         models::publish_model,
         threat_levels::put_threat_level,
+        threat_levels::get_threat_levels,
+        threat_levels::threat_history,
+        advisories::publish_advisory,
+        advisories::withdraw_advisory,
+        advisories::list_advisories,
         quotes::create_quote,
         questionnaires::list_questionnaires,
         questionnaires::get_questionnaire,
