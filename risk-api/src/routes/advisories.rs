@@ -64,13 +64,14 @@ pub struct AdvisoryBody {
 pub struct StixBundle {
     /// `bundle`.
     #[serde(rename = "type")]
-    #[schema(rename = "type", pattern = "^bundle$")]
+    #[schema(pattern = "^bundle$")]
     pub kind: String,
     /// `bundle--<uuid>`.
     pub id: String,
     /// STIX objects: one `report` with the `x_risk_*` properties, and the identities and
     /// marking definitions it references.
-    pub objects: Vec<serde_json::Map<String, serde_json::Value>>,
+    #[schema(value_type = Vec<Object>)]
+    pub objects: Vec<serde_json::Value>,
 }
 
 /// An advisory as stored.

@@ -424,10 +424,8 @@ async fn reprice_industries(
                 .get(industry)
                 .map(|e| e.iter().flat_map(|x| x.advisories.clone()).collect())
                 .unwrap_or_default();
-            for key in ["advisory"] {
-                if let Some(id) = detail.get(key).and_then(Value::as_str) {
-                    ids.push(id.to_string());
-                }
+            if let Some(id) = detail.get("advisory").and_then(Value::as_str) {
+                ids.push(id.to_string());
             }
             for key in ["ended", "started"] {
                 if let Some(a) = detail.get(key).and_then(Value::as_array) {
