@@ -2,7 +2,7 @@
 //!
 //! Requests carry a key as `Authorization: Bearer <key>`; the [`Caller`] extractor resolves it to
 //! a role and a subject (401 otherwise). The role guards — [`Admin`], [`Insurer`], [`Firm`],
-//! [`InsurerOrFirm`], [`InsurerOrAdmin`] — add the role check (403), so a handler's signature
+//! [`Certifier`], [`Hub`], [`InsurerOrFirm`], [`InsurerOrAdmin`] — add the role check (403), so a handler's signature
 //! says who may call it. The extractors need a [`Store`] and an [`AuthThrottle`] from the state:
 //! a client with too many failed authentications is answered 429 before its key is looked up.
 
@@ -128,6 +128,14 @@ role_guard!(
 role_guard!(
     /// A firm (else 401 / 403).
     Firm: Firm
+);
+role_guard!(
+    /// A certification body (else 401 / 403).
+    Certifier: Certifier
+);
+role_guard!(
+    /// An information-sharing operator (else 401 / 403).
+    Hub: Hub
 );
 role_guard!(
     /// An insurer or a firm: the roles that hold assessments (else 401 / 403).

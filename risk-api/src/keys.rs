@@ -17,6 +17,10 @@ pub enum Role {
     Insurer,
     /// Its own assessments and impact; grants and revokes insurers' access.
     Firm,
+    /// A certification body: registers the certificates it issues and changes their status.
+    Certifier,
+    /// An information-sharing operator: publishes and withdraws threat advisories.
+    Hub,
 }
 
 impl Role {
@@ -26,6 +30,8 @@ impl Role {
             Role::Admin => "admin",
             Role::Insurer => "insurer",
             Role::Firm => "firm",
+            Role::Certifier => "certifier",
+            Role::Hub => "hub",
         }
     }
 
@@ -35,6 +41,8 @@ impl Role {
             "admin" => Some(Role::Admin),
             "insurer" => Some(Role::Insurer),
             "firm" => Some(Role::Firm),
+            "certifier" => Some(Role::Certifier),
+            "hub" => Some(Role::Hub),
             _ => None,
         }
     }

@@ -7,6 +7,7 @@
 mod assessments;
 mod authz;
 mod docs;
+mod events;
 mod faults;
 mod harness;
 mod input;

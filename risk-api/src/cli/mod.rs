@@ -240,7 +240,8 @@ enum KeysCommand {
         /// What the key may do.
         #[arg(long, value_enum)]
         role: RoleArg,
-        /// Who holds it: the firm's or insurer's id (default: the role and a random suffix).
+        /// Who holds it: the firm's, insurer's, certification body's or hub's id (default: the role
+        /// and a random suffix).
         #[arg(long)]
         subject: Option<String>,
         /// Database (as for `serve`).
@@ -276,6 +277,8 @@ enum RoleArg {
     Admin,
     Insurer,
     Firm,
+    Certifier,
+    Hub,
 }
 
 /// Options shared by the firm commands.
@@ -402,6 +405,8 @@ pub fn run(cli: Cli) -> Result<String, CliError> {
                 RoleArg::Admin => Role::Admin,
                 RoleArg::Insurer => Role::Insurer,
                 RoleArg::Firm => Role::Firm,
+                RoleArg::Certifier => Role::Certifier,
+                RoleArg::Hub => Role::Hub,
             };
             if let Some(s) = &subject
                 && !valid_subject(s)

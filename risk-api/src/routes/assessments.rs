@@ -184,23 +184,54 @@ pub(super) async fn inputs(
     state: &AppState,
     rec: &AssessmentRecord,
 ) -> ApiResult<(ModelParams, FirmProfile)> {
-    // The version it was priced with, never the one in force now.
-    let Some(base) = state.model(&rec.model_version, &rec.model_hash) else {
-        return Err(ApiError::status(
-            StatusCode::CONFLICT,
-            format!(
-                "model {} is not loaded on this server; cannot re-run",
-                rec.model_version
-            ),
-        ));
-    };
+    let base = stored_model(state, rec)?;
     let rows = state.store().threat_rows().await?;
     let params = params_at(&base, &rows, rec.threat_seq)?;
+    let profile = stored_profile(rec, &params)?;
+    Ok((params, profile))
+}
+
+/// The model a stored assessment was priced with (never the one in force now).
+fn stored_model(state: &AppState, rec: &AssessmentRecord) -> ApiResult<ModelParams> {
+    state
+        .model(&rec.model_version, &rec.model_hash)
+        .ok_or_else(|| {
+            ApiError::status(
+                StatusCode::CONFLICT,
+                format!(
+                    "model {} is not loaded on this server; cannot re-run",
+                    rec.model_version
+                ),
+            )
+        })
+}
+
+/// A stored assessment's model with the newest threat table: what re-pricing it now uses.
+///
+/// # Errors
+/// 409 when its model is no longer loaded; database failures.
+pub(super) async fn current_params_for(
+    state: &AppState,
+    rec: &AssessmentRecord,
+) -> ApiResult<ModelParams> {
+    let base = stored_model(state, rec)?;
+    let rows = state.store().threat_rows().await?;
+    let seq = rows.last().map_or(0, |r| r.seq);
+    Ok(params_at(&base, &rows, seq)?)
+}
+
+/// A stored assessment's profile, parsed at its stored valuation date.
+///
+/// # Errors
+/// When the stored inputs no longer parse (500: the store holds only what once parsed).
+pub(super) fn stored_profile(
+    rec: &AssessmentRecord,
+    params: &ModelParams,
+) -> ApiResult<FirmProfile> {
     let as_of =
         parse_date(&rec.as_of).ok_or_else(|| anyhow::anyhow!("stored as_of is not a date"))?;
-    let profile = FirmProfile::parse(&rec.profile, &params, as_of)
-        .map_err(|e| anyhow::anyhow!("stored profile no longer parses: {e}"))?;
-    Ok((params, profile))
+    Ok(FirmProfile::parse(&rec.profile, params, as_of)
+        .map_err(|e| anyhow::anyhow!("stored profile no longer parses: {e}"))?)
 }
 
 /// A stored assessment (owner, or an insurer it was shared with).

@@ -171,7 +171,7 @@ impl utoipa::Modify for BearerAuth {
         let c = openapi.components.get_or_insert_with(Default::default);
         let mut bearer = Http::new(HttpAuthScheme::Bearer);
         bearer.description = Some(
-            "An API key made by `risk keys create --role admin|insurer|firm`, sent as \
+            "An API key made by `risk keys create --role admin|insurer|firm|certifier|hub`, sent as \
              `Authorization: Bearer <key>` (never in a URL). No or unknown key: 401; a role the \
              operation does not admit: 403."
                 .into(),

@@ -18,6 +18,7 @@ use doc::{BearerAuth, CommonResponses, Roles};
 pub mod advisories;
 pub mod assessments;
 pub mod doc;
+pub mod events;
 pub mod extract;
 pub mod models;
 pub mod ops;
@@ -25,6 +26,7 @@ pub mod page;
 pub mod portfolios;
 pub mod questionnaires;
 pub mod quotes;
+pub mod reprice;
 pub mod shares;
 pub mod sharing;
 pub mod simulate;
@@ -89,6 +91,7 @@ pub fn router() -> Router<AppState> {
             post(advisories::withdraw_advisory),
         )
         .route("/v1/quotes", post(quotes::create_quote))
+        .route("/v1/events", get(events::list_events))
         .route(
             "/v1/questionnaires",
             get(questionnaires::list_questionnaires),
@@ -143,6 +146,7 @@ pub fn router() -> Router<AppState> {
         advisories::withdraw_advisory,
         advisories::list_advisories,
         quotes::create_quote,
+        events::list_events,
         questionnaires::list_questionnaires,
         questionnaires::get_questionnaire,
         questionnaires::questionnaire_profile,

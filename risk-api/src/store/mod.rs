@@ -1,5 +1,5 @@
-//! Persistence: API keys, assessments, shares and threat-level history, in SQLite (default) or
-//! PostgreSQL, through sqlx's `Any` driver so one set of SQL and migrations serves both.
+//! Persistence: API keys, assessments, shares, the events feed and threat-level history, in
+//! SQLite (default) or PostgreSQL, through sqlx's `Any` driver so one set of SQL and migrations serves both.
 //!
 //! Durability: SQLite runs in WAL mode with `synchronous=FULL`, so a committed write survives a
 //! crash of the process or the machine; PostgreSQL commits synchronously by default. A call that
@@ -16,12 +16,14 @@ use sqlx::{AnyPool, AssertSqlSafe};
 
 mod advisories;
 mod assessments;
+mod events;
 mod jobs;
 mod keys;
 mod models;
 mod threats;
 
 pub use assessments::AssessmentRecord;
+pub use events::{EventKind, EventRow, NewEvent};
 pub use jobs::{ClaimedJob, JobInput, PortfolioJob, now_ms};
 pub use keys::{KeyRow, key_id};
 pub use models::ModelRow;
