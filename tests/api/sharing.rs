@@ -345,29 +345,30 @@ async fn portfolio_jobs_price_with_the_table_in_force() {
         H1,healthcare,8000000000,JPY,,,,,,,,16000000,400000000,400000000,\n\
         H2,healthcare,2000000000,JPY,,,,,,,,4000000,100000000,100000000,\n\
         M1,manufacturing,5000000000,JPY,,,,,,,,10000000,250000000,250000000,\n";
-    let run = |e: &Env| {
-        let call = post_csv("/v1/portfolios?trials=20000&seed=5", csv).by(&e.insurer_s);
-        async move {
-            let r = check(e, call, 202).await;
-            let uri = format!("/v1/portfolios/{}", r.body["id"].as_str().unwrap());
-            for _ in 0..1200 {
-                let g = check(e, get(&uri).by(&e.insurer_s), 200).await;
-                if g.body["status"] == "done" || g.body["status"] == "failed" {
-                    return g.body["report"].clone();
-                }
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            panic!("portfolio job did not finish");
-        }
-    };
-    let calm = run(&e).await;
+    let calm = run_job(&e, csv).await;
     let all = advisory("wave", r#"["healthcare"]"#, r#"{"ransomware": 3, "data_breach": 2}"#, "2099-12-31", "green");
     check(&e, post("/v1/advisories", &all).by(&hub), 201).await;
-    let stormy = run(&e).await;
+    let stormy = run_job(&e, csv).await;
     assert!(stormy["mean"].as_f64().unwrap() > calm["mean"].as_f64().unwrap());
     assert_eq!(calm["threat_level_version"], "2026-11-01");
     assert_eq!(stormy["threat_level_version"], "2026-11-01+1");
     check(&e, post("/v1/advisories/wave/withdraw", "").by(&hub), 200).await;
-    let again = run(&e).await;
+    let again = run_job(&e, csv).await;
     assert_eq!(again["mean"], calm["mean"]);
+}
+
+/// Submits `csv` as a portfolio job (20,000 years, seed 5) and waits for its report.
+async fn run_job(e: &Env, csv: &str) -> Value {
+    let call = post_csv("/v1/portfolios?trials=20000&seed=5", csv).by(&e.insurer_s);
+    let r = check(e, call, 202).await;
+    let uri = format!("/v1/portfolios/{}", r.body["id"].as_str().unwrap());
+    for _ in 0..1200 {
+        let g = check(e, get(&uri).by(&e.insurer_s), 200).await;
+        if g.body["status"] == "done" || g.body["status"] == "failed" {
+            assert_eq!(g.body["status"], "done", "{}", g.body);
+            return g.body["report"].clone();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("portfolio job did not finish");
 }
