@@ -53,13 +53,17 @@ fn the_threat_moves_the_premium_and_never_the_score() {
             // The firm's score, relative risk and every contribution are the calm ones.
             assert_eq!(a.score.value.to_bits(), base.score.value.to_bits(), "{m}");
             assert_eq!(a.score.contributions, base.score.contributions);
-            assert_eq!(a.score.relative_risk.to_bits(), base.score.relative_risk.to_bits());
+            assert_eq!(
+                a.score.relative_risk.to_bits(),
+                base.score.relative_risk.to_bits()
+            );
             // The loss model and the premium move with it (more ransomware and breaches above 1).
             let r = Peril::Ransomware.index();
             let p = a.score.base_perils[r].unwrap();
             assert_eq!(p.threat, m);
             assert_eq!(p.frequency, p.firm_frequency * m);
-            let gross = risk_core::exposure::threat_effect(&a.score.base_perils, &a.score.multipliers);
+            let gross =
+                risk_core::exposure::threat_effect(&a.score.base_perils, &a.score.multipliers);
             if m > 1.0 {
                 assert!(a.premium.technical > base.premium.technical, "{m}");
                 assert!(gross > 1.0);

@@ -34,7 +34,13 @@ fn advisory(id: &str, industries: &str, multipliers: &str, until: &str, tlp: &st
 }
 
 fn ransomware(id: &str, m: f64) -> String {
-    advisory(id, r#"["healthcare"]"#, &format!(r#"{{"ransomware": {m}}}"#), "2099-12-31", "green")
+    advisory(
+        id,
+        r#"["healthcare"]"#,
+        &format!(r#"{{"ransomware": {m}}}"#),
+        "2099-12-31",
+        "green",
+    )
 }
 
 fn ids(v: &Value) -> Vec<String> {
@@ -62,15 +68,33 @@ async fn only_hubs_publish_and_tlp_decides_who_reads() {
         (Some(&e.firm_a), 403),
         (None, 401),
     ] {
-        check(&e, post("/v1/advisories", &green).by_opt(key.map(String::as_str)), status).await;
+        check(
+            &e,
+            post("/v1/advisories", &green).by_opt(key.map(String::as_str)),
+            status,
+        )
+        .await;
     }
     let r = check(&e, post("/v1/advisories", &green).by(&hub_a), 201).await;
     assert_eq!(r.body["advisory"]["published_by"], "hub-a");
     assert_eq!(r.body["advisory"]["in_force"], true);
-    assert_eq!(r.body["industries_changed"], serde_json::json!(["healthcare"]));
+    assert_eq!(
+        r.body["industries_changed"],
+        serde_json::json!(["healthcare"])
+    );
     check(&e, post("/v1/advisories", &green).by(&hub_b), 409).await;
-    for (id, tlp) in [("adv-amber", "amber"), ("adv-strict", "amber+strict"), ("adv-red", "red")] {
-        let body = advisory(id, r#"["finance"]"#, r#"{"bec_fraud": 1.1}"#, "2099-12-31", tlp);
+    for (id, tlp) in [
+        ("adv-amber", "amber"),
+        ("adv-strict", "amber+strict"),
+        ("adv-red", "red"),
+    ] {
+        let body = advisory(
+            id,
+            r#"["finance"]"#,
+            r#"{"bec_fraud": 1.1}"#,
+            "2099-12-31",
+            tlp,
+        );
         check(&e, post("/v1/advisories", &body).by(&hub_a), 201).await;
     }
     // The defaults: amber to admins, insurers and hubs; amber+strict to admins and hubs; red to
@@ -91,13 +115,21 @@ async fn only_hubs_publish_and_tlp_decides_who_reads() {
     let first = check(&e, get("/v1/advisories?limit=3").by(&e.admin), 200).await;
     assert_eq!(ids(&first.body), all[..3].to_vec());
     let next = first.body["next"].as_str().unwrap();
-    let rest = check(&e, get(&format!("/v1/advisories?limit=3&after={next}")).by(&e.admin), 200).await;
+    let rest = check(
+        &e,
+        get(&format!("/v1/advisories?limit=3&after={next}")).by(&e.admin),
+        200,
+    )
+    .await;
     assert_eq!(ids(&rest.body), all[3..].to_vec());
     assert_eq!(rest.body["next"], Value::Null);
     check_field(&e, get("/v1/advisories?limit=0").by(&e.admin), 422, "limit").await;
     // The table names only the advisories the caller may read.
     let t = check(&e, get("/v1/threat-levels").by(&e.firm_a), 200).await;
-    assert_eq!(t.body["industries"]["finance"]["bec_fraud"]["advisories"], serde_json::json!([]));
+    assert_eq!(
+        t.body["industries"]["finance"]["bec_fraud"]["advisories"],
+        serde_json::json!([])
+    );
     let t = check(&e, get("/v1/threat-levels").by(&e.admin), 200).await;
     assert_eq!(
         t.body["industries"]["finance"]["bec_fraud"]["advisories"],
@@ -127,7 +159,13 @@ async fn only_hubs_publish_and_tlp_decides_who_reads() {
 async fn bad_advisories_are_named_and_stix_imports() {
     let e = env().await;
     let (hub, _) = hubs(&e).await;
-    let bad = advisory("x", r#"["shipbuilding"]"#, r#"{"ransomware": 11, "meteor": 2}"#, "2025-12-31", "purple");
+    let bad = advisory(
+        "x",
+        r#"["shipbuilding"]"#,
+        r#"{"ransomware": 11, "meteor": 2}"#,
+        "2025-12-31",
+        "purple",
+    );
     let r = check(&e, post("/v1/advisories", &bad).by(&hub), 422).await;
     let fields: Vec<&str> = r.body["errors"]
         .as_array()
@@ -135,21 +173,47 @@ async fn bad_advisories_are_named_and_stix_imports() {
         .iter()
         .map(|f| f["field"].as_str().unwrap())
         .collect();
-    for f in ["tlp", "industries[0]", "multipliers.ransomware", "multipliers.meteor", "valid_until"] {
+    for f in [
+        "tlp",
+        "industries[0]",
+        "multipliers.ransomware",
+        "multipliers.meteor",
+        "valid_until",
+    ] {
         assert!(fields.contains(&f), "{f} not in {fields:?}");
     }
-    check_field(&e, post("/v1/advisories", r#"{"id": "x"}"#).by(&hub), 422, "title").await;
+    check_field(
+        &e,
+        post("/v1/advisories", r#"{"id": "x"}"#).by(&hub),
+        422,
+        "title",
+    )
+    .await;
     check(&e, post("/v1/advisories", "[1,").by(&hub), 400).await;
     let override_ = r#"{"levels": {"ransomware": 10.5}, "source": "x"}"#;
-    check_field(&e, put("/v1/threat-levels/healthcare", override_).by(&e.admin), 422, "levels.ransomware").await;
+    check_field(
+        &e,
+        put("/v1/threat-levels/healthcare", override_).by(&e.admin),
+        422,
+        "levels.ransomware",
+    )
+    .await;
 
     // STIX: the fixture, then broken copies of it.
-    let r = check(&e, post("/v1/advisories", STIX).typed(STIX_JSON).by(&hub), 201).await;
+    let r = check(
+        &e,
+        post("/v1/advisories", STIX).typed(STIX_JSON).by(&hub),
+        201,
+    )
+    .await;
     let a = &r.body["advisory"];
     assert_eq!(a["id"], "report--84e4d88f-44ea-4bcd-bbf3-b2c1c320bcb3");
     assert_eq!(a["format"], "stix");
     assert_eq!(a["tlp"], "green");
-    assert_eq!(a["industries"], serde_json::json!(["healthcare", "chemicals"]));
+    assert_eq!(
+        a["industries"],
+        serde_json::json!(["healthcare", "chemicals"])
+    );
     let v: Value = serde_json::from_str(STIX).unwrap();
     let mut out_of_bounds = v.clone();
     out_of_bounds["objects"][6]["x_risk_multipliers"]["ransomware"] = 0.01.into();
@@ -157,14 +221,28 @@ async fn bad_advisories_are_named_and_stix_imports() {
     let mut no_report = v.clone();
     no_report["objects"].as_array_mut().unwrap().remove(6);
     for (doc, field) in [
-        (out_of_bounds.to_string(), "objects[6].x_risk_multipliers.ransomware"),
+        (
+            out_of_bounds.to_string(),
+            "objects[6].x_risk_multipliers.ransomware",
+        ),
         (no_report.to_string(), "objects"),
         (r#"{"type": "bundle"}"#.to_string(), "id"),
         ("[]".to_string(), "bundle"),
     ] {
-        check_field(&e, post("/v1/advisories", &doc).typed(STIX_JSON).by(&hub), 422, field).await;
+        check_field(
+            &e,
+            post("/v1/advisories", &doc).typed(STIX_JSON).by(&hub),
+            422,
+            field,
+        )
+        .await;
     }
-    check(&e, post("/v1/advisories", "{").typed(STIX_JSON).by(&hub), 400).await;
+    check(
+        &e,
+        post("/v1/advisories", "{").typed(STIX_JSON).by(&hub),
+        400,
+    )
+    .await;
 }
 
 /// A hospital prices higher while a ransomware advisory on healthcare is in force, the same as
@@ -179,15 +257,32 @@ async fn advisories_move_the_price_not_the_score() {
     assert_eq!(before["threat"]["expected_loss_factor"], 1.0);
 
     // Expired and not-yet-valid advisories do not apply.
-    let expired = advisory("old", r#"["healthcare"]"#, r#"{"ransomware": 3}"#, "2026-01-31", "green");
+    let expired = advisory(
+        "old",
+        r#"["healthcare"]"#,
+        r#"{"ransomware": 3}"#,
+        "2026-01-31",
+        "green",
+    );
     check(&e, post("/v1/advisories", &expired).by(&hub), 201).await;
-    let future = expired.replace("\"old\"", "\"future\"").replace("2026-01-01", "2098-01-01").replace("2026-01-31", "2099-01-31");
+    let future = expired
+        .replace("\"old\"", "\"future\"")
+        .replace("2026-01-01", "2098-01-01")
+        .replace("2026-01-31", "2099-01-31");
     check(&e, post("/v1/advisories", &future).by(&hub), 201).await;
     let unmoved = create(&e, &e.firm_a, HOSPITAL).await;
     assert_eq!(charged(&unmoved), charged(&before));
-    assert_ne!(unmoved["threat_level_version"], before["threat_level_version"]);
+    assert_ne!(
+        unmoved["threat_level_version"],
+        before["threat_level_version"]
+    );
 
-    let r = check(&e, post("/v1/advisories", &ransomware("lockbit", 1.5)).by(&hub), 201).await;
+    let r = check(
+        &e,
+        post("/v1/advisories", &ransomware("lockbit", 1.5)).by(&hub),
+        201,
+    )
+    .await;
     assert_eq!(r.body["repriced"], 2);
     let during = create(&e, &e.firm_a, HOSPITAL).await;
     assert!(charged(&during) > charged(&before));
@@ -200,33 +295,68 @@ async fn advisories_move_the_price_not_the_score() {
 
     let t = check(&e, get("/v1/threat-levels").by(&e.firm_a), 200).await;
     assert_eq!(t.body["version"], during["threat_level_version"]);
-    assert_eq!(t.body["industries"]["healthcare"]["ransomware"]["multiplier"], 1.5);
-    assert_eq!(t.body["industries"]["healthcare"]["ransomware"]["advisories"], serde_json::json!(["lockbit"]));
+    assert_eq!(
+        t.body["industries"]["healthcare"]["ransomware"]["multiplier"],
+        1.5
+    );
+    assert_eq!(
+        t.body["industries"]["healthcare"]["ransomware"]["advisories"],
+        serde_json::json!(["lockbit"])
+    );
 
-    check(&e, post("/v1/advisories/lockbit/withdraw", "").by(&hub), 200).await;
+    check(
+        &e,
+        post("/v1/advisories/lockbit/withdraw", "").by(&hub),
+        200,
+    )
+    .await;
     let after = create(&e, &e.firm_a, HOSPITAL).await;
     assert_eq!(charged(&after), charged(&before));
     assert_eq!(after["loss"]["mean"], before["loss"]["mean"]);
 
     // Stored assessments re-run with the table they recorded.
     let id = during["id"].as_str().unwrap();
-    let r = check(&e, get(&format!("/v1/assessments/{id}?recompute=true")).by(&e.firm_a), 200).await;
+    let r = check(
+        &e,
+        get(&format!("/v1/assessments/{id}?recompute=true")).by(&e.firm_a),
+        200,
+    )
+    .await;
     assert_eq!(r.body["reproduced"], true);
     assert_eq!(charged(&r.body), charged(&during));
-    assert_eq!(r.body["threat_level_version"], during["threat_level_version"]);
+    assert_eq!(
+        r.body["threat_level_version"],
+        during["threat_level_version"]
+    );
 
     // Quotes use the table in force and say which.
     let quote = format!(r#"{{"profile": {HOSPITAL}, "options": [{{"deductible": 1000000}}]}}"#);
-    let q = check(&e, post(&format!("/v1/quotes?{TRIALS}"), &quote).by(&e.firm_a), 200).await;
-    assert_eq!(q.body["threat_level_version"], after["threat_level_version"]);
+    let q = check(
+        &e,
+        post(&format!("/v1/quotes?{TRIALS}"), &quote).by(&e.firm_a),
+        200,
+    )
+    .await;
+    assert_eq!(
+        q.body["threat_level_version"],
+        after["threat_level_version"]
+    );
 
     // The history says who did what when.
     let h = check(&e, get("/v1/threat-levels/history").by(&e.firm_a), 200).await;
-    let kinds: Vec<&str> = h.body["items"].as_array().unwrap().iter().map(|c| c["kind"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = h.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["kind"].as_str().unwrap())
+        .collect();
     assert_eq!(kinds, ["publish", "publish", "publish", "withdraw"]);
     assert_eq!(h.body["items"][2]["by"], "hub-a");
     assert_eq!(h.body["items"][2]["what"]["advisory"], "lockbit");
-    assert_eq!(h.body["items"][2]["industries"], serde_json::json!(["healthcare"]));
+    assert_eq!(
+        h.body["items"][2]["industries"],
+        serde_json::json!(["healthcare"])
+    );
     assert_eq!(h.body["items"][0]["industries"], serde_json::json!([]));
 }
 
@@ -236,8 +366,18 @@ async fn advisories_move_the_price_not_the_score() {
 async fn advisories_combine_and_overrides_are_partial() {
     let e = env().await;
     let (hub_a, hub_b) = hubs(&e).await;
-    check(&e, post("/v1/advisories", &ransomware("a-1", 1.5)).by(&hub_a), 201).await;
-    check(&e, post("/v1/advisories", &ransomware("b-1", 1.2)).by(&hub_b), 201).await;
+    check(
+        &e,
+        post("/v1/advisories", &ransomware("a-1", 1.5)).by(&hub_a),
+        201,
+    )
+    .await;
+    check(
+        &e,
+        post("/v1/advisories", &ransomware("b-1", 1.2)).by(&hub_b),
+        201,
+    )
+    .await;
     let t = check(&e, get("/v1/threat-levels").by(&e.insurer_s), 200).await;
     assert_eq!(t.body["combination"], "product");
     let rw = &t.body["industries"]["healthcare"]["ransomware"];
@@ -245,27 +385,79 @@ async fn advisories_combine_and_overrides_are_partial() {
     assert_eq!(rw["advisories"], serde_json::json!(["a-1", "b-1"]));
 
     let hc = "/v1/threat-levels/healthcare";
-    let r = check(&e, put(hc, r#"{"levels": {"ransomware": 2}, "source": "ops ticket 1"}"#).by(&e.admin), 200).await;
-    assert_eq!(r.body["levels"]["ransomware"].as_f64().unwrap(), 2.0 * (1.5 * 1.2));
-    check(&e, put(hc, r#"{"levels": {"data_breach": 1.25}, "source": "ops ticket 2"}"#).by(&e.admin), 200).await;
+    let r = check(
+        &e,
+        put(
+            hc,
+            r#"{"levels": {"ransomware": 2}, "source": "ops ticket 1"}"#,
+        )
+        .by(&e.admin),
+        200,
+    )
+    .await;
+    assert_eq!(
+        r.body["levels"]["ransomware"].as_f64().unwrap(),
+        2.0 * (1.5 * 1.2)
+    );
+    check(
+        &e,
+        put(
+            hc,
+            r#"{"levels": {"data_breach": 1.25}, "source": "ops ticket 2"}"#,
+        )
+        .by(&e.admin),
+        200,
+    )
+    .await;
     let t = check(&e, get("/v1/threat-levels").by(&e.firm_a), 200).await;
     let h = &t.body["industries"]["healthcare"];
     assert_eq!(h["ransomware"]["base"], 2.0);
-    assert_eq!(h["ransomware"]["multiplier"].as_f64().unwrap(), 2.0 * (1.5 * 1.2));
+    assert_eq!(
+        h["ransomware"]["multiplier"].as_f64().unwrap(),
+        2.0 * (1.5 * 1.2)
+    );
     assert_eq!(h["data_breach"]["multiplier"], 1.25);
     assert_eq!(h["bec_fraud"]["multiplier"], 1.0);
     // A product past the upper bound stays at it.
-    check(&e, put(hc, r#"{"levels": {"ransomware": 9}, "source": "ops ticket 3"}"#).by(&e.admin), 200).await;
+    check(
+        &e,
+        put(
+            hc,
+            r#"{"levels": {"ransomware": 9}, "source": "ops ticket 3"}"#,
+        )
+        .by(&e.admin),
+        200,
+    )
+    .await;
     let t = check(&e, get("/v1/threat-levels").by(&e.firm_a), 200).await;
-    assert_eq!(t.body["industries"]["healthcare"]["ransomware"]["multiplier"], 10.0);
+    assert_eq!(
+        t.body["industries"]["healthcare"]["ransomware"]["multiplier"],
+        10.0
+    );
     assert_eq!(t.body["seq"], 5);
-    let h = check(&e, get("/v1/threat-levels/history?limit=2&").by(&e.firm_a), 200).await;
+    let h = check(
+        &e,
+        get("/v1/threat-levels/history?limit=2&").by(&e.firm_a),
+        200,
+    )
+    .await;
     assert_eq!(h.body["items"].as_array().unwrap().len(), 2);
     let next = h.body["next"].as_str().unwrap();
-    let rest = check(&e, get(&format!("/v1/threat-levels/history?after={next}")).by(&e.firm_a), 200).await;
+    let rest = check(
+        &e,
+        get(&format!("/v1/threat-levels/history?after={next}")).by(&e.firm_a),
+        200,
+    )
+    .await;
     let last = &rest.body["items"][2];
-    assert_eq!((last["kind"].as_str(), last["by"].as_str()), (Some("override"), Some("ops")));
-    assert_eq!(last["what"]["levels"], serde_json::json!({"ransomware": 9.0}));
+    assert_eq!(
+        (last["kind"].as_str(), last["by"].as_str()),
+        (Some("override"), Some("ops"))
+    );
+    assert_eq!(
+        last["what"]["levels"],
+        serde_json::json!({"ransomware": 9.0})
+    );
 }
 
 /// An advisory that reaches its `valid_until` stops applying, as a version of its own, without
@@ -275,18 +467,32 @@ async fn an_advisory_past_valid_until_stops_applying() {
     let e = env().await;
     let (hub, _) = hubs(&e).await;
     let until = time::OffsetDateTime::now_utc() + time::Duration::seconds(2);
-    let until = until.format(&time::format_description::well_known::Rfc3339).unwrap();
-    let body = advisory("short", r#"["healthcare"]"#, r#"{"ransomware": 1.4}"#, &until, "green");
+    let until = until
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let body = advisory(
+        "short",
+        r#"["healthcare"]"#,
+        r#"{"ransomware": 1.4}"#,
+        &until,
+        "green",
+    );
     check(&e, post("/v1/advisories", &body).by(&hub), 201).await;
     let t = check(&e, get("/v1/threat-levels").by(&e.firm_a), 200).await;
-    assert_eq!(t.body["industries"]["healthcare"]["ransomware"]["multiplier"], 1.4);
+    assert_eq!(
+        t.body["industries"]["healthcare"]["ransomware"]["multiplier"],
+        1.4
+    );
     tokio::time::sleep(Duration::from_millis(2500)).await;
     let t = check(&e, get("/v1/threat-levels").by(&e.firm_a), 200).await;
     assert_eq!(t.body["industries"].get("healthcare"), None);
     assert_eq!(t.body["seq"], 2);
     let h = check(&e, get("/v1/threat-levels/history").by(&e.firm_a), 200).await;
     let last = &h.body["items"][1];
-    assert_eq!((last["kind"].as_str(), last["by"].as_str()), (Some("expire"), Some("system")));
+    assert_eq!(
+        (last["kind"].as_str(), last["by"].as_str()),
+        (Some("expire"), Some("system"))
+    );
     assert_eq!(last["what"]["ended"], serde_json::json!(["short"]));
 }
 
@@ -301,7 +507,12 @@ async fn threat_events_reach_owners_and_shared_insurers_only() {
     crate::share(&e, id, "ins-s").await;
     let theirs = create(&e, &e.firm_b, HOSPITAL).await;
     let other_industry = create(&e, &e.firm_a, PROFILE).await;
-    let r = check(&e, post("/v1/advisories", &ransomware("lockbit", 1.5)).by(&hub), 201).await;
+    let r = check(
+        &e,
+        post("/v1/advisories", &ransomware("lockbit", 1.5)).by(&hub),
+        201,
+    )
+    .await;
     assert_eq!(r.body["repriced"], 2);
 
     let events = |v: &Value| -> Vec<(String, String)> {
@@ -309,11 +520,19 @@ async fn threat_events_reach_owners_and_shared_insurers_only() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|x| (x["type"].as_str().unwrap().into(), x["assessment_id"].as_str().unwrap().into()))
+            .map(|x| {
+                (
+                    x["type"].as_str().unwrap().into(),
+                    x["assessment_id"].as_str().unwrap().into(),
+                )
+            })
             .collect()
     };
     let a = check(&e, get("/v1/events").by(&e.firm_a), 200).await;
-    assert_eq!(events(&a.body), [("threat_level_changed".to_string(), id.to_string())]);
+    assert_eq!(
+        events(&a.body),
+        [("threat_level_changed".to_string(), id.to_string())]
+    );
     let ev = &a.body["events"][0];
     assert_eq!(ev["premium_before"].as_f64().unwrap(), charged(&mine));
     assert!(ev["premium_after"].as_f64().unwrap() > charged(&mine));
@@ -325,11 +544,23 @@ async fn threat_events_reach_owners_and_shared_insurers_only() {
     assert!(events(&n.body).is_empty());
     let b = check(&e, get("/v1/events").by(&e.firm_b), 200).await;
     let theirs_id = theirs["id"].as_str().unwrap().to_string();
-    assert_eq!(events(&b.body), [("threat_level_changed".to_string(), theirs_id)]);
-    assert!(!events(&a.body).iter().any(|(_, x)| x == other_industry["id"].as_str().unwrap()));
+    assert_eq!(
+        events(&b.body),
+        [("threat_level_changed".to_string(), theirs_id)]
+    );
+    assert!(
+        !events(&a.body)
+            .iter()
+            .any(|(_, x)| x == other_industry["id"].as_str().unwrap())
+    );
 
     // Withdrawal re-prices back: the second event starts where the first ended.
-    check(&e, post("/v1/advisories/lockbit/withdraw", "").by(&hub), 200).await;
+    check(
+        &e,
+        post("/v1/advisories/lockbit/withdraw", "").by(&hub),
+        200,
+    )
+    .await;
     let a = check(&e, get("/v1/events").by(&e.firm_a), 200).await;
     let (first, second) = (&a.body["events"][0], &a.body["events"][1]);
     assert_eq!(second["premium_before"], first["premium_after"]);
@@ -346,7 +577,13 @@ async fn portfolio_jobs_price_with_the_table_in_force() {
         H2,healthcare,2000000000,JPY,,,,,,,,4000000,100000000,100000000,\n\
         M1,manufacturing,5000000000,JPY,,,,,,,,10000000,250000000,250000000,\n";
     let calm = run_job(&e, csv).await;
-    let all = advisory("wave", r#"["healthcare"]"#, r#"{"ransomware": 3, "data_breach": 2}"#, "2099-12-31", "green");
+    let all = advisory(
+        "wave",
+        r#"["healthcare"]"#,
+        r#"{"ransomware": 3, "data_breach": 2}"#,
+        "2099-12-31",
+        "green",
+    );
     check(&e, post("/v1/advisories", &all).by(&hub), 201).await;
     let stormy = run_job(&e, csv).await;
     assert!(stormy["mean"].as_f64().unwrap() > calm["mean"].as_f64().unwrap());

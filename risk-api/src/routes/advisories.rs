@@ -157,7 +157,12 @@ fn row_of(a: &Advisory, format: &str, document: String, by: &str) -> ApiResult<A
     Ok(AdvisoryRow {
         id: a.id.clone(),
         title: a.title.clone(),
-        industries: json(&a.industries.iter().map(ToString::to_string).collect::<Vec<_>>())?,
+        industries: json(
+            &a.industries
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+        )?,
         multipliers: json(
             &a.multipliers
                 .iter()
@@ -234,7 +239,12 @@ pub async fn publish_advisory(
         industries_changed: applied.changed.iter().map(ToString::to_string).collect(),
         repriced: applied.repriced,
     };
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(body)).into_response())
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(body),
+    )
+        .into_response())
 }
 
 /// Withdraw an advisory (the hub that published it): it stops applying at once, as a new

@@ -192,7 +192,10 @@ pub(super) async fn inputs(
 }
 
 /// The model a stored assessment was priced with (never the one in force now).
-fn stored_model(state: &AppState, rec: &AssessmentRecord) -> ApiResult<std::sync::Arc<ModelParams>> {
+fn stored_model(
+    state: &AppState,
+    rec: &AssessmentRecord,
+) -> ApiResult<std::sync::Arc<ModelParams>> {
     state
         .model(&rec.model_version, &rec.model_hash)
         .ok_or_else(|| {

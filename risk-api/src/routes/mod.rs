@@ -70,10 +70,7 @@ pub fn router() -> Router<AppState> {
             "/v1/models",
             get(models::models).post(models::publish_model),
         )
-        .route(
-            "/v1/threat-levels",
-            get(threat_levels::get_threat_levels),
-        )
+        .route("/v1/threat-levels", get(threat_levels::get_threat_levels))
         .route(
             "/v1/threat-levels/history",
             get(threat_levels::threat_history),

@@ -151,7 +151,10 @@ fn levels_json(l: &BaseLevels) -> String {
     let m: BTreeMap<String, BTreeMap<String, f64>> = l
         .iter()
         .map(|(i, v)| {
-            let perils = Peril::ALL.iter().map(|p| (p.to_string(), v[p.index()])).collect();
+            let perils = Peril::ALL
+                .iter()
+                .map(|p| (p.to_string(), v[p.index()]))
+                .collect();
             (i.to_string(), perils)
         })
         .collect();
@@ -212,7 +215,10 @@ pub fn levels_at(
 }
 
 /// Base levels and table in force after the newest version (`None`: no version yet).
-fn latest(model: &ModelParams, rows: &[ThreatRow]) -> anyhow::Result<(i64, BaseLevels, ThreatTable)> {
+fn latest(
+    model: &ModelParams,
+    rows: &[ThreatRow],
+) -> anyhow::Result<(i64, BaseLevels, ThreatTable)> {
     let Some(last) = rows.last() else {
         let base = model.threat.levels.clone();
         let table = ThreatTable::derive(&base, &[], OffsetDateTime::UNIX_EPOCH, &model.sharing);
@@ -284,11 +290,21 @@ pub async fn apply(state: &AppState, caller: &Caller, change: Change) -> ApiResu
         let (kind, source, levels_set, detail) = match &change {
             Change::Publish(row) => {
                 standing.push(advisory_of(row)?);
-                ("publish", row.id.clone(), "{}".to_string(), json!({"advisory": row.id}))
+                (
+                    "publish",
+                    row.id.clone(),
+                    "{}".to_string(),
+                    json!({"advisory": row.id}),
+                )
             }
             Change::Withdraw { id } => {
                 standing.retain(|a| &a.id != id);
-                ("withdraw", id.clone(), "{}".to_string(), json!({"advisory": id}))
+                (
+                    "withdraw",
+                    id.clone(),
+                    "{}".to_string(),
+                    json!({"advisory": id}),
+                )
             }
             Change::Override {
                 industry,
@@ -333,7 +349,10 @@ pub async fn apply(state: &AppState, caller: &Caller, change: Change) -> ApiResu
             let ended: Vec<&String> = b.iter().filter(|x| !a.contains(x)).collect();
             let started: Vec<&String> = a.iter().filter(|x| !b.contains(x)).collect();
             let kind = if ended.is_empty() { "start" } else { "expire" };
-            (kind, json!({"ended": ended, "started": started, "at": format_instant(now)}))
+            (
+                kind,
+                json!({"ended": ended, "started": started, "at": format_instant(now)}),
+            )
         } else {
             (kind, detail)
         };

@@ -248,7 +248,11 @@ fn table_at(
     seq: i64,
 ) -> ApiResult<risk_core::sharing::ThreatTable> {
     let params = state.params();
-    match rows.iter().find(|r| r.seq == seq).and_then(|r| r.snapshot.as_deref()) {
+    match rows
+        .iter()
+        .find(|r| r.seq == seq)
+        .and_then(|r| r.snapshot.as_deref())
+    {
         Some(s) => Ok(super::sharing::table_from_json(s)?),
         None => Ok(risk_core::sharing::ThreatTable::derive(
             &super::sharing::levels_at(&params, rows, seq)?.0,
@@ -271,10 +275,10 @@ pub async fn threat_history(
 ) -> ApiResult<Json<ThreatHistoryPage>> {
     refresh(&state).await?;
     let after: i64 = match &page.after {
-        Some(c) => c
-            .id
-            .parse()
-            .map_err(|_| ApiError::invalid_field("after", "not a cursor of this listing"))?,
+        Some(c) => {
+            c.id.parse()
+                .map_err(|_| ApiError::invalid_field("after", "not a cursor of this listing"))?
+        }
         None => 0,
     };
     let rows: Vec<ThreatRow> = state
@@ -300,7 +304,11 @@ pub async fn threat_history(
         };
         // Advisory ids the caller may not read are hidden.
         if let Some(obj) = what.as_object_mut() {
-            if let Some(id) = obj.get("advisory").and_then(Value::as_str).map(str::to_string) {
+            if let Some(id) = obj
+                .get("advisory")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+            {
                 let shown = visible_ids(&state, &[id], caller.role, &caller.subject).await?;
                 obj.insert("advisory".into(), shown.first().cloned().into());
             }

@@ -218,7 +218,10 @@ impl Store {
         if who.is_empty() {
             return Ok(Vec::new());
         }
-        let mut sql = format!("SELECT {COLUMNS} FROM advisories WHERE ({})", who.join(" OR "));
+        let mut sql = format!(
+            "SELECT {COLUMNS} FROM advisories WHERE ({})",
+            who.join(" OR ")
+        );
         if after.is_some() {
             let (a, b, c) = (next(), next(), next());
             sql.push_str(&format!(
@@ -234,7 +237,10 @@ impl Store {
             q = q.bind(h.to_string());
         }
         if let Some((at, id)) = after {
-            q = q.bind(at.to_string()).bind(at.to_string()).bind(id.to_string());
+            q = q
+                .bind(at.to_string())
+                .bind(at.to_string())
+                .bind(id.to_string());
         }
         let limit = i64::try_from(limit).map_err(|e| sqlx::Error::Encode(e.into()))?;
         q.bind(limit).fetch_all(self.db()?).await

@@ -22,12 +22,12 @@ mod keys;
 mod models;
 mod threats;
 
+pub use advisories::{AdvisoryRow, VersionWrite};
 pub use assessments::AssessmentRecord;
 pub use events::{EventKind, EventRow, NewEvent};
 pub use jobs::{ClaimedJob, JobInput, PortfolioJob, now_ms};
 pub use keys::{KeyRow, key_id};
 pub use models::ModelRow;
-pub use advisories::{AdvisoryRow, VersionWrite};
 pub use threats::{NewThreatVersion, ThreatRow};
 
 /// The default database: a SQLite file in the working directory.

@@ -189,8 +189,10 @@ impl SharingWire {
         let max = c.p("sharing.max", &self.max, 1.0, 100.0);
         let cap = c.p("sharing.cap", &self.cap, 1.0, 100.0);
         if cap > max {
-            c.errors
-                .push(FieldError::new("sharing.cap", "must not exceed sharing.max"));
+            c.errors.push(FieldError::new(
+                "sharing.cap",
+                "must not exceed sharing.max",
+            ));
         }
         let mut params = SharingParams {
             combination,

@@ -214,7 +214,10 @@ impl Raw<'_> {
         let mut err = |f: String, m: String| errors.push(FieldError::new(f, m));
         let (path, id) = &self.id;
         if id.is_empty() || id.chars().count() > MAX_ID {
-            err(path.to_string(), format!("must be 1 to {MAX_ID} characters"));
+            err(
+                path.to_string(),
+                format!("must be 1 to {MAX_ID} characters"),
+            );
         } else if !id
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c))
@@ -224,7 +227,10 @@ impl Raw<'_> {
                 "may hold only ASCII letters, digits, '-', '_', '.' and ':'".into(),
             );
         }
-        for (path, text, max) in [(self.title.0, &self.title.1, 500), (self.source.0, &self.source.1, 2000)] {
+        for (path, text, max) in [
+            (self.title.0, &self.title.1, 500),
+            (self.source.0, &self.source.1, 2000),
+        ] {
             if let Some(m) = crate::text::problem(text, max) {
                 err(path.to_string(), m);
             }
@@ -232,7 +238,10 @@ impl Raw<'_> {
         let (path, names) = &self.industries;
         let mut industries = Vec::new();
         if names.is_empty() || names.len() > MAX_NAMES {
-            err(path.clone(), format!("must name 1 to {MAX_NAMES} industries"));
+            err(
+                path.clone(),
+                format!("must name 1 to {MAX_NAMES} industries"),
+            );
         }
         for (i, n) in names.iter().enumerate() {
             match Industry::parse(n) {

@@ -25,15 +25,42 @@ const MAX_OBJECTS: usize = 10_000;
 /// Well-known marking-definition ids of TLP 1.0 and TLP 2.0 (STIX 2.1 §7.2.1.4 and the TLP 2.0
 /// extension's published definitions).
 const TLP_IDS: [(&str, Tlp); 9] = [
-    ("marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9", Tlp::Clear),
-    ("marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da", Tlp::Green),
-    ("marking-definition--f88d31f6-486f-44da-b317-01333bde0b82", Tlp::Amber),
-    ("marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed", Tlp::Red),
-    ("marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487", Tlp::Clear),
-    ("marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb", Tlp::Green),
-    ("marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421", Tlp::Amber),
-    ("marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003", Tlp::AmberStrict),
-    ("marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1", Tlp::Red),
+    (
+        "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9",
+        Tlp::Clear,
+    ),
+    (
+        "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da",
+        Tlp::Green,
+    ),
+    (
+        "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82",
+        Tlp::Amber,
+    ),
+    (
+        "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed",
+        Tlp::Red,
+    ),
+    (
+        "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
+        Tlp::Clear,
+    ),
+    (
+        "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
+        Tlp::Green,
+    ),
+    (
+        "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
+        Tlp::Amber,
+    ),
+    (
+        "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
+        Tlp::AmberStrict,
+    ),
+    (
+        "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
+        Tlp::Red,
+    ),
 ];
 
 /// The service's industry for a STIX industry-sector-ov value (None: not one we price).
@@ -87,7 +114,10 @@ fn strings(o: &Map<String, Value>, key: &str, path: &str) -> Result<Vec<String>,
                     .ok_or_else(|| malformed(format!("{path}.{key}[{i}]"), "must be a string"))
             })
             .collect(),
-        Some(_) => Err(malformed(format!("{path}.{key}"), "must be a list of strings")),
+        Some(_) => Err(malformed(
+            format!("{path}.{key}"),
+            "must be a list of strings",
+        )),
     }
 }
 
@@ -139,10 +169,15 @@ pub(super) fn parse(json: &str, params: &SharingParams) -> Result<Advisory, Advi
         let o = v
             .as_object()
             .ok_or_else(|| malformed(&path, "must be a STIX object"))?;
-        let kind = string(o, "type", &path)?.ok_or_else(|| malformed(format!("{path}.type"), "is missing"))?;
-        let id = string(o, "id", &path)?.ok_or_else(|| malformed(format!("{path}.id"), "is missing"))?;
+        let kind = string(o, "type", &path)?
+            .ok_or_else(|| malformed(format!("{path}.type"), "is missing"))?;
+        let id =
+            string(o, "id", &path)?.ok_or_else(|| malformed(format!("{path}.id"), "is missing"))?;
         if !id.starts_with(&format!("{kind}--")) {
-            return Err(malformed(format!("{path}.id"), format!("must start with \"{kind}--\"")));
+            return Err(malformed(
+                format!("{path}.id"),
+                format!("must start with \"{kind}--\""),
+            ));
         }
         if kind == "report" && o.contains_key("x_risk_multipliers") {
             reports.push(i);
@@ -182,9 +217,9 @@ pub(super) fn parse(json: &str, params: &SharingParams) -> Result<Advisory, Advi
         Some(Value::Object(m)) => m
             .iter()
             .map(|(k, v)| {
-                v.as_f64()
-                    .map(|x| (k.clone(), x))
-                    .ok_or_else(|| malformed(format!("{path}.x_risk_multipliers.{k}"), "must be a number"))
+                v.as_f64().map(|x| (k.clone(), x)).ok_or_else(|| {
+                    malformed(format!("{path}.x_risk_multipliers.{k}"), "must be a number")
+                })
             })
             .collect::<Result<_, _>>()?,
         _ => {
@@ -231,7 +266,10 @@ pub(super) fn parse(json: &str, params: &SharingParams) -> Result<Advisory, Advi
     };
 
     let mut tlp = None;
-    for (j, r) in strings(report, "object_marking_refs", &path)?.iter().enumerate() {
+    for (j, r) in strings(report, "object_marking_refs", &path)?
+        .iter()
+        .enumerate()
+    {
         let known = TLP_IDS.iter().find(|(id, _)| id == r).map(|(_, t)| *t);
         let found = known.or_else(|| by_id.get(r).and_then(|(_, o)| tlp_of_marking(o)));
         match found {
