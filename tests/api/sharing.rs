@@ -293,6 +293,29 @@ async fn advisories_move_the_price_not_the_score() {
     // The score describes the firm: the climate moves neither its value nor its parts.
     assert_eq!(during["score"], before["score"]);
 
+    // Impact and what-if of the earlier assessment price with the table in force.
+    let before_id = before["id"].as_str().unwrap();
+    let uri = format!("/v1/assessments/{before_id}/impact");
+    let i = check(&e, get(&uri).by(&e.firm_a), 200).await;
+    assert_eq!(
+        i.body["threat_level_version"],
+        during["threat_level_version"]
+    );
+    assert_eq!(i.body["current_premium"], during["premium"]["technical"]);
+    let uri = format!("/v1/assessments/{before_id}/what-if");
+    let w = check(
+        &e,
+        post(&uri, r#"{"maturity": {"protect": 3}}"#).by(&e.firm_a),
+        200,
+    )
+    .await;
+    assert_eq!(
+        w.body["threat_level_version"],
+        during["threat_level_version"]
+    );
+    assert_eq!(w.body["current_premium"], during["premium"]["technical"]);
+    assert!(w.body["delta"].as_f64().unwrap() < 0.0);
+
     let t = check(&e, get("/v1/threat-levels").by(&e.firm_a), 200).await;
     assert_eq!(t.body["version"], during["threat_level_version"]);
     assert_eq!(

@@ -1,6 +1,8 @@
 //! Assessments: create (`POST /v1/assessments`), list, read (optionally re-run), premium impact
 //! and the loss-exceedance chart; the stored inputs and how they are re-run.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
@@ -192,10 +194,7 @@ pub(super) async fn inputs(
 }
 
 /// The model a stored assessment was priced with (never the one in force now).
-fn stored_model(
-    state: &AppState,
-    rec: &AssessmentRecord,
-) -> ApiResult<std::sync::Arc<ModelParams>> {
+fn stored_model(state: &AppState, rec: &AssessmentRecord) -> ApiResult<Arc<ModelParams>> {
     state
         .model(&rec.model_version, &rec.model_hash)
         .ok_or_else(|| {
@@ -221,6 +220,22 @@ pub(super) async fn current_params_for(
     let rows = state.store().threat_rows().await?;
     let seq = rows.last().map_or(0, |r| r.seq);
     Ok(params_at(&base, &rows, seq)?)
+}
+
+/// A stored assessment's model and profile with the threat table in force now (brought up to
+/// the clock first): what its impact table and what-ifs price with, so they answer "what would
+/// this cost now" (the stored result and `?recompute=true` keep the version it recorded).
+///
+/// # Errors
+/// As [`current_params_for`] and [`stored_profile`].
+pub(super) async fn inputs_now(
+    state: &AppState,
+    rec: &AssessmentRecord,
+) -> ApiResult<(ModelParams, FirmProfile)> {
+    super::sharing::refresh(state).await?;
+    let params = current_params_for(state, rec).await?;
+    let profile = stored_profile(rec, &params)?;
+    Ok((params, profile))
 }
 
 /// A stored assessment's profile, parsed at its stored valuation date.
@@ -293,7 +308,7 @@ pub async fn get_impact(
         record: rec,
     }: ReadableAssessment,
 ) -> ApiResult<Json<ImpactDto>> {
-    let (params, profile) = inputs(&state, &rec).await?;
+    let (params, profile) = inputs_now(&state, &rec).await?;
     let (trials, seed) = (rec.trials, rec.seed);
     let dto = run(&state, &caller, move || {
         let i = impact(&profile, &params, trials, seed);
