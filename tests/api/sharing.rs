@@ -59,8 +59,11 @@ fn charged(a: &Value) -> f64 {
 /// Only hubs publish; each hub withdraws only its own; listings respect TLP labels.
 #[tokio::test]
 async fn only_hubs_publish_and_tlp_decides_who_reads() {
-    let e = env().await;
-    let (hub_a, hub_b) = hubs(&e).await;
+    only_hubs_publish_and_tlp_decides_who_reads_on(&env().await).await;
+}
+
+async fn only_hubs_publish_and_tlp_decides_who_reads_on(e: &Env) {
+    let (hub_a, hub_b) = hubs(e).await;
     let green = ransomware("adv-green", 1.2);
     for (key, status) in [
         (Some(&e.admin), 403),
@@ -69,22 +72,22 @@ async fn only_hubs_publish_and_tlp_decides_who_reads() {
         (None, 401),
     ] {
         check(
-            &e,
+            e,
             post("/v1/advisories", &green).by_opt(key.map(String::as_str)),
             status,
         )
         .await;
     }
-    let r = check(&e, post("/v1/advisories", &green).by(&hub_a), 201).await;
+    let r = check(e, post("/v1/advisories", &green).by(&hub_a), 201).await;
     assert_eq!(r.body["advisory"]["published_by"], "hub-a");
     assert_eq!(r.body["advisory"]["in_force"], true);
     assert_eq!(
         r.body["industries_changed"],
         serde_json::json!(["healthcare"])
     );
-    check(&e, post("/v1/advisories", &green).by(&hub_b), 409).await;
+    check(e, post("/v1/advisories", &green).by(&hub_b), 409).await;
     for (id, tlp) in [
-        ("adv-amber", "amber"),
+        ("jcsip:amber_2026.1", "amber"),
         ("adv-strict", "amber+strict"),
         ("adv-red", "red"),
     ] {
@@ -95,51 +98,54 @@ async fn only_hubs_publish_and_tlp_decides_who_reads() {
             "2099-12-31",
             tlp,
         );
-        check(&e, post("/v1/advisories", &body).by(&hub_a), 201).await;
+        check(e, post("/v1/advisories", &body).by(&hub_a), 201).await;
     }
     // The defaults: amber to admins, insurers and hubs; amber+strict to admins and hubs; red to
     // admins; a hub always reads its own.
-    let all = ["adv-red", "adv-strict", "adv-amber", "adv-green"];
+    let all = ["adv-red", "adv-strict", "jcsip:amber_2026.1", "adv-green"];
     for (key, want) in [
         (&e.firm_a, vec!["adv-green"]),
-        (&e.insurer_s, vec!["adv-amber", "adv-green"]),
-        (&hub_b, vec!["adv-strict", "adv-amber", "adv-green"]),
+        (&e.insurer_s, vec!["jcsip:amber_2026.1", "adv-green"]),
+        (
+            &hub_b,
+            vec!["adv-strict", "jcsip:amber_2026.1", "adv-green"],
+        ),
         (&hub_a, all.to_vec()),
         (&e.admin, all.to_vec()),
     ] {
-        let r = check(&e, get("/v1/advisories").by(key), 200).await;
+        let r = check(e, get("/v1/advisories").by(key), 200).await;
         assert_eq!(ids(&r.body), want);
     }
-    check(&e, get("/v1/advisories"), 401).await;
+    check(e, get("/v1/advisories"), 401).await;
     // Paged by cursor.
-    let first = check(&e, get("/v1/advisories?limit=3").by(&e.admin), 200).await;
+    let first = check(e, get("/v1/advisories?limit=3").by(&e.admin), 200).await;
     assert_eq!(ids(&first.body), all[..3].to_vec());
     let next = first.body["next"].as_str().unwrap();
     let rest = check(
-        &e,
+        e,
         get(&format!("/v1/advisories?limit=3&after={next}")).by(&e.admin),
         200,
     )
     .await;
     assert_eq!(ids(&rest.body), all[3..].to_vec());
     assert_eq!(rest.body["next"], Value::Null);
-    check_field(&e, get("/v1/advisories?limit=0").by(&e.admin), 422, "limit").await;
+    check_field(e, get("/v1/advisories?limit=0").by(&e.admin), 422, "limit").await;
     // The table names only the advisories the caller may read.
-    let t = check(&e, get("/v1/threat-levels").by(&e.firm_a), 200).await;
+    let t = check(e, get("/v1/threat-levels").by(&e.firm_a), 200).await;
     assert_eq!(
         t.body["industries"]["finance"]["bec_fraud"]["advisories"],
         serde_json::json!([])
     );
-    let t = check(&e, get("/v1/threat-levels").by(&e.admin), 200).await;
+    let t = check(e, get("/v1/threat-levels").by(&e.admin), 200).await;
     assert_eq!(
         t.body["industries"]["finance"]["bec_fraud"]["advisories"],
-        serde_json::json!(["adv-amber", "adv-red", "adv-strict"])
+        serde_json::json!(["adv-red", "adv-strict", "jcsip:amber_2026.1"])
     );
 
     // Withdrawal: only by the publishing hub, once.
     let w = "/v1/advisories/adv-green/withdraw";
     check_all(
-        &e,
+        e,
         [
             (post(w, "").by(&hub_b), 404),
             (post(w, "").by(&e.admin), 403),
@@ -147,18 +153,18 @@ async fn only_hubs_publish_and_tlp_decides_who_reads() {
         ],
     )
     .await;
-    let r = check(&e, post(w, "").by(&hub_a), 200).await;
+    let r = check(e, post(w, "").by(&hub_a), 200).await;
     assert_eq!(r.body["advisory"]["in_force"], false);
     assert!(r.body["advisory"]["withdrawn_at"].is_string());
-    check(&e, post(w, "").by(&hub_a), 409).await;
+    check(e, post(w, "").by(&hub_a), 409).await;
 }
 
 /// Out-of-bounds multipliers, unknown names and malformed bundles are 422 naming each field;
 /// the real-world-shaped STIX fixture imports.
 #[tokio::test]
 async fn bad_advisories_are_named_and_stix_imports() {
-    let e = env().await;
-    let (hub, _) = hubs(&e).await;
+    let e = &env().await;
+    let (hub, _) = hubs(e).await;
     let bad = advisory(
         "x",
         r#"["shipbuilding"]"#,
@@ -166,7 +172,7 @@ async fn bad_advisories_are_named_and_stix_imports() {
         "2025-12-31",
         "purple",
     );
-    let r = check(&e, post("/v1/advisories", &bad).by(&hub), 422).await;
+    let r = check(e, post("/v1/advisories", &bad).by(&hub), 422).await;
     let fields: Vec<&str> = r.body["errors"]
         .as_array()
         .unwrap()
@@ -183,16 +189,16 @@ async fn bad_advisories_are_named_and_stix_imports() {
         assert!(fields.contains(&f), "{f} not in {fields:?}");
     }
     check_field(
-        &e,
+        e,
         post("/v1/advisories", r#"{"id": "x"}"#).by(&hub),
         422,
         "title",
     )
     .await;
-    check(&e, post("/v1/advisories", "[1,").by(&hub), 400).await;
+    check(e, post("/v1/advisories", "[1,").by(&hub), 400).await;
     let override_ = r#"{"levels": {"ransomware": 10.5}, "source": "x"}"#;
     check_field(
-        &e,
+        e,
         put("/v1/threat-levels/healthcare", override_).by(&e.admin),
         422,
         "levels.ransomware",
@@ -201,7 +207,7 @@ async fn bad_advisories_are_named_and_stix_imports() {
 
     // STIX: the fixture, then broken copies of it.
     let r = check(
-        &e,
+        e,
         post("/v1/advisories", STIX).typed(STIX_JSON).by(&hub),
         201,
     )
@@ -230,7 +236,7 @@ async fn bad_advisories_are_named_and_stix_imports() {
         ("[]".to_string(), "bundle"),
     ] {
         check_field(
-            &e,
+            e,
             post("/v1/advisories", &doc).typed(STIX_JSON).by(&hub),
             422,
             field,
@@ -238,7 +244,7 @@ async fn bad_advisories_are_named_and_stix_imports() {
         .await;
     }
     check(
-        &e,
+        e,
         post("/v1/advisories", "{").typed(STIX_JSON).by(&hub),
         400,
     )
@@ -250,9 +256,12 @@ async fn bad_advisories_are_named_and_stix_imports() {
 /// recomputes to its old price with its old version; an expired advisory never applies.
 #[tokio::test]
 async fn advisories_move_the_price_not_the_score() {
-    let e = env().await;
-    let (hub, _) = hubs(&e).await;
-    let before = create(&e, &e.firm_a, HOSPITAL).await;
+    advisories_move_the_price_not_the_score_on(&env().await).await;
+}
+
+async fn advisories_move_the_price_not_the_score_on(e: &Env) {
+    let (hub, _) = hubs(e).await;
+    let before = create(e, &e.firm_a, HOSPITAL).await;
     assert_eq!(before["threat"]["multipliers"]["ransomware"], 1.0);
     assert_eq!(before["threat"]["expected_loss_factor"], 1.0);
 
@@ -264,13 +273,13 @@ async fn advisories_move_the_price_not_the_score() {
         "2026-01-31",
         "green",
     );
-    check(&e, post("/v1/advisories", &expired).by(&hub), 201).await;
+    check(e, post("/v1/advisories", &expired).by(&hub), 201).await;
     let future = expired
         .replace("\"old\"", "\"future\"")
         .replace("2026-01-01", "2098-01-01")
         .replace("2026-01-31", "2099-01-31");
-    check(&e, post("/v1/advisories", &future).by(&hub), 201).await;
-    let unmoved = create(&e, &e.firm_a, HOSPITAL).await;
+    check(e, post("/v1/advisories", &future).by(&hub), 201).await;
+    let unmoved = create(e, &e.firm_a, HOSPITAL).await;
     assert_eq!(charged(&unmoved), charged(&before));
     assert_ne!(
         unmoved["threat_level_version"],
@@ -278,13 +287,13 @@ async fn advisories_move_the_price_not_the_score() {
     );
 
     let r = check(
-        &e,
+        e,
         post("/v1/advisories", &ransomware("lockbit", 1.5)).by(&hub),
         201,
     )
     .await;
     assert_eq!(r.body["repriced"], 2);
-    let during = create(&e, &e.firm_a, HOSPITAL).await;
+    let during = create(e, &e.firm_a, HOSPITAL).await;
     assert!(charged(&during) > charged(&before));
     assert!(during["loss"]["mean"].as_f64() > before["loss"]["mean"].as_f64());
     assert_eq!(during["threat"]["multipliers"]["ransomware"], 1.5);
@@ -296,7 +305,7 @@ async fn advisories_move_the_price_not_the_score() {
     // Impact and what-if of the earlier assessment price with the table in force.
     let before_id = before["id"].as_str().unwrap();
     let uri = format!("/v1/assessments/{before_id}/impact");
-    let i = check(&e, get(&uri).by(&e.firm_a), 200).await;
+    let i = check(e, get(&uri).by(&e.firm_a), 200).await;
     assert_eq!(
         i.body["threat_level_version"],
         during["threat_level_version"]
@@ -304,7 +313,7 @@ async fn advisories_move_the_price_not_the_score() {
     assert_eq!(i.body["current_premium"], during["premium"]["technical"]);
     let uri = format!("/v1/assessments/{before_id}/what-if");
     let w = check(
-        &e,
+        e,
         post(&uri, r#"{"maturity": {"protect": 3}}"#).by(&e.firm_a),
         200,
     )
@@ -316,7 +325,7 @@ async fn advisories_move_the_price_not_the_score() {
     assert_eq!(w.body["current_premium"], during["premium"]["technical"]);
     assert!(w.body["delta"].as_f64().unwrap() < 0.0);
 
-    let t = check(&e, get("/v1/threat-levels").by(&e.firm_a), 200).await;
+    let t = check(e, get("/v1/threat-levels").by(&e.firm_a), 200).await;
     assert_eq!(t.body["version"], during["threat_level_version"]);
     assert_eq!(
         t.body["industries"]["healthcare"]["ransomware"]["multiplier"],
@@ -327,20 +336,15 @@ async fn advisories_move_the_price_not_the_score() {
         serde_json::json!(["lockbit"])
     );
 
-    check(
-        &e,
-        post("/v1/advisories/lockbit/withdraw", "").by(&hub),
-        200,
-    )
-    .await;
-    let after = create(&e, &e.firm_a, HOSPITAL).await;
+    check(e, post("/v1/advisories/lockbit/withdraw", "").by(&hub), 200).await;
+    let after = create(e, &e.firm_a, HOSPITAL).await;
     assert_eq!(charged(&after), charged(&before));
     assert_eq!(after["loss"]["mean"], before["loss"]["mean"]);
 
     // Stored assessments re-run with the table they recorded.
     let id = during["id"].as_str().unwrap();
     let r = check(
-        &e,
+        e,
         get(&format!("/v1/assessments/{id}?recompute=true")).by(&e.firm_a),
         200,
     )
@@ -355,7 +359,7 @@ async fn advisories_move_the_price_not_the_score() {
     // Quotes use the table in force and say which.
     let quote = format!(r#"{{"profile": {HOSPITAL}, "options": [{{"deductible": 1000000}}]}}"#);
     let q = check(
-        &e,
+        e,
         post(&format!("/v1/quotes?{TRIALS}"), &quote).by(&e.firm_a),
         200,
     )
@@ -366,7 +370,7 @@ async fn advisories_move_the_price_not_the_score() {
     );
 
     // The history says who did what when.
-    let h = check(&e, get("/v1/threat-levels/history").by(&e.firm_a), 200).await;
+    let h = check(e, get("/v1/threat-levels/history").by(&e.firm_a), 200).await;
     let kinds: Vec<&str> = h.body["items"]
         .as_array()
         .unwrap()
@@ -387,21 +391,24 @@ async fn advisories_move_the_price_not_the_score() {
 /// within the bounds); an admin override is partial and combines with them.
 #[tokio::test]
 async fn advisories_combine_and_overrides_are_partial() {
-    let e = env().await;
-    let (hub_a, hub_b) = hubs(&e).await;
+    advisories_combine_and_overrides_are_partial_on(&env().await).await;
+}
+
+async fn advisories_combine_and_overrides_are_partial_on(e: &Env) {
+    let (hub_a, hub_b) = hubs(e).await;
     check(
-        &e,
+        e,
         post("/v1/advisories", &ransomware("a-1", 1.5)).by(&hub_a),
         201,
     )
     .await;
     check(
-        &e,
+        e,
         post("/v1/advisories", &ransomware("b-1", 1.2)).by(&hub_b),
         201,
     )
     .await;
-    let t = check(&e, get("/v1/threat-levels").by(&e.insurer_s), 200).await;
+    let t = check(e, get("/v1/threat-levels").by(&e.insurer_s), 200).await;
     assert_eq!(t.body["combination"], "product");
     let rw = &t.body["industries"]["healthcare"]["ransomware"];
     assert_eq!(rw["multiplier"].as_f64().unwrap(), 1.5 * 1.2);
@@ -409,7 +416,7 @@ async fn advisories_combine_and_overrides_are_partial() {
 
     let hc = "/v1/threat-levels/healthcare";
     let r = check(
-        &e,
+        e,
         put(
             hc,
             r#"{"levels": {"ransomware": 2}, "source": "ops ticket 1"}"#,
@@ -423,7 +430,7 @@ async fn advisories_combine_and_overrides_are_partial() {
         2.0 * (1.5 * 1.2)
     );
     check(
-        &e,
+        e,
         put(
             hc,
             r#"{"levels": {"data_breach": 1.25}, "source": "ops ticket 2"}"#,
@@ -432,7 +439,7 @@ async fn advisories_combine_and_overrides_are_partial() {
         200,
     )
     .await;
-    let t = check(&e, get("/v1/threat-levels").by(&e.firm_a), 200).await;
+    let t = check(e, get("/v1/threat-levels").by(&e.firm_a), 200).await;
     let h = &t.body["industries"]["healthcare"];
     assert_eq!(h["ransomware"]["base"], 2.0);
     assert_eq!(
@@ -443,7 +450,7 @@ async fn advisories_combine_and_overrides_are_partial() {
     assert_eq!(h["bec_fraud"]["multiplier"], 1.0);
     // A product past the upper bound stays at it.
     check(
-        &e,
+        e,
         put(
             hc,
             r#"{"levels": {"ransomware": 9}, "source": "ops ticket 3"}"#,
@@ -452,14 +459,14 @@ async fn advisories_combine_and_overrides_are_partial() {
         200,
     )
     .await;
-    let t = check(&e, get("/v1/threat-levels").by(&e.firm_a), 200).await;
+    let t = check(e, get("/v1/threat-levels").by(&e.firm_a), 200).await;
     assert_eq!(
         t.body["industries"]["healthcare"]["ransomware"]["multiplier"],
         10.0
     );
     assert_eq!(t.body["seq"], 5);
     let h = check(
-        &e,
+        e,
         get("/v1/threat-levels/history?limit=2&").by(&e.firm_a),
         200,
     )
@@ -467,7 +474,7 @@ async fn advisories_combine_and_overrides_are_partial() {
     assert_eq!(h.body["items"].as_array().unwrap().len(), 2);
     let next = h.body["next"].as_str().unwrap();
     let rest = check(
-        &e,
+        e,
         get(&format!("/v1/threat-levels/history?after={next}")).by(&e.firm_a),
         200,
     )
@@ -487,8 +494,8 @@ async fn advisories_combine_and_overrides_are_partial() {
 /// anyone publishing anything.
 #[tokio::test]
 async fn an_advisory_past_valid_until_stops_applying() {
-    let e = env().await;
-    let (hub, _) = hubs(&e).await;
+    let e = &env().await;
+    let (hub, _) = hubs(e).await;
     let until = time::OffsetDateTime::now_utc() + time::Duration::seconds(2);
     let until = until
         .format(&time::format_description::well_known::Rfc3339)
@@ -500,17 +507,17 @@ async fn an_advisory_past_valid_until_stops_applying() {
         &until,
         "green",
     );
-    check(&e, post("/v1/advisories", &body).by(&hub), 201).await;
-    let t = check(&e, get("/v1/threat-levels").by(&e.firm_a), 200).await;
+    check(e, post("/v1/advisories", &body).by(&hub), 201).await;
+    let t = check(e, get("/v1/threat-levels").by(&e.firm_a), 200).await;
     assert_eq!(
         t.body["industries"]["healthcare"]["ransomware"]["multiplier"],
         1.4
     );
     tokio::time::sleep(Duration::from_millis(2500)).await;
-    let t = check(&e, get("/v1/threat-levels").by(&e.firm_a), 200).await;
+    let t = check(e, get("/v1/threat-levels").by(&e.firm_a), 200).await;
     assert_eq!(t.body["industries"].get("healthcare"), None);
     assert_eq!(t.body["seq"], 2);
-    let h = check(&e, get("/v1/threat-levels/history").by(&e.firm_a), 200).await;
+    let h = check(e, get("/v1/threat-levels/history").by(&e.firm_a), 200).await;
     let last = &h.body["items"][1];
     assert_eq!(
         (last["kind"].as_str(), last["by"].as_str()),
@@ -523,15 +530,18 @@ async fn an_advisory_past_valid_until_stops_applying() {
 /// owner and the insurers it is shared with, no one else.
 #[tokio::test]
 async fn threat_events_reach_owners_and_shared_insurers_only() {
-    let e = env().await;
-    let (hub, _) = hubs(&e).await;
-    let mine = create(&e, &e.firm_a, HOSPITAL).await;
+    threat_events_reach_owners_and_shared_insurers_only_on(&env().await).await;
+}
+
+async fn threat_events_reach_owners_and_shared_insurers_only_on(e: &Env) {
+    let (hub, _) = hubs(e).await;
+    let mine = create(e, &e.firm_a, HOSPITAL).await;
     let id = mine["id"].as_str().unwrap();
-    crate::share(&e, id, "ins-s").await;
-    let theirs = create(&e, &e.firm_b, HOSPITAL).await;
-    let other_industry = create(&e, &e.firm_a, PROFILE).await;
+    crate::share(e, id, "ins-s").await;
+    let theirs = create(e, &e.firm_b, HOSPITAL).await;
+    let other_industry = create(e, &e.firm_a, PROFILE).await;
     let r = check(
-        &e,
+        e,
         post("/v1/advisories", &ransomware("lockbit", 1.5)).by(&hub),
         201,
     )
@@ -551,7 +561,7 @@ async fn threat_events_reach_owners_and_shared_insurers_only() {
             })
             .collect()
     };
-    let a = check(&e, get("/v1/events").by(&e.firm_a), 200).await;
+    let a = check(e, get("/v1/events").by(&e.firm_a), 200).await;
     assert_eq!(
         events(&a.body),
         [("threat_level_changed".to_string(), id.to_string())]
@@ -561,11 +571,11 @@ async fn threat_events_reach_owners_and_shared_insurers_only() {
     assert!(ev["premium_after"].as_f64().unwrap() > charged(&mine));
     assert_eq!(ev["advisories"], serde_json::json!(["lockbit"]));
     assert_eq!(ev["industry"], "healthcare");
-    let s = check(&e, get("/v1/events").by(&e.insurer_s), 200).await;
+    let s = check(e, get("/v1/events").by(&e.insurer_s), 200).await;
     assert_eq!(events(&s.body), events(&a.body));
-    let n = check(&e, get("/v1/events").by(&e.insurer_n), 200).await;
+    let n = check(e, get("/v1/events").by(&e.insurer_n), 200).await;
     assert!(events(&n.body).is_empty());
-    let b = check(&e, get("/v1/events").by(&e.firm_b), 200).await;
+    let b = check(e, get("/v1/events").by(&e.firm_b), 200).await;
     let theirs_id = theirs["id"].as_str().unwrap().to_string();
     assert_eq!(
         events(&b.body),
@@ -578,13 +588,8 @@ async fn threat_events_reach_owners_and_shared_insurers_only() {
     );
 
     // Withdrawal re-prices back: the second event starts where the first ended.
-    check(
-        &e,
-        post("/v1/advisories/lockbit/withdraw", "").by(&hub),
-        200,
-    )
-    .await;
-    let a = check(&e, get("/v1/events").by(&e.firm_a), 200).await;
+    check(e, post("/v1/advisories/lockbit/withdraw", "").by(&hub), 200).await;
+    let a = check(e, get("/v1/events").by(&e.firm_a), 200).await;
     let (first, second) = (&a.body["events"][0], &a.body["events"][1]);
     assert_eq!(second["premium_before"], first["premium_after"]);
     assert_eq!(second["premium_after"].as_f64().unwrap(), charged(&mine));
@@ -593,13 +598,13 @@ async fn threat_events_reach_owners_and_shared_insurers_only() {
 /// A portfolio job prices with the table in force when it was accepted and records its version.
 #[tokio::test]
 async fn portfolio_jobs_price_with_the_table_in_force() {
-    let e = env().await;
-    let (hub, _) = hubs(&e).await;
+    let e = &env().await;
+    let (hub, _) = hubs(e).await;
     let csv = "policy_id,industry,annual_revenue,currency,certifications,govern,identify,protect,detect,respond,recover,deductible,occurrence_limit,aggregate_limit,cloud_providers\n\
         H1,healthcare,8000000000,JPY,,,,,,,,16000000,400000000,400000000,\n\
         H2,healthcare,2000000000,JPY,,,,,,,,4000000,100000000,100000000,\n\
         M1,manufacturing,5000000000,JPY,,,,,,,,10000000,250000000,250000000,\n";
-    let calm = run_job(&e, csv).await;
+    let calm = run_job(e, csv).await;
     let all = advisory(
         "wave",
         r#"["healthcare"]"#,
@@ -607,13 +612,13 @@ async fn portfolio_jobs_price_with_the_table_in_force() {
         "2099-12-31",
         "green",
     );
-    check(&e, post("/v1/advisories", &all).by(&hub), 201).await;
-    let stormy = run_job(&e, csv).await;
+    check(e, post("/v1/advisories", &all).by(&hub), 201).await;
+    let stormy = run_job(e, csv).await;
     assert!(stormy["mean"].as_f64().unwrap() > calm["mean"].as_f64().unwrap());
     assert_eq!(calm["threat_level_version"], "2026-11-01");
     assert_eq!(stormy["threat_level_version"], "2026-11-01+1");
-    check(&e, post("/v1/advisories/wave/withdraw", "").by(&hub), 200).await;
-    let again = run_job(&e, csv).await;
+    check(e, post("/v1/advisories/wave/withdraw", "").by(&hub), 200).await;
+    let again = run_job(e, csv).await;
     assert_eq!(again["mean"], calm["mean"]);
 }
 
@@ -631,4 +636,27 @@ async fn run_job(e: &Env, csv: &str) -> Value {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("portfolio job did not finish");
+}
+
+/// The same flows on PostgreSQL (the advisory listing, versions, snapshots and events SQL).
+#[tokio::test]
+#[ignore = "needs PostgreSQL: set DATABASE_URL (see .ci/run)"]
+async fn sharing_on_postgres() {
+    let (store, schema) = postgres_store().await;
+    only_hubs_publish_and_tlp_decides_who_reads_on(&env_on(store.clone(), test_config()).await)
+        .await;
+    drop_schema(&store, &schema).await;
+    let (store, schema) = postgres_store().await;
+    advisories_move_the_price_not_the_score_on(&env_on(store.clone(), test_config()).await).await;
+    drop_schema(&store, &schema).await;
+    let (store, schema) = postgres_store().await;
+    advisories_combine_and_overrides_are_partial_on(&env_on(store.clone(), test_config()).await)
+        .await;
+    drop_schema(&store, &schema).await;
+    let (store, schema) = postgres_store().await;
+    threat_events_reach_owners_and_shared_insurers_only_on(
+        &env_on(store.clone(), test_config()).await,
+    )
+    .await;
+    drop_schema(&store, &schema).await;
 }
