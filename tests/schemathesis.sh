@@ -36,7 +36,7 @@ fi
 source "$HERE/server.sh"
 
 declare -A keys
-for role in insurer firm admin certifier; do
+for role in insurer firm admin certifier hub; do
     keys[$role]="$("$BIN" keys create --role "$role" --subject "st-$role" --database "$db" 2>/dev/null)"
 done
 start_server
@@ -45,7 +45,7 @@ curl -fsS -m 60 -o /dev/null -X POST "$base/v1/assessments?trials=2000&seed=1" \
     --data-binary @"$PROFILE"
 
 status=0
-for role in insurer firm admin certifier; do
+for role in insurer firm admin certifier hub; do
     echo "schemathesis: as $role (max $MAX_EXAMPLES examples per operation, ${MAX_TIME} s)"
     report=()
     if [[ -n "${ST_REPORT_DIR:-}" ]]; then

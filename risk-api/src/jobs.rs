@@ -190,10 +190,19 @@ async fn run(state: AppState, job: ClaimedJob, permit: OwnedSemaphorePermit, _ru
     {
         tracing::warn!(job = %id, error = %e, "cannot reload the published models");
     }
+    // The threat table it was accepted under (read here: the computation below is blocking).
+    let threat_rows = match state.store().threat_rows().await {
+        Ok(rows) => rows,
+        Err(e) => {
+            tracing::warn!(job = %id, error = %e, "cannot read the threat table; the job's lease will lapse");
+            heartbeat.abort();
+            return;
+        }
+    };
     let work = {
         let (state, lost) = (state.clone(), lost.clone());
         move || {
-            compute(&state, &job, &|| {
+            compute(&state, &job, &threat_rows, &|| {
                 lost.load(Ordering::SeqCst) || state.jobs().stopping()
             })
         }
@@ -240,14 +249,20 @@ async fn finish(store: &Store, id: &str, owner: &str, outcome: Result<(String, S
 fn compute(
     state: &AppState,
     job: &ClaimedJob,
+    threat_rows: &[crate::store::ThreatRow],
     stop: &dyn Fn() -> bool,
 ) -> Option<Result<(String, String), String>> {
     let input = &job.input;
-    let Some(params) = state.model(&input.model_version, &input.model_hash) else {
+    let Some(model) = state.model(&input.model_version, &input.model_hash) else {
         return Some(Err(format!(
             "model {} is not loaded on this server",
             input.model_version
         )));
+    };
+    // The threat table in force when the job was accepted, whatever changed since.
+    let params = match crate::routes::params_at(&model, threat_rows, input.threat_seq) {
+        Ok(p) => p,
+        Err(e) => return Some(Err(format!("threat table: {e}"))),
     };
     let kind = if input.kind == "parquet" {
         FileKind::Parquet
@@ -268,7 +283,17 @@ fn compute(
         Err(e) => return Some(Err(e)),
     };
     let (report, table, names) = portfolio_report_until(&portfolio, job.trials, job.seed, stop)?;
-    let out = serde_json::to_string(&report)
+    // The report records the threat table's version beside its numbers.
+    let out = serde_json::to_value(&report)
+        .map(|mut v| {
+            if let Some(o) = v.as_object_mut() {
+                o.insert(
+                    "threat_level_version".into(),
+                    params.threat.version.clone().into(),
+                );
+            }
+            v.to_string()
+        })
         .map_err(|e| format!("report: {e}"))
         .and_then(|r| {
             let ord = crate::ord::csv_tables(&table, &names)?;

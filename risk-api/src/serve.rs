@@ -190,10 +190,28 @@ pub async fn serve(
         .with_context(|| format!("cannot listen on {addr}"))?;
     tracing::info!(addr = %listener.local_addr()?, "listening");
     state.jobs().start(&state);
+    let clock = tokio::spawn(threat_clock(state.clone()));
     accept_loop(listener, app(state.clone()), &state).await;
+    clock.abort();
     state.store().close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// How often the server checks whether an advisory's validity started or ended (each crossing
+/// is a new version of the threat table and re-prices what it moves; reads and pricing check
+/// too, so this only bounds how late an unobserved crossing is recorded).
+const THREAT_CLOCK: Duration = Duration::from_secs(60);
+
+/// Brings the threat table up to the clock every [`THREAT_CLOCK`] (`RISK_THREAT_CLOCK_MS`).
+async fn threat_clock(state: AppState) {
+    let every = env_ms("RISK_THREAT_CLOCK_MS").unwrap_or(THREAT_CLOCK);
+    loop {
+        tokio::time::sleep(every).await;
+        if let Err(e) = crate::routes::sharing::refresh(&state).await {
+            tracing::warn!(error = ?e, "cannot bring the threat table up to the clock");
+        }
+    }
 }
 
 /// A duration in milliseconds from the environment variable `name`, if set and valid.

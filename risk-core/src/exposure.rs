@@ -19,8 +19,13 @@ pub type BasePerils = [Option<BasePeril>; PERILS];
 /// A peril's parameters for a firm before its certification, maturity and control multipliers.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BasePeril {
-    /// Events a year (threat level included).
+    /// Events a year (threat level included): what the loss model draws.
     pub frequency: f64,
+    /// Events a year of the firm itself, before the sector threat level: what the score
+    /// weighs perils by (unless the threat table predates the separation, `in_score`).
+    pub firm_frequency: f64,
+    /// The sector threat multiplier in `frequency`.
+    pub threat: f64,
     /// Severity body median, in the profile's currency.
     pub median: f64,
     /// Body sigma.
@@ -51,13 +56,16 @@ pub fn base_perils(profile: &FirmProfile, params: &ModelParams) -> [Option<BaseP
             _ => 1.0,
         };
         let (fi, si) = industry.relativity[k];
-        let frequency = p.frequency
-            * size.powf(r.frequency_revenue_elasticity)
-            * fi
-            * params.threat.multiplier(profile.industry, peril);
+        // Evaluated in the order it always was ((λ0 · size · I) · T), so a neutral table gives
+        // the same bits as before the threat was split out.
+        let firm_frequency = p.frequency * size.powf(r.frequency_revenue_elasticity) * fi;
+        let threat = params.threat.multiplier(profile.industry, peril);
+        let frequency = firm_frequency * threat;
         let median = p.median * size.powf(r.severity_revenue_elasticity) * si * records * rate;
         Some(BasePeril {
             frequency,
+            firm_frequency,
+            threat,
             median,
             sigma: p.sigma,
             severity_mean: severity(median, p.sigma, params).mean(),
@@ -78,4 +86,18 @@ pub fn severity(median: f64, sigma: f64, params: &ModelParams) -> Severity {
         params.reference.tail_shape,
     )
     .expect("model parameters are validated")
+}
+
+/// The sector threat's effect on the firm's expected gross loss: Σ λ_k F_k E[X_k S_k] with the
+/// threat over the same without it (1 when no threat level applies to the firm's perils).
+pub fn threat_effect(base: &BasePerils, m: &crate::params::PerilMultipliers) -> f64 {
+    let (with, without) = base
+        .iter()
+        .zip(m)
+        .filter_map(|(b, m)| b.map(|b| (b, m)))
+        .fold((0.0, 0.0), |(w, o), (b, m)| {
+            let x = m.0 * b.severity_mean * m.1;
+            (w + b.frequency * x, o + b.firm_frequency * x)
+        });
+    if without > 0.0 { with / without } else { 1.0 }
 }

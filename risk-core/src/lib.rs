@@ -37,6 +37,9 @@ pub mod dist;
 // The model file (`ModelParams`).
 pub mod params;
 
+// Information sharing: hubs' advisories (native JSON, STIX 2.1) → the sector threat table.
+pub mod sharing;
+
 // Firm profiles (`FirmProfile::parse`).
 pub mod profile;
 

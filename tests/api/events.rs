@@ -28,13 +28,18 @@ async fn repricing_writes_events_only_the_owner_and_shared_insurers_read() {
 
     // The manufacturing sector's ransomware threat rises; both stored assessments are
     // re-priced under it (the retailer's sector is untouched, so its premium stays).
-    let up = r#"{"levels": {"ransomware": 2.0}, "source": "advisory (test)"}"#;
-    check(
-        &e,
-        put("/v1/threat-levels/manufacturing", up).by(&e.admin),
-        200,
-    )
-    .await;
+    // Written straight to the store (a pre-advisory whole-row publication), so nothing has
+    // re-priced them yet: `PUT /v1/threat-levels` re-prices by itself (tests/api/sharing.rs).
+    e.state
+        .store()
+        .publish_threat(
+            "manufacturing",
+            r#"{"ransomware": 2.0}"#,
+            "advisory (test)",
+            "ops",
+        )
+        .await
+        .unwrap();
     let ops = Caller {
         role: Role::Admin,
         subject: "ops".into(),

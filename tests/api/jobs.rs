@@ -32,6 +32,7 @@ async fn queued(store: &Store, id: &str) {
         model_version: "x".into(),
         model_hash: "y".into(),
         accepted_on: "2026-12-01".into(),
+        threat_seq: 0,
     };
     store.insert_job(&job, &input).await.unwrap();
 }

@@ -23,6 +23,7 @@ mod quotes;
 mod restart;
 mod service;
 mod shares;
+mod sharing;
 mod simulate;
 mod store;
 mod threat_levels;

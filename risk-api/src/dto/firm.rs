@@ -52,6 +52,25 @@ pub struct AssessmentDto {
     /// Accept, refer or decline, with reasons (absent only on assessments stored before).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decision: Option<DecisionDto>,
+    /// The sector threat level applied to the firm's loss model: its own line, outside the
+    /// score (absent only on assessments stored before it was reported).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threat: Option<ThreatLineDto>,
+}
+
+/// The sector threat in an Assessment: what the table in force did to the firm's loss model.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ThreatLineDto {
+    /// Version of the threat table (the same as `threat_level_version`).
+    pub version: String,
+    /// Frequency multiplier per peril the firm has, for its industry.
+    pub multipliers: std::collections::BTreeMap<String, f64>,
+    /// Expected gross loss with the threat ÷ without it (1: no threat level applies).
+    pub expected_loss_factor: f64,
+    /// Whether the score carries the threat too (true only for a threat-table version published
+    /// before score and threat were separated; the score then weighs perils by their threatened
+    /// frequency, as it always had, so those assessments reproduce).
+    pub in_score: bool,
 }
 
 /// Who was assessed.
@@ -334,6 +353,20 @@ impl AssessmentDto {
             premium: PremiumDto::new(&a.premium, &profile.currency, with_loadings),
             terms: Some(TermsDto::new(&profile.coverage)),
             decision: Some(DecisionDto::new(&a.decision)),
+            threat: Some(ThreatLineDto {
+                version: params.threat.version.clone(),
+                multipliers: s
+                    .base_perils
+                    .iter()
+                    .zip(risk_core::vocab::Peril::ALL)
+                    .filter_map(|(b, p)| b.map(|b| (p.to_string(), b.threat)))
+                    .collect(),
+                expected_loss_factor: risk_core::exposure::threat_effect(
+                    &s.base_perils,
+                    &s.multipliers,
+                ),
+                in_score: params.threat.in_score,
+            }),
         }
     }
 }
@@ -343,6 +376,8 @@ impl AssessmentDto {
 pub struct ImpactDto {
     /// `name-version` of the model.
     pub model_version: String,
+    /// Version of the sector threat table priced with.
+    pub threat_level_version: String,
     /// Currency of every amount.
     pub currency: String,
     /// Seed shared by every counterfactual.
@@ -385,6 +420,7 @@ impl ImpactDto {
     pub fn new(profile: &FirmProfile, params: &ModelParams, i: &Impact) -> Self {
         ImpactDto {
             model_version: params.id(),
+            threat_level_version: params.threat.version.clone(),
             currency: profile.currency.clone(),
             seed: i.current.simulation.seed(),
             trials: i.current.simulation.trials(),

@@ -169,6 +169,8 @@ pub struct QuoteDto {
     pub model_version: String,
     /// Hash of the model file.
     pub model_hash: String,
+    /// Version of the sector threat table priced with.
+    pub threat_level_version: String,
     /// Seed shared by every option.
     pub seed: u64,
     /// Simulated years shared by every option.
@@ -272,6 +274,7 @@ impl QuoteDto {
         QuoteDto {
             model_version: params.id(),
             model_hash: params.hash.clone(),
+            threat_level_version: params.threat.version.clone(),
             seed: q.seed,
             trials: q.trials,
             currency: profile.currency.clone(),

@@ -1,7 +1,6 @@
 //! Assessments: create (`POST /v1/assessments`), list, read (optionally re-run), premium impact
 //! and the loss-exceedance chart; the stored inputs and how they are re-run.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::Json;
@@ -15,7 +14,6 @@ use risk_core::params::parse_date;
 use risk_core::pricing::assess;
 use risk_core::pricing::impact;
 use risk_core::profile::FirmProfile;
-use risk_core::vocab::{Industry, PERILS, Peril};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -87,33 +85,19 @@ pub struct ReadParams {
     pub recompute: Option<bool>,
 }
 
-/// The model with the threat table in force at history position `seq` (0: the model file's).
+/// The model with the threat table in force at history position `seq` (0: the model file's),
+/// read from that version's own row (`routes::sharing`).
 ///
 /// # Errors
 /// A stored threat row that no longer parses.
 pub fn params_at(base: &ModelParams, rows: &[ThreatRow], seq: i64) -> anyhow::Result<ModelParams> {
-    let mut p = base.clone();
-    if seq == 0 {
-        return Ok(p);
-    }
-    for r in rows.iter().filter(|r| r.seq <= seq) {
-        let industry = Industry::parse(&r.industry)
-            .ok_or_else(|| anyhow::anyhow!("threat row {}: unknown industry", r.seq))?;
-        let map: BTreeMap<String, f64> = serde_json::from_str(&r.levels)?;
-        let mut l = [1.0; PERILS];
-        for (k, v) in map {
-            let peril = Peril::parse(&k)
-                .ok_or_else(|| anyhow::anyhow!("threat row {}: unknown peril", r.seq))?;
-            l[peril.index()] = v;
-        }
-        p.threat.levels.insert(industry, l);
-    }
-    p.threat.version = format!("{}+{seq}", base.threat.version);
-    Ok(p)
+    super::sharing::model_at(base, rows, seq)
 }
 
-/// The model with the newest threat table, and that table's history position.
+/// The model with the threat table in force now (brought up to the clock first), and that
+/// table's history position.
 pub(super) async fn current_params(state: &AppState) -> ApiResult<(ModelParams, i64)> {
+    super::sharing::refresh(state).await?;
     let rows = state.store().threat_rows().await?;
     let seq = rows.last().map_or(0, |r| r.seq);
     Ok((params_at(&state.params(), &rows, seq)?, seq))
@@ -245,6 +229,25 @@ pub(super) async fn current_params_for(
     Ok(params_at(&base, &rows, seq)?)
 }
 
+/// A stored assessment's model and profile with the threat table in force now (brought up to
+/// the clock first) and the registry's newest facts about the certificates it relied on: what
+/// its impact table and what-ifs price with, so they answer "what would this cost now" (the
+/// stored result and `?recompute=true` keep the versions it recorded).
+///
+/// # Errors
+/// As [`current_params_for`], [`stored_profile`] and [`verify_stored`].
+pub(super) async fn inputs_now(
+    state: &AppState,
+    rec: &AssessmentRecord,
+) -> ApiResult<(ModelParams, FirmProfile)> {
+    super::sharing::refresh(state).await?;
+    let params = current_params_for(state, rec).await?;
+    let mut profile = stored_profile(rec, &params)?;
+    let position = state.store().registry_position().await?;
+    verify_stored(state, rec, &mut profile, position).await?;
+    Ok((params, profile))
+}
+
 /// A stored assessment's profile, parsed at its stored valuation date (as sent: no firm-key
 /// binding or registry facts yet, see [`super::registry::verify_stored`]).
 ///
@@ -288,7 +291,12 @@ pub async fn get_assessment(
     .await?;
     // Compared as JSON documents: exactly what was stored against what would be.
     let as_json = |d: &AssessmentDto| serde_json::to_value(d).map_err(anyhow::Error::from);
-    let reproduced = as_json(&fresh)? == as_json(&stored)?;
+    // A line added since it was stored (the threat line) is not part of what it reproduces.
+    let mut compared = fresh.clone();
+    if stored.threat.is_none() {
+        compared.threat = None;
+    }
+    let reproduced = as_json(&compared)? == as_json(&stored)?;
     if !reproduced {
         tracing::error!(id = %rec.id, "re-run assessment differs from the stored result");
     }
@@ -311,7 +319,7 @@ pub async fn get_impact(
         record: rec,
     }: ReadableAssessment,
 ) -> ApiResult<Json<ImpactDto>> {
-    let (params, profile) = inputs(&state, &rec).await?;
+    let (params, profile) = inputs_now(&state, &rec).await?;
     let (trials, seed) = (rec.trials, rec.seed);
     let dto = run(&state, &caller, move || {
         let i = impact(&profile, &params, trials, seed);

@@ -15,6 +15,7 @@ use crate::app::AppState;
 use crate::problem::{ApiError, ApiResult, FieldProblem, Problem};
 use doc::{BearerAuth, CommonResponses, Roles};
 
+pub mod advisories;
 pub mod assessments;
 pub mod certificates;
 pub mod doc;
@@ -29,6 +30,7 @@ pub mod quotes;
 pub mod registry;
 pub mod reprice;
 pub mod shares;
+pub mod sharing;
 pub mod simulate;
 pub mod threat_levels;
 pub mod what_if;
@@ -70,9 +72,22 @@ pub fn router() -> Router<AppState> {
             "/v1/models",
             get(models::models).post(models::publish_model),
         )
+        .route("/v1/threat-levels", get(threat_levels::get_threat_levels))
+        .route(
+            "/v1/threat-levels/history",
+            get(threat_levels::threat_history),
+        )
         .route(
             "/v1/threat-levels/{industry}",
             put(threat_levels::put_threat_level),
+        )
+        .route(
+            "/v1/advisories",
+            post(advisories::publish_advisory).get(advisories::list_advisories),
+        )
+        .route(
+            "/v1/advisories/{id}/withdraw",
+            post(advisories::withdraw_advisory),
         )
         .route("/v1/quotes", post(quotes::create_quote))
         .route("/v1/events", get(events::list_events))
@@ -136,6 +151,11 @@ pub fn router() -> Router<AppState> {
         models::models,
         models::publish_model,
         threat_levels::put_threat_level,
+        threat_levels::get_threat_levels,
+        threat_levels::threat_history,
+        advisories::publish_advisory,
+        advisories::withdraw_advisory,
+        advisories::list_advisories,
         quotes::create_quote,
         certificates::register_certificate,
         certificates::list_certificates,

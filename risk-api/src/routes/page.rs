@@ -55,9 +55,13 @@ impl Cursor {
         let (created_at, id) = raw.split_once('|')?;
         let rfc3339 = &time::format_description::well_known::Rfc3339;
         time::OffsetDateTime::parse(created_at, rfc3339).ok()?;
+        // Ids of every listing: UUIDs, history positions, and advisory ids (1-128 of
+        // `A-Z a-z 0-9 - _ . :`).
         let id_ok = !id.is_empty()
-            && id.len() <= 64
-            && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+            && id.len() <= 128
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
         id_ok.then(|| Cursor {
             created_at: created_at.to_string(),
             id: id.to_string(),

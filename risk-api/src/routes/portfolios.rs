@@ -135,7 +135,9 @@ pub async fn portfolios(
             format!("{rows} policies exceed the cap of {MAX_JOB_POLICIES}"),
         ));
     }
-    let model = state.params();
+    // The model in force with the threat table in force: the job records its version.
+    let (model, threat_seq) = super::assessments::current_params(&state).await?;
+    let model = std::sync::Arc::new(model);
     let params = model.clone();
     let body_copy = body.clone();
     let today = time::OffsetDateTime::now_utc().date();
@@ -198,6 +200,7 @@ pub async fn portfolios(
         model_version: model.id(),
         model_hash: model.hash.clone(),
         accepted_on: today.to_string(),
+        threat_seq,
     };
     state.store().insert_job(&job, &input).await?;
     state.jobs().start(&state);

@@ -11,7 +11,7 @@ use risk_core::vocab::{Function, Scheme};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::assessments::inputs;
+use super::assessments::inputs_now;
 use super::doc::{BadRequest, Invalid, ObjectGuarded};
 use super::extract::{AppJson, ReadableAssessment};
 use super::run;
@@ -57,7 +57,8 @@ pub struct WhatIfDto {
     pub premium: f64,
     /// Its standard error.
     pub premium_std_error: f64,
-    /// The stored technical premium.
+    /// The technical premium without the changes (the stored one, re-run under the threat table
+    /// in force when that changed since).
     pub current_premium: f64,
     /// premium − current premium (same seed and trials: common random numbers).
     pub delta: f64,
@@ -65,8 +66,10 @@ pub struct WhatIfDto {
     pub score: f64,
     /// Grade with the changes.
     pub grade: String,
-    /// The stored score.
+    /// The score without the changes.
     pub current_score: f64,
+    /// Version of the sector threat table priced with (the one in force).
+    pub threat_level_version: String,
 }
 
 /// Re-price an assessment's profile with certificates removed or lapsed or maturity levels
@@ -84,7 +87,8 @@ pub async fn what_if(
     }: ReadableAssessment,
     AppJson(req): AppJson<WhatIfRequest>,
 ) -> ApiResult<Json<WhatIfDto>> {
-    let (params, profile) = inputs(&state, &rec).await?;
+    let (params, profile) = inputs_now(&state, &rec).await?;
+    let original = profile.clone();
     // Each requested change with its field, in request order: remove, lapse, maturity.
     let mut items: Vec<(String, Result<Change, &'static str>)> = Vec::new();
     for (k, s) in req.remove.iter().enumerate() {
@@ -144,14 +148,21 @@ pub async fn what_if(
     }
     let changes: Vec<String> = changes.iter().map(ToString::to_string).collect();
     let stored = rec.assessment().map_err(anyhow::Error::from)?;
-    let current_premium = stored.premium.technical;
-    let current_score = stored.score.value;
     let (trials, seed) = (rec.trials, rec.seed);
     let currency = profile.currency.clone();
-    let a = run(&state, &caller, move || {
-        assess(&profile, &params, trials, seed)
+    let threat_level_version = params.threat.version.clone();
+    // Priced under the threat table in force; when that is not the one the assessment recorded,
+    // its current premium is re-run under it too, so `delta` is the changes' effect alone.
+    let unchanged = (threat_level_version != stored.threat_level_version).then(|| original.clone());
+    let (a, now) = run(&state, &caller, move || {
+        let now = unchanged.map(|p| assess(&p, &params, trials, seed));
+        (assess(&profile, &params, trials, seed), now)
     })
     .await?;
+    let (current_premium, current_score) = match now {
+        Some(n) => (n.premium.technical, n.score.value),
+        None => (stored.premium.technical, stored.score.value),
+    };
     Ok(Json(WhatIfDto {
         assessment: rec.id,
         seed,
@@ -165,5 +176,6 @@ pub async fn what_if(
         score: a.score.value,
         grade: a.score.grade.clone(),
         current_score,
+        threat_level_version,
     }))
 }

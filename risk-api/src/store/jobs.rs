@@ -50,6 +50,8 @@ pub struct JobInput {
     pub model_hash: String,
     /// The day it was accepted (YYYY-MM-DD): the valuation date of its firm rows.
     pub accepted_on: String,
+    /// Version of the threat table in force when it was accepted (0: the model file's).
+    pub threat_seq: i64,
 }
 
 /// A job a worker has claimed: run it, renew the lease, then finish or release it.
@@ -85,8 +87,9 @@ impl Store {
         sqlx::query(
             "INSERT INTO portfolio_jobs (id, owner_subject, status, policies, trials, seed, \
              report, error, created_at, updated_at, input, input_kind, model_version, model_hash, \
-             accepted_on, attempts) \
-             VALUES ($1, $2, 'queued', $3, $4, $5, NULL, NULL, $6, $7, $8, $9, $10, $11, $12, 0)",
+             accepted_on, attempts, threat_seq) \
+             VALUES ($1, $2, 'queued', $3, $4, $5, NULL, NULL, $6, $7, $8, $9, $10, $11, $12, 0, \
+             $13)",
         )
         .bind(j.id.clone())
         .bind(j.owner_subject.clone())
@@ -100,6 +103,7 @@ impl Store {
         .bind(input.model_version.clone())
         .bind(input.model_hash.clone())
         .bind(input.accepted_on.clone())
+        .bind(input.threat_seq)
         .execute(self.db()?)
         .await?;
         Ok(())
@@ -133,7 +137,7 @@ impl Store {
              ORDER BY created_at, id LIMIT 1{lock}) \
              AND attempts < $6 AND (status = 'queued' OR (status = 'running' AND lease_until < $7)) \
              RETURNING id, trials, seed, input, input_kind, model_version, model_hash, \
-             accepted_on, attempts"
+             accepted_on, attempts, threat_seq"
         );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(owner.to_string())
@@ -168,6 +172,7 @@ impl Store {
                 accepted_on: r
                     .try_get::<Option<String>, _>("accepted_on")?
                     .unwrap_or_default(),
+                threat_seq: r.try_get::<Option<i64>, _>("threat_seq")?.unwrap_or(0),
             },
             attempts: r.try_get("attempts")?,
         }))

@@ -14,6 +14,7 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, AssertSqlSafe};
 
+mod advisories;
 mod assessments;
 mod certificates;
 mod events;
@@ -22,13 +23,14 @@ mod keys;
 mod models;
 mod threats;
 
+pub use advisories::{AdvisoryRow, VersionWrite};
 pub use assessments::AssessmentRecord;
 pub use certificates::{CertificateRecord, CertificateState, NewState};
 pub use events::{EventKind, EventRow, NewEvent};
 pub use jobs::{ClaimedJob, JobInput, PortfolioJob, now_ms};
 pub use keys::{KeyRow, key_id};
 pub use models::ModelRow;
-pub use threats::ThreatRow;
+pub use threats::{NewThreatVersion, ThreatRow};
 
 /// The default database: a SQLite file in the working directory.
 pub const DEFAULT_DATABASE: &str = "sqlite://risk.db";

@@ -1,28 +1,68 @@
-//! Table `threat_levels`: the append-only history of sector threat levels.
+//! Table `threat_levels`: the append-only history of the sector threat table. Each row is one
+//! version: before migration 0009 a whole-row publication of one industry's levels; from then on
+//! a change (an advisory published, withdrawn, expired or coming into force, an admin override)
+//! with the admin's base levels and the whole table in force after it.
 
 use sqlx::Row;
 
 use super::{Store, now};
 
-/// One publication of a sector's threat levels.
+/// One version of the threat table.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct ThreatRow {
-    /// Position in the history (1, 2, …).
+    /// Position in the history (1, 2, …): the table's version.
     pub seq: i64,
-    /// Industry.
+    /// Legacy rows: the industry published. Newer rows: the industries whose multipliers moved,
+    /// comma-separated.
     pub industry: String,
-    /// Per-peril multipliers, JSON object.
+    /// Legacy rows: the industry's per-peril multipliers. Newer rows: the levels an override
+    /// set (JSON object; `{}` for other changes).
     pub levels: String,
-    /// Where the levels come from (advisory reference).
+    /// Legacy rows: where the levels come from. Newer rows: the advisory id, or the override's
+    /// source.
     pub source: String,
-    /// Subject of the admin who published it.
+    /// Who made the change (`system` for an advisory's validity starting or ending).
     pub published_by: String,
     /// When (RFC 3339).
     pub published_at: String,
+    /// `publish`, `withdraw`, `expire`, `start` or `override`; None for a legacy row.
+    pub kind: Option<String>,
+    /// What changed (JSON object).
+    pub detail: Option<String>,
+    /// The admin's base levels after the change (JSON {industry: {peril: m}}).
+    pub base: Option<String>,
+    /// The table in force after the change (JSON {industry: {peril: {multiplier, advisories}}}).
+    pub snapshot: Option<String>,
 }
 
+/// A change to append as the next version.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewThreatVersion {
+    /// Industries whose multipliers moved, comma-separated.
+    pub industries: String,
+    /// The levels an override set (JSON), else `{}`.
+    pub levels: String,
+    /// The advisory id or the override's source.
+    pub source: String,
+    /// Who.
+    pub by: String,
+    /// `publish`, `withdraw`, `expire`, `start` or `override`.
+    pub kind: String,
+    /// What changed (JSON object).
+    pub detail: String,
+    /// Base levels after it (JSON).
+    pub base: String,
+    /// The table in force after it (JSON).
+    pub snapshot: String,
+}
+
+const COLUMNS: &str =
+    "seq, industry, levels, source, published_by, published_at, kind, detail, base, snapshot";
+
 impl Store {
-    /// Appends a threat-level publication; returns its row.
+    /// Appends a legacy whole-row publication of one industry's levels; returns its row. Kept
+    /// for stores and tests that write the pre-0009 form; the service writes versions with
+    /// [`Store::append_threat_version`].
     ///
     /// # Errors
     /// Database failures (after a few retries on a concurrent publication).
@@ -59,6 +99,10 @@ impl Store {
                         source: source.into(),
                         published_by: by.into(),
                         published_at: at,
+                        kind: None,
+                        detail: None,
+                        base: None,
+                        snapshot: None,
                     });
                 }
                 Err(sqlx::Error::Database(e)) if e.is_unique_violation() && attempt < 5 => {
@@ -69,16 +113,54 @@ impl Store {
         }
     }
 
-    /// The whole threat-level history, oldest first.
+    /// The whole threat-table history, oldest first.
     ///
     /// # Errors
     /// Database failures.
     pub async fn threat_rows(&self) -> Result<Vec<ThreatRow>, sqlx::Error> {
-        sqlx::query_as(
-            "SELECT seq, industry, levels, source, published_by, published_at \
-             FROM threat_levels ORDER BY seq",
-        )
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM threat_levels ORDER BY seq"
+        )))
         .fetch_all(self.db()?)
         .await
     }
+
+    /// The newest version (None: the model file's table is in force).
+    ///
+    /// # Errors
+    /// Database failures.
+    pub async fn latest_threat_row(&self) -> Result<Option<ThreatRow>, sqlx::Error> {
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM threat_levels ORDER BY seq DESC LIMIT 1"
+        )))
+        .fetch_optional(self.db()?)
+        .await
+    }
+}
+
+/// Appends version `prev + 1` inside `tx`: fails with a unique violation when another change
+/// took that number first (the caller re-reads and tries again).
+pub(super) async fn insert_version(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    prev: i64,
+    v: &NewThreatVersion,
+    at: &str,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO threat_levels (seq, industry, levels, source, published_by, published_at, \
+         kind, detail, base, snapshot) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(prev + 1)
+    .bind(v.industries.clone())
+    .bind(v.levels.clone())
+    .bind(v.source.clone())
+    .bind(v.by.clone())
+    .bind(at.to_string())
+    .bind(v.kind.clone())
+    .bind(v.detail.clone())
+    .bind(v.base.clone())
+    .bind(v.snapshot.clone())
+    .execute(&mut **tx)
+    .await?;
+    Ok(prev + 1)
 }

@@ -11,7 +11,10 @@ use crate::error::FieldError;
 use crate::vocab::{Control, Industry, PERILS, Peril, Scheme};
 
 mod parse;
+mod sharing;
 mod underwriting;
+
+pub use sharing::{Combination, ROLES, SharingParams, Tlp};
 
 pub use underwriting::{
     Action, Condition, CoverageParams, HOURS_PER_YEAR, Rule, UnderwritingParams,
@@ -81,6 +84,8 @@ pub struct ModelParams {
     pub coverage: Option<CoverageParams>,
     /// Minimum premium and decision rules (None: no minimum, no rules).
     pub underwriting: Option<UnderwritingParams>,
+    /// How hubs' advisories make the threat table (`[sharing]`, or its defaults).
+    pub sharing: SharingParams,
 }
 
 /// A common shock of the model (sized as a share of revenue).
@@ -240,6 +245,11 @@ pub struct ThreatLevels {
     pub version: String,
     /// Multipliers (absent: 1.0).
     pub levels: BTreeMap<Industry, [f64; PERILS]>,
+    /// The score carries the threat (it weighs the perils by their threatened frequency): true
+    /// only for tables published before the score and the threat were separated, so assessments
+    /// priced with them reproduce. From then on the score describes the firm alone and the
+    /// threat moves the loss model and premium (reported as its own line).
+    pub in_score: bool,
 }
 
 impl ThreatLevels {

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use super::sharing::SharingWire;
 use super::underwriting::{CoverageWire, UnderwritingWire};
 use super::*;
 use crate::error::FieldError;
@@ -42,6 +43,8 @@ struct Wire {
     coverage: Option<CoverageWire>,
     #[serde(default)]
     underwriting: Option<UnderwritingWire>,
+    #[serde(default)]
+    sharing: Option<SharingWire>,
 }
 
 #[derive(Deserialize)]
@@ -585,18 +588,24 @@ impl ModelParams {
             );
         }
 
+        let sharing = w
+            .sharing
+            .as_ref()
+            .map_or_else(SharingParams::default, |sw| sw.check(&mut c));
         c.source("threat.source", &w.threat.source);
         let mut levels = BTreeMap::new();
         for (ind, map) in &w.threat.levels {
             let mut l = [1.0; PERILS];
             for (peril, v) in map {
-                l[peril.index()] = c.range(&format!("threat.levels.{ind}.{peril}"), *v, 0.1, 10.0);
+                let path = format!("threat.levels.{ind}.{peril}");
+                l[peril.index()] = c.range(&path, *v, sharing.min, sharing.max);
             }
             levels.insert(*ind, l);
         }
         let threat = ThreatLevels {
             version: w.threat.version.clone(),
             levels,
+            in_score: false,
         };
 
         let pr = &w.pricing;
@@ -703,6 +712,7 @@ impl ModelParams {
             shocks,
             coverage,
             underwriting,
+            sharing,
             sources: c.sources,
             calibration: w.calibration,
         })

@@ -353,9 +353,21 @@ pub fn table_position(level: f64) -> (usize, f64) {
 }
 
 /// Per-peril weight w_k = λ_k E[X_k] of the firm before its answers (same for the firm and its
-/// baseline), so RR = Σ w_k F_k S_k / Σ w_k F⁰_k S⁰_k.
-fn weights(base: &BasePerils) -> [f64; PERILS] {
-    std::array::from_fn(|k| base[k].map_or(0.0, |b| b.frequency * b.severity_mean))
+/// baseline), so RR = Σ w_k F_k S_k / Σ w_k F⁰_k S⁰_k. λ_k is the firm's own frequency, without
+/// the sector threat, so a riskier climate moves the premium but never the score; only a threat
+/// table published before that separation (`in_score`) keeps the threatened frequency, so its
+/// assessments reproduce.
+fn weights(base: &BasePerils, threat_in_score: bool) -> [f64; PERILS] {
+    std::array::from_fn(|k| {
+        base[k].map_or(0.0, |b| {
+            let f = if threat_in_score {
+                b.frequency
+            } else {
+                b.firm_frequency
+            };
+            f * b.severity_mean
+        })
+    })
 }
 
 /// Scores a firm.
@@ -387,7 +399,7 @@ pub fn score(profile: &FirmProfile, params: &ModelParams) -> RiskScore {
     }
     let n = factors.len();
     let base_perils = base_perils(profile, params);
-    let w = weights(&base_perils);
+    let w = weights(&base_perils, params.threat.in_score);
     let expected =
         |m: &PerilMultipliers| -> f64 { (0..PERILS).map(|k| w[k] * m[k].0 * m[k].1).sum() };
     let baseline_multipliers = inputs.multipliers(&factors, 0);
