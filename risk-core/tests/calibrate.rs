@@ -146,7 +146,7 @@ fn rewritten_model_loads_and_matches_the_fit() {
     )
     .unwrap();
     let new = &out.params;
-    assert_eq!(new.version, "1.6.0");
+    assert_eq!(new.version, "2.1.0");
     assert_eq!(new.calibration.as_ref(), Some(&provenance));
     assert!(!out.changed.is_empty());
     // Changed parameters say where they came from; untouched ones keep their source.

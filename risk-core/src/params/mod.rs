@@ -339,7 +339,7 @@ pub const MODEL_1_5_0: &str = include_str!("../../../models/jp-cyber-1.5.0.toml"
 pub const MODEL_2_0_0: &str = include_str!("../../../models/jp-cyber-2.0.0.toml");
 
 /// The model used when none is named or published: the newest built-in one.
-pub const DEFAULT_MODEL: &str = MODEL_1_5_0;
+pub const DEFAULT_MODEL: &str = MODEL_2_0_0;
 
 /// Every built-in model, oldest first.
 pub const BUILT_IN_MODELS: &[&str] = &[MODEL_1_0_0, MODEL_1_5_0, MODEL_2_0_0];
@@ -353,7 +353,11 @@ mod tests {
         let m = ModelParams::parse(MODEL_1_0_0).unwrap();
         assert_eq!(m.id(), "jp-cyber-1.0.0");
         assert!(m.coverage.is_none() && m.underwriting.is_none());
-        let new = ModelParams::parse(DEFAULT_MODEL).unwrap();
+        assert_eq!(
+            ModelParams::parse(DEFAULT_MODEL).unwrap().id(),
+            "jp-cyber-2.0.0"
+        );
+        let new = ModelParams::parse(MODEL_1_5_0).unwrap();
         assert_eq!(new.id(), "jp-cyber-1.5.0");
         let cov = new.coverage.as_ref().unwrap();
         for row in &cov.shares {
