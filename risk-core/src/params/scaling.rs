@@ -73,7 +73,7 @@ impl Countries {
                 let c = c.trim().to_ascii_uppercase();
                 self.entries
                     .iter()
-                    .find(|e| e.name == c || e.codes.iter().any(|x| *x == c))
+                    .find(|e| e.name == c || e.codes.contains(&c))
             }
             None => self
                 .entries
