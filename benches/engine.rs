@@ -88,24 +88,31 @@ fn statistics(c: &mut Criterion) {
 }
 
 /// One full assessment (score + 100,000-trial simulation + premium) and one impact report of the
-/// contract's example firm.
+/// contract's example firm, under the default model and under 1.0.0 and 2.0.0 side by side (the
+/// 2.0.0 budget: no slower than 1.0.0 by more than 20%, BENCHMARKS.md).
 fn firm(c: &mut Criterion) {
-    use risk_core::params::{DEFAULT_MODEL, ModelParams};
+    use risk_core::params::{DEFAULT_MODEL, MODEL_1_0_0, MODEL_2_0_0, ModelParams};
     use risk_core::pricing::assess;
     use risk_core::pricing::impact;
     use risk_core::profile::FirmProfile;
-    let params = ModelParams::parse(DEFAULT_MODEL).unwrap();
     let json = include_str!("../data/profiles/manufacturer-ot-iso27001.json");
     let today = time::macros::date!(2026 - 11 - 25);
-    let profile = FirmProfile::parse(json, &params, today).unwrap();
     let mut g = c.benchmark_group("firm");
     g.sample_size(10);
-    g.bench_function("assess_100k", |b| {
-        b.iter(|| black_box(assess(&profile, &params, 100_000, 0)))
-    });
-    g.bench_function("impact_100k", |b| {
-        b.iter(|| black_box(impact(&profile, &params, 100_000, 0).items.len()))
-    });
+    for (suffix, text) in [
+        ("", DEFAULT_MODEL),
+        ("/1.0.0", MODEL_1_0_0),
+        ("/2.0.0", MODEL_2_0_0),
+    ] {
+        let params = ModelParams::parse(text).unwrap();
+        let profile = FirmProfile::parse(json, &params, today).unwrap();
+        g.bench_function(format!("assess_100k{suffix}"), |b| {
+            b.iter(|| black_box(assess(&profile, &params, 100_000, 0)))
+        });
+        g.bench_function(format!("impact_100k{suffix}"), |b| {
+            b.iter(|| black_box(impact(&profile, &params, 100_000, 0).items.len()))
+        });
+    }
     g.finish();
 }
 

@@ -226,7 +226,7 @@ fn score_every_sample_profile() {
             "3",
         ]));
         let name = p.display();
-        assert_eq!(r["model_version"], "jp-cyber-1.5.0", "{name}");
+        assert_eq!(r["model_version"], "jp-cyber-2.0.0", "{name}");
         assert_eq!(r["trials"], 20000);
         assert_eq!(r["seed"], 3);
         let s = &r["score"];

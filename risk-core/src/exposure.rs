@@ -2,9 +2,16 @@
 //! revenue, industry, records and sector threat (the stage between the profile and its score).
 //!
 //! Per peril k (amounts converted from the base currency at the model's dated rate):
-//! λ_k = λ0_k (R/R_ref)^β_f × I^f_k × T_k, median_k = m0_k (R/R_ref)^β_s × I^s_k × D_k, with
-//! D_k = (clamp(records)/records_ref)^0.76 for the data-breach peril when records are given; the
-//! severity is a lognormal body with a GPD tail above its `tail_quantile`.
+//! λ_k = λ0_k F(R) × I^f_k × T_k × J^f, median_k = m0_k × S(R)^p_k × I^s_k × D_k × J^s × G, with
+//! F(R) = (R/R_ref)^β_f and S(R) = (R/R_ref)^β_s, or the model's `[revenue_scale]` by revenue
+//! band (normalised to 1 at R_ref) when it has one, p_k the peril's `severity_scale_power` (1);
+//! D_k = (records/records_ref)^e for the data-breach peril when records are given (records below
+//! `records_min` count as it; above `records_max` when the file caps them); J the jurisdiction
+//! factors of the firm's country (`[countries]`, 2.0.0) and G the loss-trend index from the
+//! model's reference date to the profile's `as_of` (`[trend]`, 2.0.0). A peril with `days_down`
+//! (business interruption, 2.0.0) has median_k = days × R/365 × `bi_margin` × I^s_k × J^s
+//! instead: lost income, already in the year's money. The severity is a lognormal body with a GPD
+//! tail above the peril's `tail_quantile`.
 
 use statrs::distribution::{ContinuousCDF, Normal};
 
@@ -43,6 +50,21 @@ pub fn base_perils(profile: &FirmProfile, params: &ModelParams) -> [Option<BaseP
     let revenue = profile.annual_revenue / rate;
     let size = revenue / r.revenue;
     let industry = &params.industries[&profile.industry];
+    let (f_scale, s_scale) = match &params.revenue_scale {
+        Some(s) => (
+            s.frequency.factor(revenue) / s.frequency.factor(r.revenue),
+            s.severity.factor(revenue) / s.severity.factor(r.revenue),
+        ),
+        None => (
+            size.powf(r.frequency_revenue_elasticity),
+            size.powf(r.severity_revenue_elasticity),
+        ),
+    };
+    let (country_f, country_s) = params.countries.as_ref().map_or((1.0, 1.0), |c| {
+        let e = c.lookup(profile.country.as_deref(), &profile.currency);
+        (e.frequency, e.severity)
+    });
+    let trend = params.trend.map_or(1.0, |t| t.index(profile.as_of));
     std::array::from_fn(|k| {
         let peril = Peril::ALL[k];
         let p = &params.perils[k];
@@ -50,42 +72,45 @@ pub fn base_perils(profile: &FirmProfile, params: &ModelParams) -> [Option<BaseP
             return None;
         }
         let records = match (peril, profile.records_held) {
-            (Peril::DataBreach, Some(n)) => (n.clamp(r.records_min, r.records_max)
+            (Peril::DataBreach, Some(n)) => (n.max(r.records_min).min(r.records_max)
                 / r.records_reference)
                 .powf(r.records_elasticity),
             _ => 1.0,
         };
         let (fi, si) = industry.relativity[k];
-        // Evaluated in the order it always was ((λ0 · size · I) · T), so a neutral table gives
-        // the same bits as before the threat was split out.
-        let firm_frequency = p.frequency * size.powf(r.frequency_revenue_elasticity) * fi;
+        // Evaluated in the order it always was ((λ0 · size · I) · T · country), so a neutral
+        // table and country give the same bits as before the threat was split out.
+        let own = p.frequency * f_scale * fi;
         let threat = params.threat.multiplier(profile.industry, peril);
-        let frequency = firm_frequency * threat;
-        let median = p.median * size.powf(r.severity_revenue_elasticity) * si * records * rate;
+        let firm_frequency = own * country_f;
+        let frequency = own * threat * country_f;
+        let amount = match (p.days_down, r.bi_margin) {
+            (Some(days), Some(margin)) => days * revenue / 365.0 * margin,
+            _ if p.severity_scale_power == 1.0 => p.median * s_scale * trend,
+            _ => p.median * s_scale.powf(p.severity_scale_power) * trend,
+        };
+        let median = amount * si * records * country_s * rate;
         Some(BasePeril {
             frequency,
             firm_frequency,
             threat,
             median,
             sigma: p.sigma,
-            severity_mean: severity(median, p.sigma, params).mean(),
+            severity_mean: severity(median, k, params).mean(),
         })
     })
 }
 
-/// The spliced severity: lognormal body, GPD tail above the body's `tail_quantile`.
+/// Peril `k`'s spliced severity at `median`: lognormal body (the peril's sigma), GPD tail above
+/// the body's `tail_quantile` with shape `tail_shape` (the peril's, else the reference's).
 ///
 /// # Panics
 /// Never for a validated model (its sigma, tail quantile and shape are range-checked).
-pub fn severity(median: f64, sigma: f64, params: &ModelParams) -> Severity {
-    let z = Normal::standard().inverse_cdf(params.reference.tail_quantile);
-    Severity::lognormal_gpd(
-        median,
-        sigma,
-        median * (sigma * z).exp(),
-        params.reference.tail_shape,
-    )
-    .expect("model parameters are validated")
+pub fn severity(median: f64, k: usize, params: &ModelParams) -> Severity {
+    let p = &params.perils[k];
+    let z = Normal::standard().inverse_cdf(p.tail_quantile);
+    Severity::lognormal_gpd(median, p.sigma, median * (p.sigma * z).exp(), p.tail_shape)
+        .expect("model parameters are validated")
 }
 
 /// The sector threat's effect on the firm's expected gross loss: Σ λ_k F_k E[X_k S_k] with the

@@ -8,7 +8,7 @@ use risk_core::calibrate::{
     Adjustments, Calibration, ClaimRecord, Factor, Options, Part, apply, calibrate, value,
 };
 use risk_core::params::Calibration as Provenance;
-use risk_core::params::{DEFAULT_MODEL, ModelParams};
+use risk_core::params::{DEFAULT_MODEL, MODEL_2_0_0, ModelParams};
 use risk_core::profile::FirmProfile;
 use risk_core::vocab::{Industry, Scheme};
 use time::macros::date;
@@ -46,7 +46,10 @@ fn records(rows: &[SyntheticRow], params: &ModelParams) -> Vec<ClaimRecord> {
 }
 
 fn run(rows: usize, seed: u64) -> (ModelParams, ModelParams, Calibration) {
-    let prior = params();
+    run_on(params(), rows, seed)
+}
+
+fn run_on(prior: ModelParams, rows: usize, seed: u64) -> (ModelParams, ModelParams, Calibration) {
     let truth = apply(&prior, &truth_adjustments());
     let data = synthesize(&truth, rows, seed, date!(2026 - 11 - 26));
     let fit = calibrate(&records(&data, &prior), &prior, Options::default()).unwrap();
@@ -56,11 +59,24 @@ fn run(rows: usize, seed: u64) -> (ModelParams, ModelParams, Calibration) {
 #[test]
 fn recovers_known_multipliers_from_50000_policy_years() {
     let (_, truth, fit) = run(50_000, 11);
+    check_recovery(&truth, &fit);
+}
+
+/// The same round trip on model 2.0.0 (revenue bands, per-peril tails, country and trend
+/// factors, business interruption from daily revenue): synthetic claims made with 2.0.0 recover
+/// the known factors.
+#[test]
+fn recovers_known_multipliers_on_model_2_0_0() {
+    let (_, truth, fit) = run_on(ModelParams::parse(MODEL_2_0_0).unwrap(), 50_000, 11);
+    check_recovery(&truth, &fit);
+}
+
+fn check_recovery(truth: &ModelParams, fit: &Calibration) {
     assert!(fit.policy_years > 40_000.0 && fit.claims > 500, "{fit:?}");
     let mut checked = 0;
     let mut covered = 0;
     for f in fit.frequency.factors.iter().chain(&fit.severity.factors) {
-        let t = value(&truth, f.part, f.factor);
+        let t = value(truth, f.part, f.factor);
         let inside = f.interval.0 <= t && t <= f.interval.1;
         if truth_adjustments().contains_key(&(f.part, f.factor)) {
             assert!(
@@ -130,7 +146,7 @@ fn rewritten_model_loads_and_matches_the_fit() {
     )
     .unwrap();
     let new = &out.params;
-    assert_eq!(new.version, "1.6.0");
+    assert_eq!(new.version, "2.1.0");
     assert_eq!(new.calibration.as_ref(), Some(&provenance));
     assert!(!out.changed.is_empty());
     // Changed parameters say where they came from; untouched ones keep their source.

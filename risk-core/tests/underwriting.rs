@@ -3,7 +3,7 @@
 
 use risk_core::engine::exact::{ExactOptions, compute};
 use risk_core::model::LossModel;
-use risk_core::params::{DEFAULT_MODEL, MODEL_1_0_0, ModelParams};
+use risk_core::params::{DEFAULT_MODEL, MODEL_1_0_0, MODEL_1_5_0, ModelParams};
 use risk_core::pricing::{DecisionStatus, Premium, assess, quote};
 use risk_core::profile::{Coverage, FirmProfile, ProfileError, parse_options};
 use risk_core::score::score;
@@ -102,8 +102,9 @@ fn plain_terms_price_as_model_1_0_0_did() {
         assert_same_premium(&q.options[0].premium, &a.premium, name);
         assert!(!a.premium.minimum_applied && a.premium.minimum_premium == 0.0);
     }
-    // And 1.5.0 with the waiting period set to zero and no section terms is 1.0.0's price.
-    let new = params();
+    // And 1.5.0 (named: its loss model is 1.0.0's) with the waiting period set to zero and no
+    // section terms is 1.0.0's price.
+    let new = ModelParams::parse(MODEL_1_5_0).unwrap();
     let firm = sample("hospital-no-certification", &new);
     let plain = options(&firm, &new, r#"[{"waiting_period_hours": 0}]"#);
     let q = quote(&firm, &plain, &new, TRIALS, SEED).unwrap();
@@ -286,7 +287,7 @@ fn charged_premium_is_bounded_around_the_plan_or_the_minimum() {
 fn a_small_firm_pays_the_minimum_premium() {
     let p = params();
     let firm = FirmProfile::parse(
-        r#"{"firm": {"name": "Tiny", "industry": "professional_services", "annual_revenue": 300000,
+        r#"{"firm": {"name": "Tiny", "industry": "professional_services", "annual_revenue": 100000,
             "currency": "USD"}, "controls": {"mfa": "full", "edr": true, "offline_backups": "tested"}}"#,
         &p,
         date!(2026 - 12 - 01),

@@ -43,7 +43,7 @@ async fn assessments_store_reproduce_and_hide_loadings() {
     );
     assert_eq!(firm["trials"], 2000);
     assert_eq!(firm["seed"], 7);
-    assert_eq!(firm["model_version"], "jp-cyber-1.5.0");
+    assert_eq!(firm["model_version"], "jp-cyber-2.0.0");
     let id = firm["id"].as_str().unwrap();
 
     // The firm view is exactly `risk score` at the same trials and seed, without loadings,

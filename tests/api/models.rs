@@ -12,7 +12,7 @@ use crate::harness::*;
 /// admin to publish.
 fn model_v11() -> String {
     DEFAULT_MODEL
-        .replacen("version = \"1.5.0\"", "version = \"1.6.0\"", 1)
+        .replacen("version = \"2.0.0\"", "version = \"2.1.0\"", 1)
         .replacen(
             "effects = [{ perils = \"all\", frequency = 0.85, severity = 0.90, source = \"[A] domain §6.3 ISO 27001 (current, full scope)\" }]",
             "effects = [{ perils = \"all\", frequency = 0.70, severity = 0.90, source = \"[C] calibrated on claims (test)\" }]",
@@ -33,7 +33,7 @@ async fn published_models_price_new_assessments_and_old_ones_keep_theirs() {
     let v11 = model_v11();
     assert!(v11.contains("frequency = 0.70"));
     let before = create(&e, &e.firm_a, PROFILE).await;
-    assert_eq!(before["model_version"], "jp-cyber-1.5.0");
+    assert_eq!(before["model_version"], "jp-cyber-2.0.0");
     let old_id = before["id"].as_str().unwrap().to_string();
 
     // Only admins publish; bad files are problems naming the field.
@@ -54,7 +54,7 @@ async fn published_models_price_new_assessments_and_old_ones_keep_theirs() {
     check_field(&e, publish(&bad).by(&e.admin), 422, field).await;
 
     let r = check(&e, publish(&v11).by(&e.admin), 201).await;
-    assert_eq!(r.body["id"], "jp-cyber-1.6.0");
+    assert_eq!(r.body["id"], "jp-cyber-2.1.0");
     assert_eq!(r.body["in_force"], true);
     assert_eq!(r.body["published_by"], "ops");
     // Publishing the same file again changes nothing.
@@ -62,32 +62,34 @@ async fn published_models_price_new_assessments_and_old_ones_keep_theirs() {
 
     let r = send(&e, get("/v1/models").by(&e.firm_b).request()).await;
     let list = r.body.as_array().unwrap();
-    assert_eq!(list.len(), 3, "{}", r.text);
-    assert_eq!(list[0]["id"], "jp-cyber-1.0.0");
-    assert_eq!(list[0]["in_force"], false);
-    assert_eq!(list[0]["origin"], "built-in");
-    assert_eq!(list[1]["id"], "jp-cyber-1.5.0");
-    assert_eq!(list[1]["in_force"], false);
-    assert_eq!(list[1]["origin"], "built-in");
-    assert_eq!(list[2]["id"], "jp-cyber-1.6.0");
-    assert_eq!(list[2]["in_force"], true);
+    assert_eq!(list.len(), 4, "{}", r.text);
+    for (i, id) in ["jp-cyber-1.0.0", "jp-cyber-1.5.0", "jp-cyber-2.0.0"]
+        .iter()
+        .enumerate()
+    {
+        assert_eq!(list[i]["id"], *id);
+        assert_eq!(list[i]["in_force"], false);
+        assert_eq!(list[i]["origin"], "built-in");
+    }
+    assert_eq!(list[3]["id"], "jp-cyber-2.1.0");
+    assert_eq!(list[3]["in_force"], true);
 
     // New assessments use the new version (ISO 27001 worth more: lower premium); the stored one
-    // keeps 1.5.0 and still reproduces.
+    // keeps 2.0.0 and still reproduces.
     let after = create(&e, &e.firm_a, PROFILE).await;
-    assert_eq!(after["model_version"], "jp-cyber-1.6.0");
+    assert_eq!(after["model_version"], "jp-cyber-2.1.0");
     assert!(
         after["premium"]["technical"].as_f64() < before["premium"]["technical"].as_f64(),
         "{after} vs {before}"
     );
     let old = format!("/v1/assessments/{old_id}");
     let r = check(&e, get(&format!("{old}?recompute=true")).by(&e.firm_a), 200).await;
-    assert_eq!(r.body["model_version"], "jp-cyber-1.5.0");
+    assert_eq!(r.body["model_version"], "jp-cyber-2.0.0");
     assert_eq!(r.body["reproduced"], true);
     // The impact table re-runs the stored assessment with its own model, seed and trials; it
     // reads no query parameters, so `trials` and `seed` in the query change nothing.
     let impact = check(&e, get(&format!("{old}/impact")).by(&e.firm_a), 200).await;
-    assert_eq!(impact.body["model_version"], "jp-cyber-1.5.0");
+    assert_eq!(impact.body["model_version"], "jp-cyber-2.0.0");
     assert_eq!(
         impact.body["current_premium"],
         before["premium"]["technical"]
@@ -107,7 +109,7 @@ async fn published_models_price_new_assessments_and_old_ones_keep_theirs() {
         test_config(),
     );
     state.load_models().await.unwrap();
-    assert_eq!(state.params().id(), "jp-cyber-1.6.0");
+    assert_eq!(state.params().id(), "jp-cyber-2.1.0");
     let r = send(
         &state,
         get(&format!("{old}?recompute=true"))

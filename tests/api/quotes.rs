@@ -11,12 +11,14 @@ fn body(profile: &str, options: Value) -> String {
     json!({"profile": profile, "options": options}).to_string()
 }
 
+/// Limits low enough that 2,000 simulated years of the sample manufacturer reach them under the
+/// default model (2.0.0 prices a Japanese firm's claims at its country's frequency and severity).
 fn options() -> Value {
     json!([
-        {"occurrence_limit": 100_000_000.0, "aggregate_limit": 100_000_000.0},
-        {"occurrence_limit": 300_000_000.0, "aggregate_limit": 300_000_000.0},
-        {"occurrence_limit": 300_000_000.0, "aggregate_limit": 300_000_000.0, "deductible": 10_000_000.0},
-        {"occurrence_limit": 300_000_000.0, "aggregate_limit": 300_000_000.0,
+        {"occurrence_limit": 10_000_000.0, "aggregate_limit": 10_000_000.0, "deductible": 1_000_000.0},
+        {"occurrence_limit": 30_000_000.0, "aggregate_limit": 30_000_000.0, "deductible": 1_000_000.0},
+        {"occurrence_limit": 30_000_000.0, "aggregate_limit": 30_000_000.0, "deductible": 5_000_000.0},
+        {"occurrence_limit": 30_000_000.0, "aggregate_limit": 30_000_000.0,
          "waiting_period_hours": 12, "sublimits": {"social_engineering": 25_000_000.0},
          "coinsurance": {"extortion": 0.8}}
     ])

@@ -292,8 +292,8 @@ struct FirmArgs {
     /// Seed of the random streams.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Model: a parameter file, or a version (`1.0.0`, `1.5.0`; looked up in `models/`, else the
-    /// built-in ones). Default: the newest built-in model (models/jp-cyber-1.5.0.toml).
+    /// Model: a parameter file, or a version (`1.0.0`, `1.5.0`, `2.0.0`; looked up in `models/`,
+    /// else the built-in ones). Default: the newest built-in model (models/jp-cyber-2.0.0.toml).
     #[arg(long)]
     model: Option<PathBuf>,
     /// Worker threads (default: all cores). The output does not depend on it.

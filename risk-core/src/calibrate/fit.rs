@@ -9,7 +9,7 @@ use super::*;
 fn log_moments(params: &ModelParams) -> [(f64, f64); PERILS] {
     const N: usize = 20_000;
     std::array::from_fn(|k| {
-        let x = crate::exposure::severity(1.0, params.perils[k].sigma, params);
+        let x = crate::exposure::severity(1.0, k, params);
         let (mut m1, mut m2) = (0.0, 0.0);
         for j in 0..N {
             let l = x.quantile((j as f64 + 0.5) / N as f64).ln();

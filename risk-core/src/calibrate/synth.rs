@@ -135,13 +135,13 @@ fn row(truth: &ModelParams, i: u64, seed: u64, today: Date) -> SyntheticRow {
     let base = base_perils(&profile, truth);
     let (m, _) = multipliers(&profile, truth);
     let (mut claims, mut incurred) = (0, 0.0);
-    for (b, m) in base.iter().zip(m) {
+    for (i, (b, m)) in base.iter().zip(m).enumerate() {
         let Some(b) = b else { continue };
         let k = truth.reference.dispersion * exposure;
         let n = Frequency::negative_binomial(b.frequency * m.0 * exposure, k)
             .expect("model frequencies are positive")
             .sample(&mut rng);
-        let x = severity(b.median * m.1, b.sigma, truth);
+        let x = severity(b.median * m.1, i, truth);
         for _ in 0..n {
             incurred += x.sample(&mut rng);
         }

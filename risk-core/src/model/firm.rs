@@ -34,7 +34,7 @@ impl LossModel {
                 Some(ModelPeril::new(
                     peril.as_str(),
                     frequency,
-                    severity(b.median * m.1, b.sigma, params),
+                    severity(b.median * m.1, peril.index(), params),
                 ))
             })
             .collect();

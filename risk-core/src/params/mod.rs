@@ -11,9 +11,11 @@ use crate::error::FieldError;
 use crate::vocab::{Control, Industry, PERILS, Peril, Scheme};
 
 mod parse;
+mod scaling;
 mod sharing;
 mod underwriting;
 
+pub use scaling::{Countries, CountryParams, RevenueScale, Scale, TermsBand, Trend, terms_band};
 pub use sharing::{Combination, ROLES, SharingParams, Tlp};
 
 pub use underwriting::{
@@ -86,6 +88,15 @@ pub struct ModelParams {
     pub underwriting: Option<UnderwritingParams>,
     /// How hubs' advisories make the threat table (`[sharing]`, or its defaults).
     pub sharing: SharingParams,
+    /// Frequency and severity factors by revenue (None: the power laws of the reference's
+    /// elasticities).
+    pub revenue_scale: Option<RevenueScale>,
+    /// Jurisdiction factors (None: country ignored).
+    pub countries: Option<Countries>,
+    /// Loss trend to the profile's `as_of` (None: no trend).
+    pub trend: Option<Trend>,
+    /// Default deductible and limit by revenue band (empty: the shares of revenue in `pricing`).
+    pub default_terms: Vec<TermsBand>,
 }
 
 /// A common shock of the model (sized as a share of revenue).
@@ -126,8 +137,10 @@ pub struct Reference {
     pub records_elasticity: f64,
     /// Records are clamped to [min, max] before the elasticity applies.
     pub records_min: f64,
-    /// See `records_min`.
+    /// See `records_min` (infinite when the file gives none: no cap, from 2.0.0).
     pub records_max: f64,
+    /// Gross margin lost per day down, as a share of daily revenue (perils with `days_down`).
+    pub bi_margin: Option<f64>,
 }
 
 /// One peril's base parameters.
@@ -139,6 +152,15 @@ pub struct PerilParams {
     pub median: f64,
     /// Lognormal body sigma.
     pub sigma: f64,
+    /// Body quantile at which the GPD tail starts (the reference's unless the peril sets it).
+    pub tail_quantile: f64,
+    /// GPD shape ξ (the reference's unless the peril sets it).
+    pub tail_shape: f64,
+    /// Median days of lost income per event: the median is days × daily revenue × margin
+    /// instead of `median` × revenue scale (business interruption, from 2.0.0).
+    pub days_down: Option<f64>,
+    /// Power p of the revenue band's severity factor this peril takes (S(R)^p; 1 unless set).
+    pub severity_scale_power: f64,
     /// Only firms with OT exposure have this peril.
     pub requires_ot: bool,
 }
@@ -339,11 +361,16 @@ pub const MODEL_1_0_0: &str = include_str!("../../../models/jp-cyber-1.0.0.toml"
 /// minimum premium and underwriting rules.
 pub const MODEL_1_5_0: &str = include_str!("../../../models/jp-cyber-1.5.0.toml");
 
+/// Model 2.0.0 (`models/jp-cyber-2.0.0.toml`): severity by revenue band, industry and country,
+/// uncapped records, business interruption from daily revenue, a loss trend and default terms by
+/// revenue band, held to the market benchmarks of models/README.md.
+pub const MODEL_2_0_0: &str = include_str!("../../../models/jp-cyber-2.0.0.toml");
+
 /// The model used when none is named or published: the newest built-in one.
-pub const DEFAULT_MODEL: &str = MODEL_1_5_0;
+pub const DEFAULT_MODEL: &str = MODEL_2_0_0;
 
 /// Every built-in model, oldest first.
-pub const BUILT_IN_MODELS: &[&str] = &[MODEL_1_0_0, MODEL_1_5_0];
+pub const BUILT_IN_MODELS: &[&str] = &[MODEL_1_0_0, MODEL_1_5_0, MODEL_2_0_0];
 
 #[cfg(test)]
 mod tests {
@@ -354,7 +381,11 @@ mod tests {
         let m = ModelParams::parse(MODEL_1_0_0).unwrap();
         assert_eq!(m.id(), "jp-cyber-1.0.0");
         assert!(m.coverage.is_none() && m.underwriting.is_none());
-        let new = ModelParams::parse(DEFAULT_MODEL).unwrap();
+        assert_eq!(
+            ModelParams::parse(DEFAULT_MODEL).unwrap().id(),
+            "jp-cyber-2.0.0"
+        );
+        let new = ModelParams::parse(MODEL_1_5_0).unwrap();
         assert_eq!(new.id(), "jp-cyber-1.5.0");
         let cov = new.coverage.as_ref().unwrap();
         for row in &cov.shares {

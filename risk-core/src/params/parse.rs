@@ -7,6 +7,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::sharing::SharingWire;
+use super::scaling::{CountryWire, ScaleWire, TermsWire, TrendWire, check_countries, check_terms};
 use super::underwriting::{CoverageWire, UnderwritingWire};
 use super::*;
 use crate::error::FieldError;
@@ -45,6 +46,13 @@ struct Wire {
     underwriting: Option<UnderwritingWire>,
     #[serde(default)]
     sharing: Option<SharingWire>,
+    revenue_scale: Option<ScaleWire>,
+    #[serde(default)]
+    countries: Option<BTreeMap<String, CountryWire>>,
+    #[serde(default)]
+    trend: Option<TrendWire>,
+    #[serde(default)]
+    default_terms: Vec<TermsWire>,
 }
 
 #[derive(Deserialize)]
@@ -88,6 +96,14 @@ struct PerilWire {
     frequency: P,
     median: P,
     sigma: P,
+    #[serde(default)]
+    tail_quantile: Option<P>,
+    #[serde(default)]
+    tail_shape: Option<P>,
+    #[serde(default)]
+    days_down: Option<P>,
+    #[serde(default)]
+    severity_scale_power: Option<P>,
     #[serde(default)]
     requires_ot: bool,
 }
@@ -253,7 +269,7 @@ impl Check {
         }
     }
 
-    fn date(&mut self, path: &str, s: &str) -> Date {
+    pub(super) fn date(&mut self, path: &str, s: &str) -> Date {
         parse_date(s).unwrap_or_else(|| {
             self.errors
                 .push(FieldError::new(path, "must be a date YYYY-MM-DD"));
@@ -347,16 +363,45 @@ impl ModelParams {
             records_reference: c.named(r, "reference", "records_reference", 1.0, 1e12),
             records_elasticity: c.named(r, "reference", "records_elasticity", 0.0, 2.0),
             records_min: c.named(r, "reference", "records_min", 1.0, 1e12),
-            records_max: c.named(r, "reference", "records_max", 1.0, 1e12),
+            records_max: match r.get("records_max") {
+                Some(p) => c.p("reference.records_max", p, 1.0, 1e12),
+                None => f64::INFINITY,
+            },
+            bi_margin: r
+                .get("bi_margin")
+                .map(|p| c.p("reference.bi_margin", p, 1e-3, 1.0)),
         };
 
         let perils = Peril::ALL.map_params(|peril| match w.perils.get(&peril) {
             Some(p) => {
                 let path = format!("perils.{peril}");
+                let days_down = p
+                    .days_down
+                    .as_ref()
+                    .map(|d| c.p(&format!("{path}.days_down"), d, 1e-3, 365.0));
+                if days_down.is_some() && reference.bi_margin.is_none() {
+                    c.errors.push(FieldError::new(
+                        format!("{path}.days_down"),
+                        "needs reference.bi_margin",
+                    ));
+                }
                 PerilParams {
                     frequency: c.p(&format!("{path}.frequency"), &p.frequency, 0.0, 100.0),
                     median: c.p(&format!("{path}.median"), &p.median, 1e-6, 1e12),
                     sigma: c.p(&format!("{path}.sigma"), &p.sigma, 0.01, 5.0),
+                    tail_quantile: p
+                        .tail_quantile
+                        .as_ref()
+                        .map_or(reference.tail_quantile, |q| {
+                            c.p(&format!("{path}.tail_quantile"), q, 0.5, 0.9999)
+                        }),
+                    tail_shape: p.tail_shape.as_ref().map_or(reference.tail_shape, |q| {
+                        c.p(&format!("{path}.tail_shape"), q, -0.9, 0.9)
+                    }),
+                    days_down,
+                    severity_scale_power: p.severity_scale_power.as_ref().map_or(1.0, |q| {
+                        c.p(&format!("{path}.severity_scale_power"), q, 0.0, 2.0)
+                    }),
                     requires_ot: p.requires_ot,
                 }
             }
@@ -367,6 +412,10 @@ impl ModelParams {
                     frequency: 0.0,
                     median: 1.0,
                     sigma: 1.0,
+                    tail_quantile: 0.95,
+                    tail_shape: 0.0,
+                    days_down: None,
+                    severity_scale_power: 1.0,
                     requires_ot: false,
                 }
             }
@@ -681,6 +730,10 @@ impl ModelParams {
             .collect();
 
         let coverage = w.coverage.as_ref().map(|cw| cw.check(&mut c));
+        let revenue_scale = w.revenue_scale.as_ref().map(|s| s.check(&mut c));
+        let countries = w.countries.as_ref().map(|m| check_countries(&mut c, m));
+        let trend = w.trend.as_ref().map(|t| t.check(&mut c));
+        let default_terms = check_terms(&mut c, &w.default_terms);
         let underwriting = w
             .underwriting
             .as_ref()
@@ -713,6 +766,10 @@ impl ModelParams {
             coverage,
             underwriting,
             sharing,
+            revenue_scale,
+            countries,
+            trend,
+            default_terms,
             sources: c.sources,
             calibration: w.calibration,
         })

@@ -86,8 +86,10 @@ impl CoverageWire {
         }
     }
 
-    /// Validated terms, defaults filled in from the model: deductible = revenue ×
-    /// `default_deductible_share`; limit = min(revenue × `default_limit_share`, the cap); the
+    /// Validated terms, defaults filled in from the model: with `[[default_terms]]` (2.0.0) the
+    /// revenue band's limit and deductible (the deductible at most a tenth of the occurrence
+    /// limit); before, deductible = revenue × `default_deductible_share` and limit =
+    /// min(revenue × `default_limit_share`, the cap); the
     /// aggregate at least the occurrence limit; the model's waiting period. `rate` converts the
     /// base currency to the profile's. Every problem goes to `err(field, message)`, with `prefix`
     /// (`coverage` or `options[2]`) in front of the field.
@@ -100,11 +102,17 @@ impl CoverageWire {
         err: &mut dyn FnMut(String, String),
     ) -> Coverage {
         let pr = &params.pricing;
-        let default_limit = (revenue * pr.default_limit_share).min(pr.default_limit_cap * rate);
-        let deductible = self
-            .deductible
-            .unwrap_or(revenue * pr.default_deductible_share);
+        let band = crate::params::terms_band(&params.default_terms, revenue / rate);
+        let default_limit = match band {
+            Some(b) => b.limit * rate,
+            None => (revenue * pr.default_limit_share).min(pr.default_limit_cap * rate),
+        };
         let occurrence_limit = self.occurrence_limit.unwrap_or(default_limit);
+        let deductible = self.deductible.unwrap_or(match band {
+            // Never a default deductible at or above the limit: at most a tenth of it.
+            Some(b) => (b.deductible * rate).min(occurrence_limit / 10.0),
+            None => revenue * pr.default_deductible_share,
+        });
         let aggregate_limit = self
             .aggregate_limit
             .unwrap_or(occurrence_limit.max(default_limit));

@@ -652,8 +652,9 @@ mod tests {
         )
         .unwrap();
         assert_eq!(p.as_of, date!(2026 - 11 - 25));
-        assert_eq!(p.coverage.deductible, 1e6);
-        assert_eq!(p.coverage.occurrence_limit, 5e7);
+        // The default model's band for ~$6.6M of revenue: $10K deductible, $2M limit, in yen.
+        assert_eq!(p.coverage.deductible, 10_000.0 * 152.0);
+        assert_eq!(p.coverage.occurrence_limit, 2e6 * 152.0);
         assert_eq!(p.maturity, [None; 6]);
     }
 }
