@@ -76,7 +76,8 @@ R.portfolioChart = function (box, curve, cur) {
   for (const p of pts) {
     if (![2, 10, 100, 200, 1000, 10000].includes(p.return_period)) continue;
     svg.append(svgEl("line", { x1: px(p.return_period), x2: px(p.return_period), y1: T, y2: T + ph, stroke: "#ddd" }),
-      svgEl("text", { x: px(p.return_period), y: T + ph + 18, "text-anchor": "middle", fill: "#222" }, String(p.return_period)));
+      svgEl("text", { x: px(p.return_period), y: T + ph + 18, fill: "#222",
+        "text-anchor": px(p.return_period) > L + pw - 20 ? "end" : "middle" }, String(p.return_period)));
   }
   svg.append(svgEl("rect", { x: L, y: T, width: pw, height: ph, fill: "none", stroke: "#444" }),
     svgEl("polyline", { fill: "none", stroke: "#1f5fa8", "stroke-width": 2, points: pts.map((p) => px(p.return_period).toFixed(1) + "," + py(p.loss).toFixed(1)).join(" ") }),
