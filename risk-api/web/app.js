@@ -213,6 +213,14 @@ R.loadNotices = async function () {
 
 /** Endpoints other parts of the service may add: shown when they answer 200, nothing otherwise. */
 R.loadExtras = async function () {
+  const adv = await R.api("GET", "/v1/advisories?limit=20");
+  if (adv.status === 200 && Array.isArray(adv.data.items)) {
+    for (const x of adv.data.items.slice(0, 5)) {
+      $("notices").hidden = false;
+      $("notice-list").append(R.el("li", "Advisory: " + x.title + " (" + (x.industries || []).join(", ").replace(/_/g, " ") +
+        (x.valid_until ? "; until " + x.valid_until : "") + ")"));
+    }
+  }
   const t = await R.api("GET", "/v1/threat-levels");
   if (t.status !== 200 || !t.data.industries) return;
   const raised = [];

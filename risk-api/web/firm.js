@@ -66,7 +66,7 @@ R.openAssessment = async function (id) {
   $("detail-body").hidden = false;
   $("detail-h").focus();
   R.status("Computing what each change is worth and the loss curve…");
-  await Promise.all([loadImpact(a), R.loadChart(a)]);
+  await Promise.all([loadImpact(a), R.loadChart(a), R.loadVerified(a)]);
   R.status("");
   return true;
 };
@@ -155,7 +155,6 @@ function render(a) {
     $("cover-deductible").value = t.deductible || 0;
     $("cover-limit").value = t.occurrence_limit || "";
   }
-  R.loadVerified(a);
 }
 
 async function loadImpact(a) {
@@ -286,12 +285,19 @@ R.revoke = async function (insurer) {
 };
 
 /** Certificates the registry knows (when the service has one): verified or not, per certification. */
-R.loadVerified = function (a) {
+R.loadVerified = async function (a) {
   const ul = $("cert-verified");
   ul.replaceChildren();
   const known = a.certifications.filter((c) => typeof c.verified === "boolean");
   ul.hidden = known.length === 0;
   for (const c of known) ul.append(R.el("li", R.schemeName(c.scheme) + ": " + (c.verified ? "verified with the certification body" : "declared, not verified")));
+  const r = await R.api("GET", "/v1/certificates?limit=100");
+  if (r.status !== 200 || !Array.isArray(r.data.items) || R.current !== a) return;
+  for (const c of r.data.items) {
+    ul.hidden = false;
+    ul.append(R.el("li", "Registered certificate " + c.certificate_id + ": " + R.schemeName(c.scheme) +
+      (c.status ? ", " + c.status : "") + (c.expires ? ", expires " + c.expires : "")));
+  }
 };
 
 // New assessment: a questionnaire's answers or a profile.
