@@ -15,8 +15,21 @@ use axum::response::{IntoResponse, Response};
 use crate::app::AppState;
 
 const INDEX_HTML: &str = include_str!("../web/index.html");
-const APP_JS: &str = include_str!("../web/app.js");
-const STYLE_CSS: &str = include_str!("../web/style.css");
+/// The page's assets under `/ui/`: the stylesheet and its scripts, loaded in this order (see
+/// `index.html`).
+const ASSETS: [(&str, &str, &str); 6] = [
+    (
+        "style.css",
+        "text/css; charset=utf-8",
+        include_str!("../web/style.css"),
+    ),
+    ("app.js", JS, include_str!("../web/app.js")),
+    ("chart.js", JS, include_str!("../web/chart.js")),
+    ("firm.js", JS, include_str!("../web/firm.js")),
+    ("insurer.js", JS, include_str!("../web/insurer.js")),
+    ("start.js", JS, include_str!("../web/start.js")),
+];
+const JS: &str = "text/javascript; charset=utf-8";
 
 /// Where the page's own script and stylesheet may come from: this origin only.
 const PAGE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
@@ -38,7 +51,21 @@ const NARROW_HTML: &str = "<!doctype html><html lang=\"en\"><head><meta charset=
      <title>Page at 390 px</title><script src=\"/test/narrow.js\" defer></script></head>\
      <body><iframe id=\"page\" title=\"The page at 390 px wide\" \
      width=\"390\" height=\"844\"></iframe></body></html>";
-const NARROW_JS: &str = "document.getElementById(\"page\").src = \"/\" + location.hash;\nhistory.replaceState(null, \"\", location.pathname);\n";
+/// The harness's script: loads the page in the frame, then (the frame being same-origin) copies
+/// the framed page's DOM into `#frame-dom` once it is ready, so `--dump-dom` shows it.
+const NARROW_JS: &str = "const f = document.getElementById(\"page\");\n\
+     f.src = \"/\" + location.hash;\n\
+     history.replaceState(null, \"\", location.pathname);\n\
+     const poll = setInterval(() => {\n\
+       const d = f.contentDocument;\n\
+       if (!d || !d.body || d.body.dataset.state !== \"ready\") return;\n\
+       clearInterval(poll);\n\
+       const out = document.createElement(\"pre\");\n\
+       out.id = \"frame-dom\";\n\
+       out.hidden = true;\n\
+       out.textContent = d.documentElement.outerHTML;\n\
+       document.body.append(out);\n\
+     }, 100);\n";
 
 const DOCS_HTML: &str = include_str!("../web/docs.html");
 const DOCS_JS: &str = include_str!("../web/docs.js");
@@ -108,28 +135,16 @@ pub async fn narrow(
         .into_response()
 }
 
-/// `GET /ui/app.js`.
-pub async fn script() -> Response {
-    (
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/javascript; charset=utf-8"),
-        )],
-        APP_JS,
-    )
-        .into_response()
-}
-
-/// `GET /ui/style.css`.
-pub async fn style() -> Response {
-    (
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/css; charset=utf-8"),
-        )],
-        STYLE_CSS,
-    )
-        .into_response()
+/// `GET /ui/{file}`: one of the page's assets (404 for anything else).
+pub async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
+    match ASSETS.iter().find(|(name, _, _)| *name == file) {
+        Some((_, ct, body)) => (
+            [(header::CONTENT_TYPE, HeaderValue::from_static(ct))],
+            *body,
+        )
+            .into_response(),
+        None => crate::problem::ApiError::not_found().into_response(),
+    }
 }
 
 /// A response of embedded text with its content type and the API reference's CSP.
@@ -180,7 +195,8 @@ fn xml_escape(s: &str) -> String {
     o
 }
 
-/// A power of ten as a short label: 1, 10, 100, 1k … 1M … 1B … 1T.
+/// A power of ten as a short label: 1, 10, 100, 1k … 1M … 1B … 1T; below 1 as 1/10, 1/100,
+/// 1/1k (a chance of one in a thousand) …
 fn decade_label(e: i32) -> String {
     let (unit, base) = match e {
         i32::MIN..=2 => ("", 0),
@@ -190,7 +206,7 @@ fn decade_label(e: i32) -> String {
         _ => ("T", 12),
     };
     if e < 0 {
-        return format!("{}", 10f64.powi(e));
+        return format!("1/{}", decade_label(-e));
     }
     format!("{}{unit}", 10u64.pow((e - base) as u32))
 }
@@ -209,12 +225,14 @@ fn exceed(sorted: &[f64], x: f64) -> f64 {
 /// document with real `<text>` labels and a `<title>`/`<desc>` for screen readers.
 pub fn exceedance_svg(gross: &[f64], insured: &[f64], currency: &str, firm: &str) -> String {
     use std::fmt::Write;
-    const W: f64 = 720.0;
-    const H: f64 = 420.0;
-    const L: f64 = 84.0;
-    const R: f64 = 20.0;
-    const T: f64 = 44.0;
-    const B: f64 = 64.0;
+    // A small canvas with large type: drawn 480 wide and shown at phone width (~370 px), its
+    // 15-unit labels are still 11 px or more.
+    const W: f64 = 480.0;
+    const H: f64 = 330.0;
+    const L: f64 = 70.0;
+    const R: f64 = 14.0;
+    const T: f64 = 40.0;
+    const B: f64 = 56.0;
     let mut g: Vec<f64> = gross.iter().copied().filter(|v| v.is_finite()).collect();
     let mut i: Vec<f64> = insured.iter().copied().filter(|v| v.is_finite()).collect();
     g.sort_by(f64::total_cmp);
@@ -232,8 +250,8 @@ pub fn exceedance_svg(gross: &[f64], insured: &[f64], currency: &str, firm: &str
     let _ = write!(
         s,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {H}\" width=\"{W}\" \
-         height=\"{H}\" role=\"img\" aria-labelledby=\"lec-title lec-desc\" \
-         font-family=\"system-ui, sans-serif\" font-size=\"12\">\
+         height=\"{H}\" data-plot=\"PLOT\" role=\"img\" aria-labelledby=\"lec-title lec-desc\" \
+         font-family=\"system-ui, sans-serif\" font-size=\"15\">\
          <title id=\"lec-title\">{}</title>",
         xml_escape(&title)
     );
@@ -248,7 +266,7 @@ pub fn exceedance_svg(gross: &[f64], insured: &[f64], currency: &str, firm: &str
     let _ = write!(
         s,
         "<rect x=\"0\" y=\"0\" width=\"{W}\" height=\"{H}\" fill=\"#ffffff\"/>\
-         <text x=\"{L}\" y=\"24\" font-size=\"15\" font-weight=\"bold\" fill=\"#111\">{}</text>",
+         <text x=\"{L}\" y=\"24\" font-size=\"16\" font-weight=\"bold\" fill=\"#111\">{}</text>",
         xml_escape(&title)
     );
     let (pw, ph) = (W - L - R, H - T - B);
@@ -261,7 +279,7 @@ pub fn exceedance_svg(gross: &[f64], insured: &[f64], currency: &str, firm: &str
             L + pw / 2.0,
             T + ph / 2.0
         );
-        return s;
+        return s.replacen(" data-plot=\"PLOT\"", "", 1);
     }
     // Loss axis: whole decades around the positive losses.
     let x0 = positive_min.log10().floor() as i32;
@@ -271,6 +289,12 @@ pub fn exceedance_svg(gross: &[f64], insured: &[f64], currency: &str, firm: &str
     }
     // Probability axis: 1/trials (rounded down to a decade) to 1.
     let y0 = -((n as f64).log10().ceil() as i32).max(1);
+    // Where the plot box and its decades are, for the page to mark the policy's terms on it.
+    s = s.replacen(
+        "data-plot=\"PLOT\"",
+        &format!("data-plot=\"{L} {T} {pw} {ph}\" data-x0=\"{x0}\" data-x1=\"{x1}\""),
+        1,
+    );
     let px = |x: f64| L + (x.log10() - f64::from(x0)) / f64::from(x1 - x0) * pw;
     let py = |p: f64| T + (0.0 - p.log10()) / f64::from(-y0) * ph;
     // Grid and tick labels.
@@ -302,7 +326,7 @@ pub fn exceedance_svg(gross: &[f64], insured: &[f64], currency: &str, firm: &str
         "<rect x=\"{L}\" y=\"{T}\" width=\"{pw}\" height=\"{ph}\" fill=\"none\" stroke=\"#444\"/>\
          <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#111\">Annual loss x \
          ({}, log scale)</text>\
-         <text transform=\"translate(18 {:.1}) rotate(-90)\" text-anchor=\"middle\" \
+         <text transform=\"translate(13 {:.1}) rotate(-90)\" text-anchor=\"middle\" \
          fill=\"#111\">P(annual loss &gt; x)</text>",
         L + pw / 2.0,
         H - 14.0,
@@ -336,10 +360,10 @@ pub fn exceedance_svg(gross: &[f64], insured: &[f64], currency: &str, firm: &str
         }
     }
     // Legend.
-    let lx = L + pw - 170.0;
+    let lx = L + pw - 140.0;
     let _ = write!(
         s,
-        "<rect x=\"{lx:.1}\" y=\"{:.1}\" width=\"160\" height=\"46\" fill=\"#fff\" stroke=\"#999\"/>\
+        "<rect x=\"{lx:.1}\" y=\"{:.1}\" width=\"134\" height=\"46\" fill=\"#fff\" stroke=\"#999\"/>\
          <line x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"#1f5fa8\" stroke-width=\"2\"/>\
          <text x=\"{:.1}\" y=\"{:.1}\" fill=\"#111\">Gross loss</text>\
          <line x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"#b03a2e\" stroke-width=\"2\" stroke-dasharray=\"7 4\"/>\
@@ -370,7 +394,8 @@ mod tests {
         assert_eq!(decade_label(0), "1");
         assert_eq!(decade_label(4), "10k");
         assert_eq!(decade_label(8), "100M");
-        assert_eq!(decade_label(-2), "0.01");
+        assert_eq!(decade_label(-2), "1/100");
+        assert_eq!(decade_label(-5), "1/100k");
         assert_eq!(xml_escape("A&B <x>"), "A&amp;B &lt;x&gt;");
     }
 
@@ -386,5 +411,8 @@ mod tests {
         let svg = exceedance_svg(&[0.0; 10], &[0.0; 10], "JPY", "<Firm>");
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
         assert!(svg.contains("&lt;Firm&gt;"));
+        assert!(!svg.contains("PLOT") && !svg.contains("data-plot"));
+        let drawn = exceedance_svg(&[0.0, 1e5, 3e6], &[0.0, 0.0, 2e6], "JPY", "F");
+        assert!(drawn.contains("data-plot=\"70 40 396 234\" data-x0=\"5\" data-x1=\"7\""));
     }
 }

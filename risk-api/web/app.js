@@ -1,290 +1,264 @@
-// The risk engine's web page: plain DOM, the JSON API, no framework. Every value is written with
+// The risk engine's web page, part 1 of 5: helpers, the API client, sign-in, views, the
+// assessment list and the notices. Plain DOM, no framework: every value is written with
 // textContent (never innerHTML); the API key lives in sessionStorage and travels only in the
-// Authorization header.
+// Authorization header. firm.js (assessments), insurer.js (quotes, portfolios), chart.js (the
+// charts) and start.js (wiring) share the global `R`.
 "use strict";
 
-const KEY = "risk.key";
+const R = {
+  KEY: "risk.key",
+  role: null, // "firm" | "insurer" after sign-in
+  current: null, // the open assessment
+  profiles: {}, // assessment id → the profile this tab sent (for cover what-ifs)
+  runQuery: "", // "?trials=…&seed=…" of new runs (test mode only; the service's defaults otherwise)
+};
 const $ = (id) => document.getElementById(id);
-let current = null; // the open assessment
 
 /** Whole units with thousands separators: 1234567.8 → "1,234,568". */
-function fmt0(x) {
+R.fmt0 = function (x) {
   const n = Math.round(x);
   return (n < 0 ? "-" : "") + String(Math.abs(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-}
-function money(x, cur) { return fmt0(x) + " " + cur; }
-function el(tag, text, cls) {
+};
+const SYMBOLS = { JPY: "¥", USD: "$", EUR: "€", GBP: "£" };
+/** An amount with its currency: "¥1,234,568", or "1,234,568 CHF" without a known symbol. */
+R.money = function (x, cur) {
+  const s = SYMBOLS[cur];
+  const sign = Math.round(x) < 0 ? "-" : "";
+  return s ? sign + s + R.fmt0(Math.abs(x)) : R.fmt0(x) + " " + cur;
+};
+/** A saving and its standard error, both rounded to a tenth of the error's decade:
+ *  (176019, 14310) → ["176,000", "14,000"]. */
+R.approx = function (x, se) {
+  const unit = se > 0 ? Math.pow(10, Math.max(0, Math.floor(Math.log10(se)) - 1)) : 1;
+  return [Math.round(x / unit) * unit, Math.round(se / unit) * unit];
+};
+R.el = function (tag, text, cls) {
   const e = document.createElement(tag);
   if (text !== undefined && text !== null) e.textContent = text;
   if (cls) e.className = cls;
   return e;
-}
-function status(msg) { $("status").textContent = msg; }
+};
+R.button = function (text, label, onClick) {
+  const b = R.el("button", text);
+  b.type = "button";
+  if (label) b.setAttribute("aria-label", label);
+  b.addEventListener("click", onClick);
+  return b;
+};
+/** A table row whose cells carry their column's name (shown as labels in the stacked layout). */
+R.row = function (table, cells) {
+  const heads = Array.from(table.tHead.rows[0].cells).map((c) => c.textContent);
+  const tr = R.el("tr");
+  cells.forEach((c, i) => {
+    const td = c instanceof Node && c.nodeName === "TD" ? c : R.el("td");
+    if (td !== c) { if (c instanceof Node) td.append(c); else td.textContent = c; }
+    td.dataset.label = heads[i] || "";
+    tr.append(td);
+  });
+  table.tBodies[0].append(tr);
+  return tr;
+};
+R.num = function (text) { return R.el("td", text, "num"); };
+R.status = function (msg) { $("status").textContent = msg; };
+R.problem = function (r) {
+  const d = r.data && typeof r.data === "object" ? r.data : {};
+  const fields = (d.errors || []).map((e) => e.field + ": " + e.message).join("; ");
+  return (d.detail || d.title || "status " + r.status) + (fields ? " (" + fields + ")" : "");
+};
+R.dl = function (dl, pairs) {
+  dl.replaceChildren();
+  for (const [k, v] of pairs) dl.append(R.el("dt", k), R.el("dd", v));
+};
 
-async function api(method, path, body) {
-  const headers = { Authorization: "Bearer " + sessionStorage.getItem(KEY) };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const type = res.headers.get("Content-Type") || "";
-  const data = type.includes("json") ? await res.json() : await res.text();
-  return { status: res.status, data };
-}
+/** One API call: JSON in (or a Blob with its type), JSON or text out. */
+R.api = async function (method, path, body, type) {
+  const headers = { Authorization: "Bearer " + sessionStorage.getItem(R.KEY) };
+  let payload;
+  if (body !== undefined) {
+    headers["Content-Type"] = type || "application/json";
+    payload = type ? body : JSON.stringify(body);
+  }
+  try {
+    const res = await fetch(path, { method, headers, body: payload });
+    const ct = res.headers.get("Content-Type") || "";
+    const data = ct.includes("json") ? await res.json() : await res.text();
+    return { status: res.status, data };
+  } catch (e) {
+    return { status: 0, data: { detail: "the service did not answer (" + e.message + ")" } };
+  }
+};
 
-function signedIn(yes) {
-  $("sign-in").hidden = yes;
-  $("sign-out").hidden = !yes;
-  $("list").hidden = !yes;
-  if (!yes) { $("detail").hidden = true; $("who").hidden = true; }
-}
-
-/** The listing a page at a time (contract §15), following `next` up to MAX_PAGES pages. */
-const MAX_PAGES = 20;
-async function listAssessments() {
+/** A listing a page at a time (contract §15), following `next` up to 20 pages. */
+R.listAll = async function (path) {
   let items = [];
-  let path = "/v1/assessments?limit=100";
-  for (let i = 0; i < MAX_PAGES; i++) {
-    const r = await api("GET", path);
+  let url = path + "?limit=100";
+  for (let i = 0; i < 20; i++) {
+    const r = await R.api("GET", url);
     if (r.status !== 200) return r;
     items = items.concat(r.data.items);
     if (r.data.next === null || r.data.next === undefined) break;
-    path = "/v1/assessments?limit=100&after=" + encodeURIComponent(r.data.next);
+    url = path + "?limit=100&after=" + encodeURIComponent(r.data.next);
   }
   return { status: 200, data: items };
+};
+
+// Views: one section shown at a time, named in the navigation by role.
+const NAV = {
+  firm: [["list", "My assessments"], ["new", "New assessment"]],
+  insurer: [["list", "Assessments"], ["quote", "New quote"], ["portfolios", "Portfolios"]],
+};
+R.show = function (view) {
+  for (const s of document.querySelectorAll("section.view")) s.hidden = s.id !== "view-" + view;
+  for (const b of $("nav").children) {
+    if (b.dataset.view === view) b.setAttribute("aria-current", "page");
+    else b.removeAttribute("aria-current");
+  }
+};
+R.go = async function (view) {
+  R.show(view);
+  if (view === "list") await R.loadList();
+  if (view === "new") await R.loadQuestionnaires();
+  if (view === "portfolios") await R.loadJobs();
+};
+
+/** Who the key belongs to: the role from what it may list; the subject when the service says. */
+async function whoAmI() {
+  const a = await R.api("GET", "/v1/assessments?limit=1");
+  if (a.status === 401) return { error: "That key was not accepted." };
+  if (a.status === 403) return { error: "This page is for firms and insurers; this key has another role." };
+  if (a.status !== 200) return { error: "Sign-in failed: " + R.problem(a) };
+  const p = await R.api("GET", "/v1/portfolios?limit=1");
+  return { role: p.status === 200 ? "insurer" : "firm" };
 }
 
-async function signIn(key) {
-  sessionStorage.setItem(KEY, key);
-  const r = await listAssessments();
-  if (r.status !== 200) {
-    sessionStorage.removeItem(KEY);
-    signedIn(false);
-    status(r.status === 401 ? "That key was not accepted." : "Sign-in failed: " + (r.data.detail || r.status));
+R.signIn = async function (key) {
+  sessionStorage.setItem(R.KEY, key);
+  const me = await whoAmI();
+  if (me.error) {
+    sessionStorage.removeItem(R.KEY);
+    R.signedIn(false);
+    R.status(me.error);
     return false;
   }
-  signedIn(true);
-  status("");
-  renderList(r.data);
+  R.role = me.role;
+  const who = $("who");
+  who.textContent = "Signed in as " + (me.role === "firm" ? "a firm" : "an insurer");
+  who.hidden = false;
+  const nav = $("nav");
+  nav.replaceChildren();
+  for (const [view, label] of NAV[me.role]) {
+    const b = R.button(label, null, () => R.go(view));
+    b.dataset.view = view;
+    nav.append(b);
+  }
+  R.signedIn(true);
+  R.status("");
+  await Promise.all([R.go("list"), R.loadNotices(), R.loadExtras()]);
   return true;
-}
+};
 
-function renderList(items) {
-  const tb = $("list-table").tBodies[0];
-  tb.replaceChildren();
-  if (items.length === 0) {
-    const tr = el("tr"); const td = el("td", "No assessments yet."); td.colSpan = 6; tr.append(td); tb.append(tr);
+R.signedIn = function (yes) {
+  $("sign-in").hidden = yes;
+  $("sign-out").hidden = !yes;
+  $("nav").hidden = !yes;
+  if (!yes) {
+    for (const s of document.querySelectorAll("section.view")) s.hidden = true;
+    $("notices").hidden = true;
+    $("who").hidden = true;
   }
-  for (const a of items) {
-    const tr = el("tr");
-    tr.append(el("td", a.firm), el("td", a.created_at.slice(0, 16).replace("T", " ")),
-      el("td", fmt0(a.score) + " (" + a.grade + ")", "num"), el("td", money(a.premium, a.currency), "num"),
-      el("td", a.access));
-    const td = el("td");
-    const b = el("button", "Open");
-    b.type = "button";
-    b.setAttribute("aria-label", "Open the assessment of " + a.firm + " from " + a.created_at.slice(0, 10));
-    b.addEventListener("click", () => openAssessment(a.id));
-    td.append(b);
-    tr.append(td);
-    tb.append(tr);
-  }
-}
+};
 
-async function openAssessment(id) {
-  $("detail").hidden = false;
-  $("detail-body").hidden = true;
-  $("detail-error").hidden = true;
-  $("whatif-result").textContent = "";
-  status("Loading assessment…");
-  const r = await api("GET", "/v1/assessments/" + encodeURIComponent(id));
-  if (r.status !== 200) {
-    current = null;
-    $("detail-h").textContent = "Assessment";
-    $("detail-error").textContent = r.status === 404
-      ? "Assessment not found: it does not exist or it was not shared with you."
-      : "Could not load the assessment: " + (r.data.detail || r.status);
-    $("detail-error").hidden = false;
-    status("");
-    return false;
+R.loadList = async function () {
+  const table = $("list-table");
+  table.tBodies[0].replaceChildren();
+  const r = await R.listAll("/v1/assessments");
+  if (r.status !== 200) { R.status("Could not list assessments: " + R.problem(r)); return; }
+  const empty = $("list-empty");
+  empty.hidden = r.data.length > 0;
+  table.hidden = r.data.length === 0;
+  empty.textContent = R.role === "firm"
+    ? "No assessments yet: choose New assessment to answer a short questionnaire or upload a profile."
+    : "No assessments yet: firms share theirs with you by your insurer id; or price a firm with New quote.";
+  for (const a of r.data) {
+    const when = a.created_at.slice(0, 16).replace("T", " ");
+    const b = R.button("Open", "Open the assessment of " + a.firm + " from " + when, () => R.openAssessment(a.id));
+    R.row(table, [when, a.firm, R.num(R.money(a.premium, a.currency)), a.grade + " (" + R.fmt0(a.score) + ")",
+      a.access === "owned" ? "yours" : "shared with you", b]);
   }
-  const a = r.data;
-  current = a;
-  renderAssessment(a);
-  $("detail-body").hidden = false;
-  $("detail-h").focus();
-  status("Computing premium impact and loss curve…");
-  await Promise.all([loadImpact(a), loadChart(a)]);
-  status("");
-  return true;
-}
+};
 
-function renderAssessment(a) {
-  $("detail-h").textContent = a.firm.name + " — assessed " + a.as_of;
-  $("score-value").textContent = fmt0(a.score.value);
-  $("score-grade").textContent = a.score.grade;
-  $("score-rr").textContent = a.score.relative_risk.toFixed(2);
-  $("score-baseline").textContent = fmt0(a.score.baseline);
-  $("premium-value").textContent = money(a.premium.technical, a.premium.currency);
-  $("premium-se").textContent = money(a.premium.technical_std_error, a.premium.currency);
-  $("premium-pure").textContent = money(a.premium.pure, a.premium.currency);
-  const charged = a.premium.charged;
-  $("premium-charged").textContent = charged === undefined ? "not reported"
-    : money(charged, a.premium.currency) + (a.premium.minimum_applied ? " (minimum premium)" : "");
-  const d = a.decision;
-  $("decision-status").textContent = d ? d.status : "not reported";
-  const reasons = $("decision-reasons");
-  reasons.replaceChildren();
-  for (const r of (d ? d.reasons : [])) {
-    reasons.append(el("li", (r.action ? r.action + " — " : "") + r.message + " (" + r.code + ")"));
+const EVENT_WORDS = {
+  certificate_status_changed: (e) => "A certificate" + (e.scheme ? " (" + R.schemeName(e.scheme) + ")" : "") +
+    " is now " + (e.status || "changed"),
+  threat_level_changed: () => "The threat level of a sector changed",
+};
+/** The events feed (what re-priced the caller's assessments) as notices, newest first. */
+R.loadNotices = async function () {
+  const r = await R.api("GET", "/v1/events?limit=100");
+  const list = $("notice-list");
+  list.replaceChildren();
+  if (r.status !== 200) return;
+  const events = r.data.events.slice().reverse().slice(0, 10);
+  $("notices").hidden = events.length === 0;
+  for (const e of events) {
+    const what = (EVENT_WORDS[e.type] || (() => "Something your assessment relies on changed"))(e);
+    const li = R.el("li", what + " (" + e.at.slice(0, 10) + "): the annual premium of an assessment went from ");
+    const cur = e.currency || "";
+    li.append(R.el("strong", cur ? R.money(e.premium_before, cur) : R.fmt0(e.premium_before)), " to ",
+      R.el("strong", cur ? R.money(e.premium_after, cur) : R.fmt0(e.premium_after)), " ");
+    li.append(R.button("Open", "Open the re-priced assessment", () => R.openAssessment(e.assessment_id)));
+    list.append(li);
   }
+};
 
-  const ul = $("contributions");
-  ul.replaceChildren();
-  const max = Math.max(1e-9, ...a.score.contributions.map((c) => Math.abs(c.points)));
-  for (const c of a.score.contributions) {
-    const li = el("li");
-    const track = el("div", null, "bar-track");
-    track.setAttribute("aria-hidden", "true");
-    const bar = el("div", null, "bar " + (c.points >= 0 ? "pos" : "neg"));
-    bar.style.width = (50 * Math.abs(c.points) / max).toFixed(2) + "%";
-    track.append(bar);
-    li.append(el("span", c.factor.replace(":", ": ").replace(/_/g, " ")), track,
-      el("span", (c.points >= 0 ? "+" : "") + c.points.toFixed(1), "pts"));
-    ul.append(li);
-  }
-
-  const l = a.premium.loadings;
-  $("loadings").hidden = !l;
-  const dl = $("loadings-list");
-  dl.replaceChildren();
-  if (l) {
-    const cur = a.premium.currency;
-    const rp = l.rating_plan;
-    for (const [k, v] of [
-      ["Risk load", money(l.risk_load, cur)], ["Expense load", money(l.expense_load, cur)],
-      ["Capital TVaR", money(l.capital_tvar, cur)], ["Rating plan base", money(rp.base, cur)],
-      ["Industry factor", rp.industry_factor.toFixed(3)], ["Revenue factor", rp.revenue_factor.toFixed(3)],
-      ["Layer factor", rp.layer_factor.toFixed(3)], ["Schedule modifier", rp.schedule_modifier.toFixed(3)],
-      ["Schedule modifier (filed bound)", rp.schedule_modifier_bounded.toFixed(3)],
-      ["Premium with bounded modifier", money(rp.schedule_bounded_premium, cur)],
-    ]) { dl.append(el("dt", k), el("dd", v)); }
-  }
-
-  const sel = $("whatif-cert");
-  sel.replaceChildren(el("option", "(unchanged)"));
-  sel.options[0].value = "";
-  for (const c of a.certifications) {
-    const o = el("option", "Remove " + c.scheme); o.value = "remove:" + c.scheme; sel.append(o);
-    if (c.standing === "active") {
-      const o2 = el("option", "Let " + c.scheme + " lapse"); o2.value = "lapse:" + c.scheme; sel.append(o2);
+/** Endpoints other parts of the service may add: shown when they answer 200, nothing otherwise. */
+R.loadExtras = async function () {
+  const adv = await R.api("GET", "/v1/advisories?limit=20");
+  if (adv.status === 200 && Array.isArray(adv.data.items)) {
+    for (const x of adv.data.items.slice(0, 5)) {
+      $("notices").hidden = false;
+      $("notice-list").append(R.el("li", "Advisory: " + x.title + " (" + (x.industries || []).join(", ").replace(/_/g, " ") +
+        (x.valid_until ? "; until " + x.valid_until : "") + ")"));
     }
   }
-  const held = new Set(a.certifications.map((c) => c.scheme));
-  for (const s of ["iso27001", "security_action_1", "security_action_2", "supply_chain_3", "supply_chain_4"]) {
-    if (!held.has(s)) {
-      const o = el("option", "Obtain " + s.replace(/_/g, " ")); o.value = "obtain:" + s; sel.append(o);
+  const t = await R.api("GET", "/v1/threat-levels");
+  if (t.status !== 200 || !t.data.industries) return;
+  const raised = [];
+  for (const [ind, perils] of Object.entries(t.data.industries)) {
+    for (const [peril, v] of Object.entries(perils)) {
+      if (v.multiplier > 1) raised.push(ind.replace(/_/g, " ") + ": " + peril.replace(/_/g, " ") + " × " + v.multiplier.toFixed(2));
     }
   }
-}
+  if (raised.length === 0) return;
+  $("notices").hidden = false;
+  $("notice-list").prepend(R.el("li", "Raised threat levels in force: " + raised.join("; ") + "."));
+};
 
-async function loadImpact(a) {
-  const tb = $("impact-table").tBodies[0];
-  tb.replaceChildren();
-  const r = await api("GET", "/v1/assessments/" + encodeURIComponent(a.id) + "/impact");
-  if (r.status !== 200) {
-    const tr = el("tr"); const td = el("td", "Impact unavailable: " + (r.data.detail || r.status)); td.colSpan = 6;
-    tr.append(td); tb.append(tr); return;
-  }
-  for (const it of r.data.items) {
-    const tr = el("tr");
-    tr.append(el("td", it.change), el("td", it.description), el("td", money(it.premium, r.data.currency), "num"),
-      el("td", money(-it.delta, r.data.currency), "num"), el("td", fmt0(it.delta_std_error), "num"),
-      el("td", it.payback_years === undefined ? "" : it.payback_years.toFixed(1), "num"));
-    tb.append(tr);
-  }
-}
-
-async function loadChart(a) {
-  const box = $("chart");
-  box.replaceChildren();
-  const r = await api("GET", "/v1/assessments/" + encodeURIComponent(a.id) + "/exceedance.svg");
-  if (r.status !== 200 || typeof r.data !== "string") { box.append(el("p", "Chart unavailable.")); return; }
-  const doc = new DOMParser().parseFromString(r.data, "image/svg+xml");
-  const svg = doc.documentElement;
-  if (svg.nodeName !== "svg") { box.append(el("p", "Chart unavailable.")); return; }
-  box.append(document.importNode(svg, true));
-}
-
-function whatIfBody(spec) {
-  // spec: "remove:<scheme>", "lapse:<scheme>", "obtain:<scheme>" or "maturity:<function>=<level>"
-  const body = {};
-  for (const part of spec.split(",").filter(Boolean)) {
-    const [kind, rest] = [part.slice(0, part.indexOf(":")), part.slice(part.indexOf(":") + 1)];
-    if (kind === "remove" || kind === "lapse" || kind === "obtain") (body[kind] = body[kind] || []).push(rest);
-    if (kind === "maturity") {
-      const [f, lv] = rest.split("=");
-      (body.maturity = body.maturity || {})[f] = Number(lv);
+/** Test mode: every element's box against the viewport, and touch targets, into the DOM. */
+R.layoutCheck = function () {
+  const width = document.documentElement.clientWidth;
+  const wide = [];
+  const small = [];
+  for (const e of document.body.querySelectorAll("*")) {
+    const b = e.getBoundingClientRect();
+    if (b.width === 0 && b.height === 0) continue;
+    if (b.right > width + 0.5 || b.left < -0.5) wide.push(e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + " " + Math.round(b.left) + "–" + Math.round(b.right));
+    if (e.matches("button, input:not([type=checkbox]):not([type=radio]), select, textarea") && b.height < 44) {
+      small.push(e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + " " + Math.round(b.height) + "px");
     }
   }
-  return body;
-}
-
-async function whatIf(spec) {
-  if (!current) return;
-  const out = $("whatif-result");
-  if (!spec) { out.textContent = "Choose a change first."; return; }
-  out.textContent = "Re-pricing…";
-  const r = await api("POST", "/v1/assessments/" + encodeURIComponent(current.id) + "/what-if", whatIfBody(spec));
-  if (r.status !== 200) {
-    out.textContent = "Could not re-price: " + (r.data.detail || r.status);
-    return;
+  let minFont = Infinity;
+  for (const t of document.querySelectorAll(".chart svg text")) {
+    if (!t.textContent.trim()) continue;
+    const m = t.getScreenCTM();
+    minFont = Math.min(minFont, parseFloat(getComputedStyle(t).fontSize) * (m ? Math.hypot(m.a, m.b) : 1));
   }
-  const w = r.data;
-  out.replaceChildren(
-    "With " + w.changes.join(", ") + ": premium ", el("strong", money(w.premium, w.currency)),
-    " (" + (w.delta <= 0 ? "saving " + money(-w.delta, w.currency) : "up " + money(w.delta, w.currency)) +
-    "), score " + fmt0(w.score) + " (" + w.grade + ")."
-  );
-  out.lastElementChild.id = "whatif-premium";
-}
-
-function formSpec() {
-  const parts = [];
-  if ($("whatif-cert").value) parts.push($("whatif-cert").value);
-  if ($("whatif-function").value) parts.push("maturity:" + $("whatif-function").value + "=" + $("whatif-level").value);
-  return parts.join(",");
-}
-
-async function start() {
-  $("sign-in-form").addEventListener("submit", async (e) => {
-    e.preventDefault();
-    const k = $("key-input").value.trim();
-    $("key-input").value = "";
-    if (k) await signIn(k);
-  });
-  $("sign-out").addEventListener("click", () => {
-    sessionStorage.removeItem(KEY);
-    current = null;
-    signedIn(false);
-    status("Signed out.");
-    $("key-input").focus();
-  });
-  $("whatif-form").addEventListener("submit", (e) => { e.preventDefault(); whatIf(formSpec()); });
-
-  // Test mode only (the server sets data-test-mode="1" under RISK_UI_TEST_MODE=1): take the key
-  // and actions from the URL fragment, which browsers never send to the server.
-  let actions = {};
-  if (document.body.dataset.testMode === "1" && location.hash.length > 1) {
-    actions = Object.fromEntries(new URLSearchParams(location.hash.slice(1)));
-    history.replaceState(null, "", location.pathname);
-    if (actions.key) sessionStorage.setItem(KEY, actions.key);
-  }
-  const key = sessionStorage.getItem(KEY);
-  if (key && await signIn(key)) {
-    if (actions.open && await openAssessment(actions.open) && actions.whatif) await whatIf(actions.whatif);
-  } else {
-    signedIn(false);
-  }
-  document.body.dataset.state = "ready";
-}
-
-start();
+  const out = R.el("pre", [width, wide.length, small.length].join(" ") + "\n" + wide.concat(small).slice(0, 20).join("\n"));
+  out.id = "test-layout";
+  out.dataset.width = width;
+  out.dataset.overflow = wide.length;
+  out.dataset.smallTargets = small.length;
+  out.dataset.chartFont = minFont === Infinity ? "" : minFont.toFixed(1);
+  out.hidden = true;
+  document.body.append(out);
+};

@@ -321,3 +321,40 @@ async fn formula_policy_ids_are_422() {
         assert!(r.text.contains("row 1, column policy_id"), "{}", r.text);
     }
 }
+
+/// `curl --data @missing/file.json` sends an empty body, which answered "not valid JSON (line 1,
+/// column 0)": now 400 "empty body" on every JSON endpoint (the core's parsers and the typed
+/// bodies alike), while a truncated document is still "not valid JSON".
+#[tokio::test]
+async fn empty_body_is_400_empty_body() {
+    let e = env().await;
+    let a = crate::create(&e, &e.firm_a, PROFILE).await;
+    let id = a["id"].as_str().unwrap();
+    for body in ["", "  \n\t "] {
+        for call in [
+            post(&format!("/v1/assessments?{TRIALS}"), body).by(&e.firm_a),
+            post(&format!("/v1/assessments/{id}/shares"), body).by(&e.firm_a),
+            post(&format!("/v1/assessments/{id}/what-if"), body).by(&e.firm_a),
+            post("/v1/quotes", body).by(&e.insurer_s),
+            post("/v1/simulate", body).by(&e.insurer_s),
+        ] {
+            let r = check(&e, call, 400).await;
+            let detail = r.body["detail"].as_str().unwrap();
+            assert!(detail.starts_with("empty body"), "{body:?}: {detail}");
+        }
+    }
+    let r = check(
+        &e,
+        post(&format!("/v1/assessments?{TRIALS}"), "{").by(&e.firm_a),
+        400,
+    )
+    .await;
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("not valid JSON"),
+        "{}",
+        r.text
+    );
+}

@@ -86,15 +86,29 @@ async fn page_and_assets_are_embedded() {
     );
     let csp = r.headers.get(header::CONTENT_SECURITY_POLICY).unwrap();
     assert!(csp.to_str().unwrap().contains("script-src 'self'"));
+    // Every asset the page loads is served, and nothing else under /ui/.
+    let mut loaded = 0;
     for (path, ct) in [
         ("/ui/app.js", "text/javascript; charset=utf-8"),
+        ("/ui/chart.js", "text/javascript; charset=utf-8"),
+        ("/ui/firm.js", "text/javascript; charset=utf-8"),
+        ("/ui/insurer.js", "text/javascript; charset=utf-8"),
+        ("/ui/start.js", "text/javascript; charset=utf-8"),
         ("/ui/style.css", "text/css; charset=utf-8"),
     ] {
+        if r.text.contains(&format!("\"{path}\"")) {
+            loaded += 1;
+        }
         let a = call(&e, Method::GET, path, None, None).await;
         assert_eq!(a.status, StatusCode::OK, "{path}");
         assert_eq!(content_type(&a), ct);
         // Nothing is fetched from outside: no absolute URLs in the page or its assets.
         assert!(!a.text.contains("http://") && !a.text.contains("https://"));
+    }
+    assert_eq!(loaded, 6, "the page loads each asset");
+    for path in ["/ui/other.js", "/ui/..%2fweb.rs", "/ui/"] {
+        let a = call(&e, Method::GET, path, None, None).await;
+        assert_eq!(a.status, StatusCode::NOT_FOUND, "{path}");
     }
     assert!(!r.text.contains("http://") && !r.text.contains("https://"));
     // The narrow-screen harness exists only in UI test mode.
@@ -153,6 +167,22 @@ async fn exceedance_svg_for_every_sample_profile() {
             assert!(r.text.contains(label), "{}: no {label}", f.display());
         }
         assert!(r.text.contains("<polyline"), "{}: no curve", f.display());
+        // Where the page draws the deductible and the limit: the plot box and its decades.
+        let attr = |name: &str| -> Option<String> {
+            let start = r.text.find(&format!(" {name}=\""))? + name.len() + 3;
+            Some(r.text[start..start + r.text[start..].find('"')?].to_string())
+        };
+        let plot: Vec<f64> = attr("data-plot")
+            .unwrap_or_else(|| panic!("{}: no data-plot", f.display()))
+            .split(' ')
+            .map(|v| v.parse().unwrap())
+            .collect();
+        assert_eq!(plot.len(), 4, "{}", f.display());
+        let (x0, x1): (i32, i32) = (
+            attr("data-x0").unwrap().parse().unwrap(),
+            attr("data-x1").unwrap().parse().unwrap(),
+        );
+        assert!(x1 > x0, "{}: decades {x0}..{x1}", f.display());
     }
 }
 

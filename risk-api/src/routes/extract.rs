@@ -31,8 +31,9 @@ pub fn media_type(headers: &HeaderMap) -> String {
         .to_ascii_lowercase()
 }
 
-/// The body as JSON text: 415 unless `application/json` (or `application/*+json`), 400 unless
-/// UTF-8 JSON.
+/// The body as JSON text: 415 unless `application/json` (or `application/*+json`), 400 when it
+/// is empty (what `curl --data @missing-file` sends) or not UTF-8; the callers then check it is
+/// JSON.
 ///
 /// # Errors
 /// 415 or 400 as above.
@@ -48,6 +49,11 @@ pub fn json_text(headers: &HeaderMap, body: &[u8]) -> Result<String, ApiError> {
     }
     let text = std::str::from_utf8(body)
         .map_err(|_| ApiError::bad_request("the request body is not UTF-8"))?;
+    if text.trim().is_empty() {
+        return Err(ApiError::bad_request(
+            "empty body: the request needs a JSON document (with curl, check the file named after --data @ exists)",
+        ));
+    }
     Ok(text.to_string())
 }
 

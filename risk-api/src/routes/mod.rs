@@ -42,8 +42,7 @@ pub use portfolios::{DEFAULT_JOB_TRIALS, MAX_JOB_POLICIES, MAX_JOB_POLICY_YEARS,
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(crate::web::index))
-        .route("/ui/app.js", get(crate::web::script))
-        .route("/ui/style.css", get(crate::web::style))
+        .route("/ui/{file}", get(crate::web::asset))
         .route("/test/{file}", get(crate::web::narrow))
         .route("/docs", get(crate::web::docs))
         .route("/docs/{file}", get(crate::web::docs_asset))
