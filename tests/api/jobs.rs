@@ -427,7 +427,9 @@ fn sigterm_stops_running_jobs_and_gives_them_back() {
     eprintln!("SIGTERM with a running portfolio job: stopped in {took:?}");
     // Queued again, with no lease: whoever comes next runs it.
     let b = Server::start(&db, "sigterm-b");
-    let (done, seen) = wait_job(&b.base, &key, &id, Duration::from_secs(90), |j| {
+    // A liveness deadline, not a timing claim: the re-run is ~25 s of CPU, which a loaded
+    // two-core machine stretches past 90 s (RELIABILITY.md records the unloaded figures).
+    let (done, seen) = wait_job(&b.base, &key, &id, Duration::from_secs(300), |j| {
         j["status"] == "done" || j["status"] == "failed"
     });
     assert_eq!(done["status"], "done", "{done}; seen {seen:?}");
@@ -476,7 +478,8 @@ fn a_killed_replicas_job_is_finished_by_the_other_postgres() {
     // Kill -9 the replica running it: the other finishes it.
     let t = Instant::now();
     one.signal("-KILL");
-    let (done, seen) = wait_job(&two.base, &key, &id, Duration::from_secs(90), |j| {
+    // A liveness deadline (see above): the whole re-run after the lease lapses.
+    let (done, seen) = wait_job(&two.base, &key, &id, Duration::from_secs(300), |j| {
         j["status"] == "done" || j["status"] == "failed"
     });
     eprintln!(
