@@ -78,12 +78,12 @@ pub fn base_perils(profile: &FirmProfile, params: &ModelParams) -> [Option<BaseP
             _ => 1.0,
         };
         let (fi, si) = industry.relativity[k];
-        // Evaluated in the order it always was ((λ0 · size · I) · T · country), so a neutral
-        // table and country give the same bits as before the threat was split out.
-        let own = p.frequency * f_scale * fi;
+        // The firm's own frequency, then the sector threat on it: ((λ0 · size · I) · country)
+        // · T. Without a country table (1.x) that is the order it always was, so a neutral
+        // threat table gives the same bits as before the threat was split out.
+        let firm_frequency = p.frequency * f_scale * fi * country_f;
         let threat = params.threat.multiplier(profile.industry, peril);
-        let firm_frequency = own * country_f;
-        let frequency = own * threat * country_f;
+        let frequency = firm_frequency * threat;
         let amount = match (p.days_down, r.bi_margin) {
             (Some(days), Some(margin)) => days * revenue / 365.0 * margin,
             _ if p.severity_scale_power == 1.0 => p.median * s_scale * trend,
