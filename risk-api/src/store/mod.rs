@@ -97,13 +97,36 @@ impl DatabaseFile {
         let _ = meta;
         let mut shm = self.path.clone().into_os_string();
         shm.push("-shm");
+        // Asked with access(2), never by opening the files: closing any descriptor of a file
+        // releases every POSIX lock this process holds on it, SQLite's own locks on the
+        // database and its `-shm` index included — another process (`risk keys create` on the
+        // same file) would then think nobody uses the WAL, check it in and delete it under the
+        // server (seen: "no such table", "disk I/O error" mid-request). access(2) reports an
+        // immutable file (EPERM) and a read-only one (EACCES, EROFS) all the same.
         for p in [self.path.as_os_str(), shm.as_os_str()] {
-            match std::fs::OpenOptions::new().write(true).open(p) {
-                Ok(_) => {}
+            match writable(p) {
+                Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound && p != self.path => {}
                 Err(_) => return Err(gone("is not writable")),
             }
         }
+        Ok(())
+    }
+}
+
+/// Whether this process may write `path`, by access(2) (no descriptor opened).
+#[cfg(unix)]
+fn writable(path: &std::ffi::OsStr) -> std::io::Result<()> {
+    rustix::fs::access(path, rustix::fs::Access::WRITE_OK).map_err(std::io::Error::from)
+}
+
+/// Whether this process may write `path` (no POSIX lock semantics to keep elsewhere).
+#[cfg(not(unix))]
+fn writable(path: &std::ffi::OsStr) -> std::io::Result<()> {
+    let meta = std::fs::metadata(path)?;
+    if meta.permissions().readonly() {
+        Err(std::io::Error::from(std::io::ErrorKind::PermissionDenied))
+    } else {
         Ok(())
     }
 }
