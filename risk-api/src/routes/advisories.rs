@@ -305,10 +305,7 @@ pub async fn list_advisories(
         .map(|t| t.as_str())
         .collect();
     let hub = (caller.role == crate::keys::Role::Hub).then_some(caller.subject.as_str());
-    let after = page
-        .after
-        .as_ref()
-        .map(|c| (c.created_at.as_str(), c.id.as_str()));
+    let after = page.after_key();
     let rows = state
         .store()
         .advisory_page(&labels, hub, after, page.limit + 1)

@@ -369,10 +369,7 @@ pub async fn list_assessments(
     InsurerOrFirm(caller): InsurerOrFirm,
     page: Page,
 ) -> ApiResult<Json<AssessmentPage>> {
-    let after = page
-        .after
-        .as_ref()
-        .map(|c| (c.created_at.as_str(), c.id.as_str()));
+    let after = page.after_key();
     let recs = state
         .store()
         .readable_assessments(&caller, after, page.limit + 1)

@@ -484,10 +484,7 @@ pub async fn list_certificates(
     CertificateReader(caller): CertificateReader,
     page: Page,
 ) -> ApiResult<Json<CertificatePage>> {
-    let after = page
-        .after
-        .as_ref()
-        .map(|c| (c.created_at.as_str(), c.id.as_str()));
+    let after = page.after_key();
     let recs = state
         .store()
         .visible_certificates(&caller, after, page.limit + 1)

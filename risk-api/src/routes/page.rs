@@ -102,6 +102,13 @@ impl<S: Send + Sync> FromRequestParts<S> for Page {
 }
 
 impl Page {
+    /// The sort key the page starts after, as the store's listings take it: (created_at, id).
+    pub fn after_key(&self) -> Option<(&str, &str)> {
+        self.after
+            .as_ref()
+            .map(|c| (c.created_at.as_str(), c.id.as_str()))
+    }
+
     /// Cuts `rows` (fetched with `limit + 1`, in listing order) to the page and says where the
     /// next one starts: `None` when nothing follows.
     pub fn split<T>(

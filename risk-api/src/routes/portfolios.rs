@@ -231,10 +231,7 @@ pub async fn list_portfolios(
     Insurer(caller): Insurer,
     page: Page,
 ) -> ApiResult<Json<PortfolioJobPage>> {
-    let after = page
-        .after
-        .as_ref()
-        .map(|c| (c.created_at.as_str(), c.id.as_str()));
+    let after = page.after_key();
     let jobs = state
         .store()
         .jobs_of(&caller.subject, after, page.limit + 1)
