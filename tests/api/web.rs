@@ -345,10 +345,21 @@ fn browser_script() {
     let chromium = chromium().expect("no chromium on the PATH (apt-get install -y chromium)");
     // Screenshots go to the target's temp directory.
     let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser");
+    // A fresh directory: a screenshot left by an earlier run must not stand in for this one's.
+    let _ = std::fs::remove_dir_all(&shots);
+    std::fs::create_dir_all(&shots).expect("screenshot directory");
     let envs = [
         ("CHROMIUM", chromium.as_ref()),
         ("SCREENSHOT_DIR", shots.as_os_str()),
     ];
     run_script("browser.sh", &envs, Duration::from_secs(600));
-    assert!(shots.join("page-1280x800.png").is_file());
+    for shot in [
+        "firm-open-1366.png",
+        "firm-open-390.png",
+        "insurer-quote-1366.png",
+        "insurer-report-390.png",
+        "docs-1280x800.png",
+    ] {
+        assert!(shots.join(shot).is_file(), "no screenshot {shot}");
+    }
 }
