@@ -93,7 +93,7 @@ run_enc="$(printf '%s' "$RUN" | enc)"
 started=$SECONDS
 (
     for w in 1366 390; do
-        journey "firm-open-$w" "$w" "key=$key_a&open=$id&whatif=remove:iso27001&share=browser-insurer-2&revoke=1"
+        journey "firm-open-$w" "$w" "key=$key_a&open=$id&whatif=remove:iso27001,improve:patch_critical_days&share=browser-insurer-2&revoke=1"
         journey "firm-qn-$w" "$w" "key=$key_a&run=$run_enc&qn=security_action_self_check&firm=Questionnaire+$w+KK"
         journey "firm-upload-$w" "$w" "key=$key_a&run=$run_enc&profile=$upload_enc"
     done
@@ -212,7 +212,7 @@ def layout(dom, name):
 a = json.load(open(f"{d}/assessment.json")); imp = json.load(open(f"{d}/impact.json"))
 ins = json.load(open(f"{d}/insurer.json"))
 cur = a["premium"]["currency"]
-what_if = api("firm", "POST", f"/v1/assessments/{a['id']}/what-if", {"remove": ["iso27001"]})
+what_if = api("firm", "POST", f"/v1/assessments/{a['id']}/what-if", {"remove": ["iso27001"], "improve": ["patch_critical_days"]})
 profile = json.load(open(os.environ["PROFILE"]))
 options = [dict(profile.get("coverage", {}), deductible=float(dd), occurrence_limit=float(l), aggregate_limit=float(l))
            for dd, l in (line.split(",") for line in os.environ["OPTIONS"].splitlines())]
@@ -249,6 +249,12 @@ for w in (1366, 390):
     assessment_view(dom, n, a, imp)
     check(n, "what-if premium", text(dom, "whatif-premium", n), money(what_if["premium"], cur))
     check(n, "share then revoke", text(dom, "share-result", n), "browser-insurer-2 can no longer read it.")
+    # Who has access, as stored: the insurer the set-up granted (not the one shared and revoked).
+    grants = api("firm", "GET", f"/v1/assessments/{a['id']}/shares")["items"]
+    check(n, "who has access", [g["insurer"] for g in grants], ["browser-insurer"])
+    check(n, "who has access", text(dom, "share-list", n),
+          f"browser-insurer may read it (since {grants[0]['granted_at'][:10]}) Revoke")
+    check(n, "signed in as", text(dom, "who", n), "Signed in as browser-firm-a (firm)")
     if 'id="loadings" aria-labelledby="loadings-h" hidden' not in dom: fail(f"{n}: the firm sees insurer loadings")
     if 'id="notices" aria-labelledby="notices-h" hidden' not in dom: fail(f"{n}: notices shown with no events")
     checked.append((n, layout(dom, n)))

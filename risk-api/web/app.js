@@ -121,14 +121,13 @@ R.go = async function (view) {
   if (view === "portfolios") await R.loadJobs();
 };
 
-/** Who the key belongs to: the role from what it may list; the subject when the service says. */
+/** Who the key belongs to, as the service says (`GET /v1/me`): its role and subject. */
 async function whoAmI() {
-  const a = await R.api("GET", "/v1/assessments?limit=1");
-  if (a.status === 401) return { error: "That key was not accepted." };
-  if (a.status === 403) return { error: "This page is for firms and insurers; this key has another role." };
-  if (a.status !== 200) return { error: "Sign-in failed: " + R.problem(a) };
-  const p = await R.api("GET", "/v1/portfolios?limit=1");
-  return { role: p.status === 200 ? "insurer" : "firm" };
+  const r = await R.api("GET", "/v1/me");
+  if (r.status === 401) return { error: "That key was not accepted." };
+  if (r.status !== 200) return { error: "Sign-in failed: " + R.problem(r) };
+  if (!NAV[r.data.role]) return { error: "This page is for firms and insurers; this key is a " + r.data.role + "'s." };
+  return r.data;
 }
 
 R.signIn = async function (key) {
@@ -141,8 +140,9 @@ R.signIn = async function (key) {
     return false;
   }
   R.role = me.role;
+  R.subject = me.subject;
   const who = $("who");
-  who.textContent = "Signed in as " + (me.role === "firm" ? "a firm" : "an insurer");
+  who.textContent = "Signed in as " + me.subject + " (" + (me.role === "firm" ? "firm" : "insurer") + ")";
   who.hidden = false;
   const nav = $("nav");
   nav.replaceChildren();

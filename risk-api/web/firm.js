@@ -146,9 +146,9 @@ function render(a) {
   for (const s of Object.keys(SCHEMES)) if (!held.has(s)) add("Obtain " + R.schemeName(s), "obtain:" + s);
   for (const c of document.querySelectorAll("#view-detail .cur")) c.textContent = cur;
 
-  // Sharing: the owning firm only; the list is what this tab granted (the service has no listing yet).
+  // Sharing: the owning firm only; who has access is what the service has stored.
   $("share").hidden = R.role !== "firm";
-  renderShares();
+  if (R.role === "firm") R.loadShares(a);
   const profile = R.profiles[a.id];
   $("cover-form").hidden = !profile;
   if (profile) {
@@ -194,6 +194,16 @@ async function loadImpact(a) {
   }
   if (worth.children.length === 0) worth.append(R.el("li", "No certification changes apply to this profile."));
   const better = r.data.items.filter((it) => improvement(it) && it.delta < 0);
+  // The what-if's key-control choices: each control the impact table can improve, in its words.
+  const sel = $("whatif-control");
+  sel.replaceChildren(R.el("option", "(unchanged)"));
+  sel.options[0].value = "";
+  for (const it of r.data.items.filter((x) => x.change.startsWith("improve:"))) {
+    const o = R.el("option", improvement(it));
+    o.value = it.change;
+    R.whatIfWords[it.change] = improvement(it);
+    sel.append(o);
+  }
   for (const it of better) {
     const tr = R.row(table, [improvement(it), R.num(R.money(it.premium, cur)),
       R.num(R.money(-it.delta, cur) + " (±" + R.fmt0(it.delta_std_error) + ")")]);
@@ -202,13 +212,16 @@ async function loadImpact(a) {
   if (better.length === 0) R.row(table, ["Nothing left to improve: every control and function is at its best level.", "", ""]);
 }
 
+/** The words of each key-control change the open assessment's impact table offered. */
+R.whatIfWords = {};
+
 R.whatIfBody = function (spec) {
   // spec: "remove:<scheme>", "lapse:<scheme>", "obtain:<scheme>" or "maturity:<function>=<level>", comma-separated
   const body = {};
   for (const part of spec.split(",").filter(Boolean)) {
     const i = part.indexOf(":");
     const [kind, rest] = [part.slice(0, i), part.slice(i + 1)];
-    if (kind === "remove" || kind === "lapse" || kind === "obtain") (body[kind] = body[kind] || []).push(rest);
+    if (kind === "remove" || kind === "lapse" || kind === "obtain" || kind === "improve") (body[kind] = body[kind] || []).push(rest);
     if (kind === "maturity") {
       const [f, lv] = rest.split("=");
       (body.maturity = body.maturity || {})[f] = Number(lv);
@@ -228,6 +241,7 @@ R.whatIf = async function (spec) {
   const words = w.changes.map((c) => {
     const [k, s] = c.split(":");
     if (k === "maturity") { const [f, lv] = s.split("="); return (FUNCTIONS[f] || f) + " at maturity level " + lv; }
+    if (k === "improve") return (R.whatIfWords[c] || (CONTROL_NAMES[s] || s) + " one answer better").replace(/^./, (x) => x.toLowerCase());
     return { remove: "without ", lapse: "letting lapse ", obtain: "obtaining " }[k] + R.schemeName(s);
   });
   const strong = R.el("strong", R.money(w.premium, w.currency));
@@ -255,33 +269,34 @@ R.coverWhatIf = async function () {
     " (" + (d <= 0 ? R.money(-d, r.data.currency) + " less" : R.money(d, r.data.currency) + " more") + " than the current cover, same simulated years).";
 };
 
-function renderShares() {
+function renderShares(grants) {
   const list = $("share-list");
   list.replaceChildren();
-  const granted = (R.current && R.shares[R.current.id]) || [];
-  if (granted.length === 0) list.append(R.el("li", "Only you. Share it with an insurer by its id (ask the insurer for it)."));
-  for (const ins of granted) {
-    const li = R.el("li", ins + " may read it ");
-    li.append(R.button("Revoke", "Revoke " + ins + "'s access", () => R.revoke(ins)));
+  if (grants.length === 0) list.append(R.el("li", "Only you. Share it with an insurer by its id (ask the insurer for it)."));
+  for (const g of grants) {
+    const li = R.el("li", g.insurer + " may read it (since " + g.granted_at.slice(0, 10) + ") ");
+    li.append(R.button("Revoke", "Revoke " + g.insurer + "'s access", () => R.revoke(g.insurer)));
     list.append(li);
   }
 }
-R.shares = {};
+/** Who may read the open assessment, as stored (`GET …/shares`). */
+R.loadShares = async function (a) {
+  const r = await R.api("GET", "/v1/assessments/" + encodeURIComponent(a.id) + "/shares");
+  if (R.current !== a) return;
+  if (r.status !== 200) { $("share-result").textContent = "Could not load who has access: " + R.problem(r); return; }
+  renderShares(r.data.items);
+};
 R.share = async function (insurer) {
-  const id = R.current.id;
-  const r = await R.api("POST", "/v1/assessments/" + encodeURIComponent(id) + "/shares", { insurer });
+  const a = R.current;
+  const r = await R.api("POST", "/v1/assessments/" + encodeURIComponent(a.id) + "/shares", { insurer });
   $("share-result").textContent = r.status === 201 ? "Shared with " + insurer + "." : "Not shared: " + R.problem(r);
-  if (r.status === 201) {
-    const s = R.shares[id] = R.shares[id] || [];
-    if (!s.includes(insurer)) s.push(insurer);
-    renderShares();
-  }
+  if (r.status === 201) await R.loadShares(a);
 };
 R.revoke = async function (insurer) {
-  const id = R.current.id;
-  const r = await R.api("DELETE", "/v1/assessments/" + encodeURIComponent(id) + "/shares/" + encodeURIComponent(insurer));
+  const a = R.current;
+  const r = await R.api("DELETE", "/v1/assessments/" + encodeURIComponent(a.id) + "/shares/" + encodeURIComponent(insurer));
   $("share-result").textContent = r.status === 204 ? insurer + " can no longer read it." : "Not revoked: " + R.problem(r);
-  if (r.status === 204) { R.shares[id] = (R.shares[id] || []).filter((x) => x !== insurer); renderShares(); }
+  if (r.status === 204) await R.loadShares(a);
 };
 
 /** Certificates the registry knows (when the service has one): verified or not, per certification. */

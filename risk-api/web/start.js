@@ -23,6 +23,7 @@ function wire() {
   on("whatif-form", () => {
     const parts = [];
     if ($("whatif-cert").value) parts.push($("whatif-cert").value);
+    if ($("whatif-control").value) parts.push($("whatif-control").value);
     if ($("whatif-function").value) parts.push("maturity:" + $("whatif-function").value + "=" + $("whatif-level").value);
     return R.whatIf(parts.join(","));
   });

@@ -87,7 +87,12 @@ async fn parameters_responses_and_roles_are_declared() {
         roles("post", "/v1/portfolios"),
         serde_json::json!(["insurer"])
     );
+    assert_eq!(
+        roles("get", "/v1/assessments/{id}/shares"),
+        serde_json::json!(["firm"])
+    );
     assert_eq!(roles("get", "/v1/models"), serde_json::json!([]));
+    assert_eq!(roles("get", "/v1/me"), serde_json::json!([]));
     for path in ["/healthz", "/openapi.json", "/metrics"] {
         assert!(
             doc["paths"][path]["get"].get("security").is_none(),

@@ -300,6 +300,22 @@ async fn what_if_reprices_with_the_same_years_and_stores_nothing() {
             .unwrap();
         assert_eq!(item["premium"].as_f64().unwrap(), premium);
     }
+    // A key control one answer better: the impact table's row for it, same years.
+    let r = check(
+        &e,
+        post(&path, r#"{"improve": ["patch_critical_days"]}"#).by(&e.firm_a),
+        200,
+    )
+    .await;
+    assert_eq!(r.body["changes"][0], "improve:patch_critical_days");
+    let item = impact["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["change"] == "improve:patch_critical_days")
+        .expect("the impact table improves patching");
+    assert_eq!(item["premium"], r.body["premium"]);
+    assert!(r.body["delta"].as_f64().unwrap() < 0.0, "{}", r.text);
     let r = call(
         &e,
         Method::POST,
@@ -319,6 +335,8 @@ async fn what_if_reprices_with_the_same_years_and_stores_nothing() {
         (r#"{"remove": ["soc2_type2"]}"#, "remove[0]"),
         (r#"{"maturity": {"protect": 9}}"#, "maturity.protect"),
         (r#"{"maturity": {"bogus": 1}}"#, "maturity.bogus"),
+        (r#"{"improve": ["mfa"]}"#, "improve[0]"),
+        (r#"{"improve": ["patch_critical_days", "firewall"]}"#, "improve[1]"),
         (r#"{"colour": "red"}"#, "body"),
     ] {
         check_field(&e, post(&path, body).by(&e.firm_a), 422, field).await;

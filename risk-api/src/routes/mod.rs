@@ -21,6 +21,7 @@ pub mod certificates;
 pub mod doc;
 pub mod events;
 pub mod extract;
+pub mod me;
 pub mod models;
 pub mod ops;
 pub mod page;
@@ -50,6 +51,7 @@ pub fn router() -> Router<AppState> {
         .route("/readyz", get(ops::readyz))
         .route("/openapi.json", get(ops::openapi))
         .route("/metrics", get(ops::metrics))
+        .route("/v1/me", get(me::me))
         .route("/v1/simulate", post(simulate::simulate))
         .route(
             "/v1/assessments",
@@ -62,7 +64,10 @@ pub fn router() -> Router<AppState> {
             get(assessments::get_exceedance),
         )
         .route("/v1/assessments/{id}/what-if", post(what_if::what_if))
-        .route("/v1/assessments/{id}/shares", post(shares::grant_share))
+        .route(
+            "/v1/assessments/{id}/shares",
+            post(shares::grant_share).get(shares::list_shares),
+        )
         .route(
             "/v1/assessments/{id}/shares/{insurer}",
             delete(shares::revoke_share),
@@ -138,6 +143,7 @@ pub fn router() -> Router<AppState> {
         ops::readyz,
         ops::openapi,
         ops::metrics,
+        me::me,
         simulate::simulate,
         assessments::create_assessment,
         assessments::list_assessments,
@@ -146,6 +152,7 @@ pub fn router() -> Router<AppState> {
         assessments::get_exceedance,
         what_if::what_if,
         shares::grant_share,
+        shares::list_shares,
         shares::revoke_share,
         models::models,
         models::publish_model,

@@ -1,5 +1,6 @@
 //! Consent: the owning firm lets an insurer read one assessment
-//! (`POST /v1/assessments/{id}/shares`) or withdraws it (`DELETE …/shares/{insurer}`).
+//! (`POST /v1/assessments/{id}/shares`), sees who may read it (`GET …/shares`) or withdraws it
+//! (`DELETE …/shares/{insurer}`).
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -22,6 +23,53 @@ pub struct ShareDto {
     pub insurer: String,
     /// The firm that granted it.
     pub granted_by: String,
+}
+
+/// Who may read one assessment besides its owner.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"assessment": "6f0c7a3e-0000-4000-8000-000000000000",
+    "items": [{"insurer": "example-insurer", "granted_by": "example-firm", "granted_at": "2026-12-06T10:00:00Z"}]}))]
+pub struct ShareListDto {
+    /// Assessment id.
+    pub assessment: String,
+    /// The insurers with access, oldest grant first (empty: only the owner).
+    pub items: Vec<GrantDto>,
+}
+
+/// One insurer's access.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GrantDto {
+    /// The insurer's subject.
+    pub insurer: String,
+    /// The firm that granted it.
+    pub granted_by: String,
+    /// When it was granted (RFC 3339).
+    pub granted_at: String,
+}
+
+/// Who may read this assessment (the owning firm only): the consent it has given, as stored.
+#[utoipa::path(get, path = "/v1/assessments/{id}/shares", params(("id" = String, Path, description = "Assessment id")),
+    responses((status = 200, body = ShareListDto, description = "The insurers with access"), ObjectGuarded),
+    security(("bearer" = ["firm"])))]
+pub async fn list_shares(
+    State(state): State<AppState>,
+    OwnedAssessment { record, .. }: OwnedAssessment,
+) -> ApiResult<Json<ShareListDto>> {
+    let items = state
+        .store()
+        .shares_of(&record.id)
+        .await?
+        .into_iter()
+        .map(|r| GrantDto {
+            insurer: r.insurer,
+            granted_by: r.granted_by,
+            granted_at: r.created_at,
+        })
+        .collect();
+    Ok(Json(ShareListDto {
+        assessment: record.id,
+        items,
+    }))
 }
 
 /// Body of a grant: `{"insurer": "<subject>"}`.

@@ -1,5 +1,6 @@
 //! `POST /v1/assessments/{id}/what-if`: an assessment's profile re-priced with certificates
-//! removed or lapsed or maturity levels changed, with its seed and trials; nothing is stored.
+//! removed, lapsed or obtained, maturity levels changed or key controls improved, with its seed
+//! and trials; nothing is stored.
 
 use std::collections::BTreeMap;
 
@@ -7,7 +8,7 @@ use axum::Json;
 use axum::extract::State;
 use risk_core::pricing::assess;
 use risk_core::pricing::{Change, ChangeError, apply_changes};
-use risk_core::vocab::{Function, Scheme};
+use risk_core::vocab::{Control, Function, Scheme};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -21,6 +22,8 @@ use crate::problem::{ApiError, ApiResult, FieldProblem};
 const NOT_HELD: &str = "not a certificate of this profile";
 const NOT_HELD_OR_REMOVED: &str = "not a certificate of this profile (or removed)";
 const UNKNOWN_OR_HELD: &str = "an unknown scheme, or one this profile already holds";
+const NOT_ANSWERED: &str = "not answered in this profile, so it has no level to improve from";
+const AT_BEST: &str = "already at its most protective answer";
 
 /// Body of a what-if: changes to the stored profile, each optional.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -38,6 +41,10 @@ pub struct WhatIfRequest {
     /// Schemes the firm does not hold, obtained (active, full scope) from the valuation date.
     #[serde(default)]
     pub obtain: Vec<String>,
+    /// Key controls (contract §4 names) each one answer better; a control named twice moves
+    /// two answers.
+    #[serde(default)]
+    pub improve: Vec<String>,
 }
 
 /// A re-priced profile (not stored).
@@ -51,7 +58,8 @@ pub struct WhatIfDto {
     pub trials: u64,
     /// Currency of the premiums.
     pub currency: String,
-    /// The changes, as `remove:<scheme>`, `lapse:<scheme>`, `maturity:<function>=<level>`.
+    /// The changes, as `remove:<scheme>`, `lapse:<scheme>`, `obtain:<scheme>`,
+    /// `improve:<control>`, `maturity:<function>=<level>`.
     pub changes: Vec<String>,
     /// Technical premium with the changes.
     pub premium: f64,
@@ -89,7 +97,8 @@ pub async fn what_if(
 ) -> ApiResult<Json<WhatIfDto>> {
     let (params, profile) = inputs_now(&state, &rec).await?;
     let original = profile.clone();
-    // Each requested change with its field, in request order: remove, lapse, maturity.
+    // Each requested change with its field, in request order: remove, lapse, obtain, improve,
+    // maturity.
     let mut items: Vec<(String, Result<Change, &'static str>)> = Vec::new();
     for (k, s) in req.remove.iter().enumerate() {
         let change = Scheme::parse(s).map(Change::Remove);
@@ -102,6 +111,10 @@ pub async fn what_if(
     for (k, s) in req.obtain.iter().enumerate() {
         let change = Scheme::parse(s).map(Change::Obtain);
         items.push((format!("obtain[{k}]"), change.ok_or(UNKNOWN_OR_HELD)));
+    }
+    for (k, c) in req.improve.iter().enumerate() {
+        let change = Control::parse(c).map(Change::Improve);
+        items.push((format!("improve[{k}]"), change.ok_or("unknown key control")));
     }
     for (f, &level) in &req.maturity {
         let change = Function::parse(f).map(|function| Change::Maturity { function, level });
@@ -125,6 +138,8 @@ pub async fn what_if(
         Err(errs) => {
             failed.extend(errs.into_iter().map(|(j, e)| {
                 let message = match (e, changes[j]) {
+                    (ChangeError::LevelOutOfRange, Change::Improve(_)) => AT_BEST,
+                    (ChangeError::NotAnswered, _) => NOT_ANSWERED,
                     (ChangeError::LevelOutOfRange, _) => "must be an integer 0-5",
                     (_, Change::Obtain(_)) => UNKNOWN_OR_HELD,
                     (_, Change::Lapse(_)) => NOT_HELD_OR_REMOVED,

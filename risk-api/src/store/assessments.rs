@@ -216,6 +216,22 @@ impl Store {
         Ok(r.rows_affected() > 0)
     }
 
+    /// The insurers that may read `id`, oldest grant first (at most [`MAX_SHARES_LISTED`]).
+    ///
+    /// # Errors
+    /// Database failures.
+    pub async fn shares_of(&self, id: &str) -> Result<Vec<ShareRow>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT insurer, granted_by, created_at FROM shares WHERE assessment_id = $1 \
+             ORDER BY created_at, insurer LIMIT $2",
+        )
+        .bind(id.to_string())
+        .bind(MAX_SHARES_LISTED)
+        .fetch_all(self.db()?)
+        .await?;
+        rows.iter().map(ShareRow::from_row).collect()
+    }
+
     /// Whether `insurer` may read `id`.
     ///
     /// # Errors
@@ -258,4 +274,19 @@ impl sqlx::FromRow<'_, AnyRow> for AssessmentRecord {
             created_at: r.try_get("created_at")?,
         })
     }
+}
+
+/// The most grants one listing returns: each is a distinct registered insurer, so this bounds
+/// the answer without paging (no deployment has that many insurers on one assessment).
+pub const MAX_SHARES_LISTED: i64 = 1000;
+
+/// One grant of read access, as `shares` stores it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ShareRow {
+    /// The insurer's subject.
+    pub insurer: String,
+    /// The firm subject that granted it.
+    pub granted_by: String,
+    /// When (RFC 3339).
+    pub created_at: String,
 }

@@ -24,7 +24,7 @@ mod models;
 mod threats;
 
 pub use advisories::{AdvisoryRow, VersionWrite};
-pub use assessments::AssessmentRecord;
+pub use assessments::{AssessmentRecord, ShareRow};
 pub use certificates::{CertificateRecord, CertificateState, NewState};
 pub use events::{EventKind, EventRow, NewEvent};
 pub use jobs::{ClaimedJob, JobInput, PortfolioJob, now_ms};
