@@ -72,7 +72,10 @@ async fn shares(e: &Env) {
     assert!(before.contains(&"ins-s".to_string()), "{}", r.text);
     check(e, post(&uri, ins_z).by(&e.firm_a), 201).await;
     let both = listed(&check(e, get(&uri).by(&e.firm_a), 200).await);
-    assert_eq!(both.len(), before.len() + usize::from(!before.contains(&"ins-z".into())));
+    assert_eq!(
+        both.len(),
+        before.len() + usize::from(!before.contains(&"ins-z".into()))
+    );
     assert!(both.contains(&"ins-z".to_string()));
     check(e, delete(&format!("{uri}/ins-z")).by(&e.firm_a), 204).await;
     let r = check(e, get(&uri).by(&e.firm_a), 200).await;
@@ -118,7 +121,10 @@ async fn me_names_the_caller() {
         (hub.as_str(), "hub", "hub-me"),
     ] {
         let r = check(&e, get("/v1/me").by(k), 200).await;
-        assert_eq!(r.body, serde_json::json!({"role": role, "subject": subject}));
+        assert_eq!(
+            r.body,
+            serde_json::json!({"role": role, "subject": subject})
+        );
     }
     let admin = check(&e, get("/v1/me").by(&e.admin), 200).await;
     assert_eq!(admin.body["role"], "admin");

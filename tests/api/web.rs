@@ -336,7 +336,10 @@ async fn what_if_reprices_with_the_same_years_and_stores_nothing() {
         (r#"{"maturity": {"protect": 9}}"#, "maturity.protect"),
         (r#"{"maturity": {"bogus": 1}}"#, "maturity.bogus"),
         (r#"{"improve": ["mfa"]}"#, "improve[0]"),
-        (r#"{"improve": ["patch_critical_days", "firewall"]}"#, "improve[1]"),
+        (
+            r#"{"improve": ["patch_critical_days", "firewall"]}"#,
+            "improve[1]",
+        ),
         (r#"{"colour": "red"}"#, "body"),
     ] {
         check_field(&e, post(&path, body).by(&e.firm_a), 422, field).await;
