@@ -35,6 +35,7 @@ fail() { echo "browser: $*" >&2; exit 1; }
 key_a="$("$BIN" keys create --role firm --subject browser-firm-a --database "$db" 2>/dev/null)"
 key_b="$("$BIN" keys create --role firm --subject browser-firm-b --database "$db" 2>/dev/null)"
 key_i="$("$BIN" keys create --role insurer --subject browser-insurer --database "$db" 2>/dev/null)"
+key_admin="$("$BIN" keys create --role admin --subject browser-admin --database "$db" 2>/dev/null)"
 "$BIN" keys create --role insurer --subject browser-insurer-2 --database "$db" >/dev/null 2>&1
 start_server RISK_UI_TEST_MODE=1
 
@@ -107,6 +108,23 @@ for w in 1366 390; do
 done
 wait "$lane" || fail "a firm journey failed"
 journey firm-b-1366 1366 "key=$key_b&open=$id"
+# Notices: an administrator raises manufacturing's ransomware threat level, which re-prices
+# firm A's stored assessment (shared with the insurer) and writes an event both see; firm B
+# sees none.
+# The level is put back afterwards (a second event) so that the checks below, which ask the API
+# for impacts and what-ifs now, see the table the journeys above saw.
+ransomware_before="$(curl -fsS -m 10 "$base/v1/threat-levels" -H "Authorization: Bearer $key_admin" |
+    python3 -c 'import json, sys; t = json.load(sys.stdin)["industries"]; print(t.get("manufacturing", {}).get("ransomware", {}).get("base", 1.0))')"
+threat() { # threat LEVEL
+    curl -fsS -m 120 -X PUT "$base/v1/threat-levels/manufacturing" -H "Authorization: Bearer $key_admin" \
+        -H 'Content-Type: application/json' \
+        --data "{\"levels\": {\"ransomware\": $1}, \"source\": \"browser test\"}" >>"$dir/threat.json"
+}
+threat 2.0
+journey firm-notices-1366 1366 "key=$key_a"
+journey insurer-notices-390 390 "key=$key_i"
+journey firm-b-notices-390 390 "key=$key_b"
+threat "$ransomware_before"
 echo "browser: journeys in $((SECONDS - started)) s"
 
 # The API reference: DOM, net log and console (for CSP violations: the log from here on), and a
@@ -298,8 +316,27 @@ for w in (1366, 390):
 dom = page("firm-b-1366")
 if "Assessment not found" not in dom or 'id="score-value"></strong>' not in dom:
     fail("firm B could open firm A's assessment")
+
+# Notices: the event the threat change wrote, in words, with the premiums the feed carries.
+for n, who in (("firm-notices-1366", "firm"), ("insurer-notices-390", "insurer")):
+    dom = page(n)
+    events = [e for e in api(who, "GET", "/v1/events?limit=100")["events"] if e["assessment_id"] == a["id"]]
+    # The raise and the level put back: the page, opened between the two, shows the raise.
+    if [e["type"] for e in events] != ["threat_level_changed"] * 2: fail(f"{n}: events {events!r}")
+    e = events[0]
+    want = (f"The threat level of manufacturing changed ({e['at'][:10]}): the annual premium of the assessment of "
+            f"{a['firm']['name']} went from {money(e['technical_before'], e['currency'])} to {money(e['technical_after'], e['currency'])} Open")
+    li = re.search(r'<li data-seq="%d">(.*?)</li>' % e["seq"], dom, re.S)
+    if not li: fail(f"{n}: no notice for event {e['seq']}")
+    check(n, "notice", re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", li.group(1)))).strip(), want)
+    if not e["technical_after"] > e["technical_before"]: fail(f"{n}: a higher threat did not raise the premium: {e!r}")
+    checked.append((n, layout(dom, n)))
+dom = page("firm-b-notices-390")
+# Firm B sees the raised level (public), and no re-pricing of an assessment not its own.
+if "data-seq=" in dom: fail("firm-b-notices-390: firm B sees firm A's re-pricing")
+if "manufacturing: ransomware × 2.00" not in dom: fail("firm-b-notices-390: the raised threat level is not shown")
 fonts = [f for _, (_, f) in checked if f]
-print(f"browser: ok, {len(checked)} journeys (firm and insurer at 1366 and 390 px), no element outside the viewport, "
+print(f"browser: ok, {len(checked)} journeys (firm and insurer at 1366 and 390 px, notices included), no element outside the viewport, "
       f"touch targets >= 44 px, smallest chart label {min(map(float, fonts)):.1f} px; premium {money(a['premium']['technical'], cur)}, "
       f"what-if {money(what_if['premium'], cur)}, {len(imp['items'])} impact rows, {len(quote['options'])} quote options")
 PY

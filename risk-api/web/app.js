@@ -190,22 +190,35 @@ R.loadList = async function () {
 const EVENT_WORDS = {
   certificate_status_changed: (e) => "A certificate" + (e.scheme ? " (" + R.schemeName(e.scheme) + ")" : "") +
     " is now " + (e.status || "changed"),
-  threat_level_changed: () => "The threat level of a sector changed",
+  threat_level_changed: (e) => "The threat level of " + (e.industry ? e.industry.replace(/_/g, " ") : "a sector") + " changed",
 };
-/** The events feed (what re-priced the caller's assessments) as notices, newest first. */
+/** The events feed (what re-priced the caller's assessments) as notices, newest first: every
+ *  page read (at most 50 of 100), the last ten shown. The premiums are annual technical premiums,
+ *  as the assessment shows them (the charged one when an event has no technical premium). */
 R.loadNotices = async function () {
-  const r = await R.api("GET", "/v1/events?limit=100");
+  let events = [];
+  let after = 0;
+  for (let page = 0; page < 50; page++) {
+    const r = await R.api("GET", "/v1/events?limit=100&after=" + after);
+    if (r.status !== 200) break;
+    events = events.concat(r.data.events).slice(-10);
+    if (r.data.events.length < 100 || r.data.next === after) break;
+    after = r.data.next;
+  }
   const list = $("notice-list");
   list.replaceChildren();
-  if (r.status !== 200) return;
-  const events = r.data.events.slice().reverse().slice(0, 10);
+  events.reverse();
   $("notices").hidden = events.length === 0;
   for (const e of events) {
     const what = (EVENT_WORDS[e.type] || (() => "Something your assessment relies on changed"))(e);
-    const li = R.el("li", what + " (" + e.at.slice(0, 10) + "): the annual premium of an assessment went from ");
+    const whose = typeof e.firm === "string" ? "the assessment of " + e.firm : "an assessment";
+    const li = R.el("li", what + " (" + e.at.slice(0, 10) + "): the annual premium of " + whose + " went from ");
+    li.dataset.seq = e.seq;
     const cur = e.currency || "";
-    li.append(R.el("strong", cur ? R.money(e.premium_before, cur) : R.fmt0(e.premium_before)), " to ",
-      R.el("strong", cur ? R.money(e.premium_after, cur) : R.fmt0(e.premium_after)), " ");
+    const [was, now] = typeof e.technical_after === "number"
+      ? [e.technical_before, e.technical_after] : [e.premium_before, e.premium_after];
+    li.append(R.el("strong", cur ? R.money(was, cur) : R.fmt0(was)), " to ",
+      R.el("strong", cur ? R.money(now, cur) : R.fmt0(now)), " ");
     li.append(R.button("Open", "Open the re-priced assessment", () => R.openAssessment(e.assessment_id)));
     list.append(li);
   }

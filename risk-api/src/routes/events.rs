@@ -33,6 +33,7 @@ pub struct EventParams {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"seq": 7, "type": "certificate_status_changed", "at": "2026-12-06T10:00:00Z",
     "assessment_id": "6f0c7a3e-0000-4000-8000-000000000000", "premium_before": 41250.0, "premium_after": 48900.0,
+    "technical_before": 39800.0, "technical_after": 47100.0, "currency": "JPY", "firm": "Example Manufacturing KK",
     "scheme": "iso27001", "certificate_id": "JP-ISMS-0001", "status": "withdrawn"}))]
 pub struct EventDto {
     /// Position in the feed (increasing; pass the last one seen as `after`).
@@ -44,8 +45,10 @@ pub struct EventDto {
     pub at: String,
     /// The assessment re-priced.
     pub assessment_id: String,
-    /// Its charged premium before the change, `premium_after` its premium after, and the cause
-    /// (the certificate and its status, or the advisories), side by side.
+    /// Its charged premium before the change, `premium_after` its premium after, the technical
+    /// premiums `technical_before` and `technical_after`, the `currency` and the assessed `firm`'s
+    /// name, and the cause (the certificate and its status, or the industry and advisories),
+    /// side by side.
     #[serde(flatten)]
     #[schema(value_type = Object)]
     pub body: serde_json::Map<String, Value>,

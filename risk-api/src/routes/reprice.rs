@@ -74,6 +74,8 @@ pub async fn reprice_and_record(
         let mut detail = detail.clone();
         detail.insert("technical_before".into(), technical_before.into());
         detail.insert("technical_after".into(), now.premium.technical.into());
+        detail.insert("currency".into(), stored.premium.currency.clone().into());
+        detail.insert("firm".into(), stored.firm.name.clone().into());
         events.push(NewEvent {
             kind,
             assessment_id: rec.id.clone(),
