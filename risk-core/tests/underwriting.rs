@@ -283,6 +283,96 @@ fn charged_premium_is_bounded_around_the_plan_or_the_minimum() {
     let _ = seen_minimum;
 }
 
+/// The charged premium rises with the firm's risk, also beyond the schedule bound: the unprotected
+/// hospital made better one control at a time (same class, cover, seed and trials) never pays
+/// more, and each of the sample firms' charged premium = the class's technical premium ×
+/// (1 + bounded schedule). With the firm's own layer factor (1.5.0's rule), the first three
+/// steps under 2.0.0's loss model made the charged premium rise from ¥849K to ¥1.13M while the
+/// technical premium fell from ¥3.26M to ¥1.46M (20,000 years, seed 1).
+#[test]
+fn the_charged_premium_rises_with_the_risk_beyond_the_schedule_bound() {
+    let p = params();
+    let b = p.pricing.schedule_bound;
+    let mut firm = sample("hospital-no-certification", &p);
+    let steps: [(&str, &str); 5] = [
+        ("exposed_rdp", r#""exposed_rdp": false"#),
+        ("eol_software", r#""eol_software": false"#),
+        ("mfa", r#""mfa": "full""#),
+        ("edr", r#""edr": true"#),
+        ("ir_plan", r#""ir_plan": "tested""#),
+    ];
+    let first = assess(&firm, &p, TRIALS, SEED);
+    let class = first
+        .class_technical
+        .expect("the hospital is not at the baseline");
+    assert!(
+        first.premium.rating_plan.schedule_modifier > b,
+        "the bound bites"
+    );
+    let mut last = first.premium.clone();
+    let mut text = std::fs::read_to_string(format!(
+        "{}/../data/profiles/hospital-no-certification.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    for (control, better) in steps {
+        let key = format!(r#""{control}":"#);
+        let at = text.find(&key).unwrap();
+        let end = at + text[at..].find([',', '\n']).unwrap();
+        text.replace_range(at..end, better);
+        firm = FirmProfile::parse(&text, &p, date!(2026 - 12 - 01)).unwrap();
+        let a = assess(&firm, &p, TRIALS, SEED);
+        let pr = &a.premium;
+        assert!(pr.technical <= last.technical, "{control}: technical rose");
+        assert!(
+            pr.charged <= last.charged,
+            "{control}: charged rose from {} to {} as the risk fell",
+            last.charged,
+            pr.charged
+        );
+        // The class is the same firm at the baseline answers: its technical premium is the
+        // unscheduled premium, whatever the firm's answers.
+        assert_eq!(a.class_technical, Some(class), "{control}");
+        let rel = (pr.rating_plan.unscheduled_premium - class).abs() / class;
+        assert!(rel < 1e-12, "{control}: unscheduled {rel}");
+        last = pr.clone();
+    }
+    assert!(last.charged < first.premium.charged);
+
+    // 1.5.0 keeps its own-ratio layer factor (its stored results reproduce): the same firm's
+    // charged premium there is technical × (1 + bound) ÷ relative risk.
+    let old = ModelParams::parse(MODEL_1_5_0).unwrap();
+    let hospital = sample("hospital-no-certification", &old);
+    let a = assess(&hospital, &old, 5_000, SEED);
+    assert_eq!(a.class_technical, None);
+    let rr = a.score.relative_risk;
+    let want = a.premium.technical * (1.0 + b) / rr;
+    assert!((a.premium.charged - want).abs() < 1e-6 * want, "1.5.0");
+}
+
+/// A quote option's charged premium is the assessment's of that cover under the class layer
+/// factor too (the class simulated once for every option).
+#[test]
+fn quote_options_read_the_class_of_each_cover() {
+    let p = params();
+    let firm = sample("hospital-no-certification", &p);
+    let opts = options(
+        &firm,
+        &p,
+        r#"[{"deductible": 5000000, "occurrence_limit": 100000000, "aggregate_limit": 100000000},
+            {"deductible": 5000000, "occurrence_limit": 300000000, "aggregate_limit": 300000000}]"#,
+    );
+    let q = quote(&firm, &opts, &p, TRIALS, SEED).unwrap();
+    for (o, c) in q.options.iter().zip(&opts) {
+        let mut f = firm.clone();
+        f.coverage = *c;
+        let a = assess(&f, &p, TRIALS, SEED);
+        assert!(a.class_technical.is_some());
+        assert_same_premium(&o.premium, &a.premium, "option");
+    }
+    assert!(q.options[0].premium.charged < q.options[1].premium.charged);
+}
+
 #[test]
 fn a_small_firm_pays_the_minimum_premium() {
     let p = params();

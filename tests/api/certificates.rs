@@ -417,12 +417,10 @@ async fn status_changes_reprice(e: &Env) {
             )
         );
         assert_eq!(ev["premium_before"], charged);
-        // The charged premium moves, but not always up: with the schedule modifier at its
-        // bound, the rating plan's layer factor (the firm's own insured ÷ gross) falls as the
-        // firm's risk rises (a known flaw of the rating plan, in the closing note). The
-        // technical premium is the monotone one.
+        // The charged premium never falls for a riskier firm (the rating plan's layer factor
+        // is its class's); with the schedule modifier at its bound it may not move at all.
         let after = ev["premium_after"].as_f64().unwrap();
-        assert!(after.is_finite() && after > 0.0 && after != charged, "{ev}");
+        assert!(after.is_finite() && after >= charged, "{ev}");
         // The technical premium (common random numbers: never lower for a riskier firm).
         assert_eq!(ev["technical_before"], a["premium"]["technical"]);
         let t = |k: &str| ev[k].as_f64().unwrap();

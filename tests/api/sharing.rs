@@ -294,7 +294,11 @@ async fn advisories_move_the_price_not_the_score_on(e: &Env) {
     .await;
     assert_eq!(r.body["repriced"], 2);
     let during = create(e, &e.firm_a, HOSPITAL).await;
-    assert!(charged(&during) > charged(&before));
+    // The hospital's schedule is at its bound, so its charged premium is its class's technical
+    // premium × 1.25: never lower with the threat raised on the same years, though the class's
+    // rare ransomware events may all fall below the deductible at the test's trial count.
+    assert!(charged(&during) >= charged(&before));
+    assert!(during["premium"]["technical"].as_f64() > before["premium"]["technical"].as_f64());
     assert!(during["loss"]["mean"].as_f64() > before["loss"]["mean"].as_f64());
     assert_eq!(during["threat"]["multipliers"]["ransomware"], 1.5);
     assert!(during["threat"]["expected_loss_factor"].as_f64().unwrap() > 1.0);
@@ -568,7 +572,10 @@ async fn threat_events_reach_owners_and_shared_insurers_only_on(e: &Env) {
     );
     let ev = &a.body["events"][0];
     assert_eq!(ev["premium_before"].as_f64().unwrap(), charged(&mine));
-    assert!(ev["premium_after"].as_f64().unwrap() > charged(&mine));
+    // The charged premium never falls with a raised threat (its class is the firm at the
+    // baseline answers, under the same threat, on the same years); the technical premium rises.
+    assert!(ev["premium_after"].as_f64().unwrap() >= charged(&mine));
+    assert!(ev["technical_after"].as_f64().unwrap() > ev["technical_before"].as_f64().unwrap());
     assert_eq!(ev["advisories"], serde_json::json!(["lockbit"]));
     assert_eq!(ev["industry"], "healthcare");
     let s = check(e, get("/v1/events").by(&e.insurer_s), 200).await;

@@ -300,6 +300,27 @@ pub struct PricingParams {
     pub default_limit_share: f64,
     /// Cap on the default limit (base currency).
     pub default_limit_cap: f64,
+    /// Whose technical premium the rating plan's layer factor reads (`[rating_plan]`; the
+    /// firm's own when the model has no such table).
+    pub layer_basis: LayerBasis,
+}
+
+/// The basis of the rating plan's layer factor, layer = T ÷ E[gross] (both in the profile's
+/// currency a year).
+///
+/// A filed plan's increased-limit and deductible factors belong to the rating class, not to the
+/// insured: with the firm's own ratio, a riskier firm whose losses the limit caps gets a smaller
+/// layer factor, and beyond the schedule bound its charged premium fell as its risk rose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LayerBasis {
+    /// T and E[gross] of the firm itself (models 1.0.0 and 1.5.0): unscheduled × (1 + schedule)
+    /// is the firm's technical premium whenever the schedule is inside its bound.
+    Own,
+    /// T and E[gross] of the class: the same firm (industry, size, country, records, cover) at
+    /// the baseline answers (relative risk 1), simulated with the same seed and trials, so the
+    /// unscheduled premium is the class's technical premium and the charged premium is
+    /// monotone in relative risk.
+    Class,
 }
 
 /// Score scale.

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 
 use super::scaling::{CountryWire, ScaleWire, TermsWire, TrendWire, check_countries, check_terms};
 use super::sharing::SharingWire;
-use super::underwriting::{CoverageWire, UnderwritingWire};
+use super::underwriting::{CoverageWire, RatingPlanWire, UnderwritingWire};
 use super::*;
 use crate::error::FieldError;
 use crate::vocab::{Control, Function, Industry, PERILS, Peril, Scheme};
@@ -53,6 +53,8 @@ struct Wire {
     trend: Option<TrendWire>,
     #[serde(default)]
     default_terms: Vec<TermsWire>,
+    #[serde(default)]
+    rating_plan: Option<RatingPlanWire>,
 }
 
 #[derive(Deserialize)]
@@ -667,6 +669,10 @@ impl ModelParams {
             default_deductible_share: c.named(pr, "pricing", "default_deductible_share", 0.0, 1.0),
             default_limit_share: c.named(pr, "pricing", "default_limit_share", 1e-6, 10.0),
             default_limit_cap: c.named(pr, "pricing", "default_limit_cap", 1.0, 1e12),
+            layer_basis: w
+                .rating_plan
+                .as_ref()
+                .map_or(LayerBasis::Own, |r| r.check(&mut c)),
         };
 
         let s = &w.score;

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::ControlParams;
 use super::parse::{Check, P};
+use super::{ControlParams, LayerBasis};
 use crate::error::FieldError;
 use crate::vocab::{Control, Industry, PERILS, Peril, SECTIONS, Section};
 
@@ -296,6 +296,31 @@ impl UnderwritingWire {
             minimum_premium,
             decline_after_refers: decline_after_refers as usize,
             rules,
+        }
+    }
+}
+
+/// `[rating_plan]`: the basis of the layer factor (`own` or `class`) and its source.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RatingPlanWire {
+    layer_factor: String,
+    source: String,
+}
+
+impl RatingPlanWire {
+    pub(super) fn check(&self, c: &mut Check) -> LayerBasis {
+        c.source("rating_plan", &self.source);
+        match self.layer_factor.as_str() {
+            "own" => LayerBasis::Own,
+            "class" => LayerBasis::Class,
+            _ => {
+                c.errors.push(FieldError::new(
+                    "rating_plan.layer_factor",
+                    "must be \"own\" or \"class\"",
+                ));
+                LayerBasis::Own
+            }
         }
     }
 }

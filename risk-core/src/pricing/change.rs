@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use super::assess::{Assessment, assess};
+use super::assess::{Assessment, KnownClass, assess, assess_in_class};
 use super::{mean_se, technical_influence};
 use crate::params::ModelParams;
 use crate::profile::{Certification, FirmProfile, Status};
@@ -395,7 +395,11 @@ pub fn price_changes(
 ) -> Result<Counterfactual, Vec<(usize, ChangeError)>> {
     let p = apply_changes(profile, params, changes)?;
     let sim = &current.assessment.simulation;
-    let a = assess(&p, params, sim.trials(), sim.seed());
+    let known = KnownClass {
+        profile,
+        assessment: &current.assessment,
+    };
+    let a = assess_in_class(&p, params, sim.trials(), sim.seed(), Some(known));
     let (technical, psi2, _) = technical_influence(a.simulation.insured(), params);
     let diff: Vec<f64> = psi2.iter().zip(&current.psi).map(|(a, b)| a - b).collect();
     Ok(Counterfactual {

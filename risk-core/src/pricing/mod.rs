@@ -28,7 +28,8 @@ pub use quote::{MAX_QUOTE_OPTIONS, Quote, QuoteError, QuoteOption, quote};
 
 use crate::engine::Simulation;
 use crate::exposure::{BasePerils, base_perils};
-use crate::params::{ModelParams, PerilMultipliers};
+use crate::model::LossModel;
+use crate::params::{LayerBasis, ModelParams, PerilMultipliers};
 use crate::profile::FirmProfile;
 use crate::score::RiskScore;
 use crate::stats::LossStats;
@@ -137,7 +138,11 @@ fn technical_and_error(insured: &[f64], params: &ModelParams) -> (f64, f64, Loss
 
 /// [`technical_and_error`] from the non-zero years alone (`n` years in all): ψ(0) counted once
 /// per zero year, so the cost follows the years with a loss.
-fn technical_sparse(n: usize, nonzero: &[f64], params: &ModelParams) -> (f64, f64, LossStats) {
+pub(crate) fn technical_sparse(
+    n: usize,
+    nonzero: &[f64],
+    params: &ModelParams,
+) -> (f64, f64, LossStats) {
     let stats = LossStats::from_sparse(n, nonzero, &[params.pricing.capital_level], &[]);
     let psi = psi_at(params, stats.var[0].value);
     let nf = n as f64;
@@ -169,25 +174,58 @@ fn expected_gross(base: &BasePerils, m: &PerilMultipliers) -> f64 {
         .sum()
 }
 
-/// Prices the insured losses of `sim` for the firm.
+/// Prices the insured losses of `sim` for the firm; `class` is the class's technical premium
+/// under the same cover, seed and trials when the model's layer factor reads it (see
+/// [`class_score`]), else `None`.
 pub fn price(
     profile: &FirmProfile,
     score: &RiskScore,
     sim: &Simulation,
     params: &ModelParams,
+    class: Option<f64>,
 ) -> Premium {
-    price_insured(profile, score, sim.insured(), params)
+    price_insured(profile, score, sim.insured(), params, class)
 }
 
 /// Prices simulated insured annual losses for the firm: technical premium, rating-plan view and
-/// the charged premium.
+/// the charged premium (`class` as in [`price`]).
 pub fn price_insured(
     profile: &FirmProfile,
     score: &RiskScore,
     insured: &[f64],
     params: &ModelParams,
+    class: Option<f64>,
 ) -> Premium {
-    price_with_stats(profile, score, insured, params).0
+    price_with_stats(profile, score, insured, params, class).0
+}
+
+/// The firm's rating class as a score: its base perils at the baseline answers (relative risk
+/// 1), when the model's layer factor reads the class ([`LayerBasis::Class`]) and the firm is not
+/// already at the baseline (then its own technical premium is the class's, bit for bit).
+pub fn class_score(score: &RiskScore, params: &ModelParams) -> Option<RiskScore> {
+    (params.pricing.layer_basis == LayerBasis::Class
+        && score.multipliers != score.baseline_multipliers)
+        .then(|| RiskScore {
+            multipliers: score.baseline_multipliers,
+            relative_risk: 1.0,
+            ..score.clone()
+        })
+}
+
+/// The technical premium of the firm's class (see [`class_score`]) under the profile's cover,
+/// simulated with `trials` years from the streams of `seed`, or `None` when the layer factor
+/// does not need it.
+pub fn class_technical(
+    profile: &FirmProfile,
+    score: &RiskScore,
+    params: &ModelParams,
+    trials: u64,
+    seed: u64,
+) -> Option<f64> {
+    let class = class_score(score, params)?;
+    let model = LossModel::from_profile(profile, &class, params);
+    let sim = crate::engine::simulate(&model, trials, seed);
+    Some(technical_and_error(sim.insured(), params).0)
 }
 
 /// The closed-form parts of the rating plan: one firm's, whatever the terms (computed once per
@@ -238,12 +276,14 @@ pub(crate) fn price_with_stats(
     score: &RiskScore,
     insured: &[f64],
     params: &ModelParams,
+    class: Option<f64>,
 ) -> (Premium, LossStats) {
     price_from(
         &plan_factors(profile, score, params),
         score,
         insured,
         params,
+        class,
     )
 }
 
@@ -262,16 +302,23 @@ pub(crate) fn price_from(
     score: &RiskScore,
     insured: &[f64],
     params: &ModelParams,
+    class: Option<f64>,
 ) -> (Premium, LossStats) {
-    price_years(plan, score, Years::Dense(insured), params)
+    price_years(plan, score, Years::Dense(insured), params, class)
 }
 
 /// [`price_from`] for dense or sparse years.
+///
+/// The layer factor is T ÷ E[gross]: the firm's own (T its technical premium, E[gross] its
+/// expected gross loss), or with `class` = Some(T_c) the class's, T_c ÷ (base × industry ×
+/// revenue), so that the unscheduled premium is T_c and the charged premium T_c × (1 +
+/// clamp(RR − 1)) rises with the relative risk RR.
 pub(crate) fn price_years(
     plan: &PlanFactors,
     score: &RiskScore,
     years: Years<'_>,
     params: &ModelParams,
+    class: Option<f64>,
 ) -> (Premium, LossStats) {
     let (technical, technical_std_error, stats) = match years {
         Years::Dense(insured) => technical_and_error(insured, params),
@@ -288,7 +335,15 @@ pub(crate) fn price_years(
         revenue_factor,
         rate,
     } = *plan;
-    let layer_factor = if gross > 0.0 { technical / gross } else { 0.0 };
+    let (layer_technical, layer_gross) = match class {
+        Some(t) => (t, base * industry_factor * revenue_factor),
+        None => (technical, gross),
+    };
+    let layer_factor = if layer_gross > 0.0 {
+        layer_technical / layer_gross
+    } else {
+        0.0
+    };
     let schedule_modifier = score.relative_risk - 1.0;
     let bound = p.schedule_bound;
     let schedule_modifier_bounded = schedule_modifier.clamp(-bound, bound);

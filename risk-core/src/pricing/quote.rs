@@ -3,7 +3,9 @@
 
 use rayon::prelude::*;
 
-use super::{Decision, Premium, Years, decide, plan_factors, price_years};
+use super::{
+    Decision, Premium, Years, class_score, decide, plan_factors, price_years, technical_sparse,
+};
 use crate::engine::covered_nonzero_years;
 use crate::model::{Cover, LossModel, Terms};
 use crate::params::ModelParams;
@@ -97,14 +99,32 @@ pub fn quote(
         .collect();
     let insured = covered_nonzero_years(&model, &covers, trials, seed);
     let n = usize::try_from(trials).expect("trials are capped well below usize::MAX");
+    // The class's technical premium per option, when the layer factor reads it: the class's
+    // ground-up years once (same seed), each option's terms applied to them.
+    let class: Vec<Option<f64>> = match class_score(&score, params) {
+        Some(class) => {
+            let class_model = LossModel::from_profile(profile, &class, params);
+            let class_covers: Vec<Cover> = options
+                .iter()
+                .map(|c| cover(profile, &class, &class_model, params, c))
+                .collect();
+            covered_nonzero_years(&class_model, &class_covers, trials, seed)
+                .iter()
+                .map(|ins| Some(technical_sparse(n, ins, params).0))
+                .collect()
+        }
+        None => vec![None; options.len()],
+    };
     // Options are priced in parallel; each is a pure function of its own insured years. The
     // rating plan's closed forms belong to the firm: computed once.
     let plan = plan_factors(profile, &score, params);
     let options = options
         .par_iter()
         .zip(&insured)
-        .map(|(coverage, ins)| {
-            let (premium, insured) = price_years(&plan, &score, Years::Sparse(n, ins), params);
+        .zip(&class)
+        .map(|((coverage, ins), &class)| {
+            let (premium, insured) =
+                price_years(&plan, &score, Years::Sparse(n, ins), params, class);
             QuoteOption {
                 coverage: *coverage,
                 premium,
