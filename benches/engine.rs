@@ -99,10 +99,14 @@ fn firm(c: &mut Criterion) {
     let today = time::macros::date!(2026 - 11 - 25);
     let mut g = c.benchmark_group("firm");
     g.sample_size(10);
+    // 2.0.0 with 1.x's layer-factor rule (the firm's own): what the class's simulation costs.
+    let own_layer = MODEL_2_0_0.replace(r#"layer_factor = "class""#, r#"layer_factor = "own""#);
+    assert_ne!(own_layer, MODEL_2_0_0);
     for (suffix, text) in [
         ("", DEFAULT_MODEL),
         ("/1.0.0", MODEL_1_0_0),
         ("/2.0.0", MODEL_2_0_0),
+        ("/2.0.0-own-layer", own_layer.as_str()),
     ] {
         let params = ModelParams::parse(text).unwrap();
         let profile = FirmProfile::parse(json, &params, today).unwrap();
