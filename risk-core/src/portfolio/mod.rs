@@ -26,10 +26,14 @@
 mod ep;
 mod sample;
 mod shocks;
+mod suppliers;
 mod table;
 
 pub use ep::{EpKind, EpPoint, RETURN_PERIODS, ep_curve};
 pub use shocks::parse_shocks;
+pub use suppliers::{
+    SUPPLIER_PREFIX, SupplierTail, supplier_shocks, supplier_stream, supplier_tail,
+};
 pub use table::YearLossTable;
 
 use std::ops::Range;
@@ -116,6 +120,19 @@ pub struct Shock {
     pub dependency: Option<String>,
     /// Loss of a hit policy.
     pub size: ShockSize,
+    /// Set when the shock is a supplier's compromise (contract §16; [`supplier_shocks`]).
+    pub supplier: Option<SupplierLink>,
+}
+
+/// What makes a shock a supplier's.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SupplierLink {
+    /// The id naming its random streams instead of its position in the shock list
+    /// ([`supplier_stream`] of the supplier id), so its years do not depend on which other
+    /// suppliers a book names.
+    pub stream: u64,
+    /// Its annual probability had the supplier reached the model's best impact scheme (★4).
+    pub improved_probability: f64,
 }
 
 impl Shock {
@@ -137,6 +154,11 @@ impl Shock {
             }
         }
         Ok(self)
+    }
+
+    /// The id of its streams at position `s` of the shock list.
+    fn stream_id(&self, s: usize) -> u64 {
+        self.supplier.map_or(s as u64, |l| l.stream)
     }
 
     fn exposes(&self, p: &Policy) -> bool {
@@ -259,7 +281,7 @@ fn shock_years(shocks: &[Shock], trials: u64, seed: u64) -> Vec<Vec<u64>> {
         .iter()
         .enumerate()
         .map(|(s, shock)| {
-            let mut rng = stream(seed, [SHOCK_YEARS, s as u64, 0]);
+            let mut rng = stream(seed, [SHOCK_YEARS, shock.stream_id(s), 0]);
             (0..trials)
                 .filter(|_| rng.random::<f64>() < shock.annual_probability)
                 .collect()

@@ -109,7 +109,7 @@ pub(super) fn policy_events(
         if !shock.exposes(p) || shock.hit_probability <= 0.0 {
             continue;
         }
-        let mut rng = stream(seed, [SHOCK_HITS, s as u64, g]);
+        let mut rng = stream(seed, [SHOCK_HITS, shock.stream_id(s), g]);
         let (d, scale) = match &shock.size {
             ShockSize::Amount(d) => (d, None),
             ShockSize::RevenueShare(d) => (d, Some(p.revenue)),

@@ -18,8 +18,8 @@ mod quote;
 
 pub use assess::{Assessment, assess};
 pub use change::{
-    Change, ChangeError, Counterfactual, Current, apply_changes, impact_changes, price_changes,
-    what_if,
+    Change, ChangeError, Counterfactual, Current, MAX_SUPPLIER_ROWS, apply_changes, impact_changes,
+    price_changes, supplier_changes, what_if,
 };
 pub use costs::certification_cost;
 pub use decision::{Decision, DecisionStatus, Reason, decide};
@@ -208,11 +208,24 @@ pub(crate) fn plan_factors(
     score: &RiskScore,
     params: &ModelParams,
 ) -> PlanFactors {
-    let gross = expected_gross(&score.base_perils, &score.multipliers);
-    let baseline = expected_gross(&score.base_perils, &score.baseline_multipliers);
+    // Suppliers (contract §16): the firm's certified suppliers in its expected loss, the same
+    // suppliers uncertified in its baseline and its industry-`other` twin (so the industry
+    // factor compares like with like); the reference firm has none.
+    let (supplied, unsupplied) = if score.supplier_multipliers.is_empty() {
+        (0.0, 0.0)
+    } else {
+        let ones = vec![1.0; score.supplier_multipliers.len()];
+        (
+            score.supplier_loss(&score.supplier_multipliers),
+            score.supplier_loss(&ones),
+        )
+    };
+    let gross = expected_gross(&score.base_perils, &score.multipliers) + supplied;
+    let baseline = expected_gross(&score.base_perils, &score.baseline_multipliers) + unsupplied;
     let mut other = profile.clone();
     other.industry = Industry::Other;
-    let other_loss = expected_gross(&base_perils(&other, params), &score.baseline_multipliers);
+    let other_loss =
+        expected_gross(&base_perils(&other, params), &score.baseline_multipliers) + unsupplied;
     let industry_factor = baseline / other_loss;
     let rate = params.rate(&profile.currency).unwrap_or(1.0);
     let mut reference = other;
