@@ -69,6 +69,37 @@ fn no_suppliers_prices_as_before() {
     );
 }
 
+/// The model without its `[suppliers]` table (the text from its comment block on): what 2.0.0
+/// was before the table was added.
+fn without_supplier_table() -> ModelParams {
+    let cut = DEFAULT_MODEL
+        .find("# Suppliers (contract §16)")
+        .expect("the table's comment");
+    ModelParams::parse(&DEFAULT_MODEL[..cut]).unwrap()
+}
+
+/// Adding the `[suppliers]` table changes nothing for a firm without suppliers: the same score
+/// and premium bit for bit as the model without it; and the model without it rejects suppliers.
+#[test]
+fn the_supplier_table_leaves_firms_without_suppliers_unchanged() {
+    let (with, without) = (params(), without_supplier_table());
+    assert!(with.suppliers.is_some() && without.suppliers.is_none());
+    for seed in [1, 2] {
+        let a = assess(&parse(EXAMPLE, &with), &with, TRIALS, seed);
+        let b = assess(&parse(EXAMPLE, &without), &without, TRIALS, seed);
+        assert_eq!(a.score, b.score);
+        assert_eq!(a.premium, b.premium);
+        assert_eq!(a.simulation.insured(), b.simulation.insured());
+    }
+    assert_eq!(
+        fields(
+            &with_suppliers(json!([supplier("A", "other", true, true)])),
+            &without
+        ),
+        ["suppliers"]
+    );
+}
+
 /// Requiring ★4 of a critical, uncertified supplier lowers the buyer's premium, by no more than
 /// removing the supplier altogether; a non-critical supplier without data access matters less
 /// than a critical one.

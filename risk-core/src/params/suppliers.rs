@@ -104,3 +104,59 @@ impl SuppliersWire {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::params::{DEFAULT_MODEL, ModelParams, ParamsError};
+
+    fn fields(text: &str) -> Vec<String> {
+        match ModelParams::parse(text) {
+            Err(ParamsError::Invalid(e)) => e.into_iter().map(|f| f.field).collect(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_supplier_parameter_is_checked() {
+        let p = ModelParams::parse(DEFAULT_MODEL).unwrap();
+        let s = p.suppliers.unwrap();
+        assert_eq!(s.bi_margin, 0.25);
+        assert!(s.certifications.values().all(|m| *m <= 1.0));
+        let cases = [
+            (
+                "other = { value = 0.001, source = \"[A] any other supplier\" }",
+                "other = { value = 0.001, source = \"any other supplier\" }",
+                "suppliers.compromise.other.source",
+            ),
+            ("other = { value = 0.001,", "others = { value = 0.001,", ""),
+            (
+                "supply_chain_4 = { value = 0.79,",
+                "supply_chain_4 = { value = 1.2,",
+                "suppliers.certifications.supply_chain_4",
+            ),
+            (
+                "impact_schemes = [\"supply_chain_3\", \"supply_chain_4\"]",
+                "impact_schemes = [\"supply_chain_3\", \"iso27017\"]",
+                "suppliers.impact_schemes[1]",
+            ),
+            (
+                "outage_days = { value = 4.0,",
+                "outage_days = { value = 0.0,",
+                "suppliers.outage_days",
+            ),
+        ];
+        for (from, to, field) in cases {
+            let text = DEFAULT_MODEL.replace(from, to);
+            assert_ne!(text, DEFAULT_MODEL, "{from}");
+            if field.is_empty() {
+                // An unknown role is a shape error of the table.
+                assert!(matches!(
+                    ModelParams::parse(&text),
+                    Err(ParamsError::Malformed(_))
+                ));
+            } else {
+                assert_eq!(fields(&text), [field], "{to}");
+            }
+        }
+    }
+}
