@@ -372,6 +372,22 @@ mod book {
         }
         assert_eq!(merged.unwrap(), a);
 
+        // A supplier's years come from (seed, its id): the same with other suppliers in the book.
+        let mixed = book(n, |i| {
+            if i % 2 == 0 {
+                "acme-msp".into()
+            } else {
+                format!("msp-{i}")
+            }
+        });
+        let m = simulate(&mixed, 0..n, TRIALS, 5, NONE);
+        let acme = mixed
+            .shocks()
+            .iter()
+            .position(|s| s.name == "supplier:acme-msp")
+            .unwrap();
+        assert_eq!(m.shock_years[acme], a.shock_years[0]);
+
         let tail = supplier_tail(&shared, &a, 0.995, 1);
         assert_eq!(tail.len(), 1);
         assert_eq!(tail[0].name, "supplier:acme-msp");
