@@ -1416,3 +1416,82 @@ fn score_with_a_registry_export_verifies_certificates() {
         "registry[0].status",
     );
 }
+
+/// Suppliers in an OED book (contract §16, `FlexiAccSuppliers`), described by `--suppliers`:
+/// each is a common shock, the report lists them by tail share, and shards merge to the whole
+/// run exactly (each supplier's years come from the seed and its id, the same in every shard).
+#[test]
+fn oed_suppliers_are_common_shocks_and_shard_exactly() {
+    let dir = temp_spec("x", "").parent().unwrap().to_path_buf();
+    let source = root().join("data/oed-cyber-account-example.csv");
+    let text = std::fs::read_to_string(&source).unwrap();
+    let mut lines = text.lines();
+    let mut csv = format!("{},FlexiAccSuppliers\n", lines.next().unwrap());
+    for (i, row) in lines.enumerate() {
+        csv += &format!("{row},acme-msp;parts-{i}\n");
+    }
+    let book = dir.join("oed-suppliers.csv");
+    std::fs::write(&book, csv).unwrap();
+    let suppliers = dir.join("suppliers.json");
+    std::fs::write(
+        &suppliers,
+        r#"[{"name": "Acme MSP", "id": "acme-msp", "role": "it_service", "critical": true,
+             "certifications": [{"scheme": "supply_chain_3", "status": "active", "issued": "2026-06-01"}]}]"#,
+    )
+    .unwrap();
+    let (b, s) = (book.to_str().unwrap(), suppliers.to_str().unwrap());
+    let run = |extra: &[&str]| {
+        let base = [
+            "portfolio",
+            b,
+            "--suppliers",
+            s,
+            "--trials",
+            "20000",
+            "--seed",
+            "9",
+        ];
+        json(&risk(&[&base[..], extra].concat()))
+    };
+    let r = run(&[]);
+    let names: Vec<&str> = r["shocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["name"].as_str())
+        .filter(|n| n.starts_with("supplier:"))
+        .collect();
+    assert_eq!(names[0], "supplier:acme-msp");
+    assert_eq!(names.len(), 7, "{names:?}");
+    let listed = r["suppliers"].as_array().unwrap();
+    assert_eq!(listed.len(), 7);
+    assert!(
+        listed
+            .iter()
+            .all(|s| s["tvar_share"].as_f64().unwrap() >= 0.0)
+    );
+
+    let mut parts = Vec::new();
+    for i in 0..2 {
+        let out = dir.join(format!("oed-suppliers-{i}.parquet"));
+        run(&["--shard", &format!("{i}/2"), "--out", out.to_str().unwrap()]);
+        parts.push(out.to_str().unwrap().to_string());
+    }
+    let args: Vec<&str> = ["portfolio-merge"]
+        .into_iter()
+        .chain(parts.iter().map(String::as_str))
+        .collect();
+    let m = json(&risk(&args));
+    for k in ["mean", "var", "tvar", "shocks", "aep", "oep"] {
+        assert_eq!(m[k], r[k], "{k}");
+    }
+
+    std::fs::write(
+        &suppliers,
+        r#"[{"name": "A", "id": "acme-msp", "role": "cleaning"}]"#,
+    )
+    .unwrap();
+    rejected(&["portfolio", b, "--suppliers", s], "suppliers[0].role");
+    std::fs::write(&suppliers, r#"[{"name": "A", "role": "other"}]"#).unwrap();
+    rejected(&["portfolio", b, "--suppliers", s], "suppliers[0].id");
+}

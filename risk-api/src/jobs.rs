@@ -275,8 +275,10 @@ fn compute(
     let portfolio = read_policies_bytes(&input.body, kind, &params, today)
         .map_err(|m| format!("body: {m}"))
         .and_then(|p| {
-            risk_core::portfolio::Portfolio::new(p, model_shocks(&params))
-                .map_err(|e| format!("body: {e}"))
+            let ids = crate::suppliers_io::named(&p);
+            let shocks =
+                crate::suppliers_io::book_shocks(&params, model_shocks(&params), &ids, &[], today);
+            risk_core::portfolio::Portfolio::new(p, shocks).map_err(|e| format!("body: {e}"))
         });
     let portfolio = match portfolio {
         Ok(p) => p,

@@ -21,5 +21,6 @@ pub mod routes;
 pub mod serve;
 pub mod service;
 pub mod store;
+pub mod suppliers_io;
 pub mod throttle;
 pub mod web;

@@ -19,6 +19,7 @@
 //! | `FlexiAccCertifications` | certifications, `scheme:status[:level]` separated by `;` |
 //! | `FlexiAccGovern` … `FlexiAccRecover` | CSF 2.0 maturity 0–5 (six columns) |
 //! | `FlexiAccCloudProviders` | cloud providers separated by `;` (for the cloud shocks) |
+//! | `FlexiAccSuppliers` | supplier ids separated by `;` (contract §16: each supplier named in the book is a common shock to every policy naming it; `risk portfolio --suppliers` describes them) |
 //! | `PolLimit{NPBI,CBI,DIAS,EXT,FIN,INRE,LIA,REG}`, `PolDed{…}` | section sublimits (annual) and retentions (per event) of the cover: NPBI and CBI → `business_interruption` (limits added, the larger deductible), DIAS → `data_restoration`, EXT → `extortion`, FIN → `social_engineering`, INRE → `incident_response`, LIA → `privacy_liability`, REG → `regulatory`; 0 or empty = none. `PolLimitENO`/`PolDedENO` (errors and omissions) are not modelled and are refused when non-zero |
 //! | `BIWaitingPeriod` | business-interruption waiting period, days → `waiting_period_hours` (× 24; at most 30 days); empty: the model's default |
 //! | `PatchPolicy` | key control `patch_critical_days` (0 unknown: unanswered; 2 daily → 1, 3 weekly → 7, 4 monthly → 30; 1 never, 5 annually, 6 ad hoc → 365) [A: the main system's patch cadence read as the time to patch critical flaws] |
@@ -226,6 +227,7 @@ pub fn policies(
         col("FlexiAccCertifications")?,
         col("FlexiAccCloudProviders")?,
     );
+    let suppliers = col(crate::suppliers_io::OED_COLUMN)?;
     let (patch, backup) = (col("PatchPolicy")?, col("BackUpFreq")?);
     let section_cols: Vec<(&str, &str, Cells, Cells)> = SECTION_CODES
         .iter()
@@ -444,7 +446,15 @@ pub fn policies(
         out.push(Policy {
             id,
             model: risk_core::model::LossModel::from_profile(&p, &score, params),
-            dependencies: p.cloud_providers.clone(),
+            dependencies: {
+                let mut d = p.cloud_providers.clone();
+                d.extend(crate::suppliers_io::dependencies_in(
+                    (!suppliers.is_empty()).then_some(&suppliers),
+                    i,
+                    crate::suppliers_io::OED_COLUMN,
+                )?);
+                d
+            },
             revenue: p.annual_revenue,
             share,
         });

@@ -269,6 +269,11 @@ fn policies_in(
         rows.col("aggregate_limit")?,
     ];
     let mut policies = Vec::with_capacity(range.len());
+    let suppliers = rows.col(crate::suppliers_io::COLUMN)?;
+    let deps = |i: usize, mut d: Vec<String>| -> Result<Vec<String>, String> {
+        d.extend(crate::suppliers_io::dependencies(suppliers.as_ref(), i)?);
+        Ok(d)
+    };
     if rows.col("frequency_mean")?.is_some() {
         let clouds = rows.col("cloud_providers")?;
         let ids = rows.required("policy_id")?;
@@ -301,7 +306,7 @@ fn policies_in(
             policies.push(Policy {
                 id,
                 model: LossModel::new(vec![Peril::new("cyber", f, s)], terms(&layer, i, row)?),
-                dependencies: clouds.as_ref().map(|c| list(&c[i])).unwrap_or_default(),
+                dependencies: deps(i, clouds.as_ref().map(|c| list(&c[i])).unwrap_or_default())?,
                 revenue,
                 share: 1.0,
             });
@@ -320,7 +325,7 @@ fn policies_in(
             Ok(Policy {
                 id,
                 model: LossModel::from_profile(&p, &score, params),
-                dependencies: p.cloud_providers.clone(),
+                dependencies: deps(i, p.cloud_providers.clone())?,
                 revenue: p.annual_revenue,
                 share: 1.0,
             })
@@ -491,6 +496,7 @@ pub fn model_shocks(params: &ModelParams) -> Vec<Shock> {
                 Severity::lognormal(s.revenue_share_median, s.revenue_share_sigma)
                     .expect("validated model"),
             ),
+            supplier: None,
         })
         .collect()
 }

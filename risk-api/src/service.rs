@@ -110,7 +110,28 @@ pub fn book_report(
         .iter()
         .all(|p| p.model.terms().is_none())
         .then(|| portfolio.expected_gross());
-    portfolio_report(table, names, shard, closed, allocation, &ids)
+    let mut report = portfolio_report(table, names, shard, closed, allocation, &ids);
+    // The suppliers driving the tail need the whole book's table (as the allocation does).
+    if allocation.is_some() && portfolio.shocks().iter().any(|s| s.supplier.is_some()) {
+        let (listed, improved) = REPORTED_SUPPLIERS;
+        let mut tail =
+            risk_core::portfolio::supplier_tail(portfolio, table, ALLOCATION_LEVEL, improved);
+        tail.truncate(listed);
+        report.suppliers = tail
+            .into_iter()
+            .map(|t| crate::dto::portfolio::SupplierTailDto {
+                supplier: t
+                    .name
+                    .strip_prefix(risk_core::portfolio::SUPPLIER_PREFIX)
+                    .unwrap_or(&t.name)
+                    .to_string(),
+                mean: t.mean,
+                tvar_share: t.tvar_share,
+                tvar_fall_star4: t.tvar_fall,
+            })
+            .collect();
+    }
+    report
 }
 
 /// Largest trials × policies one portfolio run may ask for.
@@ -224,5 +245,9 @@ pub fn portfolio_report(
         allocation_level: allocation.map(|_| ALLOCATION_LEVEL),
         allocated_total,
         top_contributors: top,
+        suppliers: Vec::new(),
     }
 }
+
+/// Most suppliers a report lists, and how many of them get the ★4 counterfactual.
+const REPORTED_SUPPLIERS: (usize, usize) = (20, 10);

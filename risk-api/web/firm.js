@@ -27,9 +27,14 @@ const CONTROL_NAMES = R.CONTROL_NAMES = {
   patch_critical_days: "Speed of critical patches", exposed_rdp: "Remote desktop open to the internet",
   eol_software: "Software past end of support", ir_plan: "Incident-response plan", email_filtering: "Email filtering",
 };
-/** An impact or what-if change in words, or null for certification changes. */
+/** An impact or what-if change in words (a control, a CSF function, a supplier's requirement), or null for the firm's certification changes. */
 function improvement(it) {
   const [kind, what] = it.change.split(":");
+  if (kind === "supplier") {
+    // supplier:<name>:<scheme> (the name may hold colons; the scheme never does).
+    const cut = it.change.lastIndexOf(":");
+    return "Require " + R.schemeName(it.change.slice(cut + 1)) + " of supplier " + it.change.slice(9, cut);
+  }
   if (kind === "raise") {
     const m = /from level (\d) to (\d)/.exec(it.description || "");
     return (FUNCTIONS[what] || what) + " (NIST CSF) raised " + (m ? "from maturity level " + m[1] + " to " + m[2] + " of 5" : "one maturity level");

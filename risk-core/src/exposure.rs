@@ -126,3 +126,95 @@ pub fn threat_effect(base: &BasePerils, m: &crate::params::PerilMultipliers) -> 
         });
     if without > 0.0 { with / without } else { 1.0 }
 }
+
+/// Stream id of the contingent business interruption peril (after the firm's own perils, whose
+/// ids are their [`Peril::index`]): fixed, so the peril's draws do not depend on which of the
+/// firm's own perils apply.
+pub const CONTINGENT_BI_STREAM: u64 = PERILS as u64;
+/// Stream id of the third-party breach peril.
+pub const THIRD_PARTY_BREACH_STREAM: u64 = PERILS as u64 + 1;
+
+/// The firm's exposure through its suppliers before their certificates (contract §16; the
+/// model's `[suppliers]` documents the parameters).
+///
+/// Per supplier j of role r: contingent business interruption at b_j = c_r × o_j a year
+/// (o_j = 1 critical, else `noncritical_outage_share`) and third-party breach at
+/// d_j = c_r × `breach_share` a year when it holds the firm's data (else 0), before the
+/// supplier's certificate multiplier G_j and the sector threat (T_BI, T_DB). The firm's loss
+/// model adds N_BI ~ Poisson(T_BI Σ_j b_j G_j) events of the business-interruption shape at
+/// median `outage_days` × R/365 × `bi_margin`, and N_TP ~ Poisson(T_DB Σ_j d_j G_j) of the
+/// data-breach shape at the firm's breach median × `records_share`^records_elasticity (R
+/// annual revenue in the profile's currency; medians in it).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SupplierExposure {
+    /// (b_j, d_j) per supplier, profile order: events a year without certificates or threat.
+    pub rates: Vec<(f64, f64)>,
+    /// (T_BI, T_DB): the sector threat on each of the two perils.
+    pub threat: (f64, f64),
+    /// Contingent business interruption severity median, profile currency.
+    pub outage_median: f64,
+    /// E[X] of that severity.
+    pub outage_mean: f64,
+    /// Third-party breach severity median, profile currency.
+    pub breach_median: f64,
+    /// E[X] of that severity.
+    pub breach_mean: f64,
+}
+
+impl SupplierExposure {
+    /// E[annual loss] from supplier j with certificate multiplier `g`, with the sector threat
+    /// (`threat`) or without it: (T_BI b_j E[X_BI] + T_DB d_j E[X_TP]) g.
+    pub fn expected(&self, j: usize, g: f64, threat: bool) -> f64 {
+        let (b, d) = self.rates[j];
+        let (tb, td) = if threat { self.threat } else { (1.0, 1.0) };
+        (tb * b * self.outage_mean + td * d * self.breach_mean) * g
+    }
+}
+
+/// The firm's supplier exposure (empty when it names no supplier or the model has no
+/// `[suppliers]`; parsing rejects the latter combination). `base` are its base perils.
+pub fn supplier_exposure(
+    profile: &FirmProfile,
+    params: &ModelParams,
+    base: &BasePerils,
+) -> SupplierExposure {
+    let Some(sp) = params.suppliers.as_ref() else {
+        return SupplierExposure::default();
+    };
+    if profile.suppliers.is_empty() {
+        return SupplierExposure::default();
+    }
+    let rates = profile
+        .suppliers
+        .iter()
+        .map(|s| {
+            let c = sp.compromise[s.role.index()];
+            let outage = if s.critical {
+                1.0
+            } else {
+                sp.noncritical_outage_share
+            };
+            let breach = if s.data_access { sp.breach_share } else { 0.0 };
+            (c * outage, c * breach)
+        })
+        .collect();
+    let (bi, db) = (
+        Peril::BusinessInterruption.index(),
+        Peril::DataBreach.index(),
+    );
+    let threat = |p: Peril| params.threat.multiplier(profile.industry, p);
+    let outage_median = sp.outage_days * profile.annual_revenue / 365.0 * sp.bi_margin;
+    let breach_median = base[db].map_or(0.0, |b| b.median)
+        * sp.records_share.powf(params.reference.records_elasticity);
+    SupplierExposure {
+        rates,
+        threat: (
+            threat(Peril::BusinessInterruption),
+            threat(Peril::DataBreach),
+        ),
+        outage_median,
+        outage_mean: severity(outage_median, bi, params).mean(),
+        breach_median,
+        breach_mean: severity(breach_median, db, params).mean(),
+    }
+}

@@ -160,6 +160,25 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// What a supplier does for its buyer (contract §16): its role sets its base compromise rate.
+    SupplierRole {
+        /// IT services: managed service providers, outsourced IT, hosting (privileged access).
+        ItService = "it_service",
+        /// Software and SaaS vendors.
+        Software = "software",
+        /// Parts and contract manufacturing.
+        Manufacturing = "manufacturing",
+        /// Logistics and distribution.
+        Logistics = "logistics",
+        /// Anything else.
+        Other = "other",
+    }
+}
+
+/// Number of supplier roles.
+pub const SUPPLIER_ROLES: usize = 5;
+
+vocabulary! {
     /// A coverage section of a cyber policy (contract §10): what part of an event's loss it pays.
     Section {
         /// Forensics, legal advice, notification, call centre, crisis communication.

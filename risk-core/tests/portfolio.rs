@@ -45,6 +45,7 @@ fn cloud(p: f64, h: f64) -> Shock {
         hit_probability: h,
         dependency: Some("aws".into()),
         size: ShockSize::Amount(Severity::lognormal(200_000.0, 1.0).unwrap()),
+        supplier: None,
     }
 }
 
@@ -76,6 +77,7 @@ fn shock_only_cases_are_hand_computable() {
         hit_probability: 1.0,
         dependency: None,
         size: ShockSize::Amount(Severity::pert(1000.0, 1000.5, 1001.0).unwrap()),
+        supplier: None,
     };
     let quiet: Vec<Policy> = (0..10)
         .map(|i| Policy {
@@ -141,6 +143,7 @@ fn shock_only_cases_are_hand_computable() {
     let every = Shock {
         dependency: None,
         size: ShockSize::Amount(Severity::pert(1000.0, 1000.5, 1001.0).unwrap()),
+        supplier: None,
         ..every
     };
     let t = simulate(
@@ -223,6 +226,7 @@ fn worm(p: f64, h: f64) -> Shock {
         hit_probability: h,
         dependency: None,
         size: ShockSize::RevenueShare(Severity::lognormal(0.01, 1.0).unwrap()),
+        supplier: None,
     }
 }
 

@@ -274,6 +274,9 @@ fn portfolio<'py>(
         None => portfolio_io::model_shocks(&params),
         Some(text) => risk_core::portfolio::parse_shocks(text).map_err(bad)?,
     };
+    // One common shock per supplier the book names (contract §16), as the command line.
+    let ids = risk_api::suppliers_io::named(&policies);
+    let shocks = risk_api::suppliers_io::book_shocks(&params, shocks, &ids, &[], today());
     if policies.len() as f64 * trials as f64 > MAX_POLICY_YEARS {
         return Err(bad(format!(
             "trials: {trials} years x {} policies exceed the cap of {MAX_POLICY_YEARS:e} policy-years",

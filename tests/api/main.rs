@@ -26,6 +26,7 @@ mod shares;
 mod sharing;
 mod simulate;
 mod store;
+mod suppliers;
 mod threat_levels;
 mod web;
 

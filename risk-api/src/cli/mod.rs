@@ -130,6 +130,11 @@ enum Command {
         /// Common shocks (JSON list); default: the model's shocks.
         #[arg(long)]
         shocks: Option<PathBuf>,
+        /// The suppliers the book's `suppliers` column names (JSON list of the profile's
+        /// supplier objects, each with its `id`); an id not listed is a supplier of role
+        /// `other` without certificates.
+        #[arg(long)]
+        suppliers: Option<PathBuf>,
         /// Write the year-loss table to this Parquet file.
         #[arg(long)]
         out: Option<PathBuf>,
@@ -447,6 +452,7 @@ pub fn run(cli: Cli) -> Result<String, CliError> {
             trials,
             seed,
             shocks,
+            suppliers,
             out,
             ord,
             shard,
@@ -454,8 +460,9 @@ pub fn run(cli: Cli) -> Result<String, CliError> {
             threads,
         } => {
             let outputs = portfolio::Outputs { ylt: out, ord };
+            let inputs = portfolio::Inputs { shocks, suppliers };
             let report = with_threads(threads, || {
-                run_portfolio(&file, trials, seed, &shocks, &outputs, &shard, &model)
+                run_portfolio(&file, trials, seed, &inputs, &outputs, &shard, &model)
             })??;
             Ok(serde_json::to_string_pretty(&report).map_err(anyhow::Error::from)?)
         }

@@ -5,6 +5,14 @@ use super::*;
 
 use crate::service::{MAX_POLICY_YEARS, MAX_PORTFOLIO_TRIALS, book_report};
 
+/// Files a run reads besides the book.
+pub(super) struct Inputs {
+    /// Common shocks replacing the model's.
+    pub(super) shocks: Option<PathBuf>,
+    /// The suppliers the book names (contract §16).
+    pub(super) suppliers: Option<PathBuf>,
+}
+
 /// Files a run writes besides its report.
 pub(super) struct Outputs {
     /// The year-loss table (Parquet).
@@ -18,7 +26,7 @@ pub(super) fn run_portfolio(
     file: &Path,
     trials: u64,
     seed: u64,
-    shocks: &Option<PathBuf>,
+    inputs: &Inputs,
     outputs: &Outputs,
     shard: &Option<String>,
     model: &Option<PathBuf>,
@@ -47,11 +55,23 @@ pub(super) fn run_portfolio(
             portfolio_io::read_shard(file, &params, today, i, k).map_err(CliError::BadInput)?
         }
     };
-    let shocks = match shocks {
+    let shocks = match &inputs.shocks {
         None => portfolio_io::model_shocks(&params),
         Some(p) => risk_core::portfolio::parse_shocks(&read_input(p)?)
             .map_err(|e| CliError::BadInput(e.to_string()))?,
     };
+    // One common shock per supplier the whole book names (a shard reads the ids of every row,
+    // so all shards simulate the same shocks).
+    let ids = match shard {
+        None => crate::suppliers_io::named(&policies),
+        Some(_) => crate::suppliers_io::read_ids(file).map_err(CliError::BadInput)?,
+    };
+    let described = match &inputs.suppliers {
+        None => Vec::new(),
+        Some(p) => crate::suppliers_io::parse_described(&read_input(p)?, &params, today)
+            .map_err(CliError::BadInput)?,
+    };
+    let shocks = crate::suppliers_io::book_shocks(&params, shocks, &ids, &described, today);
     if policies.len() as f64 * trials as f64 > MAX_POLICY_YEARS {
         return Err(CliError::BadInput(format!(
             "trials: {trials} years x {} policies exceed the cap of {MAX_POLICY_YEARS:e} policy-years",

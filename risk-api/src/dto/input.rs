@@ -9,7 +9,7 @@
 
 use std::borrow::Cow;
 
-use risk_core::vocab::{Function, Industry, Peril, Scheme};
+use risk_core::vocab::{Function, Industry, Peril, Scheme, SupplierRole};
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::openapi::RefOr;
@@ -75,6 +75,10 @@ vocabulary_schema! {
     PerilName = Peril, "Peril";
 }
 vocabulary_schema! {
+    /// A supplier's role (contract §16).
+    SupplierRoleName = SupplierRole, "Supplier role (contract §16)";
+}
+vocabulary_schema! {
     /// A NIST CSF 2.0 function name.
     FunctionName = Function, "NIST CSF 2.0 function";
 }
@@ -89,6 +93,11 @@ pub struct FirmProfileBody {
     /// Certificates held (any status).
     #[serde(default)]
     pub certifications: Vec<CertificationBody>,
+    /// Suppliers the firm depends on or trusts with its records (contract §16; at most 200,
+    /// names unique; only under a model with supplier parameters, 2.0.0 on).
+    #[serde(default)]
+    #[schema(max_items = 200)]
+    pub suppliers: Vec<SupplierBody>,
     /// NIST CSF 2.0 maturity, 0 (none) … 5 (optimised); missing functions count as unknown.
     #[serde(default)]
     pub maturity: Option<MaturityBody>,
@@ -140,6 +149,30 @@ pub struct FirmBody {
     /// Cloud providers relied on (e.g. `aws`).
     #[serde(default)]
     pub cloud_providers: Option<Vec<String>>,
+}
+
+/// A supplier of the firm (contract §16).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SupplierBody {
+    /// Name, unique among the firm's suppliers (score lines `supplier:<name>`, impact rows
+    /// `supplier:<name>:<scheme>`).
+    #[schema(min_length = 1, pattern = "\\S")]
+    pub name: String,
+    /// The supplier's id (what portfolio files name it by).
+    #[schema(pattern = "^[A-Za-z0-9._@:-]{1,128}$")]
+    pub id: Option<String>,
+    /// What it does for the firm.
+    pub role: SupplierRoleName,
+    /// Its stopping stops the firm (default false).
+    #[serde(default)]
+    pub critical: Option<bool>,
+    /// It holds the firm's records (default false).
+    #[serde(default)]
+    pub data_access: Option<bool>,
+    /// Its certificates, as the firm's own.
+    #[serde(default)]
+    pub certifications: Vec<CertificationBody>,
 }
 
 /// A certificate.

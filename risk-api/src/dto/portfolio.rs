@@ -46,6 +46,25 @@ pub struct PortfolioReport {
     pub allocated_total: Option<f64>,
     /// Largest co-TVaR allocations.
     pub top_contributors: Vec<ContributorDto>,
+    /// The suppliers (contract §16) driving the tail of a whole book, largest share of TVaR 99.5
+    /// first (at most 20); absent when the book names none or for a shard.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suppliers: Vec<SupplierTailDto>,
+}
+
+/// A supplier's part in the book's tail (a common shock to every policy naming it).
+#[derive(Debug, Clone, Serialize)]
+pub struct SupplierTailDto {
+    /// The supplier's id, as the book's `suppliers` column names it.
+    pub supplier: String,
+    /// Mean annual insured loss its compromise causes the book.
+    pub mean: f64,
+    /// Its share of the book's loss in the years above VaR 99.5 (the years TVaR 99.5 averages).
+    pub tvar_share: f64,
+    /// How much TVaR 99.5 falls had the supplier reached ★4 (the model's best impact scheme),
+    /// on the same simulated years (for the ten largest shares; 0 for one already there).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tvar_fall_star4: Option<f64>,
 }
 
 /// One point of the exceedance curve.

@@ -142,7 +142,12 @@ pub async fn portfolios(
     let body_copy = body.clone();
     let today = time::OffsetDateTime::now_utc().date();
     let parsed = run(&state, &caller, move || {
-        read_policies_bytes(&body, kind, &params, today).map(|p| (p, model_shocks(&params)))
+        read_policies_bytes(&body, kind, &params, today).map(|p| {
+            let ids = crate::suppliers_io::named(&p);
+            let shocks =
+                crate::suppliers_io::book_shocks(&params, model_shocks(&params), &ids, &[], today);
+            (p, shocks)
+        })
     })
     .await?;
     let (policies, shocks) = parsed.map_err(|m| ApiError::invalid_field("body", m))?;

@@ -222,10 +222,12 @@ fn run_block(
         } else {
             insured.as_deref_mut()
         };
+        let id = peril.stream_id(k);
         let mut pass = Pass {
-            frequency_rng: stream(seed, [FREQUENCY, block, k as u64]),
+            frequency_rng: stream(seed, [FREQUENCY, block, id]),
             seed,
             peril: k as u64,
+            stream: id,
             first_trial: block * BLOCK_TRIALS as u64,
             terms,
             gross: &mut *gross,
@@ -266,7 +268,10 @@ struct Pass<'a> {
     /// Stream of the block's event counts for this peril.
     frequency_rng: Xoshiro256PlusPlus,
     seed: u64,
+    /// The peril's position in the model (what covers index by).
     peril: u64,
+    /// The peril's stream id ([`crate::model::Peril::stream_id`]).
+    stream: u64,
     /// Global index of the block's first year.
     first_trial: u64,
     terms: Terms,
@@ -325,7 +330,7 @@ fn peril_pass<F: Distribution<u64>, S: Distribution<f64>, const TERMS: bool, con
 ) -> PerilTotals {
     let mut tot = PerilTotals::default();
     let terms = pass.terms;
-    let prefix = year_stream_prefix(pass.seed, pass.peril);
+    let prefix = year_stream_prefix(pass.seed, pass.stream);
     let mut events = pass.events.take();
     for t in 0..pass.gross.len() {
         let n = f.sample(&mut pass.frequency_rng);
@@ -459,10 +464,12 @@ fn record_block(
     let mut events = Vec::new();
     let mut totals = Vec::with_capacity(model.perils().len());
     for (k, peril) in model.perils().iter().enumerate() {
+        let id = peril.stream_id(k);
         let mut pass = Pass {
-            frequency_rng: stream(seed, [FREQUENCY, block, k as u64]),
+            frequency_rng: stream(seed, [FREQUENCY, block, id]),
             seed,
             peril: k as u64,
+            stream: id,
             first_trial: block * BLOCK_TRIALS as u64,
             terms: Terms::NONE,
             gross: &mut *gross,

@@ -25,6 +25,7 @@ pub struct Peril {
     name: String,
     frequency: Frequency,
     severity: Severity,
+    stream: Option<u64>,
 }
 
 impl Peril {
@@ -34,7 +35,21 @@ impl Peril {
             name: name.into(),
             frequency,
             severity,
+            stream: None,
         }
+    }
+
+    /// The same peril drawing from the streams named `id` instead of its position in the model:
+    /// a peril that may or may not be present beside others (a firm's supplier perils) keeps
+    /// its draws whatever precedes it, so counterfactuals stay on common random numbers.
+    pub fn with_stream(mut self, id: u64) -> Self {
+        self.stream = Some(id);
+        self
+    }
+
+    /// The id of the streams the engine draws this peril from, at position `k` of its model.
+    pub fn stream_id(&self, k: usize) -> u64 {
+        self.stream.unwrap_or(k as u64)
     }
 
     /// Its name (unique in a model).

@@ -13,10 +13,12 @@ use crate::vocab::{Control, Industry, PERILS, Peril, Scheme};
 mod parse;
 mod scaling;
 mod sharing;
+mod suppliers;
 mod underwriting;
 
 pub use scaling::{Countries, CountryParams, RevenueScale, Scale, TermsBand, Trend, terms_band};
 pub use sharing::{Combination, ROLES, SharingParams, Tlp};
+pub use suppliers::SupplierParams;
 
 pub use underwriting::{
     Action, Condition, CoverageParams, HOURS_PER_YEAR, Rule, UnderwritingParams,
@@ -97,6 +99,8 @@ pub struct ModelParams {
     pub trend: Option<Trend>,
     /// Default deductible and limit by revenue band (empty: the shares of revenue in `pricing`).
     pub default_terms: Vec<TermsBand>,
+    /// Supply-chain risk (`[suppliers]`; None: the model prices no supplier).
+    pub suppliers: Option<SupplierParams>,
 }
 
 /// A common shock of the model (sized as a share of revenue).

@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 
 use super::scaling::{CountryWire, ScaleWire, TermsWire, TrendWire, check_countries, check_terms};
 use super::sharing::SharingWire;
+use super::suppliers::SuppliersWire;
 use super::underwriting::{CoverageWire, RatingPlanWire, UnderwritingWire};
 use super::*;
 use crate::error::FieldError;
@@ -55,6 +56,7 @@ struct Wire {
     default_terms: Vec<TermsWire>,
     #[serde(default)]
     rating_plan: Option<RatingPlanWire>,
+    suppliers: Option<SuppliersWire>,
 }
 
 #[derive(Deserialize)]
@@ -740,6 +742,10 @@ impl ModelParams {
         let countries = w.countries.as_ref().map(|m| check_countries(&mut c, m));
         let trend = w.trend.as_ref().map(|t| t.check(&mut c));
         let default_terms = check_terms(&mut c, &w.default_terms);
+        let suppliers = w
+            .suppliers
+            .as_ref()
+            .map(|s| s.check(&mut c, reference.bi_margin));
         let underwriting = w
             .underwriting
             .as_ref()
@@ -776,6 +782,7 @@ impl ModelParams {
             countries,
             trend,
             default_terms,
+            suppliers,
             sources: c.sources,
             calibration: w.calibration,
         })

@@ -26,10 +26,14 @@
 mod ep;
 mod sample;
 mod shocks;
+mod suppliers;
 mod table;
 
 pub use ep::{EpKind, EpPoint, RETURN_PERIODS, ep_curve};
 pub use shocks::parse_shocks;
+pub use suppliers::{
+    SUPPLIER_PREFIX, SupplierTail, supplier_shocks, supplier_stream, supplier_tail,
+};
 pub use table::YearLossTable;
 
 use std::ops::Range;
@@ -41,7 +45,7 @@ use crate::dist::Severity;
 use crate::engine::monte_carlo::stream;
 use crate::model::LossModel;
 use crate::stats::LossStats;
-use sample::{AllYears, Flagged, Years, policy_events};
+use sample::{AllYears, Flagged, ShockIndex, Years, policy_events};
 use table::{add, money};
 
 /// Fixed-point scale of accumulated losses: 2¹⁶ units per currency unit.
@@ -116,6 +120,19 @@ pub struct Shock {
     pub dependency: Option<String>,
     /// Loss of a hit policy.
     pub size: ShockSize,
+    /// Set when the shock is a supplier's compromise (contract §16; [`supplier_shocks`]).
+    pub supplier: Option<SupplierLink>,
+}
+
+/// What makes a shock a supplier's.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SupplierLink {
+    /// The id naming its random streams instead of its position in the shock list
+    /// ([`supplier_stream`] of the supplier id), so its years do not depend on which other
+    /// suppliers a book names.
+    pub stream: u64,
+    /// Its annual probability had the supplier reached the model's best impact scheme (★4).
+    pub improved_probability: f64,
 }
 
 impl Shock {
@@ -137,6 +154,11 @@ impl Shock {
             }
         }
         Ok(self)
+    }
+
+    /// The id of its streams at position `s` of the shock list.
+    fn stream_id(&self, s: usize) -> u64 {
+        self.supplier.map_or(s as u64, |l| l.stream)
     }
 
     fn exposes(&self, p: &Policy) -> bool {
@@ -259,7 +281,7 @@ fn shock_years(shocks: &[Shock], trials: u64, seed: u64) -> Vec<Vec<u64>> {
         .iter()
         .enumerate()
         .map(|(s, shock)| {
-            let mut rng = stream(seed, [SHOCK_YEARS, s as u64, 0]);
+            let mut rng = stream(seed, [SHOCK_YEARS, shock.stream_id(s), 0]);
             (0..trials)
                 .filter(|_| rng.random::<f64>() < shock.annual_probability)
                 .collect()
@@ -282,7 +304,7 @@ fn policy_losses(
     shock_years: &[Vec<u64>],
     trials: u64,
     seed: u64,
-    sources: usize,
+    exposed: &[usize],
     years: &impl Years,
     mut add: impl FnMut(u64, f64, usize),
     mut peak: impl FnMut(u64, f64),
@@ -314,7 +336,7 @@ fn policy_losses(
             shock_years,
             trials,
             seed,
-            sources,
+            exposed,
             years,
             add,
             peak,
@@ -336,6 +358,7 @@ fn policy_losses(
             g,
             shocks,
             shock_years,
+            exposed,
             trials,
             seed,
             years,
@@ -351,6 +374,7 @@ fn policy_losses(
         g,
         shocks,
         shock_years,
+        exposed,
         trials,
         seed,
         years,
@@ -358,14 +382,16 @@ fn policy_losses(
         &mut push,
     );
     events.sort_by(|a, b| a.0.cmp(&b.0).then(a.2.cmp(&b.2)).then(a.1.total_cmp(&b.1)));
-    let mut by_source = vec![0.0; sources];
+    // The year's insured loss per source, sparse and in source order (the events are sorted by
+    // source within a year): a book with a thousand supplier shocks costs no more per year.
+    let mut by_source: Vec<(usize, f64)> = Vec::new();
     let mut i = 0;
     while i < events.len() {
         let y = events[i].0;
-        by_source.iter_mut().for_each(|x| *x = 0.0);
+        by_source.clear();
         let mut largest_own = 0.0f64;
         while i < events.len() && events[i].0 == y {
-            by_source[events[i].2] += events[i].1;
+            accumulate(&mut by_source, events[i].2, events[i].1);
             if events[i].2 == 0 {
                 largest_own = largest_own.max(events[i].1);
             }
@@ -388,19 +414,19 @@ fn policy_losses(
 /// `peak(year, largest own event's share)`, all times the insurer's `share`.
 fn share_year(
     y: u64,
-    by_source: &[f64],
+    by_source: &[(usize, f64)],
     largest_own: f64,
     terms: &crate::model::Terms,
     share: f64,
     add: &mut impl FnMut(u64, f64, usize),
     peak: &mut impl FnMut(u64, f64),
 ) {
-    let sum: f64 = by_source.iter().sum();
+    let sum: f64 = by_source.iter().map(|(_, x)| x).sum();
     let net = terms.annual(sum);
     if net > 0.0 {
         let scale = net / sum * share;
-        for (s, x) in by_source.iter().enumerate() {
-            if *x > 0.0 {
+        for &(s, x) in by_source {
+            if x > 0.0 {
                 add(y, x * scale, s);
             }
         }
@@ -423,7 +449,7 @@ fn sectioned_losses(
     shock_years: &[Vec<u64>],
     trials: u64,
     seed: u64,
-    sources: usize,
+    exposed: &[usize],
     years: &impl Years,
     mut add: impl FnMut(u64, f64, usize),
     mut peak: impl FnMut(u64, f64),
@@ -452,6 +478,7 @@ fn sectioned_losses(
         g,
         shocks,
         shock_years,
+        exposed,
         trials,
         seed,
         years,
@@ -460,9 +487,11 @@ fn sectioned_losses(
     );
     // Stable: within a year and source, events keep the order they were drawn in.
     events.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
-    let mut by_source = vec![0.0; sources];
+    let mut by_source: Vec<(usize, f64)> = Vec::new();
     for year in events.chunk_by(|a, b| a.0 == b.0) {
-        by_source.iter_mut().for_each(|x| *x = 0.0);
+        // Source 0 (the capped own total) first, then the shocks in source order.
+        by_source.clear();
+        by_source.push((0, 0.0));
         let mut sections = [0.0; SECTIONS];
         let (mut raw_own, mut largest_own) = (0.0f64, 0.0f64);
         for &(_, s, x, b) in year {
@@ -473,19 +502,28 @@ fn sectioned_losses(
                 raw_own += x;
                 largest_own = largest_own.max(x);
             } else {
-                by_source[s] += x;
+                accumulate(&mut by_source, s, x);
             }
         }
-        by_source[0] = cover.capped(&sections);
+        by_source[0].1 = cover.capped(&sections);
         // The largest own event keeps its part of the capped own total.
         let largest = if raw_own > 0.0 {
-            largest_own * by_source[0] / raw_own
+            largest_own * by_source[0].1 / raw_own
         } else {
             0.0
         };
         share_year(
             year[0].0, &by_source, largest, &terms, p.share, &mut add, &mut peak,
         );
+    }
+}
+
+/// Adds `x` to source `s` of a year's sparse per-source losses, whose entries arrive in source
+/// order: the same sums, in the same order, as a dense vector indexed by source.
+fn accumulate(by_source: &mut Vec<(usize, f64)>, s: usize, x: f64) {
+    match by_source.last_mut() {
+        Some(last) if last.0 == s => last.1 += x,
+        _ => by_source.push((s, x)),
     }
 }
 
@@ -555,6 +593,7 @@ pub fn simulate(
         occurrences += occ.len();
     }
     let zero = || Partial::zero(n, sources, occurrences);
+    let index = ShockIndex::new(&portfolio.shocks);
     let held = portfolio.range();
     assert!(
         held.start <= range.start && range.end <= held.end,
@@ -578,7 +617,7 @@ pub fn simulate(
                 &years,
                 trials,
                 seed,
-                sources,
+                &index.exposed(p),
                 &AllYears,
                 |y, net, s| {
                     let v = fixed(net);
@@ -664,7 +703,7 @@ pub fn allocate_range(
         needed[y as usize] = true;
     }
     let years = shock_years(&portfolio.shocks, table.trials, table.seed);
-    let sources = portfolio.shocks.len() + 1;
+    let index = ShockIndex::new(&portfolio.shocks);
     portfolio.policies[range.clone()]
         .par_iter()
         .enumerate()
@@ -679,7 +718,7 @@ pub fn allocate_range(
                 &years,
                 trials,
                 seed,
-                sources,
+                &index.exposed(p),
                 &Flagged(&needed),
                 |y, net, _| {
                     let v = fixed(net);

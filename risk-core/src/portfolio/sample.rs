@@ -23,6 +23,8 @@
 //! peril or shock), so the events of a policy do not depend on which other policies are in the
 //! run (shards), nor on the thread that simulates it.
 
+use std::collections::HashMap;
+
 use rand::{Rng, RngExt};
 use rand_distr::{Distribution, Poisson};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -78,6 +80,43 @@ fn geometric_gap<R: Rng + ?Sized>(ln_miss: f64, rng: &mut R) -> f64 {
     (open_unit(rng).ln() / ln_miss).floor()
 }
 
+/// Which shocks expose which policies, indexed once per run: a policy's shocks are those
+/// without a dependency and those of its dependencies, found by lookup rather than by testing
+/// every shock against every policy (a book may name a thousand suppliers).
+pub(super) struct ShockIndex<'a> {
+    general: Vec<usize>,
+    by_dependency: HashMap<&'a str, Vec<usize>>,
+}
+
+impl<'a> ShockIndex<'a> {
+    pub(super) fn new(shocks: &'a [Shock]) -> Self {
+        let mut index = ShockIndex {
+            general: Vec::new(),
+            by_dependency: HashMap::new(),
+        };
+        for (s, shock) in shocks.iter().enumerate() {
+            match &shock.dependency {
+                None => index.general.push(s),
+                Some(d) => index.by_dependency.entry(d.as_str()).or_default().push(s),
+            }
+        }
+        index
+    }
+
+    /// The shocks exposing `p` (as `Shock::exposes` tells), ascending, each once.
+    pub(super) fn exposed(&self, p: &Policy) -> Vec<usize> {
+        let mut out = self.general.clone();
+        for d in &p.dependencies {
+            if let Some(s) = self.by_dependency.get(d.as_str()) {
+                out.extend(s);
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
 /// Generates the events of policy `g` in the years `years` needs, as (year, size, source), source
 /// 0 for its own perils (peril k's sizes passed through `own(k, size)`) and s + 1 for shock s; the draws of other years are consumed but not
 /// valued, so the stream, and every needed event, is the same whatever is needed.
@@ -87,6 +126,7 @@ pub(super) fn policy_events(
     g: u64,
     shocks: &[Shock],
     shock_years: &[Vec<u64>],
+    exposed: &[usize],
     trials: u64,
     seed: u64,
     years: &impl Years,
@@ -105,11 +145,12 @@ pub(super) fn policy_events(
             Severity::Pert(s) => own_events(f, s, &mut rng, trials, years, &mut own_event),
         }
     }
-    for (s, (shock, occ)) in shocks.iter().zip(shock_years).enumerate() {
-        if !shock.exposes(p) || shock.hit_probability <= 0.0 {
+    for &s in exposed {
+        let (shock, occ) = (&shocks[s], &shock_years[s]);
+        if shock.hit_probability <= 0.0 {
             continue;
         }
-        let mut rng = stream(seed, [SHOCK_HITS, s as u64, g]);
+        let mut rng = stream(seed, [SHOCK_HITS, shock.stream_id(s), g]);
         let (d, scale) = match &shock.size {
             ShockSize::Amount(d) => (d, None),
             ShockSize::RevenueShare(d) => (d, Some(p.revenue)),

@@ -56,6 +56,7 @@ pub fn parse_shocks(json: &str) -> Result<Vec<Shock>, SpecError> {
                 hit_probability: w.hit_probability,
                 dependency: w.dependency,
                 size: ShockSize::Amount(sev),
+                supplier: None,
             }),
             Err(e) => errors.push(e),
         }

@@ -39,8 +39,9 @@ pub fn assess(profile: &FirmProfile, params: &ModelParams, trials: u64, seed: u6
 }
 
 /// An assessment whose class technical premium may be reused: the class is the same when the
-/// base perils, the baseline multipliers and the cover are (a changed answer moves the firm,
-/// not its class), and the run has the same seed and trials.
+/// base perils, the baseline multipliers, the suppliers' exposure and the cover are (a changed
+/// answer, or a supplier's certificate, moves the firm, not its class), and the run has the
+/// same seed and trials.
 pub(crate) struct KnownClass<'a> {
     /// The assessed profile.
     pub(crate) profile: &'a FirmProfile,
@@ -54,7 +55,8 @@ impl KnownClass<'_> {
         let (known, a) = (&self.assessment.score, self.assessment);
         let same = profile.coverage == self.profile.coverage
             && score.base_perils == known.base_perils
-            && score.baseline_multipliers == known.baseline_multipliers;
+            && score.baseline_multipliers == known.baseline_multipliers
+            && score.suppliers == known.suppliers;
         // At the baseline the assessment's own technical premium is the class's.
         same.then(|| a.class_technical.unwrap_or(a.premium.technical))
     }

@@ -12,7 +12,7 @@ use super::assess::{Assessment, KnownClass, assess, assess_in_class};
 use super::{mean_se, technical_influence};
 use crate::params::ModelParams;
 use crate::profile::{Certification, FirmProfile, Status};
-use crate::score::Standing;
+use crate::score::{RiskScore, Standing};
 use crate::vocab::{Control, Function, Scheme};
 
 /// One change to a firm profile.
@@ -52,6 +52,15 @@ pub enum Change {
     /// A certificate the firm does not hold: active, verified and full scope from the valuation
     /// date.
     Obtain(Scheme),
+    /// The profile's `supplier`-th supplier holds an active, full-scope certificate of `scheme`
+    /// from the valuation date (replacing any certificate of that scheme it held): what
+    /// requiring the scheme of that supplier is worth (contract §16).
+    Supplier {
+        /// Index of the supplier in the profile.
+        supplier: usize,
+        /// The scheme required of it.
+        scheme: Scheme,
+    },
 }
 
 /// Why a change does not apply to a profile.
@@ -70,12 +79,16 @@ pub enum ChangeError {
     /// The profile already holds a certificate of the scheme.
     #[error("already a certificate of this profile")]
     AlreadyHeld(Scheme),
+    /// The profile has no supplier at that index.
+    #[error("not a supplier of this profile")]
+    NoSupplier(usize),
 }
 
 impl fmt::Display for Change {
     /// The change's id: `remove:<scheme>`, `lapse:<scheme>`, `upgrade:<scheme>:<next>`,
     /// `upgrade:<scheme>:sl<level>`, `raise:<function>`, `maturity:<function>=<level>`,
-    /// `improve:<control>`.
+    /// `improve:<control>`, `supplier:#<index>:<scheme>` (an impact row names the supplier
+    /// instead: [`Change::id`]).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Change::Remove(s) => write!(f, "remove:{s}"),
@@ -86,11 +99,24 @@ impl fmt::Display for Change {
             Change::Maturity { function, level } => write!(f, "maturity:{function}={level}"),
             Change::Improve(c) => write!(f, "improve:{c}"),
             Change::Obtain(s) => write!(f, "obtain:{s}"),
+            Change::Supplier { supplier, scheme } => write!(f, "supplier:#{supplier}:{scheme}"),
         }
     }
 }
 
 impl Change {
+    /// The change's id in an impact table for `profile`: as [`fmt::Display`], except that a
+    /// supplier change names its supplier, `supplier:<name>:<scheme>` (contract §16).
+    pub fn id(&self, profile: &FirmProfile) -> String {
+        match *self {
+            Change::Supplier { supplier, scheme } => match profile.suppliers.get(supplier) {
+                Some(s) => format!("supplier:{}:{scheme}", s.name),
+                None => self.to_string(),
+            },
+            _ => self.to_string(),
+        }
+    }
+
     /// What the change does to `profile` (before it is applied), in words.
     pub fn describe(&self, profile: &FirmProfile, params: &ModelParams) -> String {
         match *self {
@@ -106,6 +132,10 @@ impl Change {
                 None => format!("{f} one level higher"),
             },
             Change::Maturity { function, level } => format!("{function} at level {level}"),
+            Change::Supplier { supplier, scheme } => match profile.suppliers.get(supplier) {
+                Some(s) => format!("supplier {} holds an active {scheme}", s.name),
+                None => format!("a supplier holds an active {scheme}"),
+            },
             Change::Improve(c) => {
                 let levels = &params.controls[&c].levels;
                 match profile.controls[c.index()] {
@@ -182,6 +212,25 @@ impl Change {
                     scope_share: 1.0,
                     security_level: params.certifications[&s].security_level_full_credit,
                     edition: (s == Scheme::Iso27001).then_some(2022),
+                    certificate_id: None,
+                    verified: true,
+                });
+            }
+            Change::Supplier { supplier, scheme } => {
+                let as_of = profile.as_of;
+                let s = profile
+                    .suppliers
+                    .get_mut(supplier)
+                    .ok_or(ChangeError::NoSupplier(supplier))?;
+                s.certifications.retain(|c| c.scheme != scheme);
+                s.certifications.push(Certification {
+                    scheme,
+                    status: Status::Active,
+                    issued: Some(as_of),
+                    expires: None,
+                    scope_share: 1.0,
+                    security_level: params.certifications[&scheme].security_level_full_credit,
+                    edition: (scheme == Scheme::Iso27001).then_some(2022),
                     certificate_id: None,
                     verified: true,
                 });
@@ -280,6 +329,50 @@ pub fn impact_changes(
     for &c in Control::ALL {
         if profile.controls[c.index()].is_some_and(|l| l + 1 < params.controls[&c].levels.len()) {
             out.push(Change::Improve(c));
+        }
+    }
+    out
+}
+
+/// Most suppliers the impact table offers requirements for: the ones whose best requirement
+/// saves the most expected loss (each row is a full simulation).
+pub const MAX_SUPPLIER_ROWS: usize = 10;
+
+/// The supplier rows of the impact table (contract §16): for each supplier, each of the
+/// model's `impact_schemes` that would lower its multiplier G_j (not already met), for the
+/// [`MAX_SUPPLIER_ROWS`] suppliers whose best such scheme saves the most closed-form expected
+/// loss e_j(G_j − m), in profile order, schemes in the model's order.
+pub fn supplier_changes(params: &ModelParams, score: &RiskScore) -> Vec<Change> {
+    let Some(sp) = params.suppliers.as_ref() else {
+        return Vec::new();
+    };
+    let mut ranked: Vec<(usize, f64)> = score
+        .supplier_multipliers
+        .iter()
+        .enumerate()
+        .filter_map(|(j, &g)| {
+            let e = score.suppliers.expected(j, 1.0, true);
+            let best = sp
+                .impact_schemes
+                .iter()
+                .map(|s| sp.certifications[s])
+                .fold(g, f64::min);
+            (best < g && e > 0.0).then_some((j, e * (g - best)))
+        })
+        .collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    ranked.truncate(MAX_SUPPLIER_ROWS);
+    ranked.sort_by_key(|r| r.0);
+    let mut out = Vec::new();
+    for (j, _) in ranked {
+        let g = score.supplier_multipliers[j];
+        for &scheme in &sp.impact_schemes {
+            if sp.certifications[&scheme] < g {
+                out.push(Change::Supplier {
+                    supplier: j,
+                    scheme,
+                });
+            }
         }
     }
     out

@@ -7,7 +7,7 @@
 //! sd(ψ′ − ψ)/√n over the paired years.
 
 use super::assess::{Assessment, assess};
-use super::change::{Change, Current, impact_changes, price_changes};
+use super::change::{Change, Current, impact_changes, price_changes, supplier_changes};
 use super::costs::certification_cost;
 use crate::params::ModelParams;
 use crate::profile::FirmProfile;
@@ -16,7 +16,7 @@ use crate::profile::FirmProfile;
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImpactItem {
     /// `remove:<scheme>`, `lapse:<scheme>`, `upgrade:<scheme>:<next>`, `raise:<function>`,
-    /// `improve:<control>`.
+    /// `improve:<control>`, `obtain:<scheme>`, `supplier:<name>:<scheme>`.
     pub change: String,
     /// What changed, in words.
     pub description: String,
@@ -45,32 +45,34 @@ pub struct Impact {
 /// The premium impact of every counterfactual, with common random numbers.
 pub fn impact(profile: &FirmProfile, params: &ModelParams, trials: u64, seed: u64) -> Impact {
     let current = Current::new(assess(profile, params, trials, seed), params);
-    let mut items: Vec<ImpactItem> =
-        impact_changes(profile, params, &current.assessment().score.standings)
-            .into_iter()
-            .map(|change| {
-                let description = change.describe(profile, params);
-                let c = price_changes(&current, profile, params, &[change])
-                    .expect("impact changes apply to the profile they were listed for");
-                let obtained = match change {
-                    Change::Obtain(s) | Change::Upgrade { to: s, .. } => Some(s),
-                    _ => None,
-                };
-                let payback_years = obtained
-                    .filter(|_| c.delta < 0.0)
-                    .and_then(|s| certification_cost(s, profile, params))
-                    .map(|cost| cost / -c.delta);
-                ImpactItem {
-                    payback_years,
-                    change: change.to_string(),
-                    description,
-                    premium: c.premium,
-                    delta: c.delta,
-                    delta_std_error: c.delta_std_error,
-                    score: c.assessment.score.value,
-                }
-            })
-            .collect();
+    let score = &current.assessment().score;
+    let mut changes = impact_changes(profile, params, &score.standings);
+    changes.extend(supplier_changes(params, score));
+    let mut items: Vec<ImpactItem> = changes
+        .into_iter()
+        .map(|change| {
+            let description = change.describe(profile, params);
+            let c = price_changes(&current, profile, params, &[change])
+                .expect("impact changes apply to the profile they were listed for");
+            let obtained = match change {
+                Change::Obtain(s) | Change::Upgrade { to: s, .. } => Some(s),
+                _ => None,
+            };
+            let payback_years = obtained
+                .filter(|_| c.delta < 0.0)
+                .and_then(|s| certification_cost(s, profile, params))
+                .map(|cost| cost / -c.delta);
+            ImpactItem {
+                payback_years,
+                change: change.id(profile),
+                description,
+                premium: c.premium,
+                delta: c.delta,
+                delta_std_error: c.delta_std_error,
+                score: c.assessment.score.value,
+            }
+        })
+        .collect();
     items.sort_by(|a, b| {
         a.delta
             .total_cmp(&b.delta)

@@ -18,8 +18,8 @@ mod quote;
 
 pub use assess::{Assessment, assess};
 pub use change::{
-    Change, ChangeError, Counterfactual, Current, apply_changes, impact_changes, price_changes,
-    what_if,
+    Change, ChangeError, Counterfactual, Current, MAX_SUPPLIER_ROWS, apply_changes, impact_changes,
+    price_changes, supplier_changes, what_if,
 };
 pub use costs::certification_cost;
 pub use decision::{Decision, DecisionStatus, Reason, decide};
@@ -199,17 +199,19 @@ pub fn price_insured(
     price_with_stats(profile, score, insured, params, class).0
 }
 
-/// The firm's rating class as a score: its base perils at the baseline answers (relative risk
-/// 1), when the model's layer factor reads the class ([`LayerBasis::Class`]) and the firm is not
-/// already at the baseline (then its own technical premium is the class's, bit for bit).
+/// The firm's rating class as a score: its base perils at the baseline answers and its
+/// suppliers uncertified (relative risk 1, as the score's baseline has them), when the model's
+/// layer factor reads the class ([`LayerBasis::Class`]) and the firm is not already at the
+/// baseline (then its own technical premium is the class's, bit for bit).
 pub fn class_score(score: &RiskScore, params: &ModelParams) -> Option<RiskScore> {
-    (params.pricing.layer_basis == LayerBasis::Class
-        && score.multipliers != score.baseline_multipliers)
-        .then(|| RiskScore {
-            multipliers: score.baseline_multipliers,
-            relative_risk: 1.0,
-            ..score.clone()
-        })
+    let at_baseline = score.multipliers == score.baseline_multipliers
+        && score.supplier_multipliers.iter().all(|&g| g == 1.0);
+    (params.pricing.layer_basis == LayerBasis::Class && !at_baseline).then(|| RiskScore {
+        multipliers: score.baseline_multipliers,
+        supplier_multipliers: vec![1.0; score.supplier_multipliers.len()],
+        relative_risk: 1.0,
+        ..score.clone()
+    })
 }
 
 /// The technical premium of the firm's class (see [`class_score`]) under the profile's cover,
@@ -246,11 +248,24 @@ pub(crate) fn plan_factors(
     score: &RiskScore,
     params: &ModelParams,
 ) -> PlanFactors {
-    let gross = expected_gross(&score.base_perils, &score.multipliers);
-    let baseline = expected_gross(&score.base_perils, &score.baseline_multipliers);
+    // Suppliers (contract §16): the firm's certified suppliers in its expected loss, the same
+    // suppliers uncertified in its baseline and its industry-`other` twin (so the industry
+    // factor compares like with like); the reference firm has none.
+    let (supplied, unsupplied) = if score.supplier_multipliers.is_empty() {
+        (0.0, 0.0)
+    } else {
+        let ones = vec![1.0; score.supplier_multipliers.len()];
+        (
+            score.supplier_loss(&score.supplier_multipliers),
+            score.supplier_loss(&ones),
+        )
+    };
+    let gross = expected_gross(&score.base_perils, &score.multipliers) + supplied;
+    let baseline = expected_gross(&score.base_perils, &score.baseline_multipliers) + unsupplied;
     let mut other = profile.clone();
     other.industry = Industry::Other;
-    let other_loss = expected_gross(&base_perils(&other, params), &score.baseline_multipliers);
+    let other_loss =
+        expected_gross(&base_perils(&other, params), &score.baseline_multipliers) + unsupplied;
     let industry_factor = baseline / other_loss;
     let rate = params.rate(&profile.currency).unwrap_or(1.0);
     let mut reference = other;

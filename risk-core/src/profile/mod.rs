@@ -12,6 +12,7 @@ use crate::vocab::{Control, Function, Industry, METI_DIRECTIONS};
 
 mod certification;
 mod coverage;
+mod supplier;
 
 use certification::CertWire;
 pub use certification::{
@@ -19,6 +20,8 @@ pub use certification::{
     valid_firm_id,
 };
 pub use coverage::{Coverage, CoverageWire, MAX_OPTIONS, MAX_WAITING_PERIOD_HOURS, parse_options};
+pub use supplier::{MAX_SUPPLIERS, Supplier, parse_suppliers};
+use supplier::{SupplierWire, check_suppliers};
 
 /// Why a profile was rejected.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -68,6 +71,9 @@ pub struct FirmProfile {
     pub cloud_providers: Vec<String>,
     /// Certificates.
     pub certifications: Vec<Certification>,
+    /// Suppliers (contract §16), at most [`MAX_SUPPLIERS`]; empty under a model without
+    /// `[suppliers]` (a profile naming any is rejected there).
+    pub suppliers: Vec<Supplier>,
     /// NIST CSF 2.0 level per function (index [`Function::index`]); None = not answered. A
     /// function not answered in `maturity` takes the mean (rounded down) of the answered
     /// `meti_directions` bearing on it ([`METI_DIRECTIONS`]).
@@ -86,6 +92,8 @@ struct Wire {
     firm: FirmWire,
     #[serde(default)]
     certifications: Vec<CertWire>,
+    #[serde(default)]
+    suppliers: Vec<SupplierWire>,
     #[serde(default)]
     maturity: MaturityWire,
     #[serde(default)]
@@ -399,6 +407,8 @@ impl FirmProfile {
             }
         }
 
+        let suppliers = check_suppliers(&w.suppliers, params, as_of, &mut err);
+
         let m = &w.maturity;
         let answers = [
             m.govern, m.identify, m.protect, m.detect, m.respond, m.recover,
@@ -507,6 +517,7 @@ impl FirmProfile {
             ot_exposure: f.ot_exposure,
             cloud_providers: f.cloud_providers.clone(),
             certifications,
+            suppliers,
             maturity,
             controls,
             coverage,

@@ -11,10 +11,14 @@
 
 use time::Date;
 
-use crate::exposure::{BasePerils, base_perils};
+use crate::exposure::{BasePerils, SupplierExposure, base_perils, supplier_exposure};
 use crate::params::{ModelParams, PerilMultipliers};
 use crate::profile::{Certification, FirmProfile, Status};
 use crate::vocab::{Control, Function, PERILS, Scheme};
+
+mod suppliers;
+
+pub use suppliers::supplier_multiplier;
 
 /// Largest number of separately attributed answers; beyond it maturity and controls are each
 /// attributed as one group (2ⁿ evaluations of the closed form).
@@ -50,12 +54,19 @@ pub enum Factor {
     AllMaturity,
     /// All answered controls (only when there are too many factors).
     AllControls,
+    /// The certificates of the profile's j-th supplier.
+    Supplier(usize),
+    /// The certificates of every certified supplier (only when there are too many factors;
+    /// the group's points are then shared among them in proportion to each one's closed-form
+    /// saving e_j(1 − G_j)).
+    AllSuppliers,
 }
 
 /// A factor's share of the score.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Contribution {
-    /// `certification:<scheme>`, `maturity:<function>`, `control:<control>`, `clamp`.
+    /// `certification:<scheme>`, `maturity:<function>`, `control:<control>`,
+    /// `supplier:<name>`, `clamp`.
     pub factor: String,
     /// Score points (positive = safer).
     pub points: f64,
@@ -86,6 +97,21 @@ pub struct RiskScore {
     /// The firm's base perils (its exposure before its answers), computed once here and read by
     /// the later stages (`LossModel::from_profile`, `pricing::price`).
     pub base_perils: BasePerils,
+    /// The firm's exposure through its suppliers before their certificates.
+    pub suppliers: SupplierExposure,
+    /// G_j of each supplier (profile order): its certificates' multiplier on its compromise rate.
+    pub supplier_multipliers: Vec<f64>,
+}
+
+impl RiskScore {
+    /// E[annual gross loss] through the suppliers, with the sector threat: Σ_j e_j G_j with
+    /// the certificate multipliers `g` (the firm's own: [`RiskScore::supplier_multipliers`]).
+    pub fn supplier_loss(&self, g: &[f64]) -> f64 {
+        g.iter()
+            .enumerate()
+            .map(|(j, g)| self.suppliers.expected(j, *g, true))
+            .sum()
+    }
 }
 
 /// The standing of a certificate on `as_of` (domain §1.12 lapse rules).
@@ -393,28 +419,74 @@ pub fn score(profile: &FirmProfile, params: &ModelParams) -> RiskScore {
                 .map(|&c| Factor::Control(c)),
         )
         .collect();
-    if factors.len() > MAX_SHAPLEY_FACTORS {
+    // Suppliers whose certificates earn them anything are attributed; the others are dummy
+    // players (their Shapley value is 0 exactly).
+    let supplier_multipliers: Vec<f64> = profile
+        .suppliers
+        .iter()
+        .map(|s| supplier_multiplier(s, params, profile.as_of))
+        .collect();
+    let certified: Vec<usize> = (0..supplier_multipliers.len())
+        .filter(|&j| supplier_multipliers[j] < 1.0)
+        .collect();
+    if factors.len() + certified.len() > MAX_SHAPLEY_FACTORS {
         factors.retain(|f| matches!(f, Factor::Certification(_)));
         factors.extend([Factor::AllMaturity, Factor::AllControls]);
     }
+    if factors.len() + certified.len() > MAX_SHAPLEY_FACTORS {
+        factors.push(Factor::AllSuppliers);
+    } else {
+        factors.extend(certified.iter().map(|&j| Factor::Supplier(j)));
+    }
     let n = factors.len();
     let base_perils = base_perils(profile, params);
+    let suppliers = supplier_exposure(profile, params, &base_perils);
     let w = weights(&base_perils, params.threat.in_score);
-    let expected =
-        |m: &PerilMultipliers| -> f64 { (0..PERILS).map(|k| w[k] * m[k].0 * m[k].1).sum() };
+    // e_j: supplier j's expected loss before certificates, weighted as the firm's own perils.
+    let e: Vec<f64> = (0..suppliers.rates.len())
+        .map(|j| suppliers.expected(j, 1.0, params.threat.in_score))
+        .collect();
+    // Σ_j e_j G_j(mask) = Σ_j e_j − Σ_{attributed i ∈ mask} (saving of factor i).
+    let saving = |j: usize| e[j] * (1.0 - supplier_multipliers[j]);
+    let factor_savings: Vec<f64> = factors
+        .iter()
+        .map(|f| match *f {
+            Factor::Supplier(j) => saving(j),
+            Factor::AllSuppliers => certified.iter().map(|&j| saving(j)).sum(),
+            _ => 0.0,
+        })
+        .collect();
+    let e_total: f64 = e.iter().sum();
+    let supplier_term = |mask: u64| -> f64 {
+        let saved: f64 = factor_savings
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| mask & (1 << i) != 0)
+            .map(|(_, s)| s)
+            .sum();
+        e_total - saved
+    };
+    let expected = |m: &PerilMultipliers, mask: u64| -> f64 {
+        let own: f64 = (0..PERILS).map(|k| w[k] * m[k].0 * m[k].1).sum();
+        if e.is_empty() {
+            own
+        } else {
+            own + supplier_term(mask)
+        }
+    };
     let baseline_multipliers = inputs.multipliers(&factors, 0);
-    let base_loss = expected(&baseline_multipliers);
+    let base_loss = expected(&baseline_multipliers, 0);
     let sp = &params.score;
     // v(S) = −points × log₂ RR(S) for every subset S of the factors.
     let values: Vec<f64> = (0..1u64 << n)
         .map(|mask| {
             -sp.points_per_doubling
-                * (expected(&inputs.multipliers(&factors, mask)) / base_loss).log2()
+                * (expected(&inputs.multipliers(&factors, mask), mask) / base_loss).log2()
         })
         .collect();
     let full = (1u64 << n) - 1;
     let multipliers = inputs.multipliers(&factors, full);
-    let relative_risk = expected(&multipliers) / base_loss;
+    let relative_risk = expected(&multipliers, full) / base_loss;
 
     // Shapley: φ_i = Σ_{S ∌ i} |S|!(n − |S| − 1)!/n! (v(S ∪ i) − v(S)).
     let fact: Vec<f64> = (0..=n)
@@ -444,6 +516,7 @@ pub fn score(profile: &FirmProfile, params: &ModelParams) -> RiskScore {
             }
         })
         .collect();
+    supplier_lines(&mut contributions, profile, &e, &supplier_multipliers);
     let raw = sp.baseline + values[full as usize];
     let value = raw.clamp(0.0, 1000.0);
     if value != raw {
@@ -472,8 +545,43 @@ pub fn score(profile: &FirmProfile, params: &ModelParams) -> RiskScore {
             .collect(),
         standings,
         base_perils,
+        suppliers,
+        supplier_multipliers,
     }
 }
+
+/// One `supplier:<name>` line per supplier, in profile order after the firm's own factors: a
+/// supplier attributed on its own keeps its Shapley value; the `AllSuppliers` group's value is
+/// shared in proportion to e_j(1 − G_j); an uncertified supplier has 0 points (a dummy player).
+fn supplier_lines(out: &mut Vec<Contribution>, profile: &FirmProfile, e: &[f64], g: &[f64]) {
+    if profile.suppliers.is_empty() {
+        return;
+    }
+    let group = out
+        .iter()
+        .position(|c| c.factor == GROUP)
+        .map(|i| out.remove(i).points);
+    let savings: Vec<f64> = e.iter().zip(g).map(|(e, g)| e * (1.0 - g)).collect();
+    let total: f64 = savings.iter().sum();
+    for (j, s) in profile.suppliers.iter().enumerate() {
+        let name = format!("supplier:{}", s.name);
+        let points = match group {
+            Some(points) if total > 0.0 => points * savings[j] / total,
+            Some(_) => 0.0,
+            None => out
+                .iter()
+                .position(|c| c.factor == name)
+                .map_or(0.0, |i| out.remove(i).points),
+        };
+        out.push(Contribution {
+            factor: name,
+            points,
+        });
+    }
+}
+
+/// Name of the suppliers' group factor before it is shared out.
+const GROUP: &str = "suppliers";
 
 fn factor_name(f: Factor, p: &FirmProfile) -> String {
     match f {
@@ -482,5 +590,7 @@ fn factor_name(f: Factor, p: &FirmProfile) -> String {
         Factor::Control(c) => format!("control:{c}"),
         Factor::AllMaturity => "maturity".into(),
         Factor::AllControls => "controls".into(),
+        Factor::Supplier(j) => format!("supplier:{}", p.suppliers[j].name),
+        Factor::AllSuppliers => GROUP.into(),
     }
 }
