@@ -758,6 +758,61 @@ fn calibrate_gates_refuse_implausible_data() {
     assert_eq!(written(), 0);
 }
 
+/// Key controls and the country are claims columns: each row is priced with its own, so the
+/// model expects fewer claims of firms with full MFA than of firms without; bad cells are named.
+#[test]
+fn claims_columns_carry_controls_and_country() {
+    let file = |name: &str, mfa: &str, edr: &str| {
+        let mut text = String::from(
+            "policy_id,industry,annual_revenue,currency,country,mfa,edr,exposure,claim_count,incurred_loss\n",
+        );
+        for i in 1..=3000 {
+            let c = u64::from(i % 25 == 0);
+            text.push_str(&format!(
+                "p{i},retail,5e7,USD,JP,{mfa},{edr},1,{c},{}\n",
+                c * 30_000
+            ));
+        }
+        temp_spec(name, &text)
+    };
+    let expected = |path: &Path| {
+        let r = json(&risk(&[
+            "calibrate",
+            path.to_str().unwrap(),
+            "--model",
+            "2.0.0",
+            "--dry-run",
+        ]));
+        r["data"]["expected_claims_prior"].as_f64().unwrap()
+    };
+    let full = expected(&file("mfa-full.csv", "full", "true"));
+    let none = expected(&file("mfa-none.csv", "none", "false"));
+    // Model 2.0.0: MFA full 0.84, none 1.18 on every peril's frequency.
+    assert!((full / none - 0.84 / 1.18).abs() < 1e-6, "{full} vs {none}");
+    let bad = file("edr-bad.csv", "full", "maybe");
+    rejected(
+        &[
+            "calibrate",
+            bad.to_str().unwrap(),
+            "--model",
+            "2.0.0",
+            "--dry-run",
+        ],
+        "row 1, column edr: `maybe` is not true or false",
+    );
+    let bad = file("mfa-bad.csv", "sometimes", "true");
+    rejected(
+        &[
+            "calibrate",
+            bad.to_str().unwrap(),
+            "--model",
+            "2.0.0",
+            "--dry-run",
+        ],
+        "row 1, column mfa: unknown level `sometimes`",
+    );
+}
+
 #[test]
 fn bad_claims_files_name_row_and_column() {
     let header = "policy_id,industry,annual_revenue,currency,certifications,exposure,claim_count,incurred_loss";

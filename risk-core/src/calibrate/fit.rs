@@ -249,7 +249,7 @@ pub(super) fn fit(
                 state = next;
                 // At a kink (a certification floor) Newton steps stay long while the gain
                 // vanishes: stop once it is negligible on the log-likelihood scale.
-                break if gain < GAIN_TOLERANCE {
+                break if gain < GAIN_TOLERANCE || (t < 1.0 / 64.0 && gain < KINK_GAIN) {
                     0.0
                 } else {
                     t * largest

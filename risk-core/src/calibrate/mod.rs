@@ -2,10 +2,12 @@
 //! the model's industry, certification and CSF-maturity multipliers, with the current model file as
 //! the prior.
 //!
-//! Each factor j is a multiplier r_j on a group of model parameters (an industry's relativity, a
-//! scheme's effects on the perils it names, one entry of a maturity table); β_j = ln r_j has the
-//! prior N(0, τ_j²), τ_j read from the parameter's source tag ([`prior_sd`]). For policy-year row i
-//! with exposure t_i years:
+//! Each factor j is a multiplier r_j on a group of model parameters (the base level of every
+//! peril, an industry's relativity, a scheme's effects on the perils it names, one entry of a
+//! maturity table); β_j = ln r_j has the prior N(0, τ_j²), τ_j the posterior sd a previous
+//! calibration wrote into the parameter's source ([`posterior_sd`]) or else read from its tag
+//! ([`prior_sd`]). The relativities are identified against a stated base ([`Factor`]): industry
+//! `other` fixed at 1, CSF level 2, no certificate. For policy-year row i with exposure t_i years:
 //!
 //! * frequency: claims y_i ~ NegBin(mean μ_i = t_i λ_i(β), size k t_i), λ_i the firm model's
 //!   expected events a year (Σ over perils) and k the model's dispersion (a sum of t iid
@@ -22,7 +24,8 @@
 //! ∂ ln λ_i/∂β_j is exact for industries and maturity, a central difference for certifications,
 //! whose floor, scope and exponent make them non-linear), and the posterior is its Laplace
 //! approximation N(β̂, H⁻¹). Sparse factors keep the prior (data weight 1 − Var_post/τ² near 0),
-//! rich ones follow the data (near 1): credibility weighting without hand-set weights.
+//! rich ones follow the data (near 1): credibility weighting without hand-set weights. Data the
+//! model cannot explain, or that say nothing, are refused by the sanity gates ([`gates`]).
 
 mod fit;
 pub mod gates;
@@ -49,6 +52,11 @@ const MAX_ITERATIONS: usize = 200;
 const TOLERANCE: f64 = 1e-8;
 /// Convergence at a kink: a step that gains less log-posterior than this.
 const GAIN_TOLERANCE: f64 = 1e-9;
+/// At a kink (a certification's floor, or the combined floor of a firm's certificates) the
+/// quadratic model of the log-posterior fails and step halving creeps: a step cut below 1/64 of
+/// Newton's that gains less than this ends the fit (a log-posterior gain of 0.001 is a move of
+/// under 0.05 posterior sd along the step).
+const KINK_GAIN: f64 = 1e-3;
 /// Largest step in one iteration (damps the first steps of badly started fits).
 const MAX_STEP: f64 = 1.0;
 /// Half-width of the central difference in ln r.
@@ -171,17 +179,10 @@ impl Factor {
 
     /// The model-file path of the parameters it scales.
     pub fn parameter(self, part: Part) -> String {
-        match (self, part) {
-            (Factor::Base, Part::Frequency) => "perils.*.frequency".into(),
-            (Factor::Base, Part::Severity) => "perils.*.median (days_down)".into(),
-            _ => self.parameter_of(part),
-        }
-    }
-
-    fn parameter_of(self, part: Part) -> String {
         let p = part.as_str();
         match self {
-            Factor::Base => String::new(),
+            Factor::Base if part == Part::Frequency => "perils.*.frequency".into(),
+            Factor::Base => "perils.*.median (days_down where it prices the peril)".into(),
             Factor::Industry(i) => format!("industries.{i}.{p}"),
             Factor::Certification(s) => format!("certifications.{s}.effects[*].{p}"),
             Factor::Maturity(l) => format!("maturity.{p}_multiplier[{l}]"),
