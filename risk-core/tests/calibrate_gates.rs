@@ -148,6 +148,18 @@ fn all_zero_and_outlier_rows_are_refused() {
     let g = s.gates();
     assert_eq!(g[0].gate, "outlier");
     assert!(g[0].message.contains("row 7: 1000000 claims"), "{g:?}");
+    // One claim of 10^15 (a mis-keyed amount): named by its amount.
+    data[6].claims = 1;
+    data[6].incurred = 1e15;
+    let s = gates::screen(&data, &prior);
+    assert_eq!(s.outliers.len(), 1, "{:?}", s.outliers);
+    assert!(s.outliers[0].amount && s.outliers[0].row == 7);
+    let g = s.gates();
+    assert!(
+        g[0].message
+            .contains("row 7: incurred 1.0000e15 on 1 claim(s)"),
+        "{g:?}"
+    );
     // Every claim removed: actual/expected 0 where hundreds are expected.
     for r in &mut data {
         r.claims = 0;

@@ -7,7 +7,10 @@
 //!   [`OUTLIER_ALPHA`] / rows for Y ~ NegBin(mean [`AE_RANGE`].1 × μ_i, size k t_i), μ_i the
 //!   row's expected claims under the prior model. Under the model, the chance that any row of a
 //!   file trips it is below [`OUTLIER_ALPHA`] (Bonferroni), so a refusal points at a data error
-//!   (a mis-keyed count, an aggregate row), not at a bad year.
+//!   (a mis-keyed count, an aggregate row), not at a bad year. The row's amount is tested alike:
+//!   its n claims reach the incurred L only if one reaches L/n, so P ≤ n Σ_k w_k S_k(L/n) with
+//!   the claim sizes at [`AE_RANGE`].1 times the model's, w_k the peril mix and S_k the spliced
+//!   severity's survival function.
 //! * **actual/expected**: Σ claims ÷ Σ μ_i under the prior outside [`AE_RANGE`] while the model
 //!   expects at least [`MIN_EXPECTED`] claims (an all-zero file where hundreds are expected, a
 //!   file in the wrong currency or period).
@@ -22,7 +25,7 @@ use rayon::prelude::*;
 use statrs::distribution::{DiscreteCDF, NegativeBinomial};
 
 use super::{Calibration, ClaimRecord, Factor};
-use crate::exposure::base_perils;
+use crate::exposure::{base_perils, severity};
 use crate::params::ModelParams;
 use crate::score::multipliers;
 
@@ -61,7 +64,12 @@ pub struct Outlier {
     pub claims: u64,
     /// Claims the prior model expects of it.
     pub expected: f64,
-    /// P(Y ≥ claims) at [`AE_RANGE`].1 times the expected (0 when below f64's range).
+    /// Its incurred loss.
+    pub incurred: f64,
+    /// The count (false) or the amount (true) is implausible.
+    pub amount: bool,
+    /// P(Y ≥ claims) at [`AE_RANGE`].1 times the expected, or the bound on P(amount ≥
+    /// incurred) at [`AE_RANGE`].1 times the claim sizes (0 when below f64's range).
     pub p_value: f64,
 }
 
@@ -85,27 +93,46 @@ pub fn screen(records: &[ClaimRecord], params: &ModelParams) -> Screen {
         .enumerate()
         .map(|(i, r)| {
             let (m, _) = multipliers(&r.profile, params);
-            let lambda: f64 = base_perils(&r.profile, params)
+            let base = base_perils(&r.profile, params);
+            let lambda: f64 = base
                 .iter()
                 .zip(&m)
                 .filter_map(|(b, m)| b.as_ref().map(|b| b.frequency * m.0))
                 .sum();
             let mu = r.exposure * lambda;
-            let outlier = (r.claims > 0)
-                .then(|| {
-                    let size = k * r.exposure;
-                    let high = AE_RANGE.1 * mu;
-                    let p = NegativeBinomial::new(size, size / (size + high))
-                        .map_or(1.0, |d| d.sf(r.claims - 1));
-                    (p < threshold).then_some(Outlier {
-                        row: i + 1,
-                        claims: r.claims,
-                        expected: mu,
-                        p_value: p,
+            if r.claims == 0 {
+                return (mu, None);
+            }
+            let outlier = |p: f64, amount: bool| {
+                (p < threshold).then_some(Outlier {
+                    row: i + 1,
+                    claims: r.claims,
+                    expected: mu,
+                    incurred: r.incurred,
+                    amount,
+                    p_value: p,
+                })
+            };
+            let size = k * r.exposure;
+            let high = AE_RANGE.1 * mu;
+            let p = NegativeBinomial::new(size, size / (size + high))
+                .map_or(1.0, |d| d.sf(r.claims - 1));
+            if let Some(o) = outlier(p, false) {
+                return (mu, Some(o));
+            }
+            let n = r.claims as f64;
+            let each = r.incurred / n / AE_RANGE.1;
+            let tail: f64 = base
+                .iter()
+                .zip(&m)
+                .enumerate()
+                .filter_map(|(j, (b, m))| {
+                    b.as_ref().map(|b| {
+                        b.frequency * m.0 / lambda * severity(b.median * m.1, j, params).sf(each)
                     })
                 })
-                .flatten();
-            (mu, outlier)
+                .sum();
+            (mu, outlier((n * tail).min(1.0), true))
         })
         .collect();
     Screen {
@@ -130,10 +157,17 @@ impl Screen {
                 .iter()
                 .take(NAMED)
                 .map(|o| {
-                    format!(
-                        "row {}: {} claims where the model expects {:.3} (P = {:.1e} even at {}x)",
-                        o.row, o.claims, o.expected, o.p_value, AE_RANGE.1
-                    )
+                    if o.amount {
+                        format!(
+                            "row {}: incurred {:.4e} on {} claim(s) (P <= {:.1e} even at {}x the model's claim sizes)",
+                            o.row, o.incurred, o.claims, o.p_value, AE_RANGE.1
+                        )
+                    } else {
+                        format!(
+                            "row {}: {} claims where the model expects {:.3} (P = {:.1e} even at {}x)",
+                            o.row, o.claims, o.expected, o.p_value, AE_RANGE.1
+                        )
+                    }
                 })
                 .collect();
             let more = self.outliers.len().saturating_sub(NAMED);
