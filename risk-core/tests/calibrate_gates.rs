@@ -116,6 +116,10 @@ fn the_dispersion_check_sees_over_dispersion() {
     let fit = calibrate(&data, &prior, Options::default()).unwrap();
     let r = &fit.frequency.residuals;
     assert!(r.dispersion_z.abs() < 3.0, "{r:?}");
+    // The model's σ holds too: the severity check sees nothing.
+    let r = &fit.severity.residuals;
+    assert!(r.dispersion_z.abs() < 3.0, "{r:?}");
+    assert!((r.estimate.unwrap() - 1.0).abs() < 0.15, "{r:?}");
     // The same firms, claims drawn with k = 0.1 instead of 2 (much more variance).
     let mut wide = prior.clone();
     wide.reference.dispersion = 0.1;

@@ -537,7 +537,8 @@ pub struct Residuals {
     /// The dispersion test, a z-score under the model: beyond ±3 the dispersion (frequency) or
     /// σ (severity) of the model is contradicted by the data. Frequency: rows with two or more
     /// claims, (observed − Σ P_i(Y ≥ 2))/√(Σ P_i(1 − P_i)) (at a few % a year over-dispersion
-    /// shows there, and the Pearson χ² is too skewed to test); severity: (χ² − rows)/√(2 rows).
+    /// shows there, and the Pearson χ² is too skewed to test); severity: (Σ q − rows)/√Σ (q − 1)²,
+    /// q = (ln L − a)²/v (its variance from the data: ln X is not normal under the peril mix).
     pub dispersion_z: f64,
     /// Frequency: rows with two or more claims, observed and expected under the posterior.
     pub multiple_claims: (f64, f64),
