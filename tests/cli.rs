@@ -655,6 +655,19 @@ fn calibrate_synthetic_claims_end_to_end() {
     let again = json(&risk(&args));
     assert_eq!(again["new_model"]["id"], "jp-cyber-1.2.0");
     assert_eq!(again["frequency"], r["frequency"]);
+    // 1.1.0 was fitted to these claims: fitting it on them again is refused, unless forced.
+    let mut reuse = args.to_vec();
+    reuse[3] = "1.1.0";
+    let e = rejected(&reuse, "[lineage] claims sha256:");
+    assert!(
+        e.contains("already in the lineage of jp-cyber-1.1.0"),
+        "{e}"
+    );
+    assert!(!models.join("jp-cyber-1.3.0.toml").exists());
+    reuse.push("--force");
+    let forced = json(&risk(&reuse));
+    assert_eq!(forced["new_model"]["id"], "jp-cyber-1.3.0");
+    assert!(forced["gates"].as_array().unwrap().is_empty());
     // The calibrated file prices firms.
     let scored = json(&risk(&[
         "score",
@@ -665,6 +678,139 @@ fn calibrate_synthetic_claims_end_to_end() {
         models.join("jp-cyber-1.1.0.toml").to_str().unwrap(),
     ]));
     assert_eq!(scored["model_version"], "jp-cyber-1.1.0");
+}
+
+/// A claims file of `rows` rows of one retail firm at $50M a year each, every row claim-free
+/// but `claims` (row number from 1 → (claims, incurred loss)).
+fn claims_file(name: &str, rows: usize, claims: &[(usize, u64, f64)]) -> PathBuf {
+    let mut text = String::from(
+        "policy_id,industry,annual_revenue,currency,certifications,exposure,claim_count,incurred_loss\n",
+    );
+    for i in 1..=rows {
+        let (c, l) = claims
+            .iter()
+            .find(|x| x.0 == i)
+            .map_or((0, 0.0), |x| (x.1, x.2));
+        text.push_str(&format!("p{i},retail,5e7,USD,,1,{c},{l}\n"));
+    }
+    temp_spec(name, &text)
+}
+
+#[test]
+fn calibrate_gates_refuse_implausible_data() {
+    let tmp = tempfile::tempdir().unwrap();
+    let models = tmp.path().to_str().unwrap();
+    let written = || std::fs::read_dir(tmp.path()).unwrap().count();
+    // 3,000 claim-free policy-years where model 2.0.0 expects ~140 claims.
+    let zero = claims_file("all-zero.csv", 3000, &[]);
+    let zero = zero.to_str().unwrap();
+    let args = [
+        "calibrate",
+        zero,
+        "--model",
+        "2.0.0",
+        "--models-dir",
+        models,
+    ];
+    let e = rejected(
+        &args,
+        "[actual_to_expected] 0 claims where the model expects",
+    );
+    assert!(e.contains("refused, no model written"), "{e}");
+    // --dry-run shows the report and the gate, and writes nothing.
+    let mut dry = args.to_vec();
+    dry.push("--dry-run");
+    let r = json(&risk(&dry));
+    assert_eq!(r["gates"][0]["gate"], "actual_to_expected");
+    assert!(r["new_model"].is_null());
+    assert!(r["data"]["expected_claims_prior"].as_f64().unwrap() > 100.0);
+    // One row with a million claims: named by the outlier gate, never an internal error.
+    let wild = claims_file("outlier.csv", 3000, &[(8, 1_000_000, 5e9), (20, 1, 3e4)]);
+    let wild = wild.to_str().unwrap();
+    let e = rejected(
+        &[
+            "calibrate",
+            wild,
+            "--model",
+            "2.0.0",
+            "--models-dir",
+            models,
+        ],
+        "[outlier] 1 row(s) implausible",
+    );
+    assert!(e.contains("row 8: 1000000 claims"), "{e}");
+    assert!(!e.contains("row 20"), "{e}");
+    // Ten claims: no factor is informed, so no version.
+    let claims: Vec<(usize, u64, f64)> = (1..=10).map(|i| (i * 3, 1, 2e4)).collect();
+    let thin = claims_file("thin.csv", 200, &claims);
+    let thin = thin.to_str().unwrap();
+    rejected(
+        &[
+            "calibrate",
+            thin,
+            "--model",
+            "2.0.0",
+            "--models-dir",
+            models,
+        ],
+        "[thin_data] no factor is informed by the data (10 claims",
+    );
+    assert_eq!(written(), 0);
+}
+
+/// Key controls and the country are claims columns: each row is priced with its own, so the
+/// model expects fewer claims of firms with full MFA than of firms without; bad cells are named.
+#[test]
+fn claims_columns_carry_controls_and_country() {
+    let file = |name: &str, mfa: &str, edr: &str| {
+        let mut text = String::from(
+            "policy_id,industry,annual_revenue,currency,country,mfa,edr,exposure,claim_count,incurred_loss\n",
+        );
+        for i in 1..=3000 {
+            let c = u64::from(i % 25 == 0);
+            text.push_str(&format!(
+                "p{i},retail,5e7,USD,JP,{mfa},{edr},1,{c},{}\n",
+                c * 30_000
+            ));
+        }
+        temp_spec(name, &text)
+    };
+    let expected = |path: &Path| {
+        let r = json(&risk(&[
+            "calibrate",
+            path.to_str().unwrap(),
+            "--model",
+            "2.0.0",
+            "--dry-run",
+        ]));
+        r["data"]["expected_claims_prior"].as_f64().unwrap()
+    };
+    let full = expected(&file("mfa-full.csv", "full", "true"));
+    let none = expected(&file("mfa-none.csv", "none", "false"));
+    // Model 2.0.0: MFA full 0.84, none 1.18 on every peril's frequency.
+    assert!((full / none - 0.84 / 1.18).abs() < 1e-6, "{full} vs {none}");
+    let bad = file("edr-bad.csv", "full", "maybe");
+    rejected(
+        &[
+            "calibrate",
+            bad.to_str().unwrap(),
+            "--model",
+            "2.0.0",
+            "--dry-run",
+        ],
+        "row 1, column edr: `maybe` is not true or false",
+    );
+    let bad = file("mfa-bad.csv", "sometimes", "true");
+    rejected(
+        &[
+            "calibrate",
+            bad.to_str().unwrap(),
+            "--model",
+            "2.0.0",
+            "--dry-run",
+        ],
+        "row 1, column mfa: unknown level `sometimes`",
+    );
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Claims files for `risk calibrate` (CSV or Parquet through polars): one row per policy-period,
 //! the firm-attribute columns of contract §7 plus `exposure` (years), `claim_count` and
-//! `incurred_loss` (ground-up, in the row's currency). Every row is validated; the first bad cell
+//! `incurred_loss` (ground-up, in the row's currency), and optionally the firm's `country`,
+//! `records_held` and key controls. Every row is validated; the first bad cell
 //! is an error naming its row and column, and no row is dropped.
 
 use std::path::Path;
@@ -40,11 +41,13 @@ pub fn read_claims(path: &Path, params: &ModelParams, today: Date) -> Result<Cla
     let count = rows.required("claim_count")?;
     let incurred = rows.required("incurred_loss")?;
     let firms = FirmColumns::read(&rows)?;
+    let extra = Extra::read(&rows)?;
     let parsed: Vec<Result<ClaimRecord, String>> = (0..n)
         .into_par_iter()
         .map(|i| {
             let row = i + 1;
-            let (_, profile) = firms.profile(i, params, today)?;
+            let (firm, controls) = extra.row(i)?;
+            let (_, profile) = firms.profile_with(i, params, today, (&firm, &controls))?;
             let t = number(&exposure[i], row, "exposure", true)?.unwrap_or(f64::NAN);
             let c = number(&count[i], row, "claim_count", true)?.unwrap_or(f64::NAN);
             if !(c >= 0.0 && c.fract() == 0.0 && c < 1e12) {
@@ -61,6 +64,86 @@ pub fn read_claims(path: &Path, params: &ModelParams, today: Date) -> Result<Cla
         records.push(r?);
     }
     Ok(Claims { records, sha256 })
+}
+
+/// Key controls given as true/false (contract names).
+const BOOL_CONTROLS: [&str; 4] = ["edr", "exposed_rdp", "eol_software", "email_filtering"];
+/// Key controls given by a level name.
+const LEVEL_CONTROLS: [&str; 3] = ["mfa", "offline_backups", "ir_plan"];
+
+/// The optional columns a claims file adds to the portfolio's firm columns: `country`,
+/// `records_held` and the key controls (`mfa`, `edr`, `offline_backups`, `patch_critical_days`,
+/// `exposed_rdp`, `eol_software`, `ir_plan`, `email_filtering`, as a JSON profile answers them).
+/// With them the fit prices each row with its controls, so control differences are not read as
+/// certification effects; an empty cell is an unanswered question.
+struct Extra {
+    country: Option<Vec<Option<String>>>,
+    records: Option<Vec<Option<String>>>,
+    bools: Vec<(&'static str, Vec<Option<String>>)>,
+    levels: Vec<(&'static str, Vec<Option<String>>)>,
+    patch: Option<Vec<Option<String>>>,
+}
+
+type Object = serde_json::Map<String, serde_json::Value>;
+
+impl Extra {
+    fn read(rows: &Rows) -> Result<Self, String> {
+        let some = |names: &[&'static str]| -> Result<Vec<_>, String> {
+            Ok(names
+                .iter()
+                .map(|&n| rows.col(n).map(|c| c.map(|c| (n, c))))
+                .collect::<Result<Vec<_>, _>>()?
+                .into_iter()
+                .flatten()
+                .collect())
+        };
+        Ok(Extra {
+            country: rows.col("country")?,
+            records: rows.col("records_held")?,
+            bools: some(&BOOL_CONTROLS)?,
+            levels: some(&LEVEL_CONTROLS)?,
+            patch: rows.col("patch_critical_days")?,
+        })
+    }
+
+    /// Row i's `firm` keys and `controls` answers.
+    fn row(&self, i: usize) -> Result<(Object, Object), String> {
+        let row = i + 1;
+        let mut firm = Object::new();
+        let mut controls = Object::new();
+        if let Some(Some(c)) = self.country.as_ref().map(|c| &c[i]) {
+            firm.insert("country".into(), c.trim().into());
+        }
+        if let Some(col) = &self.records
+            && let Some(v) = number(&col[i], row, "records_held", false)?
+        {
+            firm.insert("records_held".into(), v.into());
+        }
+        for (name, col) in &self.bools {
+            let Some(cell) = &col[i] else { continue };
+            let b = match cell.trim().to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" => true,
+                "false" | "0" | "no" => false,
+                _ => {
+                    return Err(format!(
+                        "row {row}, column {name}: `{cell}` is not true or false"
+                    ));
+                }
+            };
+            controls.insert((*name).into(), b.into());
+        }
+        for (name, col) in &self.levels {
+            if let Some(cell) = &col[i] {
+                controls.insert((*name).into(), cell.trim().into());
+            }
+        }
+        if let Some(col) = &self.patch
+            && let Some(d) = number(&col[i], row, "patch_critical_days", false)?
+        {
+            controls.insert("patch_critical_days".into(), d.into());
+        }
+        Ok((firm, controls))
+    }
 }
 
 /// Writes synthetic claims as a claims file (`.csv` or `.parquet` by extension).

@@ -433,16 +433,32 @@ impl FirmColumns {
         params: &ModelParams,
         today: Date,
     ) -> Result<(String, FirmProfile), String> {
+        let none = serde_json::Map::new();
+        self.profile_with(i, params, today, (&none, &none))
+    }
+
+    /// Row i validated as a firm profile with more `firm` keys and `controls` answers.
+    pub(crate) fn profile_with(
+        &self,
+        i: usize,
+        params: &ModelParams,
+        today: Date,
+        (firm, controls): (
+            &serde_json::Map<String, serde_json::Value>,
+            &serde_json::Map<String, serde_json::Value>,
+        ),
+    ) -> Result<(String, FirmProfile), String> {
         let (id, a) = self.attributes(i)?;
-        let p = FirmProfile::from_attributes(&a, params, today).map_err(|e| {
-            let msg = e
-                .fields()
-                .iter()
-                .map(|f| format!("column {}: {}", column_of(&f.field), f.message))
-                .collect::<Vec<_>>()
-                .join("; ");
-            format!("row {}, {msg}", i + 1)
-        })?;
+        let p =
+            FirmProfile::from_attributes_with(&a, firm, controls, params, today).map_err(|e| {
+                let msg = e
+                    .fields()
+                    .iter()
+                    .map(|f| format!("column {}: {}", column_of(&f.field), f.message))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                format!("row {}, {msg}", i + 1)
+            })?;
         Ok((id, p))
     }
 }
@@ -472,7 +488,8 @@ fn column_of(field: &str) -> String {
     let f = field
         .trim_start_matches("firm.")
         .trim_start_matches("coverage.")
-        .trim_start_matches("maturity.");
+        .trim_start_matches("maturity.")
+        .trim_start_matches("controls.");
     if f == "name" {
         "policy_id".into()
     } else if f.starts_with("certifications") {

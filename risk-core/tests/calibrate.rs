@@ -120,7 +120,11 @@ fn thin_data_stays_near_the_prior() {
     let (_, _, fit) = run(200, 5);
     assert!(fit.policy_years < 200.5);
     for f in fit.frequency.factors.iter().chain(&fit.severity.factors) {
-        assert!(f.data_weight < 0.5, "{f:?}");
+        // Every row bears on the base level, so even a few claims inform it; the relativities
+        // stay mostly prior.
+        if f.factor != Factor::Base {
+            assert!(f.data_weight < 0.5, "{f:?}");
+        }
         let shift = (f.posterior / f.prior).ln().abs();
         assert!(shift < f.prior_sd, "{f:?}");
     }
@@ -136,6 +140,7 @@ fn rewritten_model_loads_and_matches_the_fit() {
         policy_years: fit.policy_years,
         claims: fit.claims,
         date: "2026-11-26".into(),
+        lineage: vec!["ab".repeat(32)],
     };
     let out = rewrite(
         DEFAULT_MODEL,
@@ -165,6 +170,7 @@ fn rewritten_model_loads_and_matches_the_fit() {
     let mut compared = 0;
     for f in fit.frequency.factors.iter().chain(&fit.severity.factors) {
         let key = match f.factor {
+            Factor::Base => "perils.".into(),
             Factor::Certification(s) => format!("certifications.{s}.effects"),
             Factor::Maturity(l) => format!("maturity.{}_multiplier[{l}]", f.part.as_str()),
             Factor::Industry(i) => format!("industries.{i}"),

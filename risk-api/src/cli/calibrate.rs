@@ -24,7 +24,7 @@ pub(super) fn truth_adjustments(
         };
         for (name, v) in factors {
             let f = Factor::parse(name).ok_or_else(|| {
-                format!("{}.{name}: unknown factor (industry:<name>, certification:<scheme>, maturity:<0|1|3|4|5>)", part.as_str())
+                format!("{}.{name}: unknown factor (base, industry:<name>, certification:<scheme>, maturity:<0|1|3|4|5>)", part.as_str())
             })?;
             if !(*v > 0.0 && v.is_finite()) {
                 return Err(format!("{}.{name}: must be > 0", part.as_str()));
@@ -67,16 +67,26 @@ pub(super) fn resolve_model(spec: &str, dir: &Path) -> Result<(String, PathBuf),
     )))
 }
 
+/// The options of `risk calibrate`.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Flags {
+    /// Overrides every prior sd of ln r.
+    pub prior_sd: Option<f64>,
+    /// Report only, gates listed rather than refused on.
+    pub dry_run: bool,
+    /// Fit data already in the prior's lineage.
+    pub force: bool,
+}
+
 pub(super) fn run_calibrate(
     claims: &Path,
     model: &str,
     models_dir: &Path,
-    prior_sd: Option<f64>,
-    dry_run: bool,
+    flags: Flags,
     date: Option<&str>,
 ) -> Result<crate::dto::calibration::CalibrationReport, CliError> {
     use crate::dto::calibration::{CalibrationReport, DataSummary, NewModel};
-    use risk_core::calibrate::{Options, calibrate, rewrite};
+    use risk_core::calibrate::{Options, calibrate, gates, rewrite};
     let (text, dir) = resolve_model(model, models_dir)?;
     let params = ModelParams::parse(&text).map_err(|e| CliError::BadInput(e.to_string()))?;
     let today = match date {
@@ -84,16 +94,58 @@ pub(super) fn run_calibrate(
         Some(d) => risk_core::params::parse_date(d)
             .ok_or_else(|| CliError::BadInput("--date: must be a date YYYY-MM-DD".into()))?,
     };
+    let prior_sd = flags.prior_sd;
     if let Some(sd) = prior_sd
         && !(sd > 0.0 && sd <= 10.0)
     {
         return Err(CliError::BadInput("--prior-sd: must be in (0, 10]".into()));
     }
+    let refuse = |tripped: &[gates::Gate]| {
+        CliError::BadInput(format!(
+            "{}: refused, no model written: {}",
+            claims.display(),
+            tripped
+                .iter()
+                .map(|g| format!("[{}] {}", g.gate, g.message))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ))
+    };
     let data = crate::claims_io::read_claims(claims, &params, today).map_err(CliError::BadInput)?;
-    let fit = calibrate(&data.records, &params, Options { prior_sd })
-        .map_err(|e| CliError::BadInput(e.to_string()))?;
-    let new_model = if dry_run {
+    if data.records.is_empty() {
+        return Err(CliError::BadInput(format!(
+            "{}: claims data: no rows",
+            claims.display()
+        )));
+    }
+    // Gates on the data before the fit: a real run stops here, a dry run fits anyway and lists
+    // them in the report.
+    let screen = gates::screen(&data.records, &params);
+    let mut tripped: Vec<gates::Gate> = Vec::new();
+    if !flags.force {
+        tripped.extend(gates::lineage(&params, &data.sha256));
+    }
+    tripped.extend(screen.gates());
+    if !flags.dry_run && !tripped.is_empty() {
+        return Err(refuse(&tripped));
+    }
+    let fit = match calibrate(&data.records, &params, Options { prior_sd }) {
+        Ok(fit) => fit,
+        // A fit the data broke is the data's fault: say so with the gates that saw it coming.
+        Err(e) if !tripped.is_empty() => {
+            tripped.push(gates::Gate {
+                gate: "fit",
+                message: e.to_string(),
+            });
+            return Err(refuse(&tripped));
+        }
+        Err(e) => return Err(CliError::BadInput(e.to_string())),
+    };
+    tripped.extend(gates::thin(&fit));
+    let new_model = if flags.dry_run {
         None
+    } else if !tripped.is_empty() {
+        return Err(refuse(&tripped));
     } else {
         let mut version = rewrite::next_version(&params.version);
         let mut file = dir.join(format!("{}-{version}.toml", params.name));
@@ -108,9 +160,15 @@ pub(super) fn run_calibrate(
             policy_years: fit.policy_years,
             claims: fit.claims,
             date: today.to_string(),
+            lineage: rewrite::lineage(&params, &data.sha256),
         };
-        let out = rewrite::rewrite(&text, &params, &fit, &version, &provenance)
-            .map_err(|e| CliError::Internal(anyhow::anyhow!(e)))?;
+        // A fitted value the model file cannot hold comes from the data: refused as input.
+        let out = rewrite::rewrite(&text, &params, &fit, &version, &provenance).map_err(|e| {
+            CliError::BadInput(format!(
+                "{}: refused, no model written: {e}",
+                claims.display()
+            ))
+        })?;
         std::fs::create_dir_all(&dir)
             .and_then(|()| {
                 let mut f = std::fs::File::options()
@@ -138,8 +196,10 @@ pub(super) fn run_calibrate(
             rows: fit.rows,
             policy_years: fit.policy_years,
             claims: fit.claims,
+            expected_claims_prior: screen.expected,
         },
         &fit,
+        &tripped,
         new_model,
     ))
 }

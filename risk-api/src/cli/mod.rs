@@ -184,10 +184,13 @@ enum Command {
         #[arg(long)]
         create: bool,
     },
-    /// Experience calibration: updates the model's industry, certification and maturity factors
-    /// from claims (CSV or Parquet: contract §7 firm columns + exposure, claim_count,
-    /// incurred_loss) with the model as the prior; prints a report and writes the next model
-    /// version next to the prior one (never overwriting a file).
+    /// Experience calibration: updates the model's base level and its industry, certification and
+    /// maturity factors from claims (CSV or Parquet: contract §7 firm columns + exposure,
+    /// claim_count, incurred_loss) with the model as the prior; prints a report and writes the
+    /// next model version next to the prior one (never overwriting a file). Refused (status 2,
+    /// nothing written) when a sanity gate trips: an outlier row, actual/expected outside a
+    /// plausible range, data already in the prior's lineage, or data too thin to inform any
+    /// factor.
     Calibrate {
         /// Claims file (.csv or .parquet).
         claims: PathBuf,
@@ -201,9 +204,13 @@ enum Command {
         /// Overrides every prior sd of ln(factor) (default: from each parameter's source tag).
         #[arg(long)]
         prior_sd: Option<f64>,
-        /// Report only; write no model file.
+        /// Report only; write no model file. The report lists the gates a real run would
+        /// refuse on (`gates`), and the run succeeds.
         #[arg(long)]
         dry_run: bool,
+        /// Fit data already in the prior's lineage (its `[calibration]` hashes) anyway.
+        #[arg(long)]
+        force: bool,
         /// Date recorded as the calibration date and used as the valuation date of certificates
         /// (default: today).
         #[arg(long)]
@@ -496,6 +503,7 @@ pub fn run(cli: Cli) -> Result<String, CliError> {
             models_dir,
             prior_sd,
             dry_run,
+            force,
             date,
             threads,
         } => {
@@ -504,8 +512,11 @@ pub fn run(cli: Cli) -> Result<String, CliError> {
                     &claims,
                     &model,
                     &models_dir,
-                    prior_sd,
-                    dry_run,
+                    calibrate::Flags {
+                        prior_sd,
+                        dry_run,
+                        force,
+                    },
                     date.as_deref(),
                 )
             })??;

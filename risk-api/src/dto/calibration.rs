@@ -1,6 +1,7 @@
 //! Calibration report (`risk calibrate`).
 
-use risk_core::calibrate::{Calibration, FactorFit, PartFit};
+use risk_core::calibrate::gates::Gate;
+use risk_core::calibrate::{Band, Calibration, FactorFit, PartFit, Residuals};
 use serde::Serialize;
 
 /// What `risk calibrate` prints.
@@ -14,6 +15,8 @@ pub struct CalibrationReport {
     pub frequency: PartReport,
     /// Severity factors.
     pub severity: PartReport,
+    /// Sanity gates tripped (a real run refuses and writes nothing; `--dry-run` lists them).
+    pub gates: Vec<GateReport>,
     /// The calibrated version written (None with `--dry-run`).
     pub new_model: Option<NewModel>,
 }
@@ -31,6 +34,51 @@ pub struct DataSummary {
     pub policy_years: f64,
     /// Σ claims.
     pub claims: u64,
+    /// Claims the prior model expects of these rows.
+    pub expected_claims_prior: f64,
+}
+
+/// A tripped sanity gate.
+#[derive(Debug, Serialize)]
+pub struct GateReport {
+    /// `outlier`, `actual_to_expected`, `lineage`, `thin_data` or `fit`.
+    pub gate: String,
+    /// What tripped it.
+    pub message: String,
+}
+
+/// Residual checks at the posterior.
+#[derive(Debug, Serialize)]
+pub struct ResidualReport {
+    /// Frequency: actual/expected by band of expected claims a policy-year.
+    pub bands: Vec<BandReport>,
+    /// Pearson χ² / rows (about 1 when the model's variance is right).
+    pub dispersion_ratio: f64,
+    /// The dispersion test's z-score under the model (beyond ±3: the dispersion or σ is
+    /// contradicted); frequency: rows with two or more claims against the model's expectation.
+    pub dispersion_z: f64,
+    /// Frequency: rows with two or more claims, observed and expected.
+    pub multiple_claims: [f64; 2],
+    /// Frequency: moment estimate of the negative binomial k (null: not over-dispersed);
+    /// severity: the factor on the model's sd of ln(claim).
+    pub estimate: Option<f64>,
+}
+
+/// One residual band.
+#[derive(Debug, Serialize)]
+pub struct BandReport {
+    /// Expected claims a policy-year from.
+    pub from: f64,
+    /// Up to (null: open).
+    pub to: Option<f64>,
+    /// Rows.
+    pub rows: usize,
+    /// Claims observed.
+    pub actual: f64,
+    /// Claims expected under the posterior.
+    pub expected: f64,
+    /// actual / expected.
+    pub actual_to_expected: f64,
 }
 
 /// One part's fit.
@@ -46,6 +94,8 @@ pub struct PartReport {
     pub actual_to_expected_posterior: f64,
     /// Factors with data.
     pub factors: Vec<FactorReport>,
+    /// Residual checks at the posterior.
+    pub residuals: ResidualReport,
 }
 
 /// One factor.
@@ -71,6 +121,14 @@ pub struct FactorReport {
     pub claims: f64,
     /// The 95% interval excludes 1 (no effect / the average).
     pub differs_from_one: bool,
+    /// The 95% interval excludes the prior value.
+    pub differs_from_prior: bool,
+    /// Posterior mean of ln(posterior / prior).
+    pub log_ratio_mean: f64,
+    /// Posterior sd of it (the next calibration's prior sd).
+    pub log_ratio_sd: f64,
+    /// The posterior is at the factor's lower bound (a certification at the model's floor).
+    pub at_bound: bool,
 }
 
 /// The model version written.
@@ -96,6 +154,7 @@ impl PartReport {
             actual_to_expected_prior: p.actual_to_expected_prior,
             actual_to_expected_posterior: p.actual_to_expected_posterior,
             factors: p.factors.iter().map(FactorReport::new).collect(),
+            residuals: ResidualReport::new(&p.residuals),
         }
     }
 }
@@ -114,6 +173,35 @@ impl FactorReport {
             policy_years: f.policy_years,
             claims: f.claims,
             differs_from_one: f.differs_from_one(),
+            differs_from_prior: f.differs_from_prior(),
+            log_ratio_mean: f.log_ratio.0,
+            log_ratio_sd: f.log_ratio.1,
+            at_bound: f.at_bound,
+        }
+    }
+}
+
+impl ResidualReport {
+    fn new(r: &Residuals) -> Self {
+        ResidualReport {
+            bands: r.bands.iter().map(BandReport::new).collect(),
+            dispersion_ratio: r.dispersion_ratio,
+            dispersion_z: r.dispersion_z,
+            multiple_claims: [r.multiple_claims.0, r.multiple_claims.1],
+            estimate: r.estimate,
+        }
+    }
+}
+
+impl BandReport {
+    fn new(b: &Band) -> Self {
+        BandReport {
+            from: b.from,
+            to: b.to,
+            rows: b.rows,
+            actual: b.actual,
+            expected: b.expected,
+            actual_to_expected: b.actual / b.expected,
         }
     }
 }
@@ -124,6 +212,7 @@ impl CalibrationReport {
         model: String,
         data: DataSummary,
         c: &Calibration,
+        gates: &[Gate],
         new_model: Option<NewModel>,
     ) -> Self {
         CalibrationReport {
@@ -131,6 +220,13 @@ impl CalibrationReport {
             data,
             frequency: PartReport::new(&c.frequency),
             severity: PartReport::new(&c.severity),
+            gates: gates
+                .iter()
+                .map(|g| GateReport {
+                    gate: g.gate.into(),
+                    message: g.message.clone(),
+                })
+                .collect(),
             new_model,
         }
     }

@@ -43,14 +43,7 @@ pub(super) fn fit(
     let p = factors.len();
     let tau: Vec<f64> = factors
         .iter()
-        .map(|f| {
-            options.prior_sd.unwrap_or_else(|| {
-                f.sources(part, params)
-                    .iter()
-                    .map(|s| prior_sd(s))
-                    .fold(0.10, f64::max)
-            })
-        })
+        .map(|f| options.prior_sd.unwrap_or_else(|| f.prior_sd(part, params)))
         .collect();
     let dispersion = params.reference.dispersion;
     let used = |r: &ClaimRecord| part == Part::Frequency || (r.claims == 1 && r.incurred > 0.0);
@@ -129,6 +122,40 @@ pub(super) fn fit(
                     s.actual += actual;
                     s.expected += expected;
                     s.objective += ll;
+                    match part {
+                        Part::Frequency => {
+                            let y = r.claims as f64;
+                            let size = dispersion * r.exposure;
+                            // NegBin(μ, size) cumulants: κ2 = μ(1 + μ/size), κ4 = κ2 (1 + 6μ/size
+                            // + 6μ²/size²) (the Pearson term's variance is κ4/κ2² + 2).
+                            let k2 = mu * (1.0 + mu / size);
+                            let k4 = k2 * (1.0 + 6.0 * mu / size + 6.0 * (mu / size).powi(2));
+                            s.pearson += (y - mu).powi(2) / k2;
+                            s.pearson_var += k4 / (k2 * k2) + 2.0;
+                            s.excess += (y - mu).powi(2) - mu;
+                            // Rows with two or more claims: where over-dispersion shows at
+                            // cyber frequencies (a few % a year), P(Y ≥ 2) = 1 − P0 − P1 with
+                            // P0 = (size/(size + μ))^size, P1 = P0 · size · μ/(size + μ).
+                            let p0 = (size / (size + mu)).powf(size);
+                            let p2 = (1.0 - p0 - p0 * size * mu / (size + mu)).max(0.0);
+                            s.multi_actual += f64::from(u8::from(r.claims >= 2));
+                            s.multi_expected += p2;
+                            s.multi_var += p2 * (1.0 - p2);
+                            s.excess_scale += mu * mu / r.exposure;
+                            let band = BANDS.iter().take_while(|&&b| mu / r.exposure >= b).count();
+                            s.band_rows[band] += 1.0;
+                            s.band_actual[band] += y;
+                            s.band_expected[band] += mu;
+                        }
+                        Part::Severity => {
+                            // q = d²/v has mean 1 under the model; its variance (2 for a normal
+                            // ln X) is taken from the data, as the peril mix and the GPD tail
+                            // make ln X heavier-tailed than normal: a self-normalised test.
+                            let q = actual * actual / e.var;
+                            s.pearson += q;
+                            s.pearson_var += (q - 1.0) * (q - 1.0);
+                        }
+                    }
                     for &(j, xj) in &e.x {
                         s.grad[j] += u * xj;
                         s.exposure[j] += r.exposure * xj.abs();
@@ -167,9 +194,39 @@ pub(super) fn fit(
     let info = loop {
         let h = DMatrix::from_row_slice(p, p, &state.info);
         let chol = h
+            .clone()
             .cholesky()
             .ok_or(CalibrateError::NotConverged(iterations))?;
-        let step = chol.solve(&DVector::from_vec(state.grad.clone()));
+        // Projected Newton: a factor at its bound that the gradient, or the Newton step of the
+        // others, pushes beyond it stays there, and the step solves the Newton equations of the
+        // free factors alone (projecting a full Newton step instead zigzags along the bound when
+        // the base level couples every factor).
+        let at_bound = |j: usize| beta[j] <= lower[j] + 1e-9;
+        let mut fixed_at: Vec<bool> = (0..p)
+            .map(|j| at_bound(j) && state.grad[j] <= 0.0)
+            .collect();
+        let step = loop {
+            let free: Vec<usize> = (0..p).filter(|&j| !fixed_at[j]).collect();
+            let sub = DMatrix::from_fn(free.len(), free.len(), |a, b| h[(free[a], free[b])]);
+            let g = DVector::from_iterator(free.len(), free.iter().map(|&j| state.grad[j]));
+            let solved = sub
+                .cholesky()
+                .ok_or(CalibrateError::NotConverged(iterations))?
+                .solve(&g);
+            let mut step = DVector::zeros(p);
+            for (a, &j) in free.iter().enumerate() {
+                step[j] = solved[a];
+            }
+            let pushed: Vec<usize> = free
+                .iter()
+                .copied()
+                .filter(|&j| at_bound(j) && step[j] < 0.0)
+                .collect();
+            if pushed.is_empty() {
+                break step;
+            }
+            pushed.iter().for_each(|&j| fixed_at[j] = true);
+        };
         let largest = step.amax();
         if largest < TOLERANCE {
             break chol.inverse();
@@ -194,7 +251,7 @@ pub(super) fn fit(
                 state = next;
                 // At a kink (a certification floor) Newton steps stay long while the gain
                 // vanishes: stop once it is negligible on the log-likelihood scale.
-                break if gain < GAIN_TOLERANCE {
+                break if gain < GAIN_TOLERANCE || (t < 1.0 / 64.0 && gain < KINK_GAIN) {
                     0.0
                 } else {
                     t * largest
@@ -212,6 +269,7 @@ pub(super) fn fit(
     };
     let posterior_ae = ae(&state);
     let touch = state;
+    let residuals = residuals(&touch, part);
 
     let fits = factors
         .iter()
@@ -221,6 +279,8 @@ pub(super) fn fit(
             let prior = value(params, part, factor);
             let sd = info[(j, j)].sqrt();
             FactorFit {
+                log_ratio: (beta[j], sd),
+                at_bound: beta[j] <= lower[j] + 1e-9,
                 part,
                 factor,
                 prior,
@@ -242,7 +302,54 @@ pub(super) fn fit(
         actual_to_expected_prior: prior_ae,
         actual_to_expected_posterior: posterior_ae,
         rows,
+        residuals,
     })
+}
+
+/// Lower edges of the residual bands of expected claims a policy-year (the first band starts
+/// at 0): \[A\] bands that split a cyber book's 0.5–20% annual frequencies roughly evenly.
+const BANDS: [f64; 4] = [0.01, 0.02, 0.05, 0.1];
+
+/// The residual checks at the posterior.
+fn residuals(s: &Sums, part: Part) -> Residuals {
+    let bands = match part {
+        Part::Frequency => (0..=BANDS.len())
+            .filter(|&b| s.band_rows[b] > 0.0)
+            .map(|b| Band {
+                from: if b == 0 { 0.0 } else { BANDS[b - 1] },
+                to: BANDS.get(b).copied(),
+                rows: s.band_rows[b] as usize,
+                actual: s.band_actual[b],
+                expected: s.band_expected[b],
+            })
+            .collect(),
+        Part::Severity => Vec::new(),
+    };
+    let n = match part {
+        Part::Frequency => s.band_rows.iter().sum::<f64>(),
+        Part::Severity => s.count,
+    };
+    let estimate = match part {
+        // Moment estimate of k: E[(y − μ)² − μ] = μ²/(k t) summed over rows.
+        Part::Frequency if s.excess > 0.0 => Some(s.excess_scale / s.excess),
+        Part::Frequency => None,
+        // The factor on the model's sd of ln(claim): √(mean of d²/v).
+        Part::Severity if n > 0.0 => Some((s.pearson / n).sqrt()),
+        Part::Severity => None,
+    };
+    Residuals {
+        bands,
+        dispersion_ratio: if n > 0.0 { s.pearson / n } else { f64::NAN },
+        dispersion_z: match part {
+            Part::Frequency if s.multi_var > 0.0 => {
+                (s.multi_actual - s.multi_expected) / s.multi_var.sqrt()
+            }
+            Part::Severity if s.pearson_var > 0.0 => (s.pearson - n) / s.pearson_var.sqrt(),
+            _ => 0.0,
+        },
+        multiple_claims: (s.multi_actual, s.multi_expected),
+        estimate,
+    }
 }
 
 /// `fixed` plus e^β for this part's factors.
@@ -271,6 +378,20 @@ struct Sums {
     expected: f64,
     objective: f64,
     count: f64,
+    /// Σ Pearson terms (y − μ)²/Var y and their variances under the model.
+    pearson: f64,
+    pearson_var: f64,
+    /// Σ ((y − μ)² − μ) and Σ μ²/t: the moment estimate of the dispersion.
+    excess: f64,
+    excess_scale: f64,
+    /// Rows with two or more claims: observed, expected and the variance of the count.
+    multi_actual: f64,
+    multi_expected: f64,
+    multi_var: f64,
+    /// Per band of expected claims a year: rows, claims, expected claims.
+    band_rows: [f64; BANDS.len() + 1],
+    band_actual: [f64; BANDS.len() + 1],
+    band_expected: [f64; BANDS.len() + 1],
 }
 
 impl Sums {
@@ -284,6 +405,16 @@ impl Sums {
             expected: 0.0,
             objective: 0.0,
             count: 0.0,
+            pearson: 0.0,
+            pearson_var: 0.0,
+            excess: 0.0,
+            excess_scale: 0.0,
+            multi_actual: 0.0,
+            multi_expected: 0.0,
+            multi_var: 0.0,
+            band_rows: [0.0; BANDS.len() + 1],
+            band_actual: [0.0; BANDS.len() + 1],
+            band_expected: [0.0; BANDS.len() + 1],
         }
     }
 
@@ -297,6 +428,16 @@ impl Sums {
         self.expected += o.expected;
         self.objective += o.objective;
         self.count += o.count;
+        self.pearson += o.pearson;
+        self.pearson_var += o.pearson_var;
+        self.excess += o.excess;
+        self.excess_scale += o.excess_scale;
+        self.multi_actual += o.multi_actual;
+        self.multi_expected += o.multi_expected;
+        self.multi_var += o.multi_var;
+        add(&mut self.band_rows, &o.band_rows);
+        add(&mut self.band_actual, &o.band_actual);
+        add(&mut self.band_expected, &o.band_expected);
     }
 }
 
@@ -305,6 +446,8 @@ struct Context {
     params: ModelParams,
     /// (frequency, severity) scale of each adjusted industry, applied to the cached [`Base`].
     industry: BTreeMap<Industry, (f64, f64)>,
+    /// (frequency, severity) scale of the base level, applied to the cached [`Base`].
+    level: (f64, f64),
     /// Per peril (E, Var) of ln(X/median).
     moments: [(f64, f64); PERILS],
     /// Schemes at their lower bound: one-sided differences (the floor is a kink).
@@ -326,7 +469,14 @@ impl Context {
     ) -> Self {
         let params = apply(base, adjusted);
         let mut industry: BTreeMap<Industry, (f64, f64)> = BTreeMap::new();
+        let mut level = (1.0, 1.0);
         for (&(p, f), &r) in adjusted {
+            if f == Factor::Base {
+                match p {
+                    Part::Frequency => level.0 *= r,
+                    Part::Severity => level.1 *= r,
+                }
+            }
             if let Factor::Industry(i) = f {
                 let e = industry.entry(i).or_insert((1.0, 1.0));
                 match p {
@@ -350,6 +500,7 @@ impl Context {
         Context {
             params,
             industry,
+            level,
             moments,
             at_bound,
             part,
@@ -366,6 +517,7 @@ impl Context {
             .get(&profile.industry)
             .copied()
             .unwrap_or((1.0, 1.0));
+        let (fi, si) = (fi * self.level.0, si * self.level.1);
         let (m, levels) = multipliers(profile, &self.params);
         // (λ, a, E[(ln X)²]) of the row: frequency and the log-amount moments of one claim.
         let moments = |m: &crate::params::PerilMultipliers| {
@@ -397,6 +549,7 @@ impl Context {
                 x.push((j, v));
             }
         };
+        push(Factor::Base, 1.0);
         push(Factor::Industry(profile.industry), 1.0);
         let level = match self.part {
             Part::Frequency => levels.0,

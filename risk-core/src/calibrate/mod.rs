@@ -2,10 +2,12 @@
 //! the model's industry, certification and CSF-maturity multipliers, with the current model file as
 //! the prior.
 //!
-//! Each factor j is a multiplier r_j on a group of model parameters (an industry's relativity, a
-//! scheme's effects on the perils it names, one entry of a maturity table); β_j = ln r_j has the
-//! prior N(0, τ_j²), τ_j read from the parameter's source tag ([`prior_sd`]). For policy-year row i
-//! with exposure t_i years:
+//! Each factor j is a multiplier r_j on a group of model parameters (the base level of every
+//! peril, an industry's relativity, a scheme's effects on the perils it names, one entry of a
+//! maturity table); β_j = ln r_j has the prior N(0, τ_j²), τ_j the posterior sd a previous
+//! calibration wrote into the parameter's source ([`posterior_sd`]) or else read from its tag
+//! ([`prior_sd`]). The relativities are identified against a stated base ([`Factor`]): industry
+//! `other` fixed at 1, CSF level 2, no certificate. For policy-year row i with exposure t_i years:
 //!
 //! * frequency: claims y_i ~ NegBin(mean μ_i = t_i λ_i(β), size k t_i), λ_i the firm model's
 //!   expected events a year (Σ over perils) and k the model's dispersion (a sum of t iid
@@ -22,9 +24,11 @@
 //! ∂ ln λ_i/∂β_j is exact for industries and maturity, a central difference for certifications,
 //! whose floor, scope and exponent make them non-linear), and the posterior is its Laplace
 //! approximation N(β̂, H⁻¹). Sparse factors keep the prior (data weight 1 − Var_post/τ² near 0),
-//! rich ones follow the data (near 1): credibility weighting without hand-set weights.
+//! rich ones follow the data (near 1): credibility weighting without hand-set weights. Data the
+//! model cannot explain, or that say nothing, are refused by the sanity gates ([`gates`]).
 
 mod fit;
+pub mod gates;
 pub mod rewrite;
 pub mod synth;
 
@@ -37,7 +41,7 @@ use crate::exposure::base_perils;
 use crate::params::ModelParams;
 use crate::profile::FirmProfile;
 use crate::score::{multipliers, table_position};
-use crate::vocab::{Industry, PERILS, Scheme};
+use crate::vocab::{Industry, PERILS, Peril, Scheme};
 use fit::fit;
 
 /// Largest number of Fisher-scoring steps. Steps projected onto a bound (a certification
@@ -48,6 +52,11 @@ const MAX_ITERATIONS: usize = 200;
 const TOLERANCE: f64 = 1e-8;
 /// Convergence at a kink: a step that gains less log-posterior than this.
 const GAIN_TOLERANCE: f64 = 1e-9;
+/// At a kink (a certification's floor, or the combined floor of a firm's certificates) the
+/// quadratic model of the log-posterior fails and step halving creeps: a step cut below 1/64 of
+/// Newton's that gains less than this ends the fit (a log-posterior gain of 0.001 is a move of
+/// under 0.05 posterior sd along the step).
+const KINK_GAIN: f64 = 1e-3;
 /// Largest step in one iteration (damps the first steps of badly started fits).
 const MAX_STEP: f64 = 1.0;
 /// Half-width of the central difference in ln r.
@@ -102,8 +111,18 @@ impl Part {
 }
 
 /// A group of model parameters scaled together by one multiplier.
+///
+/// Identification: the base level is the frequency (severity location) of a firm in industry
+/// `other` (the global average by the model's definition, fixed at 1 and not fitted), at CSF
+/// level 2 (the maturity table's anchor, fixed at 1), without certificates. Every other factor
+/// is a relativity against that base, so a shift of the whole book moves the base and not the
+/// relativities.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Factor {
+    /// The base level of every peril alike (the claims data carry no peril, so the perils'
+    /// levels cannot be told apart): scales `perils.*.frequency`, or each peril's severity body
+    /// (`median`, `days_down` for a peril priced by days down).
+    Base,
     /// An industry's relativity (every peril).
     Industry(Industry),
     /// A scheme's effects on the perils they name.
@@ -115,17 +134,26 @@ pub enum Factor {
 impl Factor {
     /// Every factor, in report order.
     pub fn all() -> Vec<Factor> {
-        Industry::ALL
-            .iter()
-            .map(|&i| Factor::Industry(i))
+        std::iter::once(Factor::Base)
+            .chain(Industry::ALL.iter().map(|&i| Factor::Industry(i)))
             .chain(Scheme::ALL.iter().map(|&s| Factor::Certification(s)))
             .chain([0, 1, 3, 4, 5].map(Factor::Maturity))
             .collect()
     }
 
-    /// `industry:finance`, `certification:iso27001`, `maturity:3`.
+    /// The factors a calibration fits: every factor but `industry:other`, the fixed reference
+    /// of the industry relativities (see [`Factor`]).
+    pub fn fitted() -> Vec<Factor> {
+        Factor::all()
+            .into_iter()
+            .filter(|f| *f != Factor::Industry(Industry::Other))
+            .collect()
+    }
+
+    /// `base`, `industry:finance`, `certification:iso27001`, `maturity:3`.
     pub fn name(self) -> String {
         match self {
+            Factor::Base => "base".into(),
             Factor::Industry(i) => format!("industry:{i}"),
             Factor::Certification(s) => format!("certification:{s}"),
             Factor::Maturity(l) => format!("maturity:{l}"),
@@ -134,6 +162,9 @@ impl Factor {
 
     /// Parses [`Factor::name`].
     pub fn parse(s: &str) -> Option<Factor> {
+        if s == "base" {
+            return Some(Factor::Base);
+        }
         let (kind, v) = s.split_once(':')?;
         match kind {
             "industry" => Industry::parse(v).map(Factor::Industry),
@@ -150,6 +181,8 @@ impl Factor {
     pub fn parameter(self, part: Part) -> String {
         let p = part.as_str();
         match self {
+            Factor::Base if part == Part::Frequency => "perils.*.frequency".into(),
+            Factor::Base => "perils.*.median (days_down where it prices the peril)".into(),
             Factor::Industry(i) => format!("industries.{i}.{p}"),
             Factor::Certification(s) => format!("certifications.{s}.effects[*].{p}"),
             Factor::Maturity(l) => format!("maturity.{p}_multiplier[{l}]"),
@@ -158,7 +191,20 @@ impl Factor {
 
     /// Source texts of its parameters in the model file.
     fn sources(self, part: Part, params: &ModelParams) -> Vec<&str> {
+        if self == Factor::Base {
+            return Peril::ALL
+                .iter()
+                .zip(&params.perils)
+                .filter_map(|(peril, p)| {
+                    params
+                        .sources
+                        .get(&base_path(*peril, p, part))
+                        .map(String::as_str)
+                })
+                .collect();
+        }
         let prefix = match self {
+            Factor::Base => unreachable!("handled above"),
             Factor::Industry(i) => format!("industries.{i}.{}", part.as_str()),
             Factor::Certification(s) => format!("certifications.{s}.effects["),
             Factor::Maturity(_) => "maturity.multiplier_source".into(),
@@ -170,6 +216,48 @@ impl Factor {
             .filter(|(k, _)| !matches!(self, Factor::Industry(_)) || **k == prefix)
             .map(|(_, v)| v.as_str())
             .collect()
+    }
+
+    /// The label of its notes in a calibrated source (`frequency`, `level 3 severity`).
+    fn label(self, part: Part) -> String {
+        match self {
+            Factor::Maturity(l) => format!("level {l} {}", part.as_str()),
+            _ => part.as_str().into(),
+        }
+    }
+
+    /// Prior sd of ln r: the widest of its parameters' ([`prior_sd`] of each source, or the
+    /// posterior sd a calibration wrote into it, [`posterior_sd`]).
+    pub fn prior_sd(self, part: Part, params: &ModelParams) -> f64 {
+        let label = self.label(part);
+        self.sources(part, params)
+            .iter()
+            .map(|s| source_sd(s, &label))
+            .fold(None, |m: Option<f64>, s| Some(m.map_or(s, |m| m.max(s))))
+            .unwrap_or(0.50)
+    }
+}
+
+/// The prior sd of ln r a source gives the factor labelled `label`: the posterior sd of the
+/// newest calibration that fitted it, else its tag's width before calibrations that did not
+/// (a `[C]` source names its prior after `; prior: `).
+fn source_sd(source: &str, label: &str) -> f64 {
+    if let Some(sd) = posterior_sd(source, label) {
+        return sd;
+    }
+    match source.split_once("; prior: ") {
+        Some((_, older)) if source.starts_with("[C]") => source_sd(older, label),
+        _ => prior_sd(source),
+    }
+}
+
+/// The model-file path of a peril's base-level parameter: `perils.<peril>.frequency`, or for
+/// severity the body median (`days_down` where that prices the peril instead).
+pub(crate) fn base_path(peril: Peril, p: &crate::params::PerilParams, part: Part) -> String {
+    match (part, p.days_down) {
+        (Part::Frequency, _) => format!("perils.{peril}.frequency"),
+        (Part::Severity, Some(_)) => format!("perils.{peril}.days_down"),
+        (Part::Severity, None) => format!("perils.{peril}.median"),
     }
 }
 
@@ -185,6 +273,21 @@ pub fn value(params: &ModelParams, part: Part, factor: Factor) -> f64 {
         Part::Severity => x.1,
     };
     match factor {
+        // Frequency: the base events a year of all perils (at the reference revenue); severity:
+        // the frequency-weighted geometric mean of the perils' body scales (median, or days
+        // down): both move by exactly r under the base factor.
+        Factor::Base => {
+            let total: f64 = params.perils.iter().map(|p| p.frequency).sum();
+            match part {
+                Part::Frequency => total,
+                Part::Severity => params
+                    .perils
+                    .iter()
+                    .map(|p| p.frequency / total * p.days_down.unwrap_or(p.median).ln())
+                    .sum::<f64>()
+                    .exp(),
+            }
+        }
         Factor::Industry(i) => {
             let ind = &params.industries[&i];
             pick((ind.frequency, ind.severity))
@@ -221,6 +324,17 @@ pub fn apply(params: &ModelParams, adjustments: &Adjustments) -> ModelParams {
             Part::Severity => x.1 *= r,
         };
         match factor {
+            Factor::Base => {
+                for peril in &mut p.perils {
+                    match part {
+                        Part::Frequency => peril.frequency *= r,
+                        Part::Severity => match &mut peril.days_down {
+                            Some(d) => *d *= r,
+                            None => peril.median *= r,
+                        },
+                    }
+                }
+            }
             Factor::Industry(i) => {
                 let ind = p
                     .industries
@@ -265,6 +379,24 @@ pub fn prior_sd(source: &str) -> f64 {
         "[R" | "[D" | "[C" => 0.25,
         _ => 0.50,
     }
+}
+
+/// The posterior sd of ln r that a calibration wrote into a `[C]` source for the factor whose
+/// notes carry `label` (`frequency`, `level 3 severity`): `… <label> x0.91 (…, ln r mean -0.09
+/// sd 0.061)`. It is the next calibration's prior sd, so data weigh once: a thin fit leaves the
+/// prior nearly as wide as it was, a rich one narrows it. Only the newest calibration's notes
+/// are read (the text before `; prior:`).
+pub fn posterior_sd(source: &str, label: &str) -> Option<f64> {
+    if !source.starts_with("[C]") {
+        return None;
+    }
+    let newest = source.split("; prior:").next()?;
+    let needle = format!("{label} x");
+    let note = &newest[newest.find(&needle)?..];
+    let note = &note[..note.find(')').unwrap_or(note.len())];
+    let sd = note.split(" sd ").nth(1)?;
+    let sd: f64 = sd.trim().parse().ok()?;
+    (sd > 0.0 && sd.is_finite()).then_some(sd)
 }
 
 /// One policy's experience: its firm, exposure and claims.
@@ -347,6 +479,13 @@ pub struct FactorFit {
     pub policy_years: f64,
     /// Claims bearing on it (Σ y_i |∂ ln μ_i/∂β_j|).
     pub claims: f64,
+    /// Posterior mean and sd of ln r (the Laplace approximation): written into the new version's
+    /// source, where it is the next calibration's prior.
+    pub log_ratio: (f64, f64),
+    /// The posterior sits at the lower bound of ln r (a certification whose effect reaches the
+    /// model's floor): its interval is one-sided and the data may say the effect is stronger
+    /// still, which the model cannot price.
+    pub at_bound: bool,
 }
 
 impl FactorFit {
@@ -354,6 +493,12 @@ impl FactorFit {
     /// excludes 1.
     pub fn differs_from_one(&self) -> bool {
         self.interval.0 > 1.0 || self.interval.1 < 1.0
+    }
+
+    /// The data move the value away from the prior: the 95% interval excludes the prior value
+    /// (what an actual-versus-expected review asks).
+    pub fn differs_from_prior(&self) -> bool {
+        self.interval.0 > self.prior || self.interval.1 < self.prior
     }
 
     /// r = posterior / prior.
@@ -375,6 +520,47 @@ pub struct PartFit {
     pub actual_to_expected_posterior: f64,
     /// Rows used (severity: rows with claims and a finite claim-size variance).
     pub rows: usize,
+    /// Residual checks at the posterior.
+    pub residuals: Residuals,
+}
+
+/// Residual checks of a part's fit at the posterior: is the model's variance right, and does the
+/// fit hold across the book?
+#[derive(Debug, Clone, PartialEq)]
+pub struct Residuals {
+    /// Frequency: actual/expected by band of expected claims a policy-year (empty for severity).
+    pub bands: Vec<Band>,
+    /// Pearson χ² / rows: Σ (y − μ)²/Var y under the model's negative binomial (frequency), Σ
+    /// (ln L − a)²/v (severity), over the rows. About 1 when the model's variance is right;
+    /// above 1 the data vary more than the model says and the intervals are too narrow.
+    pub dispersion_ratio: f64,
+    /// The dispersion test, a z-score under the model: beyond ±3 the dispersion (frequency) or
+    /// σ (severity) of the model is contradicted by the data. Frequency: rows with two or more
+    /// claims, (observed − Σ P_i(Y ≥ 2))/√(Σ P_i(1 − P_i)) (at a few % a year over-dispersion
+    /// shows there, and the Pearson χ² is too skewed to test); severity: (Σ q − rows)/√Σ (q − 1)²,
+    /// q = (ln L − a)²/v (its variance from the data: ln X is not normal under the peril mix).
+    pub dispersion_z: f64,
+    /// Frequency: rows with two or more claims, observed and expected under the posterior.
+    pub multiple_claims: (f64, f64),
+    /// What the data say instead: frequency, the moment estimate of the negative binomial k
+    /// (E[(y − μ)² − μ] = μ²/(k t); None when the data are not over-dispersed); severity, the
+    /// factor on the model's sd of ln(claim), √(χ²/rows).
+    pub estimate: Option<f64>,
+}
+
+/// Actual and expected claims of the rows in one band of expected claims a policy-year.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Band {
+    /// Lower edge (claims a year).
+    pub from: f64,
+    /// Upper edge (None: open).
+    pub to: Option<f64>,
+    /// Rows in the band.
+    pub rows: usize,
+    /// Claims observed.
+    pub actual: f64,
+    /// Claims expected under the posterior.
+    pub expected: f64,
 }
 
 /// The result of [`calibrate`].
@@ -420,7 +606,7 @@ pub fn calibrate(
     if records.is_empty() {
         return Err(CalibrateError::Empty);
     }
-    let factors = Factor::all();
+    let factors = Factor::fitted();
     let bases: Vec<Base> = records
         .par_iter()
         .map(|r| base_perils(&r.profile, params).map(|b| b.map(|b| (b.frequency, b.median.ln()))))

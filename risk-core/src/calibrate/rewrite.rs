@@ -8,9 +8,10 @@ use std::fmt::Write as _;
 
 use toml_edit::{DocumentMut, Item, Value};
 
-use super::{CalibrateError, Calibration, Factor, FactorFit, Part};
+use super::{CalibrateError, Calibration, Factor, FactorFit, Part, base_path};
 use crate::params::Calibration as Provenance;
 use crate::params::ModelParams;
+use crate::vocab::Peril;
 
 /// Factors whose data weight is below this keep their prior value and source.
 pub const MIN_DATA_WEIGHT: f64 = 0.01;
@@ -41,6 +42,18 @@ pub fn next_version(version: &str) -> String {
     }
 }
 
+/// The lineage of a version fitted to the claims file `sha256` on `prior`: the prior's lineage
+/// (its `data_sha256` alone for a file written before lineages were kept) and this file.
+pub fn lineage(prior: &ModelParams, sha256: &str) -> Vec<String> {
+    let mut out = match &prior.calibration {
+        Some(c) if c.lineage.is_empty() => vec![c.data_sha256.clone()],
+        Some(c) => c.lineage.clone(),
+        None => Vec::new(),
+    };
+    out.push(sha256.to_string());
+    out
+}
+
 /// Writes `fit` into the model file `text` (whose parsed form is `params`) as version `version`.
 ///
 /// # Errors
@@ -69,14 +82,18 @@ pub fn rewrite(
     let mut notes = Vec::new();
     // Source notes per source location, so one effect changed in both parts gets one source.
     let mut source_notes: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // The posterior of ln r goes with the value: the next calibration reads its sd as the prior
+    // sd (super::posterior_sd), so these data are not counted again through a narrower tag.
     let describe = |f: &FactorFit| {
         format!(
-            "{} x{:.4} (95% interval {} to {}, data weight {:.2})",
+            "{} x{:.4} (95% interval {} to {}, data weight {:.2}, ln r mean {:.4} sd {:.4})",
             f.part.as_str(),
             f.ratio(),
             sig(f.interval.0),
             sig(f.interval.1),
-            f.data_weight
+            f.data_weight,
+            f.log_ratio.0,
+            f.log_ratio.1
         )
     };
     let fits: Vec<&FactorFit> = fit
@@ -91,6 +108,21 @@ pub fn rewrite(
     for f in &fits {
         let part = f.part.as_str();
         match f.factor {
+            Factor::Base => {
+                for (peril, p) in Peril::ALL.iter().zip(&params.perils) {
+                    let path = base_path(*peril, p, f.part);
+                    let entry = item_mut(&mut doc, &path)
+                        .and_then(Value::as_inline_table_mut)
+                        .ok_or_else(|| missing(&path))?;
+                    let old = number(entry.get("value")).ok_or_else(|| missing(&path))?;
+                    entry.insert("value", sig(old * f.ratio()).into());
+                    source_notes
+                        .entry(path.clone())
+                        .or_default()
+                        .push(describe(f));
+                    changed.push(path);
+                }
+            }
             Factor::Industry(i) => {
                 let path = format!("industries.{i}.{part}");
                 let entry = doc["industries"][i.as_str()][part]
@@ -194,6 +226,10 @@ pub fn rewrite(
     cal.insert("policy_years", toml_edit::value(provenance.policy_years));
     cal.insert("claims", toml_edit::value(provenance.claims as i64));
     cal.insert("date", toml_edit::value(provenance.date.clone()));
+    cal.insert(
+        "lineage",
+        toml_edit::value(toml_edit::Array::from_iter(provenance.lineage.iter())),
+    );
     let mut decor = String::new();
     let _ = write!(
         decor,

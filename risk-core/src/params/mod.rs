@@ -354,6 +354,18 @@ pub struct Calibration {
     pub claims: u64,
     /// Date of the calibration (YYYY-MM-DD).
     pub date: String,
+    /// SHA-256 of every claims file this version's ancestry was fitted to, oldest first, this
+    /// one's included: data already in it are refused (they would be counted twice). Absent in
+    /// files written before it was kept: then only `data_sha256` is known.
+    #[serde(default)]
+    pub lineage: Vec<String>,
+}
+
+impl Calibration {
+    /// Whether the claims file with this SHA-256 is already in the version's ancestry.
+    pub fn used(&self, sha256: &str) -> bool {
+        self.data_sha256 == sha256 || self.lineage.iter().any(|h| h == sha256)
+    }
 }
 
 /// Parses `YYYY-MM-DD`.

@@ -196,6 +196,23 @@ impl FirmProfile {
         params: &ModelParams,
         today: Date,
     ) -> Result<Self, ProfileError> {
+        let none = serde_json::Map::new();
+        FirmProfile::from_attributes_with(a, &none, &none, params, today)
+    }
+
+    /// As [`FirmProfile::from_attributes`], with more of the profile's fields as its JSON states
+    /// them: `firm` keys (`country`, `records_held`) and `controls` answers (a claims file's
+    /// optional columns).
+    ///
+    /// # Errors
+    /// As [`FirmProfile::parse`].
+    pub fn from_attributes_with(
+        a: &FirmAttributes,
+        firm: &serde_json::Map<String, serde_json::Value>,
+        controls: &serde_json::Map<String, serde_json::Value>,
+        params: &ModelParams,
+        today: Date,
+    ) -> Result<Self, ProfileError> {
         let certifications: Vec<serde_json::Value> = a
             .certifications
             .iter()
@@ -222,11 +239,15 @@ impl FirmProfile {
                 coverage.insert((*name).into(), v.into());
             }
         }
-        let profile = serde_json::json!({
+        let mut profile = serde_json::json!({
             "firm": {"name": a.name, "industry": a.industry, "annual_revenue": a.annual_revenue,
                      "currency": a.currency, "cloud_providers": a.cloud_providers},
             "certifications": certifications, "maturity": maturity, "coverage": coverage,
+            "controls": controls,
         });
+        if let Some(f) = profile["firm"].as_object_mut() {
+            f.extend(firm.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
         FirmProfile::parse(&profile.to_string(), params, today)
     }
 }
