@@ -64,6 +64,47 @@ async fn suppliers_are_capped_scored_and_offered_in_the_impact() {
         rows.contains(&"supplier:Supplier 1:supply_chain_3"),
         "{rows:?}"
     );
+
+    // A what-if requiring the scheme of that supplier is its impact row, on the same years.
+    let row = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["change"] == "supplier:Supplier 0:supply_chain_4")
+        .unwrap()
+        .clone();
+    let wi = format!("/v1/assessments/{id}/what-if");
+    let body = r#"{"require": [{"supplier": "Supplier 0", "scheme": "supply_chain_4"}]}"#;
+    let w = check(&e, post(&wi, body).by(&e.firm_a), 200).await;
+    assert_eq!(
+        w.body["changes"],
+        json!(["supplier:Supplier 0:supply_chain_4"])
+    );
+    assert_eq!(w.body["premium"], row["premium"]);
+    // Never dearer on the same years (at 2,000 years the supplier's rare compromises may all
+    // miss); the score, in closed form, rises.
+    assert!(w.body["delta"].as_f64().unwrap() <= 0.0, "{}", w.text);
+    assert!(
+        w.body["score"].as_f64() > w.body["current_score"].as_f64(),
+        "{}",
+        w.text
+    );
+    for (body, field) in [
+        (
+            r#"{"require": [{"supplier": "Nobody", "scheme": "supply_chain_4"}]}"#,
+            "require[0].supplier",
+        ),
+        (
+            r#"{"require": [{"supplier": "Supplier 0", "scheme": "star5"}]}"#,
+            "require[0].scheme",
+        ),
+        (
+            r#"{"require": [{"supplier": "Supplier 0"}]}"#,
+            "require[0].scheme",
+        ),
+    ] {
+        check_field(&e, post(&wi, body).by(&e.firm_a), 422, field).await;
+    }
 }
 
 /// A book's `suppliers` column: every supplier named is a common shock of the job, the report

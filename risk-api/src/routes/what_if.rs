@@ -1,6 +1,6 @@
 //! `POST /v1/assessments/{id}/what-if`: an assessment's profile re-priced with certificates
-//! removed, lapsed or obtained, maturity levels changed or key controls improved, with its seed
-//! and trials; nothing is stored.
+//! removed, lapsed or obtained, maturity levels changed, key controls improved or certificates
+//! required of suppliers, with its seed and trials; nothing is stored.
 
 use std::collections::BTreeMap;
 
@@ -45,6 +45,21 @@ pub struct WhatIfRequest {
     /// two answers.
     #[serde(default)]
     pub improve: Vec<String>,
+    /// Suppliers (by name) each required to hold an active, full-scope certificate of a scheme
+    /// from the valuation date (contract §16): the `supplier:<name>:<scheme>` rows of the
+    /// impact table, combined at will.
+    #[serde(default)]
+    pub require: Vec<Requirement>,
+}
+
+/// One supplier requirement of a what-if.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Requirement {
+    /// The supplier's `name` in the profile.
+    pub supplier: String,
+    /// The scheme it must hold (e.g. `supply_chain_4`).
+    pub scheme: String,
 }
 
 /// A re-priced profile (not stored).
@@ -59,7 +74,7 @@ pub struct WhatIfDto {
     /// Currency of the premiums.
     pub currency: String,
     /// The changes, as `remove:<scheme>`, `lapse:<scheme>`, `obtain:<scheme>`,
-    /// `improve:<control>`, `maturity:<function>=<level>`.
+    /// `improve:<control>`, `supplier:<name>:<scheme>`, `maturity:<function>=<level>`.
     pub changes: Vec<String>,
     /// Technical premium with the changes.
     pub premium: f64,
@@ -98,7 +113,7 @@ pub async fn what_if(
     let (params, profile) = inputs_now(&state, &rec).await?;
     let original = profile.clone();
     // Each requested change with its field, in request order: remove, lapse, obtain, improve,
-    // maturity.
+    // require, maturity.
     let mut items: Vec<(String, Result<Change, &'static str>)> = Vec::new();
     for (k, s) in req.remove.iter().enumerate() {
         let change = Scheme::parse(s).map(Change::Remove);
@@ -115,6 +130,15 @@ pub async fn what_if(
     for (k, c) in req.improve.iter().enumerate() {
         let change = Control::parse(c).map(Change::Improve);
         items.push((format!("improve[{k}]"), change.ok_or("unknown key control")));
+    }
+    for (k, r) in req.require.iter().enumerate() {
+        let supplier = profile.suppliers.iter().position(|s| s.name == r.supplier);
+        let (field, change) = match (supplier, Scheme::parse(&r.scheme)) {
+            (None, _) => ("supplier", Err("no supplier of this name in the profile")),
+            (_, None) => ("scheme", Err("unknown certification scheme")),
+            (Some(supplier), Some(scheme)) => ("scheme", Ok(Change::Supplier { supplier, scheme })),
+        };
+        items.push((format!("require[{k}].{field}"), change));
     }
     for (f, &level) in &req.maturity {
         let change = Function::parse(f).map(|function| Change::Maturity { function, level });
@@ -161,7 +185,7 @@ pub async fn what_if(
             .collect();
         return Err(ApiError::invalid(errors));
     }
-    let changes: Vec<String> = changes.iter().map(ToString::to_string).collect();
+    let changes: Vec<String> = changes.iter().map(|c| c.id(&original)).collect();
     let stored = rec.assessment().map_err(anyhow::Error::from)?;
     let (trials, seed) = (rec.trials, rec.seed);
     let currency = profile.currency.clone();
