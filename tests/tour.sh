@@ -43,6 +43,12 @@ grep -q '"change":"' tour.out || fail "no impact in the output"
 grep -q '"insurer":"tour-insurer"' tour.out || fail "the share was not granted"
 grep -q 'the insurer reads it: 200' tour.out || fail "the insurer could not read the shared assessment"
 grep -q '"premium":' tour.out || fail "risk score printed no premium"
+# The block's last line stops its server (graceful shutdown: give it a few seconds).
+tour_port="${block#*ADDR=127.0.0.1:}"; tour_port="${tour_port%%$'\n'*}"
+for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$tour_port/healthz" >/dev/null 2>&1 || break; sleep 0.2; done
+if curl -fs "http://127.0.0.1:$tour_port/healthz" >/dev/null 2>&1; then
+    fail "the tour left its server running on port $tour_port"
+fi
 [[ -f tour.db ]] || fail "the database was not in the working folder"
 
 # The mistake the tour used to provoke: a --data @path that does not exist sends an empty body.
