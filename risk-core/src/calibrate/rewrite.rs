@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use toml_edit::{DocumentMut, Item, Value};
+use toml_edit::{DocumentMut, InlineTable, Item, Value};
 
 use super::{CalibrateError, Calibration, Factor, FactorFit, Part, base_path};
 use crate::params::Calibration as Provenance;
@@ -69,7 +69,6 @@ pub fn rewrite(
     let mut doc: DocumentMut = text
         .parse()
         .map_err(|e: toml_edit::TomlError| CalibrateError::Model(e.to_string()))?;
-    let missing = |p: &str| CalibrateError::Model(format!("`{p}` not found"));
     let stamp = format!(
         "[C] calibrated {} on claims sha256:{} ({} rows, {:.1} policy-years, {} claims)",
         provenance.date,
@@ -82,20 +81,6 @@ pub fn rewrite(
     let mut notes = Vec::new();
     // Source notes per source location, so one effect changed in both parts gets one source.
     let mut source_notes: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    // The posterior of ln r goes with the value: the next calibration reads its sd as the prior
-    // sd (super::posterior_sd), so these data are not counted again through a narrower tag.
-    let describe = |f: &FactorFit| {
-        format!(
-            "{} x{:.4} (95% interval {} to {}, data weight {:.2}, ln r mean {:.4} sd {:.4})",
-            f.part.as_str(),
-            f.ratio(),
-            sig(f.interval.0),
-            sig(f.interval.1),
-            f.data_weight,
-            f.log_ratio.0,
-            f.log_ratio.1
-        )
-    };
     let fits: Vec<&FactorFit> = fit
         .frequency
         .factors
@@ -111,30 +96,14 @@ pub fn rewrite(
             Factor::Base => {
                 for (peril, p) in Peril::ALL.iter().zip(&params.perils) {
                     let path = base_path(*peril, p, f.part);
-                    let entry = item_mut(&mut doc, &path)
-                        .and_then(Value::as_inline_table_mut)
-                        .ok_or_else(|| missing(&path))?;
-                    let old = number(entry.get("value")).ok_or_else(|| missing(&path))?;
-                    entry.insert("value", sig(old * f.ratio()).into());
-                    source_notes
-                        .entry(path.clone())
-                        .or_default()
-                        .push(describe(f));
-                    changed.push(path);
+                    let entry = item_mut(&mut doc, &path).and_then(Value::as_inline_table_mut);
+                    scale(entry, path, f, &mut source_notes, &mut changed)?;
                 }
             }
             Factor::Industry(i) => {
                 let path = format!("industries.{i}.{part}");
-                let entry = doc["industries"][i.as_str()][part]
-                    .as_inline_table_mut()
-                    .ok_or_else(|| missing(&path))?;
-                let old = number(entry.get("value")).ok_or_else(|| missing(&path))?;
-                entry.insert("value", sig(old * f.ratio()).into());
-                source_notes
-                    .entry(path.clone())
-                    .or_default()
-                    .push(describe(f));
-                changed.push(path);
+                let entry = doc["industries"][i.as_str()][part].as_inline_table_mut();
+                scale(entry, path, f, &mut source_notes, &mut changed)?;
             }
             Factor::Certification(s) => {
                 let path = format!("certifications.{s}.effects");
@@ -266,6 +235,47 @@ fn item_mut<'a>(doc: &'a mut DocumentMut, path: &str) -> Option<&'a mut Value> {
         Some(i) => item.as_array_mut()?.get_mut(i),
         None => item.as_value_mut(),
     }
+}
+
+/// The error for a parameter the fit names but the file lacks.
+fn missing(p: &str) -> CalibrateError {
+    CalibrateError::Model(format!("`{p}` not found"))
+}
+
+/// A fit in words for the source note. The posterior of ln r goes with the value: the next
+/// calibration reads its sd as the prior sd (super::posterior_sd), so these data are not counted
+/// again through a narrower tag.
+fn describe(f: &FactorFit) -> String {
+    format!(
+        "{} x{:.4} (95% interval {} to {}, data weight {:.2}, ln r mean {:.4} sd {:.4})",
+        f.part.as_str(),
+        f.ratio(),
+        sig(f.interval.0),
+        sig(f.interval.1),
+        f.data_weight,
+        f.log_ratio.0,
+        f.log_ratio.1
+    )
+}
+
+/// Multiplies the `value` of the inline table `entry` (at `path`) by the fit's ratio, and notes
+/// the change and its source.
+fn scale(
+    entry: Option<&mut InlineTable>,
+    path: String,
+    f: &FactorFit,
+    source_notes: &mut BTreeMap<String, Vec<String>>,
+    changed: &mut Vec<String>,
+) -> Result<(), CalibrateError> {
+    let entry = entry.ok_or_else(|| missing(&path))?;
+    let old = number(entry.get("value")).ok_or_else(|| missing(&path))?;
+    entry.insert("value", sig(old * f.ratio()).into());
+    source_notes
+        .entry(path.clone())
+        .or_default()
+        .push(describe(f));
+    changed.push(path);
+    Ok(())
 }
 
 fn number(v: Option<&Value>) -> Option<f64> {

@@ -204,17 +204,8 @@ impl Change {
                 if profile.certifications.iter().any(|c| c.scheme == s) {
                     return Err(ChangeError::AlreadyHeld(s));
                 }
-                profile.certifications.push(Certification {
-                    scheme: s,
-                    status: Status::Active,
-                    issued: Some(profile.as_of),
-                    expires: None,
-                    scope_share: 1.0,
-                    security_level: params.certifications[&s].security_level_full_credit,
-                    edition: (s == Scheme::Iso27001).then_some(2022),
-                    certificate_id: None,
-                    verified: true,
-                });
+                let c = full_certificate(s, profile.as_of, params);
+                profile.certifications.push(c);
             }
             Change::Supplier { supplier, scheme } => {
                 let as_of = profile.as_of;
@@ -223,17 +214,8 @@ impl Change {
                     .get_mut(supplier)
                     .ok_or(ChangeError::NoSupplier(supplier))?;
                 s.certifications.retain(|c| c.scheme != scheme);
-                s.certifications.push(Certification {
-                    scheme,
-                    status: Status::Active,
-                    issued: Some(as_of),
-                    expires: None,
-                    scope_share: 1.0,
-                    security_level: params.certifications[&scheme].security_level_full_credit,
-                    edition: (scheme == Scheme::Iso27001).then_some(2022),
-                    certificate_id: None,
-                    verified: true,
-                });
+                s.certifications
+                    .push(full_certificate(scheme, as_of, params));
             }
             Change::Raise(f) => match profile.maturity[f.index()] {
                 Some(m) if m < 5 => profile.maturity[f.index()] = Some(m + 1),
@@ -255,6 +237,23 @@ impl Change {
             },
         }
         Ok(())
+    }
+}
+
+/// An active, verified, full-scope certificate of `scheme` issued on `as_of` (current edition,
+/// the security level of full credit): what obtaining a scheme, or requiring it of a supplier,
+/// means.
+fn full_certificate(scheme: Scheme, as_of: time::Date, params: &ModelParams) -> Certification {
+    Certification {
+        scheme,
+        status: Status::Active,
+        issued: Some(as_of),
+        expires: None,
+        scope_share: 1.0,
+        security_level: params.certifications[&scheme].security_level_full_credit,
+        edition: (scheme == Scheme::Iso27001).then_some(2022),
+        certificate_id: None,
+        verified: true,
     }
 }
 
