@@ -8,7 +8,7 @@ use polars::prelude::*;
 use risk_core::dist::{Frequency, Severity};
 use risk_core::model::{LossModel, Peril, Terms};
 use risk_core::params::ModelParams;
-use risk_core::portfolio::{Policy, Shock, ShockSize, YearLossTable};
+use risk_core::portfolio::{NO_POLICY, Policy, Shock, ShockSize, YearLossTable};
 use risk_core::profile::{FirmAttributes, FirmProfile};
 use time::Date;
 
@@ -528,7 +528,8 @@ fn split(xs: &[i128]) -> (Vec<i64>, Vec<i64>) {
 
 /// Writes a year-loss table: `year`, `loss` (f64, the year's sum) and the exact fixed-point value
 /// as `loss_hi`, `loss_lo` (the high and low 64 bits), `occurrence_loss` (f64, the year's largest
-/// event), `max_event_hi`/`_lo` (the largest own event), per shock `shock{s}_occurs` and its
+/// event), `max_event_hi`/`_lo` (the largest own event) and `max_event_policy` (the book index of
+/// its policy, -1 in a year without own events), per shock `shock{s}_occurs` and its
 /// occurrence's loss `shock{s}_event_hi`/`_lo`, plus run metadata columns so shards can be merged.
 pub fn write_ylt(path: &Path, t: &YearLossTable, shock_names: &[String]) -> Result<(), String> {
     let n = t.loss.len();
@@ -543,6 +544,13 @@ pub fn write_ylt(path: &Path, t: &YearLossTable, shock_names: &[String]) -> Resu
         Column::new("occurrence_loss".into(), t.occurrence_losses()),
         Column::new("max_event_hi".into(), max_hi),
         Column::new("max_event_lo".into(), max_lo),
+        Column::new(
+            "max_event_policy".into(),
+            t.max_event_policy
+                .iter()
+                .map(|&p| if p == NO_POLICY { -1 } else { i64::from(p) })
+                .collect::<Vec<i64>>(),
+        ),
         Column::new("seed".into(), vec![t.seed; n]),
         Column::new("policy_start".into(), vec![t.policies.start as u64; n]),
         Column::new("policy_end".into(), vec![t.policies.end as u64; n]),
@@ -651,6 +659,10 @@ pub fn read_ylt(path: &Path) -> Result<(YearLossTable, Vec<String>), String> {
         loss: hi.iter().zip(&lo).map(|(&h, &l)| join(h, l)).collect(),
         shock_loss,
         max_event: joined("max_event")?,
+        max_event_policy: i64s("max_event_policy")?
+            .into_iter()
+            .map(|p| u32::try_from(p).unwrap_or(NO_POLICY))
+            .collect(),
         shock_years,
         shock_events,
     };

@@ -199,21 +199,21 @@ pub fn portfolio_report(
         value: v.value,
         std_error: v.std_error,
     };
-    let mut top: Vec<ContributorDto> = allocation
+    let contributors: Vec<ContributorDto> = allocation
         .unwrap_or_default()
         .iter()
         .map(|a| ContributorDto {
             policy_id: ids[a.policy].clone(),
             tvar_contribution: a.tvar_contribution,
+            var_contribution: a.var_contribution,
+            oep_tvar_contribution: a.oep_tvar_contribution,
+            oep_var_contribution: a.oep_var_contribution,
         })
         .collect();
     let allocated_total = allocation.map(|a| a.iter().map(|x| x.tvar_contribution).sum());
-    top.sort_by(|a, b| {
-        b.tvar_contribution
-            .total_cmp(&a.tvar_contribution)
-            .then(a.policy_id.cmp(&b.policy_id))
-    });
-    top.truncate(10);
+    let oep_allocated_total = allocation.map(|a| a.iter().map(|x| x.oep_tvar_contribution).sum());
+    let top = top_by(&contributors, |c| c.tvar_contribution);
+    let top_oep = top_by(&contributors, |c| c.oep_tvar_contribution);
     PortfolioReport {
         policies: table.policies.len(),
         trials: table.trials,
@@ -244,9 +244,25 @@ pub fn portfolio_report(
             .collect(),
         allocation_level: allocation.map(|_| ALLOCATION_LEVEL),
         allocated_total,
+        oep_allocated_total,
         top_contributors: top,
+        top_oep_contributors: top_oep,
         suppliers: Vec::new(),
     }
+}
+
+/// The ten largest contributors by `key` (ties by policy id).
+fn top_by(
+    all: &[crate::dto::portfolio::ContributorDto],
+    key: impl Fn(&crate::dto::portfolio::ContributorDto) -> f64,
+) -> Vec<crate::dto::portfolio::ContributorDto> {
+    let mut order: Vec<&crate::dto::portfolio::ContributorDto> = all.iter().collect();
+    order.sort_by(|a, b| {
+        key(b)
+            .total_cmp(&key(a))
+            .then(a.policy_id.cmp(&b.policy_id))
+    });
+    order.into_iter().take(10).cloned().collect()
 }
 
 /// Most suppliers a report lists, and how many of them get the ★4 counterfactual.

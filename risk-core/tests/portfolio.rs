@@ -331,3 +331,176 @@ fn one_event_a_year_makes_oep_equal_aep() {
         ep(&t, EpKind::Aggregate, &RETURN_PERIODS)
     );
 }
+
+/// Every set of contributions adds up to its portfolio measure at the allocation level
+/// (relative 1e-9: the parts are exact in fixed point, their sum is a float sum):
+/// Σ tvar_contribution = TVaR of the annual losses, Σ var_contribution = their VaR,
+/// Σ oep_tvar_contribution = TVaR of the occurrence losses (each year's largest event, own or
+/// common shock), Σ oep_var_contribution = their VaR. A part computed alone equals the whole
+/// run's entries.
+#[test]
+fn occurrence_and_aggregate_allocations_add_up() {
+    use risk_core::portfolio::{allocate_range, occurrence_stats};
+    // A rare cloud outage (about 30 of the 10,000 years, each hitting ~135 policies) above the
+    // largest own events, so the occurrence tail has both kinds of year.
+    let p = Portfolio::new(nb_book(300).policies().to_vec(), vec![cloud(0.003, 0.9)]).unwrap();
+    let t = simulate(&p, 0..300, 10_000, 17, NONE);
+    let (agg, occ) = (
+        stats(&t, &[0.995], &[]),
+        occurrence_stats(&t, &[0.995], &[]),
+    );
+    let a = allocate(&p, &t, 0.995);
+    let sum = |f: fn(&risk_core::portfolio::Allocation) -> f64| a.iter().map(f).sum::<f64>();
+    let close = |got: f64, want: f64, what: &str| {
+        assert!(
+            (got - want).abs() <= 1e-9 * want.abs(),
+            "{what}: {got} vs {want}"
+        );
+    };
+    close(sum(|x| x.tvar_contribution), agg.tvar[0].value, "AEP TVaR");
+    close(sum(|x| x.var_contribution), agg.var[0].value, "AEP VaR");
+    close(
+        sum(|x| x.oep_tvar_contribution),
+        occ.tvar[0].value,
+        "OEP TVaR",
+    );
+    close(sum(|x| x.oep_var_contribution), occ.var[0].value, "OEP VaR");
+    assert!(occ.tvar[0].value < agg.tvar[0].value);
+    // The occurrence tail here has both kinds of year: one policy's own event and a shock
+    // occurrence over many policies.
+    let (o, v) = (t.occurrence(), occurrence_rank(&t, 0.995));
+    let kinds: std::collections::BTreeSet<bool> = (0..10_000u64)
+        .filter(|&y| o[y as usize] >= o[v])
+        .filter_map(|y| t.largest_event(y))
+        .map(|e| matches!(e, risk_core::portfolio::LargestEvent::Own(_)))
+        .collect();
+    assert_eq!(kinds.len(), 2, "{kinds:?}");
+    assert!(
+        a.iter()
+            .all(|x| x.var_contribution >= 0.0 && x.oep_var_contribution >= 0.0)
+    );
+    let part = allocate_range(&p, &t, 0.995, 100..180);
+    assert_eq!(part, a[100..180].to_vec());
+}
+
+/// The year whose occurrence loss is the VaR at `level` (rank ⌈nq⌉ by (loss, year)).
+fn occurrence_rank(t: &risk_core::portfolio::YearLossTable, level: f64) -> usize {
+    let o = t.occurrence();
+    let mut order: Vec<usize> = (0..o.len()).collect();
+    order.sort_by(|&a, &b| o[a].cmp(&o[b]).then(a.cmp(&b)));
+    order[(o.len() as f64 * level).ceil() as usize - 1]
+}
+
+/// With at most one event a year (one shock, no own perils) the occurrence loss is the annual
+/// loss: both allocations are the same numbers, bit for bit.
+#[test]
+fn one_event_a_year_allocates_oep_as_aep() {
+    let quiet: Vec<Policy> = (0..40)
+        .map(|i| Policy {
+            model: LossModel::new(vec![], Terms::from_parts(100.0, None, Some(2e5))),
+            ..policy(i, 0.1, 1.0)
+        })
+        .collect();
+    let p = Portfolio::new(quiet, vec![worm(0.3, 0.5)]).unwrap();
+    let t = simulate(&p, 0..40, 5_000, 4, NONE);
+    for a in allocate(&p, &t, 0.99) {
+        assert_eq!(a.oep_tvar_contribution, a.tvar_contribution, "{a:?}");
+        assert_eq!(a.oep_var_contribution, a.var_contribution, "{a:?}");
+    }
+}
+
+/// Policies without shocks: each occurrence-tail year is one policy's own event, so a policy's
+/// occurrence contributions come only from the years its own event was the largest, and the
+/// table names that policy (and merges it across shards exactly, ties to the lower index).
+#[test]
+fn own_event_years_go_to_the_policy_the_table_names() {
+    use risk_core::portfolio::{LargestEvent, YearLossTable};
+    let p = book(60, vec![]);
+    let t = simulate(&p, 0..60, 4_000, 5, NONE);
+    let mut merged: Option<YearLossTable> = None;
+    for i in 0..3 {
+        let part = simulate(&p, shard_range(60, i, 3).unwrap(), 4_000, 5, NONE);
+        merged = Some(match merged {
+            None => part,
+            Some(m) => m.merge(&part).unwrap(),
+        });
+    }
+    assert_eq!(merged.as_ref(), Some(&t));
+    let a = allocate(&p, &t, 0.99);
+    let y = occurrence_rank(&t, 0.99) as u64;
+    let Some(LargestEvent::Own(owner)) = t.largest_event(y) else {
+        panic!("no own event in year {y}");
+    };
+    for x in &a {
+        let want = if x.policy == owner {
+            t.occurrence_losses()[y as usize]
+        } else {
+            0.0
+        };
+        assert_eq!(x.oep_var_contribution, want, "{x:?}");
+    }
+}
+
+/// A FAIR peril in a book is sampled by thinned candidate years; the single-firm engine samples
+/// it year by year (TEF, vulnerability and the count every year). With each event worth about
+/// 1,000 (PERT on [1000, 1001]) a year's loss tells its count: the share of years with 0, 1 and
+/// ≥ 2 events and the mean count agree within 4 standard errors of the difference (two
+/// independent samples of 300,000 years), for a PERT and a lognormal TEF.
+#[test]
+fn fair_perils_are_event_driven_with_the_year_by_year_law() {
+    let tefs = [
+        Severity::pert(0.5, 2.0, 6.0).unwrap(),
+        Severity::lognormal(1.5, 0.8).unwrap(),
+    ];
+    for (c, tef) in tefs.into_iter().enumerate() {
+        let v = Severity::pert(0.01, 0.04, 0.12).unwrap();
+        let peril = Peril::new(
+            "fair",
+            Frequency::fair(tef, v).unwrap(),
+            Severity::pert(1000.0, 1000.5, 1001.0).unwrap(),
+        );
+        let model = LossModel::new(vec![peril], Terms::NONE);
+        let trials = 300_000u64;
+        let book = Portfolio::new(
+            vec![Policy {
+                model: model.clone(),
+                ..policy(0, 0.1, 1.0)
+            }],
+            vec![],
+        )
+        .unwrap();
+        let event_driven = simulate(&book, 0..1, trials, 31, NONE).losses();
+        let by_year = risk_core::engine::simulate(&model, trials, 32)
+            .losses(risk_core::engine::Side::Gross)
+            .to_vec();
+        let counts = |l: &[f64]| -> Vec<f64> { l.iter().map(|x| (x / 1000.5).round()).collect() };
+        let (a, b) = (counts(&event_driven), counts(&by_year));
+        let n = trials as f64;
+        // Shares of 0, 1 and ≥ 2 events: binomial standard errors.
+        for (what, test) in [
+            ("0", (|k: f64| k == 0.0) as fn(f64) -> bool),
+            ("1", |k| k == 1.0),
+            (">=2", |k| k >= 2.0),
+        ] {
+            let share = |x: &[f64]| x.iter().filter(|&&k| test(k)).count() as f64 / n;
+            let (pa, pb) = (share(&a), share(&b));
+            let p = 0.5 * (pa + pb);
+            let z = (pa - pb) / (2.0 * p * (1.0 - p) / n).sqrt();
+            assert!(z.abs() < 4.0, "tef {c}: P(N {what}) {pa} vs {pb} (z = {z})");
+        }
+        let moments = |x: &[f64]| {
+            let m = x.iter().sum::<f64>() / n;
+            let v = x.iter().map(|k| (k - m) * (k - m)).sum::<f64>() / (n - 1.0);
+            (m, v)
+        };
+        let ((ma, va), (mb, vb)) = (moments(&a), moments(&b));
+        let z = (ma - mb) / ((va + vb) / n).sqrt();
+        assert!(z.abs() < 4.0, "tef {c}: mean count {ma} vs {mb} (z = {z})");
+        let want = model.perils()[0].frequency().mean();
+        let z = (ma - want) / (va / n).sqrt();
+        assert!(
+            z.abs() < 4.0,
+            "tef {c}: mean count {ma} vs E[TEF]E[V] {want} (z = {z})"
+        );
+    }
+}

@@ -32,7 +32,8 @@ impl LossTable {
     }
 
     /// Little-endian: trials, seed, policy start, end (u64); loss count n (u64), losses (i128);
-    /// shock count k (u64), shock losses (i128); n largest own events (i128); per shock its
+    /// shock count k (u64), shock losses (i128); n largest own events (i128) and their policies
+    /// (u32, `u32::MAX` for none); per shock its
     /// occurrence count (u64), years (u64) and occurrence losses (i128); shock names joined by
     /// `\n`.
     fn to_bytes(&self) -> Vec<u8> {
@@ -60,6 +61,9 @@ impl LossTable {
         u64s(&mut out, &[t.shock_loss.len() as u64]);
         i128s(&mut out, &t.shock_loss);
         i128s(&mut out, &t.max_event);
+        t.max_event_policy
+            .iter()
+            .for_each(|x| out.extend_from_slice(&x.to_le_bytes()));
         for (years, events) in t.shock_years.iter().zip(&t.shock_events) {
             u64s(&mut out, &[years.len() as u64]);
             u64s(&mut out, years);
@@ -76,6 +80,9 @@ impl LossTable {
         let k = r.u64()?;
         let shock_loss = r.i128s(k)?;
         let max_event = r.i128s(n)?;
+        let max_event_policy = (0..n)
+            .map(|_| Some(u32::from_le_bytes(r.take::<4>()?)))
+            .collect::<Option<Vec<u32>>>()?;
         let mut shock_years = Vec::new();
         let mut shock_events = Vec::new();
         for _ in 0..k {
@@ -97,6 +104,7 @@ impl LossTable {
                 loss,
                 shock_loss,
                 max_event,
+                max_event_policy,
                 shock_years,
                 shock_events,
             },

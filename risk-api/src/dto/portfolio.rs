@@ -44,8 +44,16 @@ pub struct PortfolioReport {
     /// Σ of all policies' allocations (= TVaR at the allocation level).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allocated_total: Option<f64>,
+    /// Σ of all policies' occurrence allocations (= the occurrence TVaR at the allocation level:
+    /// the `oep` TVaR at return period 1/(1 − allocation_level)).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oep_allocated_total: Option<f64>,
     /// Largest co-TVaR allocations.
     pub top_contributors: Vec<ContributorDto>,
+    /// Largest occurrence co-TVaR allocations (the policies whose single events, or shares of
+    /// common-shock occurrences, drive the OEP tail); empty for a shard.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub top_oep_contributors: Vec<ContributorDto>,
     /// The suppliers (contract §16) driving the tail of a whole book, largest share of TVaR 99.5
     /// first (at most 20); absent when the book names none or for a shard.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -97,11 +105,18 @@ pub struct ShockDto {
     pub mean: f64,
 }
 
-/// A policy's allocation.
+/// A policy's allocation, aggregate (AEP: each year's total) and occurrence (OEP: each year's
+/// largest event), each set adding up over all policies to the portfolio's measure.
 #[derive(Debug, Clone, Serialize)]
 pub struct ContributorDto {
     /// Policy id.
     pub policy_id: String,
-    /// Co-TVaR allocation.
+    /// Co-TVaR allocation (Σ over policies = TVaR at the allocation level).
     pub tvar_contribution: f64,
+    /// Its loss in the VaR year (Σ over policies = VaR at the allocation level).
+    pub var_contribution: f64,
+    /// Co-TVaR allocation of the occurrence losses (Σ = the occurrence TVaR).
+    pub oep_tvar_contribution: f64,
+    /// Its part of the event at the occurrence VaR (Σ = the occurrence VaR).
+    pub oep_var_contribution: f64,
 }

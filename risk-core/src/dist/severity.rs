@@ -662,6 +662,13 @@ impl LogNormalGpd {
     }
 }
 
+impl LogNormal {
+    /// (μ, σ) of ln X ~ Normal(μ, σ²).
+    pub fn log_params(&self) -> (f64, f64) {
+        (self.mu, self.sigma)
+    }
+}
+
 impl ModPert {
     /// Support [min, max] (currency units, or events a year / probabilities in FAIR use).
     pub fn bounds(&self) -> (f64, f64) {

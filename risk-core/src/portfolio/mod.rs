@@ -19,22 +19,25 @@
 //! units), so the year-loss table does not depend on summation order: it is identical for any
 //! thread count, and the tables of policy shards add up to the unsharded table bit for bit.
 //!
-//! Euler allocation at level q: with v the portfolio VaR (rank k₀ = ⌈nq⌉), T the m = n − k₀ years
-//! ranked above it and w_i policy i's share of the VaR year, policy i is allocated
-//! a_i = w_i v + (Σ_{y∈T} L_{i,y} − m w_i v)/(n(1 − q)), so Σ_i a_i = TVaR_q exactly.
+//! Euler allocation (`allocate.rs`) of the aggregate and the occurrence TVaR and VaR to the
+//! policies, each set of contributions adding up to its portfolio measure.
 
+mod allocate;
 mod ep;
+mod exp;
+mod fair;
 mod sample;
 mod shocks;
 mod suppliers;
 mod table;
 
+pub use allocate::{Allocation, allocate, allocate_range};
 pub use ep::{EpKind, EpPoint, RETURN_PERIODS, ep_curve};
 pub use shocks::parse_shocks;
 pub use suppliers::{
     SUPPLIER_PREFIX, SupplierTail, supplier_shocks, supplier_stream, supplier_tail,
 };
-pub use table::YearLossTable;
+pub use table::{LargestEvent, NO_POLICY, YearLossTable};
 
 use std::ops::Range;
 
@@ -45,8 +48,8 @@ use crate::dist::Severity;
 use crate::engine::monte_carlo::stream;
 use crate::model::LossModel;
 use crate::stats::LossStats;
-use sample::{AllYears, Flagged, ShockIndex, Years, policy_events};
-use table::{add, money};
+use sample::{AllYears, ShockIndex, Years, policy_events};
+use table::{add, beats, max_into, money};
 
 /// Fixed-point scale of accumulated losses: 2¹⁶ units per currency unit.
 const SCALE: f64 = 65_536.0;
@@ -289,7 +292,8 @@ fn shock_years(shocks: &[Shock], trials: u64, seed: u64) -> Vec<Vec<u64>> {
         .collect()
 }
 
-/// Calls `add(year, insured amount, source)` for the policy's insured losses in the years
+/// Calls `add(year, insured amount, source)` (amounts in fixed point, [`fixed`], converted once
+/// here) for the policy's insured losses in the years
 /// `years` needs: the terms apply per event, then per year; a year's insured loss is the sum of
 /// the amounts given for it. Without an aggregate limit every event is passed on as it is drawn;
 /// with one, the year's events are grouped first and the limit shared pro rata over sources.
@@ -306,8 +310,8 @@ fn policy_losses(
     seed: u64,
     exposed: &[usize],
     years: &impl Years,
-    mut add: impl FnMut(u64, f64, usize),
-    mut peak: impl FnMut(u64, f64),
+    mut add: impl FnMut(u64, i128, usize),
+    mut peak: impl FnMut(u64, i128),
 ) {
     let terms = *p.model.terms();
     let share = p.share;
@@ -347,9 +351,10 @@ fn policy_losses(
         let mut each = |y, x, s| {
             let net = per_event(x, s) * share;
             if net > 0.0 {
-                add(y, net, s);
+                let v = fixed(net);
+                add(y, v, s);
                 if s == 0 {
-                    peak(y, net);
+                    peak(y, v);
                 }
             }
         };
@@ -418,8 +423,8 @@ fn share_year(
     largest_own: f64,
     terms: &crate::model::Terms,
     share: f64,
-    add: &mut impl FnMut(u64, f64, usize),
-    peak: &mut impl FnMut(u64, f64),
+    add: &mut impl FnMut(u64, i128, usize),
+    peak: &mut impl FnMut(u64, i128),
 ) {
     let sum: f64 = by_source.iter().map(|(_, x)| x).sum();
     let net = terms.annual(sum);
@@ -427,11 +432,11 @@ fn share_year(
         let scale = net / sum * share;
         for &(s, x) in by_source {
             if x > 0.0 {
-                add(y, x * scale, s);
+                add(y, fixed(x * scale), s);
             }
         }
         if largest_own > 0.0 {
-            peak(y, largest_own * scale);
+            peak(y, fixed(largest_own * scale));
         }
     }
 }
@@ -451,8 +456,8 @@ fn sectioned_losses(
     seed: u64,
     exposed: &[usize],
     years: &impl Years,
-    mut add: impl FnMut(u64, f64, usize),
-    mut peak: impl FnMut(u64, f64),
+    mut add: impl FnMut(u64, i128, usize),
+    mut peak: impl FnMut(u64, i128),
 ) {
     use crate::vocab::SECTIONS;
     let terms = *cover.terms();
@@ -540,12 +545,13 @@ fn fixed(x: f64) -> i128 {
     }
 }
 
-/// One fold's partial table: Σ losses per year, per source, largest own event per year, and
-/// per shock occurrence (flattened: shock s's occurrences from `offsets[s]`).
+/// One fold's partial table: Σ losses per year, per source, largest own event per year (and its
+/// policy), and per shock occurrence (flattened: shock s's occurrences from `offsets[s]`).
 struct Partial {
     loss: Vec<i128>,
     by_source: Vec<i128>,
     max_event: Vec<i128>,
+    max_policy: Vec<u32>,
     shock_events: Vec<i128>,
 }
 
@@ -555,6 +561,7 @@ impl Partial {
             loss: vec![0; trials],
             by_source: vec![0; sources],
             max_event: vec![0; trials],
+            max_policy: vec![NO_POLICY; trials],
             shock_events: vec![0; occurrences],
         }
     }
@@ -564,9 +571,12 @@ impl Partial {
         add(&mut self.loss, &other.loss);
         add(&mut self.by_source, &other.by_source);
         add(&mut self.shock_events, &other.shock_events);
-        for (x, y) in self.max_event.iter_mut().zip(&other.max_event) {
-            *x = (*x).max(*y);
-        }
+        max_into(
+            &mut self.max_event,
+            &mut self.max_policy,
+            &other.max_event,
+            &other.max_policy,
+        );
         self
     }
 }
@@ -608,8 +618,10 @@ pub fn simulate(
                 loss,
                 by_source,
                 max_event,
+                max_policy,
                 shock_events,
             } = &mut acc;
+            let at = g as u32; // < MAX_POLICIES
             policy_losses(
                 p,
                 g,
@@ -619,20 +631,23 @@ pub fn simulate(
                 seed,
                 &index.exposed(p),
                 &AllYears,
-                |y, net, s| {
-                    let v = fixed(net);
+                |y, v, s| {
                     loss[y as usize] += v;
-                    by_source[s] += v;
+                    // Source 0 (own events) needs no total: only the shocks' are reported.
                     if s > 0 {
+                        by_source[s] += v;
                         // A shock occurs at most once a year: its occurrence in year y.
                         let occ = &years[s - 1];
                         let k = occ.binary_search(&y).unwrap_or(0);
                         shock_events[offsets[s - 1] + k] += v;
                     }
                 },
-                |y, net| {
-                    let slot = &mut max_event[y as usize];
-                    *slot = (*slot).max(fixed(net));
+                |y, v| {
+                    let y = y as usize;
+                    if beats(v, at, max_event[y], max_policy[y]) {
+                        max_event[y] = v;
+                        max_policy[y] = at;
+                    }
                 },
             );
             progress(1);
@@ -651,93 +666,10 @@ pub fn simulate(
         loss: total.loss,
         shock_loss: total.by_source[1..].to_vec(),
         max_event: total.max_event,
+        max_event_policy: total.max_policy,
         shock_years: years,
         shock_events,
     }
-}
-
-/// A policy's share of the portfolio's tail.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Allocation {
-    /// Index of the policy.
-    pub policy: usize,
-    /// Its co-TVaR (Euler) allocation; the allocations sum to the portfolio TVaR.
-    pub tvar_contribution: f64,
-}
-
-/// Euler (co-TVaR) allocation of the portfolio's TVaR at `level` to every policy, from the full
-/// (unsharded) table; re-simulates each policy's losses in the tail years from the same streams.
-pub fn allocate(portfolio: &Portfolio, table: &YearLossTable, level: f64) -> Vec<Allocation> {
-    allocate_range(portfolio, table, level, 0..portfolio.policies.len())
-}
-
-/// [`allocate`] for the policies in `range` only (the same numbers as the whole run's entries
-/// for them), so a caller can do the allocation in parts and stop between them.
-pub fn allocate_range(
-    portfolio: &Portfolio,
-    table: &YearLossTable,
-    level: f64,
-    range: Range<usize>,
-) -> Vec<Allocation> {
-    let losses = table.losses();
-    let n = losses.len();
-    let k0 = {
-        let nf = n as f64;
-        let mut k = ((nf * level).ceil() as usize).clamp(1, n);
-        while k > 1 && (k - 1) as f64 / nf >= level {
-            k -= 1;
-        }
-        k
-    };
-    // Years by loss, ties broken by year: the VaR year is rank k0, the tail the ranks above.
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| table.loss[a].cmp(&table.loss[b]).then(a.cmp(&b)));
-    let var_year = order[k0 - 1] as u64;
-    let tail: Vec<u64> = order[k0..].iter().map(|&y| y as u64).collect();
-    let v = losses[var_year as usize];
-    let m = tail.len() as f64;
-    let denom = n as f64 * (1.0 - level);
-    // Only the tail years and the VaR year are valued in the replay.
-    let mut needed = vec![false; n];
-    for &y in tail.iter().chain([&var_year]) {
-        needed[y as usize] = true;
-    }
-    let years = shock_years(&portfolio.shocks, table.trials, table.seed);
-    let index = ShockIndex::new(&portfolio.shocks);
-    portfolio.policies[range.clone()]
-        .par_iter()
-        .enumerate()
-        .map(|(j, p)| {
-            let i = range.start + j;
-            let (mut tail_sum, mut at_var) = (0i128, 0i128);
-            let (trials, seed) = (table.trials, table.seed);
-            policy_losses(
-                p,
-                (portfolio.first + i) as u64,
-                &portfolio.shocks,
-                &years,
-                trials,
-                seed,
-                &index.exposed(p),
-                &Flagged(&needed),
-                |y, net, _| {
-                    let v = fixed(net);
-                    if y == var_year {
-                        at_var += v;
-                    } else {
-                        tail_sum += v;
-                    }
-                },
-                |_, _| {},
-            );
-            let (tail_sum, at_var) = (money(tail_sum), money(at_var));
-            let w = if v > 0.0 { at_var / v } else { 0.0 };
-            Allocation {
-                policy: i,
-                tvar_contribution: w * v + (tail_sum - m * w * v) / denom,
-            }
-        })
-        .collect()
 }
 
 /// Statistics of a year-loss table's annual (aggregate) losses.

@@ -14,23 +14,33 @@
 //!   G = ⌊ln U / ln p₀⌋ with U ~ U(0, 1]. In an event year the count comes from N | N ≥ 1 by
 //!   inversion of one uniform along the pmf recurrence p_{k+1} = p_k (k + r)/(k + 1) · m/(m + r).
 //!   When q > ½ (frequent perils) a gap saves little and the year-by-year sampler is used.
-//! - **FAIR** perils (TEF and vulnerability drawn every year) keep the year-by-year sampler.
+//! - **FAIR** perils (Λ = TEF × vulnerability drawn every year) skip between *candidate* years
+//!   by geometric gaps at the mean rate m = E[Λ] and thin them by the size-biased rate
+//!   (`fair.rs`): exact, without P(N = 0) in closed form. A TEF with a GPD tail, or m > ½, keeps
+//!   the year-by-year sampler.
 //! - **Shocks**: a shock occurs in a fixed list of years (shared by all policies and shards); an
 //!   exposed policy is hit in each with probability h, independently, so it skips from one hit to
 //!   the next along that list by G ~ Geometric(h), G = ⌊ln U / ln(1 − h)⌋.
 //!
 //! Each (policy, peril) and (policy, shock) has its own stream named by (seed, kind, policy,
 //! peril or shock), so the events of a policy do not depend on which other policies are in the
-//! run (shards), nor on the thread that simulates it.
+//! run (shards), nor on the thread that simulates it. That stream gives the event years and
+//! counts; the size of its j-th event comes from a stream of its own ([`event_stream`]: a
+//! counter-based generator keyed by the first draw of the peril's stream and j), so a replay
+//! that values only a few years (the allocation's tail) skips every other event's size without
+//! drawing it.
 
 use std::collections::HashMap;
 
-use rand::{Rng, RngExt};
+use rand::{Rng, RngExt, SeedableRng};
 use rand_distr::{Distribution, Poisson};
-use rand_xoshiro::Xoshiro256PlusPlus;
+use rand_xoshiro::{SplitMix64, Xoshiro256PlusPlus};
 
+use super::fair::FairYears;
 use super::{Policy, Shock, ShockSize};
-use crate::dist::{Frequency, NegBinFreq, Severity, TwoStep};
+use crate::dist::{
+    Frequency, LogNormal, LogNormalGpd, ModPert, NegBinFreq, Severity, SeverityDraw, TwoStep,
+};
 use crate::engine::monte_carlo::stream;
 
 /// Stream kinds of the portfolio engine.
@@ -40,8 +50,55 @@ const SHOCK_HITS: u64 = 0x5348_4B48; // a policy's hits and shock losses
 /// Above this P(N ≥ 1) a negative-binomial peril is sampled year by year.
 const GAP_MAX_EVENT_PROBABILITY: f64 = 0.5;
 
+/// An event's size from its draw: [`TwoStep::value`], except that a lognormal's exp is the
+/// portfolio's own ([`super::exp::exp`], within an ulp of the library's, a fifth of a run's
+/// instructions less).
+pub(super) trait Size: TwoStep {
+    /// The size of a draw.
+    #[inline(always)]
+    fn size(&self, draw: Self::Draw) -> f64 {
+        self.value(draw)
+    }
+}
+
+impl Size for LogNormal {
+    #[inline(always)]
+    fn size(&self, z: f64) -> f64 {
+        let (mu, sigma) = self.log_params();
+        super::exp::exp(mu + sigma * z)
+    }
+}
+
+impl Size for LogNormalGpd {}
+
+impl Size for ModPert {}
+
+impl Size for Severity {
+    #[inline]
+    fn size(&self, draw: SeverityDraw) -> f64 {
+        match (self, draw) {
+            (Severity::LogNormal(d), SeverityDraw::LogNormal(z)) => d.size(z),
+            _ => self.value(draw),
+        }
+    }
+}
+
+/// Distance between the starts of two events' streams along one SplitMix64 sequence: 2³² steps
+/// of its increment (φ = 0x9E3779B97F4A7C15, odd).
+const EVENT_STRIDE: u64 = 0x9E37_79B9_7F4A_7C15u64 << 32;
+
+/// The stream of the j-th event's size of a (policy, peril) or (policy, shock) keyed by `key`:
+/// SplitMix64 started at key + j·2³²·φ, whose k-th output is m(key + (j·2³² + k)·φ). For
+/// j, k < 2³² the positions j·2³² + k are distinct and φ is odd, so no two events of a key share
+/// a random number; starting one costs a multiply-add (an event draws one or two numbers).
+#[inline(always)]
+pub(super) fn event_stream(key: u64, j: u64) -> SplitMix64 {
+    SplitMix64::from_seed(key.wrapping_add(j.wrapping_mul(EVENT_STRIDE)).to_le_bytes())
+}
+
 /// Years a pass over the policies needs: all of them (the year-loss table), or a few (the
-/// allocation's tail years), whose events alone are valued; the others' draws are only consumed.
+/// allocation's tail years), whose events alone are valued; the other years' event sizes are
+/// not drawn (each has its own stream), only their years and counts.
 pub(super) trait Years: Sync {
     /// Whether year `y`'s losses are needed.
     fn needs(&self, y: u64) -> bool;
@@ -118,8 +175,8 @@ impl<'a> ShockIndex<'a> {
 }
 
 /// Generates the events of policy `g` in the years `years` needs, as (year, size, source), source
-/// 0 for its own perils (peril k's sizes passed through `own(k, size)`) and s + 1 for shock s; the draws of other years are consumed but not
-/// valued, so the stream, and every needed event, is the same whatever is needed.
+/// 0 for its own perils (peril k's sizes passed through `own(k, size)`) and s + 1 for shock s;
+/// every needed event is the same whatever else is needed (sizes come from per-event streams).
 #[allow(clippy::too_many_arguments)]
 pub(super) fn policy_events(
     p: &Policy,
@@ -151,20 +208,22 @@ pub(super) fn policy_events(
             continue;
         }
         let mut rng = stream(seed, [SHOCK_HITS, shock.stream_id(s), g]);
+        let key = rng.next_u64();
         let (d, scale) = match &shock.size {
             ShockSize::Amount(d) => (d, None),
             ShockSize::RevenueShare(d) => (d, Some(p.revenue)),
         };
-        let mut hit = |y: u64, rng: &mut Xoshiro256PlusPlus| {
-            let draw = d.draw(rng);
+        // The hit of the j-th occurrence draws its size from event stream j.
+        let mut hit = |j: usize| {
+            let y = occ[j];
             if years.needs(y) {
-                let x = d.value(draw);
+                let x = d.size(d.draw(&mut event_stream(key, j as u64)));
                 event(y, scale.map_or(x, |r| x * r), s + 1);
             }
         };
         if shock.hit_probability >= 1.0 {
-            for &y in occ {
-                hit(y, &mut rng);
+            for j in 0..occ.len() {
+                hit(j);
             }
             continue;
         }
@@ -176,7 +235,7 @@ pub(super) fn policy_events(
                 break;
             }
             j += gap as usize;
-            hit(occ[j], &mut rng);
+            hit(j);
             j += 1;
         }
     }
@@ -184,7 +243,7 @@ pub(super) fn policy_events(
 
 /// One own peril's events over all years (see the module documentation).
 #[inline]
-fn own_events<S: TwoStep>(
+fn own_events<S: Size>(
     f: &Frequency,
     sev: &S,
     rng: &mut Xoshiro256PlusPlus,
@@ -192,17 +251,27 @@ fn own_events<S: TwoStep>(
     years: &impl Years,
     event: &mut impl FnMut(u64, f64, usize),
 ) {
-    let mut events_in = |y: u64, count: u64, rng: &mut Xoshiro256PlusPlus| {
-        for _ in 0..count {
-            let draw = sev.draw(rng);
+    let key = rng.next_u64();
+    // Events are numbered in the order they are drawn; the j-th draws its size from event
+    // stream j, and only in a needed year. (A macro rather than a closure: it is inlined at
+    // each of its four uses, which matters once per event.)
+    let mut next = 0u64;
+    macro_rules! events_in {
+        ($y:expr, $count:expr) => {{
+            let (y, count): (u64, u64) = ($y, $count);
             if years.needs(y) {
-                event(y, sev.value(draw), 0);
+                for j in next..next + count {
+                    let x = sev.size(sev.draw(&mut event_stream(key, j)));
+                    event(y, x, 0);
+                }
             }
-        }
-    };
+            next += count;
+        }};
+    }
     let gaps = match f {
-        Frequency::NegativeBinomial(nb) => EventYears::new(nb),
-        _ => None,
+        Frequency::NegativeBinomial(nb) => EventYears::new(nb).map(Gaps::NegBin),
+        Frequency::Fair(fair) => FairYears::new(fair).map(Gaps::Fair),
+        Frequency::Poisson(_) => None,
     };
     match (f, gaps) {
         (Frequency::Poisson(_), _) => {
@@ -215,27 +284,54 @@ fn own_events<S: TwoStep>(
             };
             for _ in 0..total {
                 let y = rng.random_range(0..trials);
-                events_in(y, 1, rng);
+                events_in!(y, 1);
             }
         }
-        (_, Some(ey)) => {
+        (_, Some(gaps)) => {
+            let ln_miss = gaps.ln_miss();
             let mut y = 0u64;
             while y < trials {
-                let gap = geometric_gap(ey.ln_p0, rng);
+                let gap = geometric_gap(ln_miss, rng);
                 if gap >= (trials - y) as f64 {
                     break;
                 }
                 y += gap as u64;
-                let count = ey.count(rng);
-                events_in(y, count, rng);
+                let count = gaps.count(rng);
+                events_in!(y, count);
                 y += 1;
             }
         }
         (_, None) => {
             for y in 0..trials {
                 let count = f.sample(rng);
-                events_in(y, count, rng);
+                events_in!(y, count);
             }
+        }
+    }
+}
+
+/// The gap samplers: a negative binomial's event years (P(N = 0) known), or a FAIR peril's
+/// candidate years, thinned ([`FairYears`]).
+enum Gaps {
+    NegBin(EventYears),
+    Fair(FairYears),
+}
+
+impl Gaps {
+    /// ln of the probability that a year is skipped.
+    fn ln_miss(&self) -> f64 {
+        match self {
+            Gaps::NegBin(ey) => ey.ln_p0,
+            Gaps::Fair(fy) => fy.ln_miss,
+        }
+    }
+
+    /// The count of a year the gaps land on (0 for a thinned-out FAIR candidate).
+    #[inline]
+    fn count<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
+        match self {
+            Gaps::NegBin(ey) => ey.count(rng),
+            Gaps::Fair(fy) => fy.count(rng),
         }
     }
 }
