@@ -270,7 +270,7 @@ fn own_events<S: Size>(
     }
     let gaps = match f {
         Frequency::NegativeBinomial(nb) => EventYears::new(nb).map(Gaps::NegBin),
-        Frequency::Fair(fair) => FairYears::new(fair).map(Gaps::Fair),
+        Frequency::Fair(fair) => FairYears::new(fair).map(|f| Gaps::Fair(Box::new(f))),
         Frequency::Poisson(_) => None,
     };
     match (f, gaps) {
@@ -314,7 +314,7 @@ fn own_events<S: Size>(
 /// candidate years, thinned ([`FairYears`]).
 enum Gaps {
     NegBin(EventYears),
-    Fair(FairYears),
+    Fair(Box<FairYears>),
 }
 
 impl Gaps {
