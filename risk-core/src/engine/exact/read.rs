@@ -91,7 +91,10 @@ impl ExactDistribution {
     pub(super) fn moments(&self) -> (f64, f64) {
         let al = self.aggregate_limit;
         match self.both(|l| moments(l, al, self.closed)) {
-            Some(((m, s), (mc, sc))) => (richardson(m, mc), richardson(s, sc)),
+            // L ≥ 0, so E[L] ≥ 0 and E[L²] ≥ 0: the extrapolation of two nearly-zero integrals
+            // (a deductible far above every loss) can land a rounding error below zero, which
+            // is projected back onto the feasible set.
+            Some(((m, s), (mc, sc))) => (richardson(m, mc).max(0.0), richardson(s, sc).max(0.0)),
             None => (f64::NAN, f64::NAN),
         }
     }
