@@ -39,12 +39,15 @@ fn check_stats(stats: &LossStats, what: &str) {
             !v.value.is_nan() && !t.value.is_nan(),
             "{what}: {v:?} {t:?}"
         );
+        assert!(v.value >= 0.0, "{what}: VaR {v:?}");
+        assert!(t.value >= v.value, "{what}: TVaR {t:?} < VaR {v:?}");
     }
 }
 
 /// Exact grid size overflowed (`next_power_of_two`) for a threshold ~10³³ occurrence limits
 /// above the limit: now `ExactError::GridTooLarge`. A deductible of 10⁹⁷ left a mean of
-/// −8.9·10⁻⁸ from the extrapolation of two nearly-zero integrals: now clamped at 0.
+/// −8.9·10⁻⁸ from the extrapolation of two nearly-zero integrals, and another a TVaR of −2.2·10⁻⁷
+/// below its VaR of 0: now the moments are clamped at 0, VaR to [0, AL] and TVaR to [VaR, AL].
 #[test]
 fn spec_inputs_found_by_fuzzing() {
     let cases = fixtures("spec-");
