@@ -91,7 +91,10 @@ impl ExactDistribution {
     pub(super) fn moments(&self) -> (f64, f64) {
         let al = self.aggregate_limit;
         match self.both(|l| moments(l, al, self.closed)) {
-            Some(((m, s), (mc, sc))) => (richardson(m, mc), richardson(s, sc)),
+            // L ≥ 0, so E[L] ≥ 0 and E[L²] ≥ 0: the extrapolation of two nearly-zero integrals
+            // (a deductible far above every loss) can land a rounding error below zero, which
+            // is projected back onto the feasible set.
+            Some(((m, s), (mc, sc))) => (richardson(m, mc).max(0.0), richardson(s, sc).max(0.0)),
             None => (f64::NAN, f64::NAN),
         }
     }
@@ -117,23 +120,27 @@ impl LossDistribution for ExactDistribution {
         }
     }
 
-    /// NaN when the level's VaR lies beyond the grid.
+    /// NaN when the level's VaR lies beyond the grid. Within [0, AL]: the extrapolation of two
+    /// quantiles at 0 can otherwise leave a rounding error below zero.
     fn var(&self, level: f64) -> f64 {
         let al = self.aggregate_limit;
         self.both(|l| var_at(l, al, level))
-            .map_or(f64::NAN, |(f, c)| richardson(f, c).min(al))
+            .map_or(f64::NAN, |(f, c)| richardson(f, c).min(al).max(0.0))
     }
 
-    /// NaN when the level's VaR lies beyond the grid.
+    /// NaN when the level's VaR lies beyond the grid. At least the VaR at the same level (TVaR_p
+    /// = VaR_p + E[(L − VaR_p)⁺]/(1 − p) ≥ VaR_p): when nothing lies above the VaR (a deductible
+    /// above every loss) the extrapolated tail mean is a rounding error either side of zero.
     fn tvar(&self, level: f64) -> f64 {
         let al = self.aggregate_limit;
         let closed = self.closed;
+        let var = self.var(level);
         self.both(|l| {
             let (mean, _) = moments(l, al, closed)?;
             let v = var_at(l, al, level)?;
             tvar_at(l, al, level, v, mean)
         })
-        .map_or(f64::NAN, |(f, c)| richardson(f, c).min(al))
+        .map_or(f64::NAN, |(f, c)| richardson(f, c).min(al).max(var))
     }
 
     /// NaN beyond the grid.
