@@ -1,6 +1,8 @@
 //! The negative binomial dispersion k (`reference.dispersion`) fitted to the claim counts when they
-//! inform it. With the frequency factors at their posterior, each row's count is
-//! NegBin(mean μ_i, size s_i = k t_i), and ψ = ln k has the prior N(ln k₀, τ²) (τ from the
+//! inform it. The model draws each peril's count as NegBin(λ_k t, k t); with the frequency
+//! factors at their posterior, a row's count (the sum over perils) is taken as the negative
+//! binomial of the same mean and variance, NegBin(mean μ_i, size s_i = k c_i t_i) with c_i =
+//! (Σ_k λ_k)²/Σ_k λ_k² the concentration of its peril mix, and ψ = ln k has the prior N(ln k₀, τ²) (τ from the
 //! parameter's source, as for the factors). The mean and the size of a negative binomial are
 //! orthogonal parameters (their cross information is 0), so fitting ψ after the factors, holding
 //! the fitted means, loses nothing to first order.
@@ -38,13 +40,14 @@ pub struct ParameterFit {
 /// Rows evaluated per parallel chunk (fixed: sums identical for any thread count).
 const CHUNK: usize = 8192;
 
-/// Fits ψ = ln k given each record's expected claims `mu` (same order as `records`).
+/// Fits ψ = ln k given each record's (expected claims, concentration c) in `mu` (same order as
+/// `records`).
 ///
 /// # Errors
 /// [`CalibrateError::NotConverged`] when Newton's method does not settle in 100 steps.
 pub(super) fn fit(
     records: &[ClaimRecord],
-    mu: &[f64],
+    mu: &[(f64, f64)],
     prior: f64,
     tau: f64,
 ) -> Result<ParameterFit, CalibrateError> {
@@ -57,8 +60,8 @@ pub(super) fn fit(
             .zip(mu.par_chunks(CHUNK))
             .map(|(rs, ms)| {
                 let (mut ll, mut g, mut h) = (0.0, 0.0, 0.0);
-                for (r, &m) in rs.iter().zip(ms) {
-                    let s = k * r.exposure;
+                for (r, &(m, c)) in rs.iter().zip(ms) {
+                    let s = k * c * r.exposure;
                     let y = r.claims as f64;
                     let (mut sum1, mut sum2, mut logs) = (0.0, 0.0, 0.0);
                     for j in 0..r.claims.min(1_000_000) {

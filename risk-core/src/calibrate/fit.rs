@@ -335,13 +335,14 @@ pub(super) fn fit(
 }
 
 /// Each record's expected claims under `params` with `adjusted` applied (reported claims for
-/// insurer rows): the means the dispersion is fitted at.
+/// insurer rows) and the concentration of its peril mix ([`Context::concentration`]): what the
+/// dispersion is fitted at.
 pub(super) fn expected_claims(
     (records, bases): (&[ClaimRecord], &[Base]),
     params: &ModelParams,
     adjusted: &Adjustments,
     factors: &[Factor],
-) -> Vec<f64> {
+) -> Vec<(f64, f64)> {
     let ctx = Context::new(
         params,
         adjusted,
@@ -357,7 +358,7 @@ pub(super) fn expected_claims(
             chunk
                 .iter()
                 .zip(base)
-                .map(|(r, b)| ctx.eval(r, b).eta.exp())
+                .map(|(r, b)| (ctx.eval(r, b).eta.exp(), ctx.concentration(r, b)))
                 .collect::<Vec<_>>()
         })
         .collect()
@@ -711,6 +712,32 @@ impl Context {
             x,
             net,
         }
+    }
+
+    /// c = (Σ_k λ_k)²/Σ_k λ_k² of the row's (reported) claims a year by peril. The model draws
+    /// each peril's count as NegBin(λ_k t, k t), so the row's count has variance
+    /// μ + Σ_k (λ_k t)²/(k t) = μ + μ²/(k c t): the negative binomial of the same mean and
+    /// variance has size k c t (c = 1 for one peril, up to the number of perils for an even mix).
+    fn concentration(&self, r: &ClaimRecord, base: &Base) -> f64 {
+        let (fi, si) = self
+            .industry
+            .get(&r.profile.industry)
+            .copied()
+            .unwrap_or((1.0, 1.0));
+        let (fi, si) = (fi * self.level.0, si * self.level.1);
+        let (m, _) = multipliers(&r.profile, &self.params);
+        let (mut s1, mut s2) = (0.0, 0.0);
+        for (k, b) in base.iter().enumerate() {
+            let Some(b) = b else { continue };
+            let mut l = b.0 * fi * m[k].0;
+            if let Some(t) = r.terms {
+                let median = (b.1 + (si * m[k].1).ln()).exp();
+                l *= self.spliced(median, k).sf(t.deductible);
+            }
+            s1 += l;
+            s2 += l * l;
+        }
+        if s2 > 0.0 { s1 * s1 / s2 } else { 1.0 }
     }
 
     /// Peril k's spliced severity at `median`.
