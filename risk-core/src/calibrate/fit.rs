@@ -685,8 +685,9 @@ impl Context {
                 (multipliers(profile, down).0, 2.0 * H)
             };
             let d = (eta_of(&up) - eta_of(&down)) / width;
-            let shift = std::array::from_fn(|k| (up[k].1.ln() - down[k].1.ln()) / width);
-            push(Factor::Certification(c.scheme), d, Some(shift));
+            let shift =
+                net_rows.then(|| std::array::from_fn(|k| (up[k].1.ln() - down[k].1.ln()) / width));
+            push(Factor::Certification(c.scheme), d, shift);
         }
         let net = match (self.part, r.terms) {
             (Part::Severity, Some(terms)) => {
