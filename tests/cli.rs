@@ -813,6 +813,217 @@ fn claims_columns_carry_controls_and_country() {
     );
 }
 
+/// Policy terms, accident year, certificate dates and scope, and development are claims columns:
+/// a deductible thins the claims the model expects, a development factor of 2 halves them, a
+/// certificate issued after the period or out of scope gives no credit, an older accident year
+/// is valued at that year's trend; empty cells change nothing; bad cells are named.
+#[test]
+fn claims_columns_carry_terms_period_and_certificates() {
+    let file = |name: &str, extra: &str, cell: &str, cert: &str| {
+        let header = if extra.is_empty() {
+            String::new()
+        } else {
+            format!("{extra},")
+        };
+        let mut text = format!(
+            "policy_id,industry,annual_revenue,currency,certifications,{header}exposure,claim_count,incurred_loss\n"
+        );
+        let cell = if extra.is_empty() {
+            String::new()
+        } else {
+            format!("{cell},")
+        };
+        for i in 1..=3000 {
+            let c = u64::from(i % 25 == 0);
+            text.push_str(&format!(
+                "p{i},retail,5e7,USD,{cert},{cell}1,{c},{}\n",
+                c * 30_000
+            ));
+        }
+        temp_spec(name, &text)
+    };
+    let report = |path: &Path| {
+        json(&risk(&[
+            "calibrate",
+            path.to_str().unwrap(),
+            "--model",
+            "2.0.0",
+            "--date",
+            "2026-11-26",
+            "--dry-run",
+        ]))
+    };
+    let expected = |path: &Path| {
+        report(path)["data"]["expected_claims_prior"]
+            .as_f64()
+            .unwrap()
+    };
+    let iso = "iso27001:active";
+    let base = expected(&file("t-base.csv", "deductible", "", iso));
+    assert_eq!(base, expected(&file("t-none.csv", "", "", iso)));
+    let thinned = expected(&file("t-ded.csv", "deductible", "25000", iso));
+    assert!(
+        thinned < 0.8 * base && thinned > 0.2 * base,
+        "{thinned} vs {base}"
+    );
+    let developed = expected(&file("t-dev.csv", "development_factor", "2", iso));
+    assert!(
+        (developed / base - 0.5).abs() < 1e-9,
+        "{developed} vs {base}"
+    );
+    let uncertified = expected(&file("t-nocert.csv", "", "", ""));
+    assert!(uncertified > base, "{uncertified} vs {base}");
+    let out_of_scope = expected(&file("t-scope.csv", "certificate_scope", "iso27001:0", iso));
+    assert!((out_of_scope / uncertified - 1.0).abs() < 1e-9);
+    let half = expected(&file(
+        "t-half.csv",
+        "certificate_scope",
+        "iso27001:0.5",
+        iso,
+    ));
+    assert!(
+        base < half && half < uncertified,
+        "{base} {half} {uncertified}"
+    );
+    let late = expected(&file(
+        "t-late.csv",
+        "accident_year,certificate_issued",
+        "2024,iso27001:2025-01-10",
+        iso,
+    ));
+    let held = expected(&file(
+        "t-held.csv",
+        "accident_year,certificate_issued",
+        "2024,iso27001:2023-01-10",
+        iso,
+    ));
+    assert!(
+        (late / uncertified - 1.0).abs() < 1e-9,
+        "{late} vs {uncertified}"
+    );
+    assert!((held / base - 1.0).abs() < 1e-9, "{held} vs {base}");
+    // Model 2.0.0 trends claim costs 5% a year (all perils but business interruption, priced by
+    // days down): the same amounts in accident year 2020 are larger against the model's 2020
+    // claim sizes, by up to 1.05^6.4 = 1.37.
+    let sev = |r: serde_json::Value| r["severity"]["actual_to_expected_prior"].as_f64().unwrap();
+    let old = sev(report(&file("t-ay.csv", "accident_year", "2020", iso)));
+    let now = sev(report(&file("t-now.csv", "", "", iso)));
+    assert!((1.2..1.37).contains(&(old / now)), "{old} vs {now}");
+    let cases = [
+        ("deductible", "-1", "row 1, column deductible"),
+        ("occurrence_limit", "1000", "row 25, column incurred_loss"),
+        ("accident_year", "2099", "row 1, column accident_year"),
+        (
+            "development_factor",
+            "0.5",
+            "row 1, column development_factor",
+        ),
+        (
+            "certificate_issued",
+            "iso27001:soon",
+            "row 1, column certificate_issued",
+        ),
+        (
+            "certificate_issued",
+            "soc2_type2:2024-01-01",
+            "row 1, column certificate_issued",
+        ),
+        (
+            "certificate_scope",
+            "iso27001:2",
+            "row 1, column certificate_scope",
+        ),
+        (
+            "certificate_expires",
+            "iso27001:20x",
+            "row 1, column certificate_expires",
+        ),
+    ];
+    for (column, cell, want) in cases {
+        let bad = file(&format!("t-bad-{column}.csv"), column, cell, iso);
+        rejected(
+            &[
+                "calibrate",
+                bad.to_str().unwrap(),
+                "--model",
+                "2.0.0",
+                "--dry-run",
+            ],
+            want,
+        );
+    }
+}
+
+/// Insurer claims end to end: `synth-claims` with deductibles and limits writes the terms
+/// columns, and `calibrate` fits them on the censored likelihood (claims from the prior itself:
+/// the base levels stay inside their intervals around the prior).
+#[test]
+fn calibrate_reads_insurer_claims() {
+    let claims = scratch().join("insured.csv");
+    let out = risk(&[
+        "synth-claims",
+        "--rows",
+        "20000",
+        "--seed",
+        "4",
+        "--model",
+        "2.0.0",
+        "--deductibles",
+        "10000,50000",
+        "--limits",
+        "1000000,2000000",
+        "--out",
+        claims.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&claims).unwrap();
+    assert!(
+        text.lines()
+            .next()
+            .unwrap()
+            .ends_with(",deductible,occurrence_limit")
+    );
+    let r = json(&risk(&[
+        "calibrate",
+        claims.to_str().unwrap(),
+        "--model",
+        "2.0.0",
+        "--dry-run",
+    ]));
+    for part in ["frequency", "severity"] {
+        let base = r[part]["factors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["factor"] == "base")
+            .unwrap()
+            .clone();
+        let (lo, hi) = (
+            base["interval"][0].as_f64().unwrap(),
+            base["interval"][1].as_f64().unwrap(),
+        );
+        let prior = base["prior"].as_f64().unwrap();
+        assert!(lo <= prior && prior <= hi, "{part}: {base}");
+    }
+    let e = rejected(
+        &[
+            "synth-claims",
+            "--rows",
+            "10",
+            "--limits",
+            "1000000",
+            "--out",
+            claims.to_str().unwrap(),
+        ],
+        "--limits: needs --deductibles",
+    );
+    assert!(!e.is_empty());
+}
+
 #[test]
 fn bad_claims_files_name_row_and_column() {
     let header = "policy_id,industry,annual_revenue,currency,certifications,exposure,claim_count,incurred_loss";

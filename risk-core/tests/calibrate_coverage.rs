@@ -1,10 +1,12 @@
 //! Coverage of the credible intervals on data that do not come from the prior: claims from a
 //! model with a base-level shift and known certification, industry and maturity effects. Over
 //! seeds, the 95% intervals of well-informed factors (data weight > 0.3) should cover the truth
-//! 90–99% of the time. The test runs 3 seeds; `CALIBRATION_SEEDS=20` measures more (the 20-seed
-//! figure is recorded in models/README.md).
+//! 90–99% of the time. The tests run 3 seeds; `CALIBRATION_SEEDS=20` measures more (the 20-seed
+//! figures are recorded in models/README.md). The second test draws the same truth as insurer
+//! data (claims above a deductible, payments capped at a limit) with a base severity shift too,
+//! fitted on the censored likelihood.
 
-use risk_core::calibrate::synth::synthesize;
+use risk_core::calibrate::synth::{SyntheticRow, TermsMix, synthesize, synthesize_insured};
 use risk_core::calibrate::{
     Adjustments, ClaimRecord, Factor, Options, Part, apply, calibrate, value,
 };
@@ -31,21 +33,48 @@ fn truth() -> Adjustments {
 
 #[test]
 fn well_informed_intervals_cover_the_truth() {
+    coverage(truth(), |truth, seed| {
+        synthesize(truth, 30_000, 1000 + seed, date!(2026 - 11 - 26))
+    });
+}
+
+#[test]
+fn well_informed_intervals_cover_the_truth_on_insurer_data() {
+    let mut t = truth();
+    t.insert((Part::Severity, Factor::Base), 1.4);
+    let terms = TermsMix {
+        deductibles: vec![10e3, 25e3, 50e3],
+        limits: vec![1e6, 2e6, 5e6],
+    };
+    coverage(t, |truth, seed| {
+        synthesize_insured(truth, 30_000, 2000 + seed, date!(2026 - 11 - 26), &terms)
+    });
+}
+
+/// Fits `CALIBRATION_SEEDS` (3) data sets drawn by `draw` under the prior with `adjustments`,
+/// and holds the coverage of well-informed intervals to its band.
+fn coverage(adjustments: Adjustments, draw: impl Fn(&ModelParams, u64) -> Vec<SyntheticRow>) {
     let seeds: u64 = std::env::var("CALIBRATION_SEEDS")
         .ok()
         .map_or(3, |s| s.parse().expect("CALIBRATION_SEEDS is a number"));
     let prior = ModelParams::parse(MODEL_2_0_0).unwrap();
-    let truth = apply(&prior, &truth());
+    let truth = apply(&prior, &adjustments);
     let (mut checked, mut covered) = (0usize, 0usize);
     for seed in 0..seeds {
-        let rows = synthesize(&truth, 30_000, 1000 + seed, date!(2026 - 11 - 26));
+        let rows = draw(&truth, seed);
         let records: Vec<ClaimRecord> = rows
             .iter()
             .enumerate()
             .map(|(i, r)| {
                 let p = FirmProfile::from_attributes(&r.attributes, &prior, date!(2026 - 11 - 26))
                     .unwrap();
-                ClaimRecord::new(i + 1, p, r.exposure, r.claims, r.incurred).unwrap()
+                let record = ClaimRecord::new(i + 1, p, r.exposure, r.claims, r.incurred).unwrap();
+                match r.terms {
+                    Some(t) => record
+                        .with_terms(i + 1, t.deductible, Some(t.limit))
+                        .unwrap(),
+                    None => record,
+                }
             })
             .collect();
         let fit = calibrate(&records, &prior, Options::default()).unwrap();

@@ -120,6 +120,11 @@ fn the_dispersion_check_sees_over_dispersion() {
     let r = &fit.severity.residuals;
     assert!(r.dispersion_z.abs() < 3.0, "{r:?}");
     assert!((r.estimate.unwrap() - 1.0).abs() < 0.15, "{r:?}");
+    // Counts from the model itself: the fitted dispersion's interval holds the model's k = 2,
+    // and at ~3% a year 40,000 policy-years say little about it (the prior is kept).
+    let d = &fit.dispersion;
+    assert!(d.interval.0 <= 2.0 && 2.0 <= d.interval.1, "{d:?}");
+    assert!(d.data_weight < 0.5, "{d:?}");
     // The same firms, claims drawn with k = 0.1 instead of 2 (much more variance).
     let mut wide = prior.clone();
     wide.reference.dispersion = 0.1;
@@ -130,6 +135,11 @@ fn the_dispersion_check_sees_over_dispersion() {
     let k = r.estimate.unwrap();
     assert!(k < 1.0, "{r:?}");
     assert!(r.multiple_claims.0 > 2.0 * r.multiple_claims.1, "{r:?}");
+    // The fit of k follows the data there: its interval holds 0.1, far from the prior's 2, with
+    // the data outweighing the prior (so a new version would take it).
+    let d = &fit.dispersion;
+    assert!(d.interval.0 <= 0.1 && 0.1 <= d.interval.1, "{d:?}");
+    assert!(d.data_weight > 0.5 && d.interval.1 < 1.0, "{d:?}");
 }
 
 #[test]

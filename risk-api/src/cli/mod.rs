@@ -237,6 +237,14 @@ enum Command {
         /// Output file (.csv or .parquet).
         #[arg(long)]
         out: PathBuf,
+        /// Insurer data: deductibles in USD, one drawn per row (comma-separated); claims at or
+        /// below it are dropped and the rest paid net of it (`deductible` column written).
+        #[arg(long, value_delimiter = ',')]
+        deductibles: Vec<f64>,
+        /// Insurer data: occurrence limits in USD, one drawn per row (comma-separated; needs
+        /// --deductibles); payments are capped at it (`occurrence_limit` column written).
+        #[arg(long, value_delimiter = ',')]
+        limits: Vec<f64>,
     },
     /// API keys.
     Keys {
@@ -528,6 +536,8 @@ pub fn run(cli: Cli) -> Result<String, CliError> {
             truth,
             model,
             out,
+            deductibles,
+            limits,
         } => {
             let params = load_params(&model)?;
             let truth = match truth {
@@ -544,7 +554,29 @@ pub fn run(cli: Cli) -> Result<String, CliError> {
                 )));
             }
             let today = time::OffsetDateTime::now_utc().date();
-            let data = risk_core::calibrate::synth::synthesize(&truth, rows, seed, today);
+            let data = if deductibles.is_empty() {
+                if !limits.is_empty() {
+                    return Err(CliError::BadInput("--limits: needs --deductibles".into()));
+                }
+                risk_core::calibrate::synth::synthesize(&truth, rows, seed, today)
+            } else {
+                if deductibles.iter().any(|d| !(*d >= 0.0 && d.is_finite()))
+                    || limits.iter().any(|l| !(*l > 0.0))
+                {
+                    return Err(CliError::BadInput(
+                        "--deductibles: amounts >= 0; --limits: amounts > 0".into(),
+                    ));
+                }
+                let mix = risk_core::calibrate::synth::TermsMix {
+                    deductibles,
+                    limits: if limits.is_empty() {
+                        vec![f64::INFINITY]
+                    } else {
+                        limits
+                    },
+                };
+                risk_core::calibrate::synth::synthesize_insured(&truth, rows, seed, today, &mix)
+            };
             crate::claims_io::write_claims(&out, &data).map_err(CliError::BadInput)?;
             let claims: u64 = data.iter().map(|r| r.claims).sum();
             eprintln!("wrote {rows} rows ({claims} claims) to {}", out.display());

@@ -15,6 +15,9 @@ pub struct CalibrationReport {
     pub frequency: PartReport,
     /// Severity factors.
     pub severity: PartReport,
+    /// The negative binomial dispersion fitted to the counts (written only with data weight
+    /// ≥ 0.5; otherwise the prior's is kept).
+    pub dispersion: ParameterReport,
     /// Sanity gates tripped (a real run refuses and writes nothing; `--dry-run` lists them).
     pub gates: Vec<GateReport>,
     /// The calibrated version written (None with `--dry-run`).
@@ -146,6 +149,23 @@ pub struct NewModel {
     pub notes: Vec<String>,
 }
 
+/// A model parameter fitted beside the factors.
+#[derive(Debug, Serialize)]
+pub struct ParameterReport {
+    /// Model-file path.
+    pub parameter: String,
+    /// Prior value.
+    pub prior: f64,
+    /// Posterior median.
+    pub posterior: f64,
+    /// 95% credible interval.
+    pub interval: [f64; 2],
+    /// 1 − Var_post/Var_prior of its log.
+    pub data_weight: f64,
+    /// Whether a new version takes the posterior (data weight ≥ 0.5) or keeps the prior.
+    pub written: bool,
+}
+
 impl PartReport {
     fn new(p: &PartFit) -> Self {
         PartReport {
@@ -220,6 +240,14 @@ impl CalibrationReport {
             data,
             frequency: PartReport::new(&c.frequency),
             severity: PartReport::new(&c.severity),
+            dispersion: ParameterReport {
+                parameter: c.dispersion.parameter.clone(),
+                prior: c.dispersion.prior,
+                posterior: c.dispersion.posterior,
+                interval: [c.dispersion.interval.0, c.dispersion.interval.1],
+                data_weight: c.dispersion.data_weight,
+                written: c.dispersion.data_weight >= risk_core::calibrate::gates::THIN_DATA_WEIGHT,
+            },
             gates: gates
                 .iter()
                 .map(|g| GateReport {

@@ -29,6 +29,20 @@ struct Eval {
     var: f64,
     /// (factor index, ∂η/∂β_j).
     x: Vec<(usize, f64)>,
+    /// Severity of a row with policy terms: its censored/truncated likelihood.
+    net: Option<Net>,
+}
+
+/// One insurer claim's contribution to the severity fit ([`censored`]).
+struct Net {
+    /// Log-likelihood ℓ.
+    ll: f64,
+    /// (factor index, ∂ℓ/∂β_j).
+    score: Vec<(usize, f64)>,
+    /// Its residual for the σ check ([`censored::residual`]).
+    q: Option<f64>,
+    /// Expected payment of a reported claim.
+    expected: f64,
 }
 
 /// Fisher scoring for one part with the other part's adjustments `fixed`.
@@ -96,6 +110,10 @@ pub(super) fn fit(
                 let mut s = Sums::new(p);
                 for (i, r) in chunk.iter().enumerate().filter(|(_, r)| used(r)) {
                     let e = ctx.eval(r, &base[i]);
+                    if let Some(net) = &e.net {
+                        s.net(net, &e.x, r, p);
+                        continue;
+                    }
                     let mu = e.eta.exp();
                     if part == Part::Severity {
                         s.count += 1.0;
@@ -185,9 +203,19 @@ pub(super) fn fit(
     // certification floor puts a kink in the model.
     let mut beta = DVector::<f64>::zeros(p);
     let mut state = evaluate(&beta);
+    // Severity: the geometric mean ratio of observed to expected ground-up amounts, and for
+    // insurer rows the ratio of payments to expected payments, weighted by their claims on the
+    // log scale.
     let ae = |s: &Sums| match part {
         Part::Frequency => s.actual / s.expected,
-        Part::Severity => (s.actual / s.count).exp(),
+        Part::Severity => {
+            let net = if s.net_count > 0.0 {
+                s.net_count * (s.paid / s.paid_expected).ln()
+            } else {
+                0.0
+            };
+            ((s.actual + net) / (s.count + s.net_count)).exp()
+        }
     };
     let prior_ae = ae(&state);
     let mut iterations = 0;
@@ -306,6 +334,36 @@ pub(super) fn fit(
     })
 }
 
+/// Each record's expected claims under `params` with `adjusted` applied (reported claims for
+/// insurer rows) and the concentration of its peril mix ([`Context::concentration`]): what the
+/// dispersion is fitted at.
+pub(super) fn expected_claims(
+    (records, bases): (&[ClaimRecord], &[Base]),
+    params: &ModelParams,
+    adjusted: &Adjustments,
+    factors: &[Factor],
+) -> Vec<(f64, f64)> {
+    let ctx = Context::new(
+        params,
+        adjusted,
+        Part::Frequency,
+        factors,
+        [(0.0, 0.0); PERILS],
+        Default::default(),
+    );
+    records
+        .par_chunks(CHUNK)
+        .zip(bases.par_chunks(CHUNK))
+        .flat_map_iter(|(chunk, base)| {
+            chunk
+                .iter()
+                .zip(base)
+                .map(|(r, b)| (ctx.eval(r, b).eta.exp(), ctx.concentration(r, b)))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
 /// Lower edges of the residual bands of expected claims a policy-year (the first band starts
 /// at 0): \[A\] bands that split a cyber book's 0.5–20% annual frequencies roughly evenly.
 const BANDS: [f64; 4] = [0.01, 0.02, 0.05, 0.1];
@@ -327,7 +385,7 @@ fn residuals(s: &Sums, part: Part) -> Residuals {
     };
     let n = match part {
         Part::Frequency => s.band_rows.iter().sum::<f64>(),
-        Part::Severity => s.count,
+        Part::Severity => s.count + s.pit_count,
     };
     let estimate = match part {
         // Moment estimate of k: E[(y − μ)² − μ] = μ²/(k t) summed over rows.
@@ -388,6 +446,12 @@ struct Sums {
     multi_actual: f64,
     multi_expected: f64,
     multi_var: f64,
+    /// Severity rows with policy terms: rows, payments, expected payments, and the rows whose
+    /// residual q ([`censored::residual`]) entered `pearson`.
+    net_count: f64,
+    paid: f64,
+    paid_expected: f64,
+    pit_count: f64,
     /// Per band of expected claims a year: rows, claims, expected claims.
     band_rows: [f64; BANDS.len() + 1],
     band_actual: [f64; BANDS.len() + 1],
@@ -412,9 +476,38 @@ impl Sums {
             multi_actual: 0.0,
             multi_expected: 0.0,
             multi_var: 0.0,
+            net_count: 0.0,
+            paid: 0.0,
+            paid_expected: 0.0,
+            pit_count: 0.0,
             band_rows: [0.0; BANDS.len() + 1],
             band_actual: [0.0; BANDS.len() + 1],
             band_expected: [0.0; BANDS.len() + 1],
+        }
+    }
+
+    /// An insurer row's severity: its log-likelihood, and the outer product of its score as
+    /// its information (the expected information of a censored/truncated claim has no closed
+    /// form; the score's outer product estimates it without bias under the model).
+    fn net(&mut self, net: &Net, x: &[(usize, f64)], r: &ClaimRecord, p: usize) {
+        self.objective += net.ll;
+        for &(j, gj) in &net.score {
+            self.grad[j] += gj;
+            for &(l, gl) in &net.score {
+                self.info[j * p + l] += gj * gl;
+            }
+        }
+        for &(j, xj) in x {
+            self.exposure[j] += r.exposure * xj.abs();
+            self.claims[j] += r.claims as f64 * xj.abs();
+        }
+        self.net_count += 1.0;
+        self.paid += r.incurred;
+        self.paid_expected += net.expected;
+        if let Some(q) = net.q {
+            self.pit_count += 1.0;
+            self.pearson += q;
+            self.pearson_var += (q - 1.0).powi(2);
         }
     }
 
@@ -435,6 +528,10 @@ impl Sums {
         self.multi_actual += o.multi_actual;
         self.multi_expected += o.multi_expected;
         self.multi_var += o.multi_var;
+        self.net_count += o.net_count;
+        self.paid += o.paid;
+        self.paid_expected += o.paid_expected;
+        self.pit_count += o.pit_count;
         add(&mut self.band_rows, &o.band_rows);
         add(&mut self.band_actual, &o.band_actual);
         add(&mut self.band_expected, &o.band_expected);
@@ -533,45 +630,119 @@ impl Context {
             }
             (lambda, first / lambda, second / lambda)
         };
+        // Per peril (λ_k, spliced severity at the row's median): insurer rows only.
+        let mix = |m: &crate::params::PerilMultipliers| -> censored::Mix {
+            std::array::from_fn(|k| {
+                base[k].map(|b| {
+                    let median = (b.1 + (si * m[k].1).ln()).exp();
+                    (b.0 * fi * m[k].0, self.spliced(median, k))
+                })
+            })
+        };
         let eta_of = |m: &crate::params::PerilMultipliers| {
             let (lambda, a, _) = moments(m);
-            match self.part {
-                Part::Frequency => (r.exposure * lambda).ln(),
-                Part::Severity => a,
+            match (self.part, r.terms) {
+                // Reported claims: those above the deductible (censored module docs).
+                (Part::Frequency, Some(terms)) => {
+                    (r.exposure * censored::reported(&mix(m), terms.deductible) / r.development)
+                        .ln()
+                }
+                (Part::Frequency, None) => (r.exposure * lambda / r.development).ln(),
+                (Part::Severity, _) => a,
             }
         };
         let (_, a, a2) = moments(&m);
         let mut x = Vec::with_capacity(4);
-        let mut push = |f: Factor, v: f64| {
+        // Per factor, ∂δ_k/∂β_j for every peril k (δ_k the log scale of peril k's severity):
+        // what the censored likelihood's per-peril score is chained through.
+        let net_rows = self.part == Part::Severity && r.terms.is_some();
+        let mut shifts: Vec<(usize, [f64; PERILS])> = Vec::new();
+        let mut push = |f: Factor, v: f64, shift: Option<[f64; PERILS]>| {
             if v != 0.0
                 && let Some(&j) = self.index.get(&f)
             {
                 x.push((j, v));
+                if net_rows {
+                    shifts.push((j, shift.unwrap_or([v; PERILS])));
+                }
             }
         };
-        push(Factor::Base, 1.0);
-        push(Factor::Industry(profile.industry), 1.0);
+        push(Factor::Base, 1.0, None);
+        push(Factor::Industry(profile.industry), 1.0, None);
         let level = match self.part {
             Part::Frequency => levels.0,
             Part::Severity => levels.1,
         };
         let (i, t) = table_position(level);
-        push(Factor::Maturity(i as u8), 1.0 - t);
-        push(Factor::Maturity(i as u8 + 1), t);
+        push(Factor::Maturity(i as u8), 1.0 - t, None);
+        push(Factor::Maturity(i as u8 + 1), t, None);
         for c in &profile.certifications {
             let (up, down) = &self.nudged[&c.scheme];
-            let up = eta_of(&multipliers(profile, up).0);
-            let d = if self.at_bound.contains(&c.scheme) {
-                (up - eta_of(&m)) / H
+            let up = multipliers(profile, up).0;
+            let (down, width) = if self.at_bound.contains(&c.scheme) {
+                (m, H)
             } else {
-                (up - eta_of(&multipliers(profile, down).0)) / (2.0 * H)
+                (multipliers(profile, down).0, 2.0 * H)
             };
-            push(Factor::Certification(c.scheme), d);
+            let d = (eta_of(&up) - eta_of(&down)) / width;
+            let shift =
+                net_rows.then(|| std::array::from_fn(|k| (up[k].1.ln() - down[k].1.ln()) / width));
+            push(Factor::Certification(c.scheme), d, shift);
         }
+        let net = match (self.part, r.terms) {
+            (Part::Severity, Some(terms)) => {
+                let mut mix = mix(&m);
+                let lambda: f64 = mix.iter().flatten().map(|(l, _)| l).sum();
+                mix.iter_mut().flatten().for_each(|(w, _)| *w /= lambda);
+                let (ll, dk) = censored::claim(&mix, terms, r.incurred);
+                Some(Net {
+                    ll,
+                    score: shifts
+                        .iter()
+                        .map(|(j, s)| (*j, s.iter().zip(&dk).map(|(s, d)| s * d).sum()))
+                        .collect(),
+                    q: censored::residual(&mix, terms, r.incurred),
+                    expected: censored::expected_payment(&mix, terms),
+                })
+            }
+            _ => None,
+        };
         Eval {
             eta: eta_of(&m),
             var: a2 - a * a,
             x,
+            net,
         }
+    }
+
+    /// c = (Σ_k λ_k)²/Σ_k λ_k² of the row's (reported) claims a year by peril. The model draws
+    /// each peril's count as NegBin(λ_k t, k t), so the row's count has variance
+    /// μ + Σ_k (λ_k t)²/(k t) = μ + μ²/(k c t): the negative binomial of the same mean and
+    /// variance has size k c t (c = 1 for one peril, up to the number of perils for an even mix).
+    fn concentration(&self, r: &ClaimRecord, base: &Base) -> f64 {
+        let (fi, si) = self
+            .industry
+            .get(&r.profile.industry)
+            .copied()
+            .unwrap_or((1.0, 1.0));
+        let (fi, si) = (fi * self.level.0, si * self.level.1);
+        let (m, _) = multipliers(&r.profile, &self.params);
+        let (mut s1, mut s2) = (0.0, 0.0);
+        for (k, b) in base.iter().enumerate() {
+            let Some(b) = b else { continue };
+            let mut l = b.0 * fi * m[k].0;
+            if let Some(t) = r.terms {
+                let median = (b.1 + (si * m[k].1).ln()).exp();
+                l *= self.spliced(median, k).sf(t.deductible);
+            }
+            s1 += l;
+            s2 += l * l;
+        }
+        if s2 > 0.0 { s1 * s1 / s2 } else { 1.0 }
+    }
+
+    /// Peril k's spliced severity at `median`.
+    fn spliced(&self, median: f64, k: usize) -> censored::Spliced {
+        censored::Spliced::new(median, k, &self.params)
     }
 }

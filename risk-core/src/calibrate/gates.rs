@@ -5,7 +5,8 @@
 //! * **outlier rows**: a row's claim count is implausible under the model's own predictive
 //!   distribution, even at the largest book-wide level the A/E gate accepts: P(Y ≥ y) <
 //!   [`OUTLIER_ALPHA`] / rows for Y ~ NegBin(mean [`AE_RANGE`].1 × μ_i, size k t_i), μ_i the
-//!   row's expected claims under the prior model. Under the model, the chance that any row of a
+//!   row's expected claims under the prior model (for a row with policy terms, the claims above
+//!   its deductible). Under the model, the chance that any row of a
 //!   file trips it is below [`OUTLIER_ALPHA`] (Bonferroni), so a refusal points at a data error
 //!   (a mis-keyed count, an aggregate row), not at a bad year. The row's amount is tested alike:
 //!   its n claims reach the incurred L only if one reaches L/n, so P ≤ n Σ_k w_k S_k(L/n) with
@@ -99,7 +100,21 @@ pub fn screen(records: &[ClaimRecord], params: &ModelParams) -> Screen {
                 .zip(&m)
                 .filter_map(|(b, m)| b.as_ref().map(|b| b.frequency * m.0))
                 .sum();
-            let mu = r.exposure * lambda;
+            // Insurer rows count only the claims above the deductible.
+            let reported = match r.terms {
+                Some(t) if t.deductible > 0.0 => base
+                    .iter()
+                    .zip(&m)
+                    .enumerate()
+                    .filter_map(|(j, (b, m))| {
+                        b.as_ref().map(|b| {
+                            b.frequency * m.0 * severity(b.median * m.1, j, params).sf(t.deductible)
+                        })
+                    })
+                    .sum(),
+                _ => lambda,
+            };
+            let mu = r.exposure * reported / r.development;
             if r.claims == 0 {
                 return (mu, None);
             }

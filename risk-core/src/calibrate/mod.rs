@@ -27,6 +27,8 @@
 //! rich ones follow the data (near 1): credibility weighting without hand-set weights. Data the
 //! model cannot explain, or that say nothing, are refused by the sanity gates ([`gates`]).
 
+pub mod censored;
+pub mod dispersion;
 mod fit;
 pub mod gates;
 pub mod rewrite;
@@ -42,6 +44,8 @@ use crate::params::ModelParams;
 use crate::profile::FirmProfile;
 use crate::score::{multipliers, table_position};
 use crate::vocab::{Industry, PERILS, Peril, Scheme};
+pub use censored::ClaimTerms;
+pub use dispersion::ParameterFit;
 use fit::fit;
 
 /// Largest number of Fisher-scoring steps. Steps projected onto a bound (a certification
@@ -63,6 +67,10 @@ const MAX_STEP: f64 = 1.0;
 const H: f64 = 1e-4;
 /// Rows evaluated per parallel chunk (fixed, so sums are identical for any thread count).
 const CHUNK: usize = 4096;
+/// Rounds of refitting frequency given severity and back on insurer data, and the largest
+/// move of any frequency ln r that ends them.
+const MAX_ROUNDS: usize = 20;
+const COUPLING_TOLERANCE: f64 = 1e-6;
 /// Two-sided 95% normal quantile.
 const Z95: f64 = 1.959_963_984_540_054;
 
@@ -406,10 +414,17 @@ pub struct ClaimRecord {
     pub profile: FirmProfile,
     /// Exposure in years, in (0, 100].
     pub exposure: f64,
-    /// Number of claims (every loss event, those under the deductible included).
+    /// Number of claims: every loss event, or with [`ClaimRecord::terms`] those above the
+    /// deductible.
     pub claims: u64,
-    /// Total incurred loss of those claims, ground-up, in the row's currency.
+    /// Total incurred loss of those claims in the row's currency: ground-up, or with
+    /// [`ClaimRecord::terms`] net of the deductible and capped at the limit per claim.
     pub incurred: f64,
+    /// The policy terms the claims are net of (None: ground-up amounts, every event counted).
+    pub terms: Option<ClaimTerms>,
+    /// Claim-count development factor to ultimate, ≥ 1 (1: a mature period): the row's claims
+    /// are those reported so far, t λ / f of the t λ expected ([`ClaimRecord::with_development`]).
+    pub development: f64,
 }
 
 impl ClaimRecord {
@@ -447,7 +462,65 @@ impl ClaimRecord {
             exposure,
             claims,
             incurred,
+            terms: None,
+            development: 1.0,
         })
+    }
+
+    /// The same record from an immature period: its claims are those reported so far, and the
+    /// period's ultimate claims are `factor` times as many (an age-to-ultimate factor of claim
+    /// counts). Late claims are taken as a binomial thinning of the period's negative binomial
+    /// count, so the reported count is NegBin(t λ / f, k t); the amounts of the reported claims
+    /// are taken as final (\[A\]: case reserves adequate on average).
+    ///
+    /// # Errors
+    /// [`CalibrateError::Record`] on `development_factor`: not finite or below 1.
+    pub fn with_development(mut self, row: usize, factor: f64) -> Result<Self, CalibrateError> {
+        if !(factor >= 1.0 && factor.is_finite()) {
+            return Err(CalibrateError::Record {
+                row,
+                field: "development_factor".into(),
+                message: format!("{factor} must be a finite factor >= 1"),
+            });
+        }
+        self.development = factor;
+        Ok(self)
+    }
+
+    /// The same record as insurer data: claims above `deductible` only, each paid net of it and
+    /// capped at `limit` (None: no limit), amounts in the row's currency ([`censored`]).
+    ///
+    /// # Errors
+    /// [`CalibrateError::Record`] naming the column: a deductible negative or not finite
+    /// (`deductible`), a limit not > 0 (`occurrence_limit`), an incurred loss above claims ×
+    /// limit (`incurred_loss`).
+    pub fn with_terms(
+        mut self,
+        row: usize,
+        deductible: f64,
+        limit: Option<f64>,
+    ) -> Result<Self, CalibrateError> {
+        let bad = |field: &str, message: String| CalibrateError::Record {
+            row,
+            field: field.into(),
+            message,
+        };
+        if !(deductible >= 0.0 && deductible.is_finite()) {
+            return Err(bad("deductible", "must be a finite amount >= 0".into()));
+        }
+        let limit = limit.unwrap_or(f64::INFINITY);
+        if !(limit > 0.0) {
+            return Err(bad("occurrence_limit", "must be > 0".into()));
+        }
+        let most = limit * self.claims as f64;
+        if self.incurred > most * (1.0 + 1e-9) {
+            return Err(bad(
+                "incurred_loss",
+                format!("{} exceeds claim_count x limit ({most})", self.incurred),
+            ));
+        }
+        self.terms = Some(ClaimTerms { deductible, limit });
+        Ok(self)
     }
 }
 
@@ -531,7 +604,8 @@ pub struct Residuals {
     /// Frequency: actual/expected by band of expected claims a policy-year (empty for severity).
     pub bands: Vec<Band>,
     /// Pearson χ² / rows: Σ (y − μ)²/Var y under the model's negative binomial (frequency), Σ
-    /// (ln L − a)²/v (severity), over the rows. About 1 when the model's variance is right;
+    /// (ln L − a)²/v (severity; for insurer rows the residual of [`censored::residual`], z² of
+    /// the payment's probability transform under the truncated model), over the rows. About 1 when the model's variance is right;
     /// above 1 the data vary more than the model says and the intervals are too narrow.
     pub dispersion_ratio: f64,
     /// The dispersion test, a z-score under the model: beyond ±3 the dispersion (frequency) or
@@ -576,6 +650,10 @@ pub struct Calibration {
     pub frequency: PartFit,
     /// Severity factors.
     pub severity: PartFit,
+    /// The negative binomial dispersion k fitted to the counts at the fitted means
+    /// ([`dispersion`]): written into the new version only when its data weight reaches
+    /// [`gates::THIN_DATA_WEIGHT`], else the prior's k is kept.
+    pub dispersion: ParameterFit,
 }
 
 impl Calibration {
@@ -612,7 +690,13 @@ pub fn calibrate(
         .map(|r| base_perils(&r.profile, params).map(|b| b.map(|b| (b.frequency, b.median.ln()))))
         .collect();
     let data = (records, bases.as_slice());
-    let frequency = fit(
+    let ratios = |p: &PartFit| -> Adjustments {
+        p.factors
+            .iter()
+            .map(|f| ((f.part, f.factor), f.ratio()))
+            .collect()
+    };
+    let mut frequency = fit(
         data,
         params,
         &Adjustments::new(),
@@ -620,13 +704,68 @@ pub fn calibrate(
         &factors,
         options,
     )?;
-    let fitted: Adjustments = frequency
-        .factors
-        .iter()
-        .map(|f| ((f.part, f.factor), f.ratio()))
-        .collect();
-    let severity = fit(data, params, &fitted, Part::Severity, &factors, options)?;
+    let mut severity = fit(
+        data,
+        params,
+        &ratios(&frequency),
+        Part::Severity,
+        &factors,
+        options,
+    )?;
+    // Insurer rows couple the parts: the reported claims are the events above the deductible,
+    // so the expected count depends on the claim size. Each part is refitted given the other
+    // until neither moves (block-coordinate ascent; each part's interval is conditional on the
+    // other's estimate, which the censored module's docs discuss).
+    if records.iter().any(|r| r.terms.is_some()) {
+        for round in 1.. {
+            let before = ratios(&frequency);
+            frequency = fit(
+                data,
+                params,
+                &ratios(&severity),
+                Part::Frequency,
+                &factors,
+                options,
+            )?;
+            let moved = ratios(&frequency)
+                .iter()
+                .map(|(k, r)| (r.ln() - before.get(k).map_or(0.0, |b| b.ln())).abs())
+                .fold(0.0, f64::max);
+            severity = fit(
+                data,
+                params,
+                &ratios(&frequency),
+                Part::Severity,
+                &factors,
+                options,
+            )?;
+            if moved < COUPLING_TOLERANCE {
+                break;
+            }
+            if round == MAX_ROUNDS {
+                return Err(CalibrateError::NotConverged(round));
+            }
+        }
+    }
+    let mu = fit::expected_claims(
+        data,
+        params,
+        &ratios(&frequency)
+            .into_iter()
+            .chain(ratios(&severity))
+            .collect(),
+        &factors,
+    );
+    let k = params.reference.dispersion;
+    let tau = options.prior_sd.unwrap_or_else(|| {
+        params
+            .sources
+            .get("reference.dispersion")
+            .map_or(0.50, |s| source_sd(s, "dispersion"))
+    });
+    let dispersion = dispersion::fit(records, &mu, k, tau)?;
     Ok(Calibration {
+        dispersion,
         rows: records.len(),
         policy_years: records.iter().map(|r| r.exposure).sum(),
         claims: records.iter().map(|r| r.claims).sum(),

@@ -149,6 +149,26 @@ pub fn rewrite(
             }
         }
     }
+    // The dispersion, where the counts outweigh its prior; its posterior note is read back as
+    // the next prior (label `dispersion`).
+    let d = &fit.dispersion;
+    if d.data_weight >= super::gates::THIN_DATA_WEIGHT {
+        let path = "reference.dispersion";
+        let entry = item_mut(&mut doc, path)
+            .and_then(Value::as_inline_table_mut)
+            .ok_or_else(|| missing(path))?;
+        entry.insert("value", sig(d.posterior).into());
+        source_notes.entry(path.into()).or_default().push(format!(
+            "dispersion x{:.4} (95% interval {} to {}, data weight {:.2}, ln r mean {:.4} sd {:.4})",
+            d.posterior / d.prior,
+            sig(d.interval.0),
+            sig(d.interval.1),
+            d.data_weight,
+            d.log_ratio.0,
+            d.log_ratio.1
+        ));
+        changed.push(path.into());
+    }
     for (part, table) in &tables {
         let key = format!("{}_multiplier", part.as_str());
         let weighted = table.to_vec();

@@ -62,19 +62,58 @@ pub struct SyntheticRow {
     pub exposure: f64,
     /// Claims in the period.
     pub claims: u64,
-    /// Their ground-up total, in the row's currency.
+    /// Their total in the row's currency: ground-up, or with `terms` the insurer's payments
+    /// (claims above the deductible only, each net of it and capped at the limit).
     pub incurred: f64,
+    /// The policy terms in the row's currency (None: ground-up data).
+    pub terms: Option<crate::calibrate::ClaimTerms>,
+    /// Every loss event and its ground-up total (what an insurer never sees below the
+    /// deductible; equal to `claims` and `incurred` without terms).
+    pub ground_up: (u64, f64),
+}
+
+/// Policy terms of synthetic insurer data, in USD (converted to the row's currency): each row
+/// draws a deductible and an occurrence limit uniformly from these lists, on its own stream (so
+/// the ground-up losses are those [`synthesize`] draws).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TermsMix {
+    /// Deductibles (≥ 0).
+    pub deductibles: Vec<f64>,
+    /// Occurrence limits (> 0; infinite: none).
+    pub limits: Vec<f64>,
 }
 
 /// `rows` policy-years drawn under the model `truth`, valued at `today`.
 pub fn synthesize(truth: &ModelParams, rows: usize, seed: u64, today: Date) -> Vec<SyntheticRow> {
     (0..rows)
         .into_par_iter()
-        .map(|i| row(truth, i as u64, seed, today))
+        .map(|i| row(truth, i as u64, seed, today, None))
         .collect()
 }
 
-fn row(truth: &ModelParams, i: u64, seed: u64, today: Date) -> SyntheticRow {
+/// The policy-years of [`synthesize`] (same firms, same ground-up losses) as an insurer records
+/// them under per-row terms from `mix`: claims at or below the deductible are dropped, each
+/// other claim is paid min(X − D, M).
+pub fn synthesize_insured(
+    truth: &ModelParams,
+    rows: usize,
+    seed: u64,
+    today: Date,
+    mix: &TermsMix,
+) -> Vec<SyntheticRow> {
+    (0..rows)
+        .into_par_iter()
+        .map(|i| row(truth, i as u64, seed, today, Some(mix)))
+        .collect()
+}
+
+fn row(
+    truth: &ModelParams,
+    i: u64,
+    seed: u64,
+    today: Date,
+    mix: Option<&TermsMix>,
+) -> SyntheticRow {
     let mut rng = stream(seed, [SYNTH, i, 0]);
     let mut pick = 1.0 - uniform(&mut rng);
     let industry = INDUSTRY_MIX
@@ -134,7 +173,19 @@ fn row(truth: &ModelParams, i: u64, seed: u64, today: Date) -> SyntheticRow {
         .expect("the generator only writes valid attributes");
     let base = base_perils(&profile, truth);
     let (m, _) = multipliers(&profile, truth);
+    let terms = mix.map(|mix| {
+        let mut rng = stream(seed, [SYNTH, i, 1]);
+        let rate = truth.rate(&profile.currency).unwrap_or(1.0);
+        let pick = |rng: &mut rand_xoshiro::Xoshiro256PlusPlus, v: &[f64]| {
+            v[((uniform(rng) * v.len() as f64) as usize).min(v.len() - 1)]
+        };
+        crate::calibrate::ClaimTerms {
+            deductible: pick(&mut rng, &mix.deductibles) * rate,
+            limit: pick(&mut rng, &mix.limits) * rate,
+        }
+    });
     let (mut claims, mut incurred) = (0, 0.0);
+    let (mut reported, mut paid) = (0, 0.0);
     for (i, (b, m)) in base.iter().zip(m).enumerate() {
         let Some(b) = b else { continue };
         let k = truth.reference.dispersion * exposure;
@@ -143,15 +194,29 @@ fn row(truth: &ModelParams, i: u64, seed: u64, today: Date) -> SyntheticRow {
             .sample(&mut rng);
         let x = severity(b.median * m.1, i, truth);
         for _ in 0..n {
-            incurred += x.sample(&mut rng);
+            let loss = x.sample(&mut rng);
+            incurred += loss;
+            if let Some(t) = terms
+                && loss > t.deductible
+            {
+                reported += 1;
+                paid += (loss - t.deductible).min(t.limit);
+            }
         }
         claims += n;
     }
+    let ground_up = (claims, incurred.round());
+    let (claims, incurred) = match terms {
+        Some(_) => (reported, paid.round()),
+        None => ground_up,
+    };
     SyntheticRow {
         attributes,
         exposure,
         claims,
-        incurred: incurred.round(),
+        incurred,
+        terms,
+        ground_up,
     }
 }
 
