@@ -13,6 +13,11 @@ use risk_core::profile::{FirmAttributes, FirmProfile};
 use time::Date;
 
 /// Columns of the explicit-parameter form.
+/// Largest `severity_median` an explicit-parameter row may give, in the book's currency: 10¹⁵,
+/// above any single-event cyber loss (a row with 2·10¹²⁰, found by fuzzing, overflowed the
+/// year-loss sums).
+pub const MAX_SEVERITY_MEDIAN: f64 = 1e15;
+
 const EXPLICIT: [&str; 4] = [
     "policy_id",
     "frequency_mean",
@@ -289,6 +294,12 @@ fn policies_in(
                 number(&c[k][i], row, EXPLICIT[k + 1], true).map(|x| x.unwrap_or(f64::NAN))
             };
             let (lambda, median, sigma) = (num(0)?, num(1)?, num(2)?);
+            if median > MAX_SEVERITY_MEDIAN {
+                return Err(format!(
+                    "row {row}, column severity_median: {median:e} exceeds the cap of \
+                     {MAX_SEVERITY_MEDIAN:e} (a median event loss of a quadrillion currency units)"
+                ));
+            }
             let f = Frequency::poisson(lambda)
                 .map_err(|e| format!("row {row}, column frequency_mean: {e}"))?;
             let s = Severity::lognormal(median, sigma).map_err(|e| {

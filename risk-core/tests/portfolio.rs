@@ -504,3 +504,22 @@ fn fair_perils_are_event_driven_with_the_year_by_year_law() {
         );
     }
 }
+
+/// The `portfolio_csv` fuzz target found an explicit row with a lognormal median of 2·10¹²⁰:
+/// its events overflowed the fixed-point year sums (a panic in debug builds, a wrapped, negative
+/// year in release). The boundary now refuses such medians (`severity_median` ≤ 10¹⁵), and the
+/// engine holds each event to 2⁹⁶ fixed-point units whatever a policy built in code draws, so
+/// every year stays finite, non-negative and no smaller than its largest event.
+#[test]
+fn absurd_event_losses_cannot_wrap_the_year_sums() {
+    let policies: Vec<Policy> = (0..4).map(|i| policy(i, 2.2, 2.1e120)).collect();
+    let book = Portfolio::new(policies, vec![]).unwrap();
+    let table = simulate(&book, 0..4, 32, 1, &|_| {});
+    let losses = table.losses();
+    let occurrence = table.occurrence_losses();
+    assert!(losses.iter().any(|&x| x > 1e20), "the events are huge");
+    for (y, (&x, &o)) in losses.iter().zip(&occurrence).enumerate() {
+        assert!(x.is_finite() && x >= 0.0, "year {y}: {x}");
+        assert!(x >= o, "year {y}: sum {x} below its largest event {o}");
+    }
+}

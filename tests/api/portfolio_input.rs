@@ -90,6 +90,8 @@ fn apply(mut bytes: Vec<u8>, edits: &[Edit]) -> Vec<u8> {
 /// Files found by the `portfolio_csv` fuzz target (`tests/fixtures/fuzz/portfolio-*.csv`) that
 /// once panicked: each is now policies or a message. `portfolio-revenue-overflow.csv`: a revenue
 /// of 1.2·10⁵⁹ JPY overflowed the frequency cap in `LossModel::from_profile`; now a row error.
+/// `portfolio-severity-overflow.csv`: an explicit row's severity median of 2·10¹²⁰ overflowed the
+/// year-loss sums in the simulation; now a row error on `severity_median`.
 #[test]
 fn portfolio_files_found_by_fuzzing() {
     let params = ModelParams::parse(DEFAULT_MODEL).unwrap();
@@ -108,6 +110,9 @@ fn portfolio_files_found_by_fuzzing() {
         if name.contains("revenue-overflow") {
             let e = out.unwrap_err();
             assert!(e.contains("annual_revenue"), "{name}: {e}");
+        } else if name.contains("severity-overflow") {
+            let e = out.unwrap_err();
+            assert!(e.contains("row 1, column severity_median"), "{name}: {e}");
         }
     }
     assert!(seen > 0);

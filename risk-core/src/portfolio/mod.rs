@@ -535,15 +535,23 @@ fn accumulate(by_source: &mut Vec<(usize, f64)>, s: usize, x: f64) {
 /// x in fixed point, rounded to nearest. Losses are ≥ 0; below 2⁶³ units (1.4·10¹⁴ currency units)
 /// the conversion goes through i64, which the CPU does in one instruction (the direct f64 → i128
 /// cast and `round` are library calls, a fifth of the run time).
+/// An event's loss is held to [`MAX_EVENT_UNITS`], so that no year's sum can wrap.
 #[inline]
 fn fixed(x: f64) -> i128 {
     let units = x * SCALE + 0.5;
     if units < 9.0e18 {
         units as i64 as i128
     } else {
-        units.floor() as i128
+        units.min(MAX_EVENT_UNITS).floor() as i128
     }
 }
+
+/// Largest event loss in fixed-point units: 2⁹⁶ (1.2·10²⁴ currency units, far above any loss a
+/// cyber policy can see). A year's sum of 2³¹ such events still fits in an i128, so sums cannot
+/// overflow, whatever a book's lognormal parameters draw (the `portfolio_csv` fuzz target found a
+/// row with a median of 2·10¹²⁰ whose event overflowed the sum; such medians are now refused at
+/// the boundary too, and this bound holds for the draws of a wide σ).
+const MAX_EVENT_UNITS: f64 = 79_228_162_514_264_337_593_543_950_336.0;
 
 /// One fold's partial table: Σ losses per year, per source, largest own event per year (and its
 /// policy), and per shock occurrence (flattened: shock s's occurrences from `offsets[s]`).
