@@ -131,3 +131,35 @@ fn subnormal_revenue_is_a_field_error() {
     let a = assess(&p, &params, 64, 1);
     assert!(a.premium.technical.is_finite() && a.premium.technical >= 0.0);
 }
+
+/// The `spec` target's run 6 found that the core parsers read one JSON document and ignored what
+/// followed it: this input closes its object after `perils`, and its `terms` (the limits) were
+/// dropped without a word. Every core parser now refuses trailing characters, naming the
+/// document; whitespace after it is still fine.
+#[test]
+fn trailing_data_after_a_document_is_refused() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/fuzz");
+    let text = std::fs::read_to_string(dir.join("trailing-data-spec.json")).unwrap();
+    let e = LossSpec::parse(&text).unwrap_err().to_string();
+    assert!(e.contains("spec") && e.contains("trailing"), "{e}");
+
+    let spec = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../data/example-spec.json"),
+    )
+    .unwrap();
+    assert!(LossSpec::parse(&format!("{spec}\n\n")).is_ok());
+    assert!(LossSpec::parse(&format!("{spec} {{}}")).is_err());
+
+    let params = ModelParams::parse(DEFAULT_MODEL).unwrap();
+    let today = time::macros::date!(2026 - 04 - 01);
+    let profile = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../data/profiles/manufacturer-ot-iso27001.json"),
+    )
+    .unwrap();
+    assert!(FirmProfile::parse(&format!("{profile}\n"), &params, today).is_ok());
+    let e = FirmProfile::parse(&format!("{profile}]"), &params, today)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("profile") && e.contains("trailing"), "{e}");
+}

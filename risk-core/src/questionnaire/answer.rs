@@ -126,7 +126,7 @@ impl Questionnaire {
         today: Date,
     ) -> Result<Answered, QuestionnaireError> {
         let de = &mut serde_json::Deserializer::from_str(json);
-        let w: Wire = serde_path_to_error::deserialize(de).map_err(|e| {
+        let w: Wire = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
             let path = e.path().to_string();
             let field = if path == "." || path == "?" {
                 "answers".into()
@@ -134,6 +134,11 @@ impl Questionnaire {
                 path
             };
             QuestionnaireError::Malformed(FieldError::new(field, e.inner().to_string()))
+        })?;
+        // One document: trailing characters (a second object, a stray bracket) are refused, not
+        // ignored.
+        de.end().map_err(|e| {
+            QuestionnaireError::Malformed(FieldError::new("answers", e.to_string()))
         })?;
         let mut errors = Vec::new();
 

@@ -286,8 +286,13 @@ impl Questionnaire {
     /// scheme, a level outside 0–5, or a rung item whose choices do not all say `met`.
     pub fn parse(text: &str) -> Result<Self, QuestionnaireError> {
         let de = &mut serde_json::Deserializer::from_str(text);
-        let w: Wire = serde_path_to_error::deserialize(de).map_err(|e| {
+        let w: Wire = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
             QuestionnaireError::Data(FieldError::new(e.path().to_string(), e.inner().to_string()))
+        })?;
+        // One document: trailing characters (a second object, a stray bracket) are refused, not
+        // ignored.
+        de.end().map_err(|e| {
+            QuestionnaireError::Data(FieldError::new("questionnaire", e.to_string()))
         })?;
         let bad = |f: String, m: &str| Err(QuestionnaireError::Data(FieldError::new(f, m)));
         if !is_id(&w.name) {

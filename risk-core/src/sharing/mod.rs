@@ -144,7 +144,7 @@ impl Advisory {
     /// label, text that is too long or carries control characters).
     pub fn parse(json: &str, params: &SharingParams) -> Result<Advisory, AdvisoryError> {
         let de = &mut serde_json::Deserializer::from_str(json);
-        let w: Wire = serde_path_to_error::deserialize(de).map_err(|e| {
+        let w: Wire = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
             let path = e.path().to_string();
             let message = e.inner().to_string();
             // A missing field is named itself, not the object that lacks it.
@@ -160,6 +160,10 @@ impl Advisory {
             };
             AdvisoryError::Malformed(FieldError::new(field, message))
         })?;
+        // One document: trailing characters (a second object, a stray bracket) are refused, not
+        // ignored.
+        de.end()
+            .map_err(|e| AdvisoryError::Malformed(FieldError::new("advisory", e.to_string())))?;
         let mut errors = Vec::new();
         let tlp = Tlp::parse(&w.tlp).unwrap_or_else(|| {
             errors.push(FieldError::new(
