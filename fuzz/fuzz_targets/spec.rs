@@ -1,6 +1,6 @@
 //! Loss-model spec: parse + validate, then both engines on a tiny run. Invariants: no panic,
-//! every simulated year and statistic a number (no NaN), insured ≤ gross year by year, losses
-//! ≥ 0, VaR non-decreasing in the level, TVaR ≥ VaR, probabilities in [0, 1].
+//! every simulated year finite and every statistic a number (no NaN), insured ≤ gross year by
+//! year, losses ≥ 0, VaR non-decreasing in the level, TVaR ≥ VaR, probabilities in [0, 1].
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -52,6 +52,8 @@ fuzz_target!(|data: &[u8]| {
     let sim = engine::simulate(&spec.model, trials, spec.seed);
     for (g, i) in sim.gross().iter().zip(sim.insured()) {
         assert!(*g >= 0.0 && *i >= 0.0, "negative or NaN loss: gross {g}, insured {i}");
+        // Since 2026-12-07: an accepted spec's years are finite (the amount caps).
+        assert!(g.is_finite(), "non-finite year loss: gross {g}");
         assert!(i <= g, "insured {i} > gross {g}");
     }
     check(

@@ -16,7 +16,7 @@ use time::Date;
 /// Largest `severity_median` an explicit-parameter row may give, in the book's currency: 10¹⁵,
 /// above any single-event cyber loss (a row with 2·10¹²⁰, found by fuzzing, overflowed the
 /// year-loss sums).
-pub const MAX_SEVERITY_MEDIAN: f64 = 1e15;
+pub const MAX_SEVERITY_MEDIAN: f64 = risk_core::model::MAX_AMOUNT;
 
 const EXPLICIT: [&str; 4] = [
     "policy_id",

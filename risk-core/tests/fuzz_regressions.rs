@@ -163,3 +163,55 @@ fn trailing_data_after_a_document_is_refused() {
         .to_string();
     assert!(e.contains("profile") && e.contains("trailing"), "{e}");
 }
+
+/// The same run's second fault: the spec the parser used to read from that input (its object
+/// up to `perils`, no limits) has a lognormal–GPD with a median of 4.5·10³⁰ above a threshold of
+/// 1.4·10⁶; the lognormal's density at the threshold underflows, the tail's scale
+/// β = P(X > u)/f(u) was infinite and every year loss with an event infinite (`risk simulate`
+/// printed `null` statistics). Now the median is refused above `MAX_AMOUNT` and a threshold whose
+/// β exceeds `MAX_GPD_SCALE`, each naming the field; at the caps every loss is finite.
+#[test]
+fn severities_whose_draws_overflow_are_refused() {
+    use risk_core::model::{MAX_AMOUNT, MAX_GPD_SCALE};
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/fuzz");
+    let text = std::fs::read_to_string(dir.join("nonfinite-gpd-spec.json")).unwrap();
+    let fields = |text: &str| -> Vec<String> {
+        LossSpec::parse(text)
+            .unwrap_err()
+            .fields()
+            .into_iter()
+            .map(|f| f.field)
+            .collect()
+    };
+    assert_eq!(fields(&text), ["perils[0].severity.median"]);
+
+    // At the cap, with the threshold far below the median: β ≈ 5·10²⁹⁶, refused on the
+    // threshold; the same threshold near the median is accepted and every year is finite.
+    let at_cap = text.replace("450E028", &format!("{MAX_AMOUNT:e}"));
+    let far = at_cap.replace("1400000", "3.7e-10");
+    assert_eq!(fields(&far), ["perils[0].severity.threshold"]);
+    let e = LossSpec::parse(&far).unwrap_err().to_string();
+    assert!(e.contains(&format!("{MAX_GPD_SCALE:e}")), "{e}");
+    for threshold in ["1e13", "3e14", "1e15"] {
+        let spec = LossSpec::parse(&at_cap.replace("1400000", threshold))
+            .unwrap_or_else(|e| panic!("{threshold}: {e}"));
+        let sim = simulate(&spec.model, 20_000, spec.seed);
+        assert!(
+            sim.gross().iter().all(|x| x.is_finite() && *x >= 0.0),
+            "{threshold}: a non-finite year"
+        );
+        let stats = LossStats::from_sample(sim.insured(), &spec.levels, &spec.thresholds);
+        assert!(
+            stats.mean.is_finite() && stats.std.is_finite(),
+            "{threshold}"
+        );
+        check_stats(&stats, threshold);
+    }
+    // A PERT's maximum and a plain lognormal's median have the same cap.
+    let pert = r#"{"perils": [{"name": "p", "frequency": {"distribution": "poisson", "mean": 1},
+        "severity": {"distribution": "pert", "min": 0, "mode": 1, "max": 1e300}}]}"#;
+    assert_eq!(fields(pert), ["perils[0].severity.max"]);
+    let ln = r#"{"perils": [{"name": "p", "frequency": {"distribution": "poisson", "mean": 1},
+        "severity": {"distribution": "lognormal", "median": 2e15, "sigma": 1}}]}"#;
+    assert_eq!(fields(ln), ["perils[0].severity.median"]);
+}

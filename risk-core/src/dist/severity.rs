@@ -345,10 +345,11 @@ impl LogNormalGpd {
         // Lognormal density at u: φ(z_u) / (u σ).
         let density =
             statrs::distribution::Continuous::pdf(&normal, z_threshold) / (threshold * body.sigma);
-        if !(tail_mass > 0.0 && density > 0.0) {
+        if !(tail_mass > 0.0 && density > 0.0 && (tail_mass / density).is_finite()) {
             return Err(DistError::invalid(
                 "threshold",
-                "is so far in the tail that the lognormal leaves no mass above it",
+                "is so far in the lognormal's tail (above or below the median) that its \
+                 density there underflows: the GPD tail would have no finite scale",
             ));
         }
         Ok(LogNormalGpd {

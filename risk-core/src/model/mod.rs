@@ -7,7 +7,7 @@ mod spec;
 mod terms;
 
 pub(crate) use spec::DistWire;
-pub use spec::{LossSpec, MAX_EXPECTED_EVENTS, MAX_TRIALS, SpecError};
+pub use spec::{LossSpec, MAX_AMOUNT, MAX_EXPECTED_EVENTS, MAX_GPD_SCALE, MAX_TRIALS, SpecError};
 /// Defaults of the loss-model spec, shared by reports of firm assessments.
 pub mod spec_defaults {
     /// Default confidence levels for VaR and TVaR.

@@ -15,6 +15,19 @@ pub const MAX_TRIALS: u64 = 10_000_000;
 /// Most simulated events one run may ask for (Σ_k E[N_k] × trials): bounds its running time.
 pub const MAX_EXPECTED_EVENTS: f64 = 2.0e9;
 
+/// Largest currency amount a distribution in a spec may name (a lognormal's median, a
+/// lognormal–GPD's threshold, a PERT's maximum): 10¹⁵, a quadrillion currency units, far beyond
+/// any single firm's loss and the same as the portfolio boundary's cap on an explicit row's
+/// `severity_median` [A]. With σ ≤ 10 a draw then stays below about 10¹⁸³ and a year's sum of
+/// up to 10⁹ events finite; without it a median of 4.5·10³⁰ made every year loss infinite.
+pub const MAX_AMOUNT: f64 = 1e15;
+
+/// Largest GPD scale β = P(X > u)/f(u) (currency units) a lognormal–GPD in a spec may imply. A
+/// threshold at or above the lognormal's 1st percentile gives β ≤ 37.5·u·σ ≤ 3.75·10¹⁷ under
+/// [`MAX_AMOUNT`] and σ ≤ 10; a threshold tens of σ below the median gives a scale of 10²⁹⁶ or
+/// an infinite one (the density at u underflows), whose draws overflow.
+pub const MAX_GPD_SCALE: f64 = 1e18;
+
 /// Default confidence levels for VaR and TVaR.
 pub const DEFAULT_LEVELS: [f64; 5] = [0.9, 0.95, 0.99, 0.995, 0.999];
 
@@ -220,6 +233,38 @@ impl DistWire {
     }
 
     pub(crate) fn continuous(self, path: &str) -> Result<Severity, FieldError> {
+        let amounts: &[(&str, f64)] = match &self {
+            DistWire::Lognormal { median, .. } => &[("median", *median)],
+            DistWire::LognormalGpd {
+                median, threshold, ..
+            } => &[("median", *median), ("threshold", *threshold)],
+            DistWire::Pert { max, .. } => &[("max", *max)],
+            _ => &[],
+        };
+        if let Some((param, _)) = amounts.iter().find(|(_, x)| *x > MAX_AMOUNT) {
+            return Err(FieldError::new(
+                format!("{path}.{param}"),
+                format!("must be at most {MAX_AMOUNT:e} (a quadrillion currency units)"),
+            ));
+        }
+        let severity = self.build_continuous(path)?;
+        if let Severity::LogNormalGpd(d) = &severity {
+            let (_, scale) = d.splice();
+            if !(scale <= MAX_GPD_SCALE) {
+                return Err(FieldError::new(
+                    format!("{path}.threshold"),
+                    format!(
+                        "lies so far below the median that the tail's scale \
+                         β = P(X > u)/f(u) is {scale:e}, above {MAX_GPD_SCALE:e}: \
+                         put the threshold at or above the lognormal's 1st percentile"
+                    ),
+                ));
+            }
+        }
+        Ok(severity)
+    }
+
+    fn build_continuous(self, path: &str) -> Result<Severity, FieldError> {
         match self {
             DistWire::Lognormal { median, sigma } => Severity::lognormal(median, sigma),
             DistWire::LognormalGpd {
