@@ -87,20 +87,9 @@ impl LossSpec {
     /// [`SpecError::Malformed`] for JSON or shape errors, [`SpecError::Invalid`] listing every
     /// out-of-range value.
     pub fn parse(json: &str) -> Result<Self, SpecError> {
-        let de = &mut serde_json::Deserializer::from_str(json);
-        let wire: SpecWire = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
-            let path = e.path().to_string();
-            let field = if path == "." || path == "?" {
-                "spec".to_string()
-            } else {
-                path
-            };
-            SpecError::Malformed(FieldError::new(field, e.inner().to_string()))
-        })?;
-        // One document: trailing characters (a second object, a stray bracket) are refused, not
-        // ignored.
-        de.end()
-            .map_err(|e| SpecError::Malformed(FieldError::new("spec", e.to_string())))?;
+        let wire: SpecWire =
+            crate::error::parse_document(json, "spec", |p, _| crate::error::path_or("spec", p))
+                .map_err(SpecError::Malformed)?;
         wire.validate()
     }
 

@@ -24,20 +24,9 @@ struct ShockWire {
 /// # Errors
 /// Shape errors as [`SpecError::Malformed`]; every out-of-range value as [`SpecError::Invalid`].
 pub fn parse_shocks(json: &str) -> Result<Vec<Shock>, SpecError> {
-    let de = &mut serde_json::Deserializer::from_str(json);
-    let wire: Vec<ShockWire> = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
-        let path = e.path().to_string();
-        let field = if path == "." || path == "?" {
-            "shocks".to_string()
-        } else {
-            format!("shocks{path}")
-        };
-        SpecError::Malformed(FieldError::new(field, e.inner().to_string()))
-    })?;
-    // One document: trailing characters (a second object, a stray bracket) are refused, not
-    // ignored.
-    de.end()
-        .map_err(|e| SpecError::Malformed(FieldError::new("shocks", e.to_string())))?;
+    let wire: Vec<ShockWire> =
+        crate::error::parse_document(json, "shocks", |p, _| crate::error::prefixed("shocks", p))
+            .map_err(SpecError::Malformed)?;
     let mut errors = Vec::new();
     let mut shocks = Vec::new();
     for (i, w) in wire.into_iter().enumerate() {

@@ -243,27 +243,9 @@ pub fn parse_options(
     params: &ModelParams,
 ) -> Result<Vec<Coverage>, super::ProfileError> {
     use crate::error::FieldError;
-    let de = &mut serde_json::Deserializer::from_str(json);
-    let wires: Vec<CoverageWire> = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
-        let path = e.path().to_string();
-        let field = if path == "." || path == "?" {
-            "options".into()
-        } else {
-            format!(
-                "options{}",
-                if path.starts_with('[') {
-                    path
-                } else {
-                    format!(".{path}")
-                }
-            )
-        };
-        super::ProfileError::Malformed(FieldError::new(field, e.inner().to_string()))
-    })?;
-    // One document: trailing characters (a second object, a stray bracket) are refused, not
-    // ignored.
-    de.end()
-        .map_err(|e| super::ProfileError::Malformed(FieldError::new("options", e.to_string())))?;
+    let wires: Vec<CoverageWire> =
+        crate::error::parse_document(json, "options", |p, _| crate::error::prefixed("options", p))
+            .map_err(super::ProfileError::Malformed)?;
     let mut errors = Vec::new();
     if wires.is_empty() || wires.len() > MAX_OPTIONS {
         return Err(super::ProfileError::Invalid(vec![FieldError::new(

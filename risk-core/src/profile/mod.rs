@@ -289,20 +289,10 @@ impl FirmProfile {
     /// invalid value (unknown industry, scheme or currency, maturity outside 0–5, expiry before
     /// issue, non-positive revenue, …).
     pub fn parse(json: &str, params: &ModelParams, today: Date) -> Result<Self, ProfileError> {
-        let de = &mut serde_json::Deserializer::from_str(json);
-        let w: Wire = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
-            let path = e.path().to_string();
-            let field = if path == "." || path == "?" {
-                "profile".into()
-            } else {
-                path
-            };
-            ProfileError::Malformed(FieldError::new(field, e.inner().to_string()))
-        })?;
-        // One document: trailing characters (a second object, a stray bracket) are refused, not
-        // ignored.
-        de.end()
-            .map_err(|e| ProfileError::Malformed(FieldError::new("profile", e.to_string())))?;
+        let w: Wire = crate::error::parse_document(json, "profile", |p, _| {
+            crate::error::path_or("profile", p)
+        })
+        .map_err(ProfileError::Malformed)?;
         let mut errors = Vec::new();
         let mut err = |f: String, m: String| errors.push(FieldError::new(f, m));
 

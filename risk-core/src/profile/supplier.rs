@@ -141,20 +141,10 @@ pub fn parse_suppliers(
     today: Date,
 ) -> Result<Vec<Supplier>, super::ProfileError> {
     use crate::error::FieldError;
-    let de = &mut serde_json::Deserializer::from_str(json);
-    let wire: Vec<SupplierWire> = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
-        let path = e.path().to_string();
-        let field = if path == "." || path == "?" {
-            "suppliers".to_string()
-        } else {
-            format!("suppliers{path}")
-        };
-        super::ProfileError::Malformed(FieldError::new(field, e.inner().to_string()))
-    })?;
-    // One document: trailing characters (a second object, a stray bracket) are refused, not
-    // ignored.
-    de.end()
-        .map_err(|e| super::ProfileError::Malformed(FieldError::new("suppliers", e.to_string())))?;
+    let wire: Vec<SupplierWire> = crate::error::parse_document(json, "suppliers", |p, _| {
+        crate::error::prefixed("suppliers", p)
+    })
+    .map_err(super::ProfileError::Malformed)?;
     let mut errors = Vec::new();
     let mut err = |f: String, m: String| errors.push(FieldError::new(f, m));
     let out = check_suppliers(&wire, params, today, &mut err);

@@ -125,21 +125,10 @@ impl Questionnaire {
         params: &ModelParams,
         today: Date,
     ) -> Result<Answered, QuestionnaireError> {
-        let de = &mut serde_json::Deserializer::from_str(json);
-        let w: Wire = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
-            let path = e.path().to_string();
-            let field = if path == "." || path == "?" {
-                "answers".into()
-            } else {
-                path
-            };
-            QuestionnaireError::Malformed(FieldError::new(field, e.inner().to_string()))
-        })?;
-        // One document: trailing characters (a second object, a stray bracket) are refused, not
-        // ignored.
-        de.end().map_err(|e| {
-            QuestionnaireError::Malformed(FieldError::new("answers", e.to_string()))
-        })?;
+        let w: Wire = crate::error::parse_document(json, "answers", |p, _| {
+            crate::error::path_or("answers", p)
+        })
+        .map_err(QuestionnaireError::Malformed)?;
         let mut errors = Vec::new();
 
         // (item index, choice index) per answered item, in item order.

@@ -285,15 +285,10 @@ impl Questionnaire {
     /// id that is not snake_case, a repeated id or choice, an unknown function, control or
     /// scheme, a level outside 0–5, or a rung item whose choices do not all say `met`.
     pub fn parse(text: &str) -> Result<Self, QuestionnaireError> {
-        let de = &mut serde_json::Deserializer::from_str(text);
-        let w: Wire = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
-            QuestionnaireError::Data(FieldError::new(e.path().to_string(), e.inner().to_string()))
-        })?;
-        // One document: trailing characters (a second object, a stray bracket) are refused, not
-        // ignored.
-        de.end().map_err(|e| {
-            QuestionnaireError::Data(FieldError::new("questionnaire", e.to_string()))
-        })?;
+        let w: Wire = crate::error::parse_document(text, "questionnaire", |p, _| {
+            crate::error::path_or("questionnaire", p)
+        })
+        .map_err(QuestionnaireError::Data)?;
         let bad = |f: String, m: &str| Err(QuestionnaireError::Data(FieldError::new(f, m)));
         if !is_id(&w.name) {
             return bad("name".into(), "must be snake_case");

@@ -143,27 +143,19 @@ impl Advisory {
     /// multiplier outside the model's bounds, an empty list, dates out of order, an unknown TLP
     /// label, text that is too long or carries control characters).
     pub fn parse(json: &str, params: &SharingParams) -> Result<Advisory, AdvisoryError> {
-        let de = &mut serde_json::Deserializer::from_str(json);
-        let w: Wire = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
-            let path = e.path().to_string();
-            let message = e.inner().to_string();
+        let w: Wire = crate::error::parse_document(json, "advisory", |path, message| {
             // A missing field is named itself, not the object that lacks it.
             let missing = message
                 .strip_prefix("missing field `")
-                .and_then(|m| m.split('`').next())
-                .map(str::to_string);
-            let field = match (path.as_str(), missing) {
-                ("." | "?", Some(m)) => m,
-                ("." | "?", None) => "advisory".into(),
-                (p, Some(m)) => format!("{p}.{m}"),
-                (p, None) => p.to_string(),
-            };
-            AdvisoryError::Malformed(FieldError::new(field, message))
-        })?;
-        // One document: trailing characters (a second object, a stray bracket) are refused, not
-        // ignored.
-        de.end()
-            .map_err(|e| AdvisoryError::Malformed(FieldError::new("advisory", e.to_string())))?;
+                .and_then(|m| m.split('`').next());
+            match (crate::error::is_root(path), missing) {
+                (true, Some(m)) => m.to_string(),
+                (true, None) => "advisory".into(),
+                (false, Some(m)) => format!("{path}.{m}"),
+                (false, None) => path.to_string(),
+            }
+        })
+        .map_err(AdvisoryError::Malformed)?;
         let mut errors = Vec::new();
         let tlp = Tlp::parse(&w.tlp).unwrap_or_else(|| {
             errors.push(FieldError::new(
