@@ -17,6 +17,7 @@ pub mod oed;
 pub mod ord;
 pub mod portfolio_io;
 pub mod problem;
+pub mod rawio;
 pub mod routes;
 pub mod serve;
 pub mod service;

@@ -265,7 +265,10 @@ async fn accept_loop(listener: tokio::net::TcpListener, router: axum::Router, st
         let conn = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(HEADER_READ_TIMEOUT)
-            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(svc));
+            .serve_connection(
+                TokioIo::new(crate::rawio::ProblemIo::new(stream)),
+                TowerToHyperService::new(svc),
+            );
         let conn = graceful.watch(conn);
         tokio::spawn(async move {
             if let Err(e) = conn.await {

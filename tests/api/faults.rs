@@ -299,3 +299,58 @@ fn a_full_log_disk_loses_lines_not_requests() {
     };
     assert_eq!(status.code(), Some(1), "{status:?}");
 }
+
+/// Requests hyper refuses before any handler runs (reliability issue: "an empty-bodied 400 for
+/// some malformed requests (a NUL in a header, a malformed request line)"): each is now answered
+/// with a problem document of the same status, and the server goes on serving.
+#[test]
+fn unparseable_requests_get_problem_documents() {
+    use std::io::{Read, Write};
+    let path = temp_db("unparseable.db");
+    let s = Server::start(path.to_str().unwrap(), "unparseable");
+    let addr = s.base.trim_start_matches("http://").to_string();
+    let send = |raw: &[u8]| -> String {
+        let mut c = std::net::TcpStream::connect(&addr).unwrap();
+        c.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        c.write_all(raw).unwrap();
+        let mut out = Vec::new();
+        let _ = c.read_to_end(&mut out);
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    // (A header block over hyper's limit, answered 431, is not sent here: the server closes with
+    // the rest unread, and the reset may reach the client before the answer; `rawio`'s unit
+    // test covers the 431 and 414 documents.)
+    for (raw, status) in [
+        (
+            &b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Bad: a\0b\r\n\r\n"[..],
+            400,
+        ),
+        (b"NOT A REQUEST LINE\r\n\r\n", 400),
+        (b"GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n", 400),
+        (b"GET /healthz HTTP/1.1\r\nBad Header Name: x\r\n\r\n", 400),
+    ] {
+        let what = String::from_utf8_lossy(&raw[..raw.len().min(40)]).into_owned();
+        let out = send(raw);
+        let (head, body) = out
+            .split_once("\r\n\r\n")
+            .unwrap_or_else(|| panic!("{what:?}: {out:?}"));
+        assert!(
+            head.starts_with(&format!("HTTP/1.1 {status} ")),
+            "{what:?}: {head}"
+        );
+        assert!(
+            head.to_ascii_lowercase()
+                .contains("content-type: application/problem+json"),
+            "{what:?}: {head}"
+        );
+        let v: serde_json::Value =
+            serde_json::from_str(body).unwrap_or_else(|e| panic!("{what:?}: {e}: {body:?}"));
+        assert_eq!(v["status"], status, "{what:?}: {v}");
+        assert!(v["detail"].as_str().is_some_and(|d| !d.is_empty()), "{v}");
+    }
+    // Ordinary requests and errors are unchanged.
+    assert_eq!(http(&s.base, "GET", "/healthz", None, None).0, 200);
+    let (code, body) = http(&s.base, "GET", "/v1/assessments", None, None);
+    assert_eq!(code, 401, "{body}");
+    assert!(body.contains("\"status\":401"), "{body}");
+}
