@@ -39,6 +39,7 @@ pub fn read_claims(path: &Path, params: &ModelParams, today: Date) -> Result<Cla
     drop(bytes);
     let rows = Rows {
         df: read_table(path)?,
+        first: 0,
     };
     let n = rows.df.height();
     let exposure = rows.required("exposure")?;

@@ -177,17 +177,17 @@ fn oed_column(field: &str) -> String {
     col.to_string()
 }
 
-/// Reads the policies of an OED account table.
+/// Reads the policies of every row of an OED account table (rows of a file from `rows.first`:
+/// row numbers in errors are the file's).
 ///
 /// # Errors
 /// The required columns it lacks, or the row and column of the first bad cell.
-pub fn policies(
-    df: DataFrame,
+pub(crate) fn policies(
+    rows: Rows,
     params: &ModelParams,
     today: Date,
-    range: std::ops::Range<usize>,
 ) -> Result<Vec<Policy>, String> {
-    let rows = Rows { df };
+    let range = 0..rows.df.height();
     let missing: Vec<&str> = REQUIRED
         .iter()
         .filter(|c| rows.df.column(c).is_err())
@@ -249,7 +249,7 @@ pub fn policies(
     let cell = |c: &Vec<Option<String>>, i: usize| c.get(i).cloned().flatten();
     let mut out = Vec::with_capacity(range.len());
     for i in range {
-        let row = i + 1;
+        let row = rows.first + i + 1;
         let bad = |c: &str, m: &str| format!("row {row}, column {c}: {m}");
         let acc_id = policy_id(&acc[i], row).map_err(|e| e.replace("policy_id", "AccNumber"))?;
         let pol_id = policy_id(&pol[i], row).map_err(|e| e.replace("policy_id", "PolNumber"))?;
@@ -451,6 +451,7 @@ pub fn policies(
                 d.extend(crate::suppliers_io::dependencies_in(
                     (!suppliers.is_empty()).then_some(&suppliers),
                     i,
+                    row,
                     crate::suppliers_io::OED_COLUMN,
                 )?);
                 d

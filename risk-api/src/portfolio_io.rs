@@ -1,16 +1,20 @@
-//! Portfolio files (contract §7): policies from CSV or Parquet through polars, validated row by
-//! row (a bad row is an error naming the row and column; no row is dropped), and year-loss tables
-//! to and from Parquet.
+//! Portfolio files (contract §7): policies from CSV or Parquet through polars, read a chunk of
+//! rows at a time (`portfolio_chunks`) and validated row by row (a bad row is an error naming
+//! the row and column; no row is dropped); year-loss tables to and from Parquet (`ylt_io`).
 
+use std::ops::Range;
 use std::path::Path;
 
 use polars::prelude::*;
 use risk_core::dist::{Frequency, Severity};
 use risk_core::model::{LossModel, Peril, Terms};
 use risk_core::params::ModelParams;
-use risk_core::portfolio::{NO_POLICY, Policy, Shock, ShockSize, YearLossTable};
+use risk_core::portfolio::{Policy, Shock, ShockSize};
 use risk_core::profile::{FirmAttributes, FirmProfile};
 use time::Date;
+
+use crate::portfolio_chunks::{CHUNK_ROWS, Source, chunks, count};
+pub use crate::ylt_io::{read_ylt, write_ylt};
 
 /// Columns of the explicit-parameter form.
 /// Largest `severity_median` an explicit-parameter row may give, in the book's currency: 10¹⁵,
@@ -59,24 +63,6 @@ pub fn count_rows(bytes: &[u8], kind: FileKind) -> Result<usize, String> {
     }
 }
 
-/// Reads a portfolio file held in memory (an HTTP body).
-fn read_table_bytes(bytes: &[u8], kind: FileKind) -> Result<DataFrame, String> {
-    let cursor = std::io::Cursor::new(bytes.to_vec());
-    let df = match kind {
-        FileKind::Parquet => ParquetReader::new(cursor).finish(),
-        FileKind::Csv => CsvReadOptions::default()
-            .with_has_header(true)
-            .with_infer_schema_length(Some(0))
-            .into_reader_with_file_handle(cursor)
-            .finish(),
-    }
-    .map_err(|e| format!("body: {e}"))?;
-    if df.height() == 0 {
-        return Err("body: the file has no rows".into());
-    }
-    Ok(df)
-}
-
 /// Reads the policies of a portfolio file held in memory.
 ///
 /// # Errors
@@ -87,7 +73,9 @@ pub fn read_policies_bytes(
     params: &ModelParams,
     today: Date,
 ) -> Result<Vec<Policy>, String> {
-    policies_from(read_table_bytes(bytes, kind)?, params, today)
+    let source = Source::Bytes(bytes, kind);
+    let n = book_rows(&source)?;
+    read_policies_in(&source, params, today, 0..n, CHUNK_ROWS, &|_| {})
 }
 
 /// Reads a CSV (header row) or Parquet file into a table of strings, so every cell is validated
@@ -141,6 +129,9 @@ fn column(df: &DataFrame, name: &str) -> Result<Option<Vec<Option<String>>>, Str
 /// Cell accessor with row/column error messages (rows are numbered from 1, the header excluded).
 pub(crate) struct Rows {
     pub(crate) df: DataFrame,
+    /// The file's index (0-based) of the table's first row: row `i` of the table is row
+    /// `first + i + 1` of the file in messages.
+    pub(crate) first: usize,
 }
 
 impl Rows {
@@ -214,7 +205,9 @@ pub fn read_policies(
     params: &ModelParams,
     today: Date,
 ) -> Result<Vec<Policy>, String> {
-    policies_from(read_table(path)?, params, today)
+    let source = Source::File(path);
+    let n = book_rows(&source)?;
+    read_policies_in(&source, params, today, 0..n, CHUNK_ROWS, &|_| {})
 }
 
 /// Reads the rows of a portfolio file that shard `shard` of `shards` covers
@@ -229,29 +222,69 @@ pub fn read_shard(
     today: Date,
     shard: usize,
     shards: usize,
-) -> Result<(Vec<Policy>, std::ops::Range<usize>), String> {
-    let df = read_table(path)?;
-    let range =
-        risk_core::portfolio::shard_range(df.height(), shard, shards).map_err(|e| e.to_string())?;
-    Ok((policies_in(df, params, today, range.clone())?, range))
+) -> Result<(Vec<Policy>, Range<usize>), String> {
+    let source = Source::File(path);
+    let range = risk_core::portfolio::shard_range(book_rows(&source)?, shard, shards)
+        .map_err(|e| e.to_string())?;
+    Ok((
+        read_policies_in(&source, params, today, range.clone(), CHUNK_ROWS, &|_| {})?,
+        range,
+    ))
 }
 
-fn policies_from(df: DataFrame, params: &ModelParams, today: Date) -> Result<Vec<Policy>, String> {
-    let n = df.height();
-    policies_in(df, params, today, 0..n)
+/// The rows of a portfolio file (the header excluded), counted without parsing them
+/// ([`crate::portfolio_chunks::count`]), so that a run's caps can be checked before any row is
+/// priced.
+///
+/// # Errors
+/// An unreadable file, or one without rows.
+pub fn book_rows(source: &Source) -> Result<usize, String> {
+    match count(source)? {
+        0 => Err(format!("{}: the file has no rows", source.label())),
+        n => Ok(n),
+    }
 }
 
-/// The policies of rows `range` (0-based) of a table; row numbers in errors are the file's.
+/// The policies of rows `range` (0-based) of a portfolio file, read `rows` at a time: each
+/// chunk's text is validated and priced, then dropped before the next is read, so a book costs
+/// its policies and one chunk of text. The policies are those of the whole file read at once
+/// (the cells of a chunk are the whole file's; a policy depends on its own row only), and row
+/// numbers in errors are the file's. `progress` is called with the number of rows priced after
+/// each chunk.
+///
+/// # Errors
+/// As [`read_policies`].
+pub fn read_policies_in(
+    source: &Source,
+    params: &ModelParams,
+    today: Date,
+    range: Range<usize>,
+    rows: usize,
+    progress: &dyn Fn(usize),
+) -> Result<Vec<Policy>, String> {
+    let mut policies = Vec::with_capacity(range.len());
+    for chunk in chunks(source, range, rows)? {
+        let chunk = chunk?;
+        let priced = policies_in(chunk.df, params, today, chunk.first)?;
+        progress(priced.len());
+        policies.extend(priced);
+    }
+    Ok(policies)
+}
+
+/// The policies of every row of a table whose first row is the file's row `first` (0-based);
+/// row numbers in errors are the file's.
 fn policies_in(
     df: DataFrame,
     params: &ModelParams,
     today: Date,
-    range: std::ops::Range<usize>,
+    first: usize,
 ) -> Result<Vec<Policy>, String> {
     if crate::oed::is_oed(&df) {
-        return crate::oed::policies(df, params, today, range);
+        return crate::oed::policies(Rows { df, first }, params, today);
     }
-    let rows = Rows { df };
+    let range = 0..df.height();
+    let rows = Rows { df, first };
     let has = |c: &str| rows.df.column(c).is_ok();
     if !has("frequency_mean") && !FIRM.iter().all(|c| has(c)) {
         let lacks = |cols: &[&str]| {
@@ -276,7 +309,11 @@ fn policies_in(
     let mut policies = Vec::with_capacity(range.len());
     let suppliers = rows.col(crate::suppliers_io::COLUMN)?;
     let deps = |i: usize, mut d: Vec<String>| -> Result<Vec<String>, String> {
-        d.extend(crate::suppliers_io::dependencies(suppliers.as_ref(), i)?);
+        d.extend(crate::suppliers_io::dependencies(
+            suppliers.as_ref(),
+            i,
+            first + i + 1,
+        )?);
         Ok(d)
     };
     if rows.col("frequency_mean")?.is_some() {
@@ -288,7 +325,7 @@ fn policies_in(
             .collect::<Result<_, _>>()?;
         let revenue = rows.col("annual_revenue")?;
         for i in range {
-            let row = i + 1;
+            let row = first + i + 1;
             let id = policy_id(&ids[i], row)?;
             let num = |k: usize| {
                 number(&c[k][i], row, EXPLICIT[k + 1], true).map(|x| x.unwrap_or(f64::NAN))
@@ -350,6 +387,8 @@ fn policies_in(
 
 /// The firm-attribute columns of a table (contract §7), read once.
 pub(crate) struct FirmColumns {
+    /// The file's index of the table's first row (for row numbers in messages).
+    first: usize,
     ids: Vec<Option<String>>,
     required: Vec<Vec<Option<String>>>,
     certs: Option<Vec<Option<String>>>,
@@ -361,6 +400,7 @@ pub(crate) struct FirmColumns {
 impl FirmColumns {
     pub(crate) fn read(rows: &Rows) -> Result<Self, String> {
         Ok(FirmColumns {
+            first: rows.first,
             ids: rows.required("policy_id")?,
             required: FIRM[1..]
                 .iter()
@@ -382,7 +422,7 @@ impl FirmColumns {
 
     /// Row i's policy id and attributes (cells parsed, not yet validated as a profile).
     pub(crate) fn attributes(&self, i: usize) -> Result<(String, FirmAttributes), String> {
-        let row = i + 1;
+        let row = self.first + i + 1;
         let c = &self.required;
         let id = policy_id(&self.ids[i], row)?;
         let revenue = number(&c[1][i], row, "annual_revenue", true)?.unwrap_or(f64::NAN);
@@ -468,7 +508,7 @@ impl FirmColumns {
                     .map(|f| format!("column {}: {}", column_of(&f.field), f.message))
                     .collect::<Vec<_>>()
                     .join("; ");
-                format!("row {}, {msg}", i + 1)
+                format!("row {}, {msg}", self.first + i + 1)
             })?;
         Ok((id, p))
     }
@@ -527,155 +567,4 @@ pub fn model_shocks(params: &ModelParams) -> Vec<Shock> {
             supplier: None,
         })
         .collect()
-}
-
-/// The high and low 64 bits of fixed-point values.
-fn split(xs: &[i128]) -> (Vec<i64>, Vec<i64>) {
-    (
-        xs.iter().map(|&x| (x >> 64) as i64).collect(),
-        xs.iter().map(|&x| x as u64 as i64).collect(),
-    )
-}
-
-/// Writes a year-loss table: `year`, `loss` (f64, the year's sum) and the exact fixed-point value
-/// as `loss_hi`, `loss_lo` (the high and low 64 bits), `occurrence_loss` (f64, the year's largest
-/// event), `max_event_hi`/`_lo` (the largest own event) and `max_event_policy` (the book index of
-/// its policy, -1 in a year without own events), per shock `shock{s}_occurs` and its
-/// occurrence's loss `shock{s}_event_hi`/`_lo`, plus run metadata columns so shards can be merged.
-pub fn write_ylt(path: &Path, t: &YearLossTable, shock_names: &[String]) -> Result<(), String> {
-    let n = t.loss.len();
-    let losses = t.losses();
-    let (hi, lo) = split(&t.loss);
-    let (max_hi, max_lo) = split(&t.max_event);
-    let mut df = DataFrame::new_infer_height(vec![
-        Column::new("year".into(), (0..n as u64).collect::<Vec<u64>>()),
-        Column::new("loss".into(), losses),
-        Column::new("loss_hi".into(), hi),
-        Column::new("loss_lo".into(), lo),
-        Column::new("occurrence_loss".into(), t.occurrence_losses()),
-        Column::new("max_event_hi".into(), max_hi),
-        Column::new("max_event_lo".into(), max_lo),
-        Column::new(
-            "max_event_policy".into(),
-            t.max_event_policy
-                .iter()
-                .map(|&p| if p == NO_POLICY { -1 } else { i64::from(p) })
-                .collect::<Vec<i64>>(),
-        ),
-        Column::new("seed".into(), vec![t.seed; n]),
-        Column::new("policy_start".into(), vec![t.policies.start as u64; n]),
-        Column::new("policy_end".into(), vec![t.policies.end as u64; n]),
-        Column::new("shock_names".into(), vec![shock_names.join(";"); n]),
-    ])
-    .map_err(|e| e.to_string())?;
-    // Per-shock totals travel in the first rows of one column per shock (zero elsewhere).
-    for (s, &v) in t.shock_loss.iter().enumerate() {
-        let mut col_hi = vec![0i64; n];
-        let mut col_lo = vec![0i64; n];
-        col_hi[0] = (v >> 64) as i64;
-        col_lo[0] = v as u64 as i64;
-        df.with_column(Column::new(format!("shock{s}_hi").into(), col_hi))
-            .map_err(|e| e.to_string())?;
-        df.with_column(Column::new(format!("shock{s}_lo").into(), col_lo))
-            .map_err(|e| e.to_string())?;
-        let mut occurs = vec![0i64; n];
-        let mut events = vec![0i128; n];
-        for (&y, &e) in t.shock_years[s].iter().zip(&t.shock_events[s]) {
-            occurs[y as usize] = 1;
-            events[y as usize] = e;
-        }
-        let (ev_hi, ev_lo) = split(&events);
-        for c in [
-            Column::new(format!("shock{s}_occurs").into(), occurs),
-            Column::new(format!("shock{s}_event_hi").into(), ev_hi),
-            Column::new(format!("shock{s}_event_lo").into(), ev_lo),
-        ] {
-            df.with_column(c).map_err(|e| e.to_string())?;
-        }
-    }
-    let f = std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    ParquetWriter::new(f)
-        .finish(&mut df)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(())
-}
-
-/// Reads a year-loss table written by [`write_ylt`], with its shock names.
-pub fn read_ylt(path: &Path) -> Result<(YearLossTable, Vec<String>), String> {
-    let f =
-        std::fs::File::open(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    let df = ParquetReader::new(f)
-        .finish()
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    let err = |e: PolarsError| format!("{}: {e}", path.display());
-    let i64s = |name: &str| -> Result<Vec<i64>, String> {
-        let c = df.column(name).map_err(err)?;
-        Ok(c.i64().map_err(err)?.into_no_null_iter().collect())
-    };
-    let u64s = |name: &str| -> Result<Vec<u64>, String> {
-        let c = df.column(name).map_err(err)?;
-        Ok(c.u64().map_err(err)?.into_no_null_iter().collect())
-    };
-    let join = |hi: i64, lo: i64| ((hi as i128) << 64) | (lo as u64 as i128);
-    let (hi, lo) = (i64s("loss_hi")?, i64s("loss_lo")?);
-    let seed = u64s("seed")?;
-    let (start, end) = (u64s("policy_start")?, u64s("policy_end")?);
-    let shocks = df
-        .get_column_names()
-        .iter()
-        .filter(|c| c.ends_with("_hi") && c.starts_with("shock") && !c.contains("_event"))
-        .count();
-    let joined = |name: &str| -> Result<Vec<i128>, String> {
-        let (h, l) = (i64s(&format!("{name}_hi"))?, i64s(&format!("{name}_lo"))?);
-        Ok(h.iter().zip(&l).map(|(&h, &l)| join(h, l)).collect())
-    };
-    let mut shock_loss = Vec::new();
-    let mut shock_years = Vec::new();
-    let mut shock_events = Vec::new();
-    for s in 0..shocks {
-        shock_loss.push(joined(&format!("shock{s}"))?[0]);
-        let occurs: Vec<bool> = {
-            let c = df.column(&format!("shock{s}_occurs")).map_err(err)?;
-            c.i64()
-                .map_err(err)?
-                .into_no_null_iter()
-                .map(|b| b != 0)
-                .collect()
-        };
-        let events = joined(&format!("shock{s}_event"))?;
-        let years: Vec<u64> = (0..occurs.len() as u64)
-            .filter(|&y| occurs[y as usize])
-            .collect();
-        shock_events.push(years.iter().map(|&y| events[y as usize]).collect());
-        shock_years.push(years);
-    }
-    let names = df
-        .column("shock_names")
-        .map_err(err)?
-        .str()
-        .map_err(err)?
-        .get(0)
-        .map(|s| {
-            s.split(';')
-                .filter(|x| !x.is_empty())
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
-    let table = YearLossTable {
-        trials: hi.len() as u64,
-        seed: seed.first().copied().unwrap_or(0),
-        policies: start.first().copied().unwrap_or(0) as usize
-            ..end.first().copied().unwrap_or(0) as usize,
-        loss: hi.iter().zip(&lo).map(|(&h, &l)| join(h, l)).collect(),
-        shock_loss,
-        max_event: joined("max_event")?,
-        max_event_policy: i64s("max_event_policy")?
-            .into_iter()
-            .map(|p| u32::try_from(p).unwrap_or(NO_POLICY))
-            .collect(),
-        shock_years,
-        shock_events,
-    };
-    Ok((table, names))
 }

@@ -11,21 +11,24 @@ use risk_core::portfolio::{Policy, SUPPLIER_PREFIX, Shock, supplier_shocks};
 use risk_core::profile::{Supplier, parse_suppliers, valid_firm_id};
 use time::Date;
 
-use crate::portfolio_io::{Rows, list, read_table};
+use crate::portfolio_chunks::{CHUNK_ROWS, Source, chunks, count};
+use crate::portfolio_io::{Rows, list};
 
 /// The supplier column of a contract §7 file.
 pub const COLUMN: &str = "suppliers";
 /// The supplier column of an OED account file (this project's `FlexiAcc…` name).
 pub const OED_COLUMN: &str = "FlexiAccSuppliers";
 
-/// Row `i`'s supplier dependencies (`supplier:<id>` per id of its cell), or an error naming the
-/// row and `column` for an id that is not 1–128 characters of `A-Z a-z 0-9 . _ - @ :`.
+/// The supplier dependencies of cell `i` (`supplier:<id>` per id of the cell), or an error
+/// naming the file's `row` and `column` for an id that is not 1–128 characters of
+/// `A-Z a-z 0-9 . _ - @ :`.
 ///
 /// # Errors
 /// As above.
 pub fn dependencies_in(
     cells: Option<&Vec<Option<String>>>,
     i: usize,
+    row: usize,
     column: &str,
 ) -> Result<Vec<String>, String> {
     let Some(cells) = cells else {
@@ -38,8 +41,7 @@ pub fn dependencies_in(
                 Ok(format!("{SUPPLIER_PREFIX}{id}"))
             } else {
                 Err(format!(
-                    "row {}, column {column}: `{id}` is not a supplier id (1-128 characters of A-Z a-z 0-9 . _ - @ :)",
-                    i + 1
+                    "row {row}, column {column}: `{id}` is not a supplier id (1-128 characters of A-Z a-z 0-9 . _ - @ :)"
                 ))
             }
         })
@@ -50,8 +52,12 @@ pub fn dependencies_in(
 ///
 /// # Errors
 /// As [`dependencies_in`].
-pub fn dependencies(cells: Option<&Vec<Option<String>>>, i: usize) -> Result<Vec<String>, String> {
-    dependencies_in(cells, i, COLUMN)
+pub fn dependencies(
+    cells: Option<&Vec<Option<String>>>,
+    i: usize,
+    row: usize,
+) -> Result<Vec<String>, String> {
+    dependencies_in(cells, i, row, COLUMN)
 }
 
 /// The supplier ids a book's policies name.
@@ -65,24 +71,37 @@ pub fn named(policies: &[Policy]) -> BTreeSet<String> {
 }
 
 /// Every supplier id a portfolio file names in any row (what a shard, which reads only its own
-/// rows' policies, needs so that all shards simulate the same shocks).
+/// rows' policies, needs so that all shards simulate the same shocks), read a chunk of rows at a
+/// time; a file without a supplier column costs one chunk.
 ///
 /// # Errors
 /// An unreadable file.
 pub fn read_ids(path: &Path) -> Result<BTreeSet<String>, String> {
-    let rows = Rows {
-        df: read_table(path)?,
-    };
+    let source = Source::File(path);
+    let n = count(&source)?;
     let mut out = BTreeSet::new();
-    for column in [COLUMN, OED_COLUMN] {
-        if let Some(cells) = rows.col(column)? {
-            for i in 0..cells.len() {
-                out.extend(
-                    dependencies_in(Some(&cells), i, column)?
-                        .into_iter()
-                        .map(|d| d[SUPPLIER_PREFIX.len()..].to_string()),
-                );
+    for chunk in chunks(&source, 0..n, CHUNK_ROWS)? {
+        let chunk = chunk?;
+        let rows = Rows {
+            df: chunk.df,
+            first: chunk.first,
+        };
+        let mut any = false;
+        for column in [COLUMN, OED_COLUMN] {
+            if let Some(cells) = rows.col(column)? {
+                any = true;
+                for i in 0..cells.len() {
+                    out.extend(
+                        dependencies_in(Some(&cells), i, rows.first + i + 1, column)?
+                            .into_iter()
+                            .map(|d| d[SUPPLIER_PREFIX.len()..].to_string()),
+                    );
+                }
             }
+        }
+        if !any {
+            // Every chunk has the file's columns.
+            break;
         }
     }
     Ok(out)

@@ -16,6 +16,7 @@ mod jobs;
 mod limits;
 mod listing;
 mod models;
+mod portfolio_chunks;
 mod portfolio_input;
 mod portfolios;
 mod questionnaires;

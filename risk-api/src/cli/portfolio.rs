@@ -3,6 +3,7 @@
 #[allow(clippy::wildcard_imports)]
 use super::*;
 
+use crate::portfolio_chunks::{CHUNK_ROWS, Source};
 use crate::service::{MAX_POLICY_YEARS, MAX_PORTFOLIO_TRIALS, book_report};
 
 /// Files a run reads besides the book.
@@ -31,7 +32,7 @@ pub(super) fn run_portfolio(
     shard: &Option<String>,
     model: &Option<PathBuf>,
 ) -> Result<PortfolioReport, CliError> {
-    use risk_core::portfolio::{Portfolio, allocate, simulate};
+    use risk_core::portfolio::{MAX_POLICIES, Portfolio, PortfolioError, allocate, simulate};
     if trials == 0 || trials > MAX_PORTFOLIO_TRIALS {
         return Err(CliError::BadInput(format!(
             "trials: must be between 1 and {MAX_PORTFOLIO_TRIALS}"
@@ -39,56 +40,65 @@ pub(super) fn run_portfolio(
     }
     let params = load_params(model)?;
     let today = time::OffsetDateTime::now_utc().date();
-    // A shard prices and validates only its own rows (its share of the reading and memory).
-    let (policies, range) = match shard {
-        None => {
-            let p =
-                portfolio_io::read_policies(file, &params, today).map_err(CliError::BadInput)?;
-            let n = p.len();
-            (p, 0..n)
-        }
-        Some(s) => {
-            let (i, k) = s
-                .split_once('/')
-                .and_then(|(i, k)| Some((i.parse().ok()?, k.parse().ok()?)))
-                .ok_or_else(|| CliError::BadInput(format!("--shard: `{s}` is not i/n")))?;
-            portfolio_io::read_shard(file, &params, today, i, k).map_err(CliError::BadInput)?
-        }
+    let shard_of = match shard {
+        None => None,
+        Some(s) => Some(
+            s.split_once('/')
+                .and_then(|(i, k)| Some((i.parse::<usize>().ok()?, k.parse::<usize>().ok()?)))
+                .ok_or_else(|| CliError::BadInput(format!("--shard: `{s}` is not i/n")))?,
+        ),
     };
+    // The book's rows are counted first (a scan of the file, no row parsed), so that the caps
+    // refuse a run before any row is priced or year simulated.
+    let source = Source::File(file);
+    let rows = portfolio_io::book_rows(&source).map_err(CliError::BadInput)?;
+    let range = match shard_of {
+        None => 0..rows,
+        Some((i, k)) => risk_core::portfolio::shard_range(rows, i, k)
+            .map_err(|e| CliError::BadInput(e.to_string()))?,
+    };
+    if range.end > MAX_POLICIES {
+        return Err(CliError::BadInput(
+            PortfolioError::TooLarge(range.end).to_string(),
+        ));
+    }
+    if range.len() as f64 * trials as f64 > MAX_POLICY_YEARS {
+        return Err(CliError::BadInput(format!(
+            "trials: {trials} years x {} policies exceed the cap of {MAX_POLICY_YEARS:e} policy-years",
+            range.len()
+        )));
+    }
+    // The run's other inputs, before the book's rows are priced.
     let shocks = match &inputs.shocks {
         None => portfolio_io::model_shocks(&params),
         Some(p) => risk_core::portfolio::parse_shocks(&read_input(p)?)
             .map_err(|e| CliError::BadInput(e.to_string()))?,
-    };
-    // One common shock per supplier the whole book names (a shard reads the ids of every row,
-    // so all shards simulate the same shocks).
-    let ids = match shard {
-        None => crate::suppliers_io::named(&policies),
-        Some(_) => crate::suppliers_io::read_ids(file).map_err(CliError::BadInput)?,
     };
     let described = match &inputs.suppliers {
         None => Vec::new(),
         Some(p) => crate::suppliers_io::parse_described(&read_input(p)?, &params, today)
             .map_err(CliError::BadInput)?,
     };
+    // A shard prices and validates only its own rows (its share of the reading and memory), a
+    // chunk of rows at a time: the file's text is never held whole.
+    let bar = progress_bar(range.len(), "reading")?;
+    let policies =
+        portfolio_io::read_policies_in(&source, &params, today, range.clone(), CHUNK_ROWS, &|k| {
+            bar.inc(k as u64)
+        })
+        .map_err(CliError::BadInput)?;
+    bar.finish_and_clear();
+    // One common shock per supplier the whole book names (a shard reads the ids of every row,
+    // so all shards simulate the same shocks).
+    let ids = match shard {
+        None => crate::suppliers_io::named(&policies),
+        Some(_) => crate::suppliers_io::read_ids(file).map_err(CliError::BadInput)?,
+    };
     let shocks = crate::suppliers_io::book_shocks(&params, shocks, &ids, &described, today);
-    if policies.len() as f64 * trials as f64 > MAX_POLICY_YEARS {
-        return Err(CliError::BadInput(format!(
-            "trials: {trials} years x {} policies exceed the cap of {MAX_POLICY_YEARS:e} policy-years",
-            policies.len()
-        )));
-    }
     let names: Vec<String> = shocks.iter().map(|s| s.name.clone()).collect();
     let portfolio = Portfolio::part(policies, shocks, range.start)
         .map_err(|e| CliError::BadInput(e.to_string()))?;
-    let bar = indicatif::ProgressBar::new(range.len() as u64);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{msg} [{bar:30}] {pos}/{len} policies, {eta} left",
-        )
-        .map_err(anyhow::Error::from)?,
-    );
-    bar.set_message("simulating");
+    let bar = progress_bar(range.len(), "simulating")?;
     let table = simulate(&portfolio, range.clone(), trials, seed, &|k| {
         bar.inc(k as u64)
     });
@@ -107,4 +117,17 @@ pub(super) fn run_portfolio(
         shard.clone(),
         allocation.as_deref(),
     ))
+}
+
+/// A progress bar over `len` policies on stderr (hidden when stderr is not a terminal).
+fn progress_bar(len: usize, what: &str) -> Result<indicatif::ProgressBar, CliError> {
+    let bar = indicatif::ProgressBar::new(len as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:30}] {pos}/{len} policies, {eta} left",
+        )
+        .map_err(anyhow::Error::from)?,
+    );
+    bar.set_message(what.to_string());
+    Ok(bar)
 }
