@@ -6,8 +6,8 @@
 
 use risk_core::calibrate::synth::{SyntheticRow, TermsMix, synthesize_insured};
 use risk_core::calibrate::{
-    Adjustments, Calibration, ClaimRecord, Factor, FactorFit, Options, Part, apply, calibrate,
-    value,
+    Adjustments, Calibration, ClaimRecord, Experience, Factor, FactorFit, Options, Part, apply,
+    calibrate, calibrate_experience, gates, value,
 };
 use risk_core::params::{DEFAULT_MODEL, ModelParams};
 use risk_core::profile::FirmProfile;
@@ -187,4 +187,42 @@ fn bad_terms_are_named_by_row_and_column() {
         .to_string();
     assert!(e.starts_with("row 7, column incurred_loss"), "{e}");
     assert!(r.with_terms(7, 1e4, Some(5e6)).is_ok());
+}
+
+/// Issue #20 (calibration v2: memory and time linear in rows): rows folded into cells of firms
+/// that price alike, appended in batches, fit bit for bit as each row evaluated with its own
+/// profile (every row its own cell), ground-up and as insurer data; the gates see the same.
+#[test]
+fn folded_cells_fit_exactly_as_row_by_row() {
+    let prior = ModelParams::parse(DEFAULT_MODEL).unwrap();
+    let truth = apply(&prior, &truth_adjustments());
+    let rows = synthesize_insured(&truth, 6_000, 5, date!(2026 - 11 - 26), &terms());
+    for with_terms in [false, true] {
+        let records = records(&rows, &prior, with_terms);
+        let mut folded = Experience::new(&prior);
+        for batch in records.chunks(1_000) {
+            folded.extend(batch.to_vec());
+        }
+        let mut by_row = Experience::row_by_row(&prior);
+        by_row.extend(records.clone());
+        assert_eq!(by_row.cells(), records.len());
+        assert!(
+            folded.cells() < records.len() * 9 / 10,
+            "{} cells of {} rows: nothing folded",
+            folded.cells(),
+            records.len()
+        );
+        let a = calibrate_experience(&folded, Options::default()).unwrap();
+        let b = calibrate_experience(&by_row, Options::default()).unwrap();
+        assert_eq!(a, b, "terms: {with_terms}");
+        assert_eq!(
+            calibrate(&records, &prior, Options::default()).unwrap(),
+            a,
+            "terms: {with_terms}"
+        );
+        assert_eq!(
+            gates::screen_experience(&folded),
+            gates::screen_experience(&by_row)
+        );
+    }
 }

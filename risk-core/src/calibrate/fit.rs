@@ -2,6 +2,9 @@
 //! severity) on the model, with the current model as the prior, over the records in fixed
 //! chunks (so the result does not depend on the thread count).
 
+use rayon::prelude::*;
+
+use super::experience::Row;
 use super::*;
 
 /// Per peril, (E, Var) of ln(X/median) under the spliced severity: c_k, d_k of the module docs,
@@ -47,7 +50,7 @@ struct Net {
 
 /// Fisher scoring for one part with the other part's adjustments `fixed`.
 pub(super) fn fit(
-    (records, bases): (&[ClaimRecord], &[Base]),
+    data: &Experience,
     params: &ModelParams,
     fixed: &Adjustments,
     part: Part,
@@ -60,8 +63,13 @@ pub(super) fn fit(
         .map(|f| options.prior_sd.unwrap_or_else(|| f.prior_sd(part, params)))
         .collect();
     let dispersion = params.reference.dispersion;
-    let used = |r: &ClaimRecord| part == Part::Frequency || (r.claims == 1 && r.incurred > 0.0);
-    let rows = records.iter().filter(|r| used(r)).count();
+    let used = |r: &Row| part == Part::Frequency || (r.claims == 1 && r.incurred > 0.0);
+    let rows = data.rows.iter().filter(|r| used(r)).count();
+    // The cells this part evaluates (severity: those of single-claim rows only).
+    let mut needed = vec![false; data.cells.len()];
+    for r in data.rows.iter().filter(|r| used(r)) {
+        needed[r.cell as usize] = true;
+    }
 
     let moments = log_moments(params);
     // A certification cannot be credited below the model's floor on combined certification
@@ -102,14 +110,19 @@ pub(super) fn fit(
                     _ => None,
                 })
                 .collect(),
+            Cells {
+                profiles: &data.cells,
+                needed: Some(&needed),
+                nudge: true,
+            },
         );
-        let partials: Vec<Sums> = records
+        let partials: Vec<Sums> = data
+            .rows
             .par_chunks(CHUNK)
-            .zip(bases.par_chunks(CHUNK))
-            .map(|(chunk, base)| {
+            .map(|chunk| {
                 let mut s = Sums::new(p);
-                for (i, r) in chunk.iter().enumerate().filter(|(_, r)| used(r)) {
-                    let e = ctx.eval(r, &base[i]);
+                for r in chunk.iter().filter(|r| used(r)) {
+                    let e = ctx.eval(r);
                     if let Some(net) = &e.net {
                         s.net(net, &e.x, r, p);
                         continue;
@@ -338,7 +351,7 @@ pub(super) fn fit(
 /// insurer rows) and the concentration of its peril mix ([`Context::concentration`]): what the
 /// dispersion is fitted at.
 pub(super) fn expected_claims(
-    (records, bases): (&[ClaimRecord], &[Base]),
+    data: &Experience,
     params: &ModelParams,
     adjusted: &Adjustments,
     factors: &[Factor],
@@ -350,15 +363,18 @@ pub(super) fn expected_claims(
         factors,
         [(0.0, 0.0); PERILS],
         Default::default(),
+        Cells {
+            profiles: &data.cells,
+            needed: None,
+            nudge: false,
+        },
     );
-    records
+    data.rows
         .par_chunks(CHUNK)
-        .zip(bases.par_chunks(CHUNK))
-        .flat_map_iter(|(chunk, base)| {
+        .flat_map_iter(|chunk| {
             chunk
                 .iter()
-                .zip(base)
-                .map(|(r, b)| (ctx.eval(r, b).eta.exp(), ctx.concentration(r, b)))
+                .map(|r| (ctx.eval(r).eta.exp(), ctx.concentration(r)))
                 .collect::<Vec<_>>()
         })
         .collect()
@@ -489,7 +505,7 @@ impl Sums {
     /// An insurer row's severity: its log-likelihood, and the outer product of its score as
     /// its information (the expected information of a censored/truncated claim has no closed
     /// form; the score's outer product estimates it without bias under the model).
-    fn net(&mut self, net: &Net, x: &[(usize, f64)], r: &ClaimRecord, p: usize) {
+    fn net(&mut self, net: &Net, x: &[(usize, f64)], r: &Row, p: usize) {
         self.objective += net.ll;
         for &(j, gj) in &net.score {
             self.grad[j] += gj;
@@ -541,17 +557,43 @@ impl Sums {
 /// The parameters at the current β and, per scheme, the same nudged by e^{±H}.
 struct Context {
     params: ModelParams,
-    /// (frequency, severity) scale of each adjusted industry, applied to the cached [`Base`].
+    /// (frequency, severity) scale of each adjusted industry, applied to each row's cached base perils.
     industry: BTreeMap<Industry, (f64, f64)>,
-    /// (frequency, severity) scale of the base level, applied to the cached [`Base`].
+    /// (frequency, severity) scale of the base level, applied to each row's cached base perils.
     level: (f64, f64),
     /// Per peril (E, Var) of ln(X/median).
     moments: [(f64, f64); PERILS],
-    /// Schemes at their lower bound: one-sided differences (the floor is a kink).
-    at_bound: std::collections::BTreeSet<Scheme>,
     part: Part,
     index: BTreeMap<Factor, usize>,
-    nudged: BTreeMap<Scheme, (ModelParams, ModelParams)>,
+    /// Per cell of the data, its multipliers at the current β (None: a cell not evaluated).
+    cells: Vec<Option<CellEval>>,
+}
+
+/// The cells of the data a [`Context`] evaluates.
+struct Cells<'a> {
+    /// One profile per cell.
+    profiles: &'a [FirmProfile],
+    /// Which cells the rows evaluated use (None: all).
+    needed: Option<&'a [bool]>,
+    /// Also the nudged multipliers of every certificate (the gradient); not for
+    /// [`expected_claims`], which needs only the means.
+    nudge: bool,
+}
+
+/// One cell's multipliers at the current parameters: what the rows of the cell share.
+struct CellEval {
+    industry: Industry,
+    /// Per-peril multipliers and the (frequency, severity) CSF levels.
+    m: crate::params::PerilMultipliers,
+    levels: (f64, f64),
+    /// Per certificate held, in profile order: its scheme, the multipliers with its effects
+    /// nudged up and down, and the width of the difference (2H, or H one-sided at a bound).
+    certs: Vec<(
+        Scheme,
+        crate::params::PerilMultipliers,
+        crate::params::PerilMultipliers,
+        f64,
+    )>,
 }
 
 impl Context {
@@ -562,7 +604,9 @@ impl Context {
         part: Part,
         factors: &[Factor],
         moments: [(f64, f64); PERILS],
+        // Schemes at their lower bound: one-sided differences (the floor is a kink).
         at_bound: std::collections::BTreeSet<Scheme>,
+        cells: Cells,
     ) -> Self {
         let params = apply(base, adjusted);
         let mut industry: BTreeMap<Industry, (f64, f64)> = BTreeMap::new();
@@ -593,29 +637,71 @@ impl Context {
                 };
                 (s, (at(H.exp()), at((-H).exp())))
             })
+            .collect::<BTreeMap<Scheme, (ModelParams, ModelParams)>>();
+        let cells = cells
+            .profiles
+            .par_iter()
+            .enumerate()
+            .map(|(c, profile)| {
+                if cells.needed.is_some_and(|n| !n[c]) {
+                    return None;
+                }
+                let (m, levels) = multipliers(profile, &params);
+                let certs = if cells.nudge {
+                    profile
+                        .certifications
+                        .iter()
+                        .map(|c| {
+                            let (up, down) = &nudged[&c.scheme];
+                            let up = multipliers(profile, up).0;
+                            let (down, width) = if at_bound.contains(&c.scheme) {
+                                (m, H)
+                            } else {
+                                (multipliers(profile, down).0, 2.0 * H)
+                            };
+                            (c.scheme, up, down, width)
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                Some(CellEval {
+                    industry: profile.industry,
+                    m,
+                    levels,
+                    certs,
+                })
+            })
             .collect();
         Context {
             params,
             industry,
             level,
             moments,
-            at_bound,
             part,
             index: factors.iter().enumerate().map(|(j, &f)| (f, j)).collect(),
-            nudged,
+            cells,
         }
     }
 
+    /// The evaluated cell of row `r`.
+    fn cell(&self, r: &Row) -> &CellEval {
+        self.cells[r.cell as usize]
+            .as_ref()
+            .expect("every row evaluated has its cell evaluated")
+    }
+
     /// η and its gradient for one record.
-    fn eval(&self, r: &ClaimRecord, base: &Base) -> Eval {
-        let profile = &r.profile;
+    fn eval(&self, r: &Row) -> Eval {
+        let cell = self.cell(r);
+        let base = &r.base;
         let (fi, si) = self
             .industry
-            .get(&profile.industry)
+            .get(&cell.industry)
             .copied()
             .unwrap_or((1.0, 1.0));
         let (fi, si) = (fi * self.level.0, si * self.level.1);
-        let (m, levels) = multipliers(profile, &self.params);
+        let (m, levels) = (cell.m, cell.levels);
         // (λ, a, E[(ln X)²]) of the row: frequency and the log-amount moments of one claim.
         let moments = |m: &crate::params::PerilMultipliers| {
             let (mut lambda, mut first, mut second) = (0.0, 0.0, 0.0);
@@ -668,7 +754,7 @@ impl Context {
             }
         };
         push(Factor::Base, 1.0, None);
-        push(Factor::Industry(profile.industry), 1.0, None);
+        push(Factor::Industry(cell.industry), 1.0, None);
         let level = match self.part {
             Part::Frequency => levels.0,
             Part::Severity => levels.1,
@@ -676,18 +762,11 @@ impl Context {
         let (i, t) = table_position(level);
         push(Factor::Maturity(i as u8), 1.0 - t, None);
         push(Factor::Maturity(i as u8 + 1), t, None);
-        for c in &profile.certifications {
-            let (up, down) = &self.nudged[&c.scheme];
-            let up = multipliers(profile, up).0;
-            let (down, width) = if self.at_bound.contains(&c.scheme) {
-                (m, H)
-            } else {
-                (multipliers(profile, down).0, 2.0 * H)
-            };
-            let d = (eta_of(&up) - eta_of(&down)) / width;
+        for &(scheme, ref up, ref down, width) in &cell.certs {
+            let d = (eta_of(up) - eta_of(down)) / width;
             let shift =
                 net_rows.then(|| std::array::from_fn(|k| (up[k].1.ln() - down[k].1.ln()) / width));
-            push(Factor::Certification(c.scheme), d, shift);
+            push(Factor::Certification(scheme), d, shift);
         }
         let net = match (self.part, r.terms) {
             (Part::Severity, Some(terms)) => {
@@ -719,16 +798,17 @@ impl Context {
     /// each peril's count as NegBin(λ_k t, k t), so the row's count has variance
     /// μ + Σ_k (λ_k t)²/(k t) = μ + μ²/(k c t): the negative binomial of the same mean and
     /// variance has size k c t (c = 1 for one peril, up to the number of perils for an even mix).
-    fn concentration(&self, r: &ClaimRecord, base: &Base) -> f64 {
+    fn concentration(&self, r: &Row) -> f64 {
+        let cell = self.cell(r);
         let (fi, si) = self
             .industry
-            .get(&r.profile.industry)
+            .get(&cell.industry)
             .copied()
             .unwrap_or((1.0, 1.0));
         let (fi, si) = (fi * self.level.0, si * self.level.1);
-        let (m, _) = multipliers(&r.profile, &self.params);
+        let m = cell.m;
         let (mut s1, mut s2) = (0.0, 0.0);
-        for (k, b) in base.iter().enumerate() {
+        for (k, b) in r.base.iter().enumerate() {
             let Some(b) = b else { continue };
             let mut l = b.0 * fi * m[k].0;
             if let Some(t) = r.terms {
