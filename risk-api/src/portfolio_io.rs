@@ -356,6 +356,8 @@ pub(crate) struct FirmColumns {
     functions: Vec<Option<Vec<Option<String>>>>,
     layer: [Option<Vec<Option<String>>>; 3],
     clouds: Option<Vec<Option<String>>>,
+    /// Rows of the file before this table's first (a batch of a larger file).
+    offset: usize,
 }
 
 impl FirmColumns {
@@ -377,12 +379,18 @@ impl FirmColumns {
                 rows.col("aggregate_limit")?,
             ],
             clouds: rows.col("cloud_providers")?,
+            offset: 0,
         })
+    }
+
+    /// The same columns as rows `offset + 1`… of a file (row numbers in errors).
+    pub(crate) fn starting_at(self, offset: usize) -> Self {
+        FirmColumns { offset, ..self }
     }
 
     /// Row i's policy id and attributes (cells parsed, not yet validated as a profile).
     pub(crate) fn attributes(&self, i: usize) -> Result<(String, FirmAttributes), String> {
-        let row = i + 1;
+        let row = self.offset + i + 1;
         let c = &self.required;
         let id = policy_id(&self.ids[i], row)?;
         let revenue = number(&c[1][i], row, "annual_revenue", true)?.unwrap_or(f64::NAN);
@@ -468,7 +476,7 @@ impl FirmColumns {
                     .map(|f| format!("column {}: {}", column_of(&f.field), f.message))
                     .collect::<Vec<_>>()
                     .join("; ");
-                format!("row {}, {msg}", i + 1)
+                format!("row {}, {msg}", self.offset + i + 1)
             })?;
         Ok((id, p))
     }
