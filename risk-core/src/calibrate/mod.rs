@@ -33,6 +33,7 @@ mod experience;
 mod fit;
 pub mod gates;
 pub mod rewrite;
+mod sums;
 pub mod synth;
 
 use std::collections::BTreeMap;
