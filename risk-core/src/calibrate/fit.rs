@@ -4,7 +4,7 @@
 
 use rayon::prelude::*;
 
-use super::experience::Row;
+use super::experience::{Row, level_ratio, ln_tables, moved};
 use super::sums::{BANDS, Sums, residuals};
 use super::*;
 
@@ -410,6 +410,9 @@ struct Context {
     index: BTreeMap<Factor, usize>,
     /// Per cell of the data, its multipliers at the current β (None: a cell not evaluated).
     cells: Vec<Option<CellEval>>,
+    /// ln of the current maturity tables: a row's multipliers are its cell's moved to the row's
+    /// levels.
+    ln_tables: ([f64; 6], [f64; 6]),
 }
 
 /// The cells of the data a [`Context`] evaluates.
@@ -517,6 +520,7 @@ impl Context {
             })
             .collect();
         Context {
+            ln_tables: ln_tables(&params),
             params,
             industry,
             level,
@@ -527,16 +531,22 @@ impl Context {
         }
     }
 
-    /// The evaluated cell of row `r`.
-    fn cell(&self, r: &Row) -> &CellEval {
-        self.cells[r.cell as usize]
+    /// The evaluated cell of row `r`, and the (frequency, severity) ratios that move its
+    /// multipliers to the row's CSF levels.
+    fn cell(&self, r: &Row) -> (&CellEval, (f64, f64)) {
+        let cell = self.cells[r.cell as usize]
             .as_ref()
-            .expect("every row evaluated has its cell evaluated")
+            .expect("every row evaluated has its cell evaluated");
+        let ratio = (
+            level_ratio(&self.ln_tables.0, cell.levels.0, r.levels.0),
+            level_ratio(&self.ln_tables.1, cell.levels.1, r.levels.1),
+        );
+        (cell, ratio)
     }
 
     /// η and its gradient for one record.
     fn eval(&self, r: &Row) -> Eval {
-        let cell = self.cell(r);
+        let (cell, ratio) = self.cell(r);
         let base = &r.base;
         let (fi, si) = self
             .industry
@@ -544,7 +554,7 @@ impl Context {
             .copied()
             .unwrap_or((1.0, 1.0));
         let (fi, si) = (fi * self.level.0, si * self.level.1);
-        let (m, levels) = (cell.m, cell.levels);
+        let (m, levels) = (moved(&cell.m, ratio), r.levels);
         // (λ, a, E[(ln X)²]) of the row: frequency and the log-amount moments of one claim.
         let moments = |m: &crate::params::PerilMultipliers| {
             let (mut lambda, mut first, mut second) = (0.0, 0.0, 0.0);
@@ -606,7 +616,8 @@ impl Context {
         push(Factor::Maturity(i as u8), 1.0 - t, None);
         push(Factor::Maturity(i as u8 + 1), t, None);
         for &(scheme, ref up, ref down, width) in &cell.certs {
-            let d = (eta_of(up) - eta_of(down)) / width;
+            let (up, down) = (moved(up, ratio), moved(down, ratio));
+            let d = (eta_of(&up) - eta_of(&down)) / width;
             let shift =
                 net_rows.then(|| std::array::from_fn(|k| (up[k].1.ln() - down[k].1.ln()) / width));
             push(Factor::Certification(scheme), d, shift);
@@ -642,14 +653,14 @@ impl Context {
     /// μ + Σ_k (λ_k t)²/(k t) = μ + μ²/(k c t): the negative binomial of the same mean and
     /// variance has size k c t (c = 1 for one peril, up to the number of perils for an even mix).
     fn concentration(&self, r: &Row) -> f64 {
-        let cell = self.cell(r);
+        let (cell, ratio) = self.cell(r);
         let (fi, si) = self
             .industry
             .get(&cell.industry)
             .copied()
             .unwrap_or((1.0, 1.0));
         let (fi, si) = (fi * self.level.0, si * self.level.1);
-        let m = cell.m;
+        let m = moved(&cell.m, ratio);
         let (mut s1, mut s2) = (0.0, 0.0);
         for (k, b) in r.base.iter().enumerate() {
             let Some(b) = b else { continue };

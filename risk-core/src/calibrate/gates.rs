@@ -25,6 +25,7 @@
 use rayon::prelude::*;
 use statrs::distribution::{DiscreteCDF, NegativeBinomial};
 
+use super::experience::{level_ratio, ln_tables, moved};
 use super::{Calibration, ClaimRecord, Experience, Factor};
 use crate::exposure::severity;
 use crate::params::{ModelParams, PerilMultipliers};
@@ -95,18 +96,26 @@ pub fn screen_experience(data: &Experience) -> Screen {
     let params = &data.params;
     let k = params.reference.dispersion;
     let threshold = OUTLIER_ALPHA / data.len().max(1) as f64;
-    // Each cell's multipliers under the prior: shared by its rows.
-    let cells: Vec<PerilMultipliers> = data
+    // Each cell's multipliers under the prior, moved to each row's CSF levels.
+    let cells: Vec<(PerilMultipliers, (f64, f64))> = data
         .cells
         .par_iter()
-        .map(|p| multipliers(p, params).0)
+        .map(|p| multipliers(p, params))
         .collect();
+    let ln = ln_tables(params);
     let rows: Vec<(f64, Option<Outlier>)> = data
         .rows
         .par_iter()
         .enumerate()
         .map(|(i, r)| {
-            let m = &cells[r.cell as usize];
+            let (m, levels) = &cells[r.cell as usize];
+            let m = &moved(
+                m,
+                (
+                    level_ratio(&ln.0, levels.0, r.levels.0),
+                    level_ratio(&ln.1, levels.1, r.levels.1),
+                ),
+            );
             let base = &r.base;
             let lambda: f64 = base
                 .iter()
