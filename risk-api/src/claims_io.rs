@@ -4,49 +4,161 @@
 //! `records_held`, key controls, and the policy terms (`deductible`, `occurrence_limit`,
 //! `aggregate_limit`) that make a row insurer data: claims above the deductible, paid net of it
 //! and capped at the limit. Every row is validated; the first bad cell
-//! is an error naming its row and column, and no row is dropped.
+//! is an error naming its row and column, and no row is dropped. The file is read in batches
+//! of [`BATCH_ROWS`] rows, each validated and folded into the fit's [`Experience`] before the
+//! next is read, so memory grows with the rows' numbers, not with the file's text.
 
 use std::path::Path;
 
 use polars::prelude::*;
 use rayon::prelude::*;
-use risk_core::calibrate::ClaimRecord;
 use risk_core::calibrate::synth::SyntheticRow;
+use risk_core::calibrate::{ClaimRecord, Experience};
 use risk_core::params::ModelParams;
 use risk_core::profile::FirmProfile;
 use risk_core::vocab::Scheme;
 use sha2::{Digest, Sha256};
 use time::Date;
 
-use crate::portfolio_io::{FirmColumns, Rows, list, number, read_table};
+use crate::portfolio_io::{FirmColumns, Rows, list, number};
 
 /// A validated claims file.
 #[derive(Debug)]
 pub struct Claims {
-    /// The rows, in file order.
-    pub records: Vec<ClaimRecord>,
+    /// The rows, in file order, folded for the fit (cells of firms that price alike, and each
+    /// row's numbers: no row keeps its text or its profile).
+    pub data: Experience,
     /// SHA-256 of the file's bytes (hex): names the data set in the calibrated model.
     pub sha256: String,
 }
 
-/// Reads and validates a claims file.
+/// Rows read, validated and folded at a time: memory holds one batch's text, not the file's
+/// (\[A\]: 2¹⁷ rows of a claims file's two dozen columns are about 100 MB as text).
+pub const BATCH_ROWS: usize = 1 << 17;
+
+/// Reads and validates a claims file, a batch of [`BATCH_ROWS`] rows at a time.
 ///
 /// # Errors
 /// A message naming the file, a missing column, or the row and column of the first bad cell.
 pub fn read_claims(path: &Path, params: &ModelParams, today: Date) -> Result<Claims, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    let sha256 = hex::encode(Sha256::digest(&bytes));
-    drop(bytes);
-    let rows = Rows {
-        df: read_table(path)?,
-        first: 0,
-    };
+    read_claims_in(path, params, today, BATCH_ROWS)
+}
+
+/// [`read_claims`] in batches of `batch` rows (the result does not depend on it: tested).
+///
+/// # Errors
+/// As [`read_claims`].
+pub fn read_claims_in(
+    path: &Path,
+    params: &ModelParams,
+    today: Date,
+    batch: usize,
+) -> Result<Claims, String> {
+    let sha256 = file_sha256(path)?;
+    let mut data = Experience::new(params);
+    for_each_batch(path, batch.max(1), |offset, df| {
+        data.extend(read_batch(
+            &Rows { df, first: offset },
+            offset,
+            params,
+            today,
+        )?);
+        Ok(())
+    })?;
+    Ok(Claims { data, sha256 })
+}
+
+/// Calls `f(offset, rows)` on each batch of at most `batch` rows of a CSV (header row, every
+/// cell read as text, as [`crate::portfolio_io`] reads tables) or Parquet file, in file order.
+/// Parquet batches are slices of the file's row groups; a CSV batch is parsed after skipping
+/// the rows before it (the skip only finds line ends).
+fn for_each_batch(
+    path: &Path,
+    batch: usize,
+    mut f: impl FnMut(usize, DataFrame) -> Result<(), String>,
+) -> Result<(), String> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default();
+    let failed = |e: PolarsError| format!("{}: {e}", path.display());
+    let open =
+        || std::fs::File::open(path).map_err(|e| format!("{}: cannot read: {e}", path.display()));
+    let empty = || format!("{}: the file has no rows", path.display());
+    match ext {
+        "parquet" => {
+            let n = ParquetReader::new(open()?).num_rows().map_err(failed)?;
+            if n == 0 {
+                return Err(empty());
+            }
+            for offset in (0..n).step_by(batch) {
+                let df = ParquetReader::new(open()?)
+                    .with_slice(Some((offset, batch.min(n - offset))))
+                    .finish()
+                    .map_err(failed)?;
+                f(offset, df)?;
+            }
+            Ok(())
+        }
+        "csv" => {
+            let mut offset = 0;
+            loop {
+                let df = CsvReadOptions::default()
+                    .with_has_header(true)
+                    .with_infer_schema_length(Some(0))
+                    .with_skip_rows_after_header(offset)
+                    .with_n_rows(Some(batch))
+                    .try_into_reader_with_file_path(Some(path.to_path_buf()))
+                    .and_then(|r| r.finish())
+                    .map_err(failed)?;
+                let n = df.height();
+                if n == 0 && offset == 0 {
+                    return Err(empty());
+                }
+                if n > 0 {
+                    f(offset, df)?;
+                }
+                if n < batch {
+                    return Ok(());
+                }
+                offset += n;
+            }
+        }
+        _ => Err(format!(
+            "{}: expected a .csv or .parquet file",
+            path.display()
+        )),
+    }
+}
+
+/// SHA-256 of a file, read in blocks.
+fn file_sha256(path: &Path) -> Result<String, String> {
+    let cannot = |e: std::io::Error| format!("{}: cannot read: {e}", path.display());
+    let mut f = std::fs::File::open(path).map_err(cannot)?;
+    let mut hasher = Sha256::new();
+    let mut block = vec![0u8; 1 << 20];
+    loop {
+        let n = std::io::Read::read(&mut f, &mut block).map_err(cannot)?;
+        if n == 0 {
+            return Ok(hex::encode(hasher.finalize()));
+        }
+        hasher.update(&block[..n]);
+    }
+}
+
+/// The records of one batch whose first row is row `offset + 1` of the file.
+fn read_batch(
+    rows: &Rows,
+    offset: usize,
+    params: &ModelParams,
+    today: Date,
+) -> Result<Vec<ClaimRecord>, String> {
     let n = rows.df.height();
     let exposure = rows.required("exposure")?;
     let count = rows.required("claim_count")?;
     let incurred = rows.required("incurred_loss")?;
-    let firms = FirmColumns::read(&rows)?;
-    let extra = Extra::read(&rows)?;
+    let firms = FirmColumns::read(rows)?;
+    let extra = Extra::read(rows)?;
     let terms = TermColumns {
         deductible: rows.col("deductible")?,
         occurrence: rows.col("occurrence_limit")?,
@@ -62,11 +174,11 @@ pub fn read_claims(path: &Path, params: &ModelParams, today: Date) -> Result<Cla
     let parsed: Vec<Result<ClaimRecord, String>> = (0..n)
         .into_par_iter()
         .map(|i| {
-            let row = i + 1;
-            let (firm, controls) = extra.row(i)?;
-            let as_of = period.as_of(i, today)?;
+            let row = offset + i + 1;
+            let (firm, controls) = extra.row(i, row)?;
+            let as_of = period.as_of(i, row, today)?;
             let (_, mut profile) = firms.profile_with(i, params, as_of, (&firm, &controls))?;
-            period.certificates(i, &mut profile)?;
+            period.certificates(i, row, &mut profile)?;
             let t = number(&exposure[i], row, "exposure", true)?.unwrap_or(f64::NAN);
             let c = number(&count[i], row, "claim_count", true)?.unwrap_or(f64::NAN);
             if !(c >= 0.0 && c.fract() == 0.0 && c < 1e12) {
@@ -77,21 +189,17 @@ pub fn read_claims(path: &Path, params: &ModelParams, today: Date) -> Result<Cla
             let l = number(&incurred[i], row, "incurred_loss", true)?.unwrap_or(f64::NAN);
             let record =
                 ClaimRecord::new(row, profile, t, c as u64, l).map_err(|e| e.to_string())?;
-            let record = match period.development(i)? {
+            let record = match period.development(i, row)? {
                 Some(f) => record.with_development(row, f).map_err(|e| e.to_string())?,
                 None => record,
             };
-            match terms.row(i)? {
+            match terms.row(i, row)? {
                 Some((d, limit)) => record.with_terms(row, d, limit).map_err(|e| e.to_string()),
                 None => Ok(record),
             }
         })
         .collect();
-    let mut records = Vec::with_capacity(n);
-    for r in parsed {
-        records.push(r?);
-    }
-    Ok(Claims { records, sha256 })
+    parsed.into_iter().collect()
 }
 
 /// The policy-term columns of a claims file: a row with any of them filled is insurer data, its
@@ -107,8 +215,7 @@ struct TermColumns {
 
 impl TermColumns {
     /// Row i's (deductible, limit), or None for a ground-up row.
-    fn row(&self, i: usize) -> Result<Option<(f64, Option<f64>)>, String> {
-        let row = i + 1;
+    fn row(&self, i: usize, row: usize) -> Result<Option<(f64, Option<f64>)>, String> {
         let get = |col: &Option<Vec<Option<String>>>, name: &str| match col {
             Some(c) => number(&c[i], row, name, false),
             None => Ok(None),
@@ -146,8 +253,7 @@ struct Period {
 
 impl Period {
     /// The date row i is valued at.
-    fn as_of(&self, i: usize, today: Date) -> Result<Date, String> {
-        let row = i + 1;
+    fn as_of(&self, i: usize, row: usize, today: Date) -> Result<Date, String> {
         let Some(y) = self
             .year
             .as_ref()
@@ -169,17 +275,16 @@ impl Period {
     }
 
     /// Row i's development factor, if given.
-    fn development(&self, i: usize) -> Result<Option<f64>, String> {
+    fn development(&self, i: usize, row: usize) -> Result<Option<f64>, String> {
         match &self.development {
-            Some(c) => number(&c[i], i + 1, "development_factor", false),
+            Some(c) => number(&c[i], row, "development_factor", false),
             None => Ok(None),
         }
     }
 
     /// Dates and scope of row i's certificates: sets them on the profile, and leaves out those
     /// that gave the period no credit (issued after it, or out of scope).
-    fn certificates(&self, i: usize, profile: &mut FirmProfile) -> Result<(), String> {
-        let row = i + 1;
+    fn certificates(&self, i: usize, row: usize, profile: &mut FirmProfile) -> Result<(), String> {
         let held: Vec<Scheme> = profile.certifications.iter().map(|c| c.scheme).collect();
         let entries = |col: &Option<Vec<Option<String>>>, name: &str| {
             let mut out = Vec::new();
@@ -303,8 +408,7 @@ impl Extra {
     }
 
     /// Row i's `firm` keys and `controls` answers.
-    fn row(&self, i: usize) -> Result<(Object, Object), String> {
-        let row = i + 1;
+    fn row(&self, i: usize, row: usize) -> Result<(Object, Object), String> {
         let mut firm = Object::new();
         let mut controls = Object::new();
         if let Some(Some(c)) = self.country.as_ref().map(|c| &c[i]) {
@@ -432,5 +536,55 @@ pub fn write_claims(path: &Path, rows: &[SyntheticRow]) -> Result<(), String> {
             "{}: expected a .csv or .parquet file",
             path.display()
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use risk_core::calibrate::synth::synthesize;
+    use risk_core::calibrate::{Options, calibrate_experience, gates};
+    use risk_core::params::DEFAULT_MODEL;
+
+    /// Issue #20: a file read in batches of 7 rows fits and screens exactly as read whole, CSV
+    /// and Parquet alike, and a bad cell in a later batch is named by its row in the file.
+    #[test]
+    fn batches_read_as_the_whole_file() {
+        let params = ModelParams::parse(DEFAULT_MODEL).unwrap();
+        let today = time::macros::date!(2026 - 11 - 26);
+        let rows = synthesize(&params, 500, 3, today);
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["claims.csv", "claims.parquet"] {
+            let path = dir.path().join(name);
+            write_claims(&path, &rows).unwrap();
+            let whole = read_claims_in(&path, &params, today, 1 << 20).unwrap();
+            let batched = read_claims_in(&path, &params, today, 7).unwrap();
+            assert_eq!((whole.data.len(), batched.data.len()), (500, 500));
+            assert_eq!(whole.sha256, batched.sha256);
+            assert_eq!(
+                calibrate_experience(&whole.data, Options::default()),
+                calibrate_experience(&batched.data, Options::default()),
+                "{name}"
+            );
+            assert_eq!(
+                gates::screen_experience(&whole.data),
+                gates::screen_experience(&batched.data),
+                "{name}"
+            );
+        }
+        let mut text = String::from(
+            "policy_id,industry,annual_revenue,currency,exposure,claim_count,incurred_loss\n",
+        );
+        for i in 1..=30 {
+            let exposure = if i == 23 { "-1" } else { "1" };
+            text.push_str(&format!("p{i},retail,5e7,USD,{exposure},0,0\n"));
+        }
+        let path = dir.path().join("bad.csv");
+        std::fs::write(&path, text).unwrap();
+        let e = read_claims_in(&path, &params, today, 7).unwrap_err();
+        assert!(e.starts_with("row 23, column exposure"), "{e}");
+        std::fs::write(&path, "policy_id,exposure\n").unwrap();
+        let e = read_claims_in(&path, &params, today, 7).unwrap_err();
+        assert!(e.ends_with("the file has no rows"), "{e}");
     }
 }

@@ -78,38 +78,6 @@ pub fn read_policies_bytes(
     read_policies_in(&source, params, today, 0..n, CHUNK_ROWS, &|_| {})
 }
 
-/// Reads a CSV (header row) or Parquet file into a table of strings, so every cell is validated
-/// by the same code whatever the file type.
-pub(crate) fn read_table(path: &Path) -> Result<DataFrame, String> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or_default();
-    let df = match ext {
-        "parquet" => {
-            let f = std::fs::File::open(path)
-                .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-            ParquetReader::new(f).finish()
-        }
-        "csv" => CsvReadOptions::default()
-            .with_has_header(true)
-            .with_infer_schema_length(Some(0))
-            .try_into_reader_with_file_path(Some(path.to_path_buf()))
-            .and_then(|r| r.finish()),
-        _ => {
-            return Err(format!(
-                "{}: expected a .csv or .parquet file",
-                path.display()
-            ));
-        }
-    }
-    .map_err(|e| format!("{}: {e}", path.display()))?;
-    if df.height() == 0 {
-        return Err(format!("{}: the file has no rows", path.display()));
-    }
-    Ok(df)
-}
-
 /// A string view of one column (None where it is absent).
 fn column(df: &DataFrame, name: &str) -> Result<Option<Vec<Option<String>>>, String> {
     let Ok(c) = df.column(name) else {

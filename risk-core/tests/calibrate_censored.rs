@@ -6,8 +6,8 @@
 
 use risk_core::calibrate::synth::{SyntheticRow, TermsMix, synthesize_insured};
 use risk_core::calibrate::{
-    Adjustments, Calibration, ClaimRecord, Factor, FactorFit, Options, Part, apply, calibrate,
-    value,
+    Adjustments, Calibration, ClaimRecord, Experience, Factor, FactorFit, Options, Part, apply,
+    calibrate, calibrate_experience, gates, value,
 };
 use risk_core::params::{DEFAULT_MODEL, ModelParams};
 use risk_core::profile::FirmProfile;
@@ -187,4 +187,118 @@ fn bad_terms_are_named_by_row_and_column() {
         .to_string();
     assert!(e.starts_with("row 7, column incurred_loss"), "{e}");
     assert!(r.with_terms(7, 1e4, Some(5e6)).is_ok());
+}
+
+/// Issue #20 (calibration v2: memory and time linear in rows): rows folded into cells of firms
+/// that price alike (their multipliers moved to each row's CSF levels), appended in batches,
+/// fit as each row evaluated with its own profile (every row its own cell) to 1e-7, ground-up
+/// and as insurer data; the gates see the same. Batches do not change the fold at all.
+#[test]
+fn folded_cells_fit_as_row_by_row() {
+    let prior = ModelParams::parse(DEFAULT_MODEL).unwrap();
+    let truth = apply(&prior, &truth_adjustments());
+    let rows = synthesize_insured(&truth, 6_000, 5, date!(2026 - 11 - 26), &terms());
+    for with_terms in [false, true] {
+        let records = records(&rows, &prior, with_terms);
+        let mut folded = Experience::new(&prior);
+        for batch in records.chunks(1_000) {
+            folded.extend(batch.to_vec());
+        }
+        let mut by_row = Experience::row_by_row(&prior);
+        by_row.extend(records.clone());
+        assert_eq!(by_row.cells(), records.len());
+        assert!(
+            folded.cells() < records.len() * 9 / 10,
+            "{} cells of {} rows: nothing folded",
+            folded.cells(),
+            records.len()
+        );
+        let a = calibrate_experience(&folded, Options::default()).unwrap();
+        let b = calibrate_experience(&by_row, Options::default()).unwrap();
+        assert_close(&a, &b);
+        assert_eq!(
+            calibrate(&records, &prior, Options::default()).unwrap(),
+            a,
+            "terms: {with_terms}"
+        );
+        let (s, t) = (
+            gates::screen_experience(&folded),
+            gates::screen_experience(&by_row),
+        );
+        assert_eq!(s.actual, t.actual);
+        close(s.expected, t.expected, "expected claims");
+        assert_eq!(s.outliers.len(), t.outliers.len());
+        for (o, p) in s.outliers.iter().zip(&t.outliers) {
+            assert_eq!((o.row, o.amount), (p.row, p.amount));
+            close(o.p_value, p.p_value, "outlier p-value");
+        }
+    }
+}
+
+/// Equal but for rounding: 1e-7 relative (absolute near 0). The level ratio's rounding (~1e-16)
+/// can move where Fisher scoring stops inside its tolerance (steps of ln r below 1e-8), and
+/// quantities read at the final β (policy-years bearing on a certificate, a central difference)
+/// follow by a few 1e-9; 1e-7 still fails any real difference in the fold.
+fn close(x: f64, y: f64, what: &str) {
+    assert!(
+        (x - y).abs() <= 1e-7 * x.abs().max(y.abs()).max(1.0),
+        "{what}: {x} vs {y}"
+    );
+}
+
+fn assert_close(a: &Calibration, b: &Calibration) {
+    assert_eq!((a.rows, a.claims), (b.rows, b.claims));
+    close(a.policy_years, b.policy_years, "policy-years");
+    for (pa, pb) in [(&a.frequency, &b.frequency), (&a.severity, &b.severity)] {
+        assert_eq!((pa.rows, pa.factors.len()), (pb.rows, pb.factors.len()));
+        for (fa, fb) in pa.factors.iter().zip(&pb.factors) {
+            let name = format!("{} {}", fa.part.as_str(), fa.factor.name());
+            assert_eq!(
+                (fa.part, fa.factor, fa.at_bound),
+                (fb.part, fb.factor, fb.at_bound)
+            );
+            for (x, y, what) in [
+                (fa.log_ratio.0, fb.log_ratio.0, "ln r"),
+                (fa.log_ratio.1, fb.log_ratio.1, "sd of ln r"),
+                (fa.posterior / fb.posterior, 1.0, "posterior"),
+                (fa.interval.0 / fb.interval.0, 1.0, "interval"),
+                (fa.interval.1 / fb.interval.1, 1.0, "interval"),
+                (fa.data_weight, fb.data_weight, "data weight"),
+                (fa.policy_years, fb.policy_years, "policy-years"),
+                (fa.claims, fb.claims, "claims"),
+            ] {
+                close(x, y, &format!("{name} {what}"));
+            }
+        }
+        for (x, y, what) in [
+            (
+                pa.actual_to_expected_prior,
+                pb.actual_to_expected_prior,
+                "A/E prior",
+            ),
+            (
+                pa.actual_to_expected_posterior,
+                pb.actual_to_expected_posterior,
+                "A/E posterior",
+            ),
+            (
+                pa.residuals.dispersion_ratio,
+                pb.residuals.dispersion_ratio,
+                "dispersion ratio",
+            ),
+            (
+                pa.residuals.dispersion_z,
+                pb.residuals.dispersion_z,
+                "dispersion z",
+            ),
+        ] {
+            close(x, y, what);
+        }
+    }
+    close(a.dispersion.posterior, b.dispersion.posterior, "dispersion");
+    close(
+        a.dispersion.data_weight,
+        b.dispersion.data_weight,
+        "dispersion data weight",
+    );
 }

@@ -86,7 +86,7 @@ pub(super) fn run_calibrate(
     date: Option<&str>,
 ) -> Result<crate::dto::calibration::CalibrationReport, CliError> {
     use crate::dto::calibration::{CalibrationReport, DataSummary, NewModel};
-    use risk_core::calibrate::{Options, calibrate, gates, rewrite};
+    use risk_core::calibrate::{Options, calibrate_experience, gates, rewrite};
     let (text, dir) = resolve_model(model, models_dir)?;
     let params = ModelParams::parse(&text).map_err(|e| CliError::BadInput(e.to_string()))?;
     let today = match date {
@@ -112,7 +112,7 @@ pub(super) fn run_calibrate(
         ))
     };
     let data = crate::claims_io::read_claims(claims, &params, today).map_err(CliError::BadInput)?;
-    if data.records.is_empty() {
+    if data.data.is_empty() {
         return Err(CliError::BadInput(format!(
             "{}: claims data: no rows",
             claims.display()
@@ -120,7 +120,7 @@ pub(super) fn run_calibrate(
     }
     // Gates on the data before the fit: a real run stops here, a dry run fits anyway and lists
     // them in the report.
-    let screen = gates::screen(&data.records, &params);
+    let screen = gates::screen_experience(&data.data);
     let mut tripped: Vec<gates::Gate> = Vec::new();
     if !flags.force {
         tripped.extend(gates::lineage(&params, &data.sha256));
@@ -129,7 +129,7 @@ pub(super) fn run_calibrate(
     if !flags.dry_run && !tripped.is_empty() {
         return Err(refuse(&tripped));
     }
-    let fit = match calibrate(&data.records, &params, Options { prior_sd }) {
+    let fit = match calibrate_experience(&data.data, Options { prior_sd }) {
         Ok(fit) => fit,
         // A fit the data broke is the data's fault: say so with the gates that saw it coming.
         Err(e) if !tripped.is_empty() => {

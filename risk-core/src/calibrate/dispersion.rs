@@ -16,7 +16,8 @@
 
 use rayon::prelude::*;
 
-use super::{CalibrateError, ClaimRecord, Z95};
+use super::experience::Row;
+use super::{CalibrateError, Z95};
 
 /// A model parameter fitted beside the factors.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,13 +41,13 @@ pub struct ParameterFit {
 /// Rows evaluated per parallel chunk (fixed: sums identical for any thread count).
 const CHUNK: usize = 8192;
 
-/// Fits ψ = ln k given each record's (expected claims, concentration c) in `mu` (same order as
+/// Fits ψ = ln k given each row's (expected claims, concentration c) in `mu` (same order as
 /// `records`).
 ///
 /// # Errors
 /// [`CalibrateError::NotConverged`] when Newton's method does not settle in 100 steps.
 pub(super) fn fit(
-    records: &[ClaimRecord],
+    records: &[Row],
     mu: &[(f64, f64)],
     prior: f64,
     tau: f64,

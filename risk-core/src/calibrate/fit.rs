@@ -2,6 +2,10 @@
 //! severity) on the model, with the current model as the prior, over the records in fixed
 //! chunks (so the result does not depend on the thread count).
 
+use rayon::prelude::*;
+
+use super::experience::{Row, level_ratio, ln_tables, moved};
+use super::sums::{BANDS, Sums, residuals};
 use super::*;
 
 /// Per peril, (E, Var) of ln(X/median) under the spliced severity: c_k, d_k of the module docs,
@@ -34,20 +38,20 @@ struct Eval {
 }
 
 /// One insurer claim's contribution to the severity fit ([`censored`]).
-struct Net {
+pub(super) struct Net {
     /// Log-likelihood ℓ.
-    ll: f64,
+    pub(super) ll: f64,
     /// (factor index, ∂ℓ/∂β_j).
-    score: Vec<(usize, f64)>,
+    pub(super) score: Vec<(usize, f64)>,
     /// Its residual for the σ check ([`censored::residual`]).
-    q: Option<f64>,
+    pub(super) q: Option<f64>,
     /// Expected payment of a reported claim.
-    expected: f64,
+    pub(super) expected: f64,
 }
 
 /// Fisher scoring for one part with the other part's adjustments `fixed`.
 pub(super) fn fit(
-    (records, bases): (&[ClaimRecord], &[Base]),
+    data: &Experience,
     params: &ModelParams,
     fixed: &Adjustments,
     part: Part,
@@ -60,8 +64,13 @@ pub(super) fn fit(
         .map(|f| options.prior_sd.unwrap_or_else(|| f.prior_sd(part, params)))
         .collect();
     let dispersion = params.reference.dispersion;
-    let used = |r: &ClaimRecord| part == Part::Frequency || (r.claims == 1 && r.incurred > 0.0);
-    let rows = records.iter().filter(|r| used(r)).count();
+    let used = |r: &Row| part == Part::Frequency || (r.claims == 1 && r.incurred > 0.0);
+    let rows = data.rows.iter().filter(|r| used(r)).count();
+    // The cells this part evaluates (severity: those of single-claim rows only).
+    let mut needed = vec![false; data.cells.len()];
+    for r in data.rows.iter().filter(|r| used(r)) {
+        needed[r.cell as usize] = true;
+    }
 
     let moments = log_moments(params);
     // A certification cannot be credited below the model's floor on combined certification
@@ -102,14 +111,19 @@ pub(super) fn fit(
                     _ => None,
                 })
                 .collect(),
+            Cells {
+                profiles: &data.cells,
+                needed: Some(&needed),
+                nudge: true,
+            },
         );
-        let partials: Vec<Sums> = records
+        let partials: Vec<Sums> = data
+            .rows
             .par_chunks(CHUNK)
-            .zip(bases.par_chunks(CHUNK))
-            .map(|(chunk, base)| {
+            .map(|chunk| {
                 let mut s = Sums::new(p);
-                for (i, r) in chunk.iter().enumerate().filter(|(_, r)| used(r)) {
-                    let e = ctx.eval(r, &base[i]);
+                for r in chunk.iter().filter(|r| used(r)) {
+                    let e = ctx.eval(r);
                     if let Some(net) = &e.net {
                         s.net(net, &e.x, r, p);
                         continue;
@@ -338,7 +352,7 @@ pub(super) fn fit(
 /// insurer rows) and the concentration of its peril mix ([`Context::concentration`]): what the
 /// dispersion is fitted at.
 pub(super) fn expected_claims(
-    (records, bases): (&[ClaimRecord], &[Base]),
+    data: &Experience,
     params: &ModelParams,
     adjusted: &Adjustments,
     factors: &[Factor],
@@ -350,64 +364,21 @@ pub(super) fn expected_claims(
         factors,
         [(0.0, 0.0); PERILS],
         Default::default(),
+        Cells {
+            profiles: &data.cells,
+            needed: None,
+            nudge: false,
+        },
     );
-    records
+    data.rows
         .par_chunks(CHUNK)
-        .zip(bases.par_chunks(CHUNK))
-        .flat_map_iter(|(chunk, base)| {
+        .flat_map_iter(|chunk| {
             chunk
                 .iter()
-                .zip(base)
-                .map(|(r, b)| (ctx.eval(r, b).eta.exp(), ctx.concentration(r, b)))
+                .map(|r| (ctx.eval(r).eta.exp(), ctx.concentration(r)))
                 .collect::<Vec<_>>()
         })
         .collect()
-}
-
-/// Lower edges of the residual bands of expected claims a policy-year (the first band starts
-/// at 0): \[A\] bands that split a cyber book's 0.5–20% annual frequencies roughly evenly.
-const BANDS: [f64; 4] = [0.01, 0.02, 0.05, 0.1];
-
-/// The residual checks at the posterior.
-fn residuals(s: &Sums, part: Part) -> Residuals {
-    let bands = match part {
-        Part::Frequency => (0..=BANDS.len())
-            .filter(|&b| s.band_rows[b] > 0.0)
-            .map(|b| Band {
-                from: if b == 0 { 0.0 } else { BANDS[b - 1] },
-                to: BANDS.get(b).copied(),
-                rows: s.band_rows[b] as usize,
-                actual: s.band_actual[b],
-                expected: s.band_expected[b],
-            })
-            .collect(),
-        Part::Severity => Vec::new(),
-    };
-    let n = match part {
-        Part::Frequency => s.band_rows.iter().sum::<f64>(),
-        Part::Severity => s.count + s.pit_count,
-    };
-    let estimate = match part {
-        // Moment estimate of k: E[(y − μ)² − μ] = μ²/(k t) summed over rows.
-        Part::Frequency if s.excess > 0.0 => Some(s.excess_scale / s.excess),
-        Part::Frequency => None,
-        // The factor on the model's sd of ln(claim): √(mean of d²/v).
-        Part::Severity if n > 0.0 => Some((s.pearson / n).sqrt()),
-        Part::Severity => None,
-    };
-    Residuals {
-        bands,
-        dispersion_ratio: if n > 0.0 { s.pearson / n } else { f64::NAN },
-        dispersion_z: match part {
-            Part::Frequency if s.multi_var > 0.0 => {
-                (s.multi_actual - s.multi_expected) / s.multi_var.sqrt()
-            }
-            Part::Severity if s.pearson_var > 0.0 => (s.pearson - n) / s.pearson_var.sqrt(),
-            _ => 0.0,
-        },
-        multiple_claims: (s.multi_actual, s.multi_expected),
-        estimate,
-    }
 }
 
 /// `fixed` plus e^β for this part's factors.
@@ -426,132 +397,49 @@ fn adjustments(
     a
 }
 
-/// Per-chunk sums of the scoring step.
-struct Sums {
-    grad: Vec<f64>,
-    info: Vec<f64>,
-    exposure: Vec<f64>,
-    claims: Vec<f64>,
-    actual: f64,
-    expected: f64,
-    objective: f64,
-    count: f64,
-    /// Σ Pearson terms (y − μ)²/Var y and their variances under the model.
-    pearson: f64,
-    pearson_var: f64,
-    /// Σ ((y − μ)² − μ) and Σ μ²/t: the moment estimate of the dispersion.
-    excess: f64,
-    excess_scale: f64,
-    /// Rows with two or more claims: observed, expected and the variance of the count.
-    multi_actual: f64,
-    multi_expected: f64,
-    multi_var: f64,
-    /// Severity rows with policy terms: rows, payments, expected payments, and the rows whose
-    /// residual q ([`censored::residual`]) entered `pearson`.
-    net_count: f64,
-    paid: f64,
-    paid_expected: f64,
-    pit_count: f64,
-    /// Per band of expected claims a year: rows, claims, expected claims.
-    band_rows: [f64; BANDS.len() + 1],
-    band_actual: [f64; BANDS.len() + 1],
-    band_expected: [f64; BANDS.len() + 1],
-}
-
-impl Sums {
-    fn new(p: usize) -> Self {
-        Sums {
-            grad: vec![0.0; p],
-            info: vec![0.0; p * p],
-            exposure: vec![0.0; p],
-            claims: vec![0.0; p],
-            actual: 0.0,
-            expected: 0.0,
-            objective: 0.0,
-            count: 0.0,
-            pearson: 0.0,
-            pearson_var: 0.0,
-            excess: 0.0,
-            excess_scale: 0.0,
-            multi_actual: 0.0,
-            multi_expected: 0.0,
-            multi_var: 0.0,
-            net_count: 0.0,
-            paid: 0.0,
-            paid_expected: 0.0,
-            pit_count: 0.0,
-            band_rows: [0.0; BANDS.len() + 1],
-            band_actual: [0.0; BANDS.len() + 1],
-            band_expected: [0.0; BANDS.len() + 1],
-        }
-    }
-
-    /// An insurer row's severity: its log-likelihood, and the outer product of its score as
-    /// its information (the expected information of a censored/truncated claim has no closed
-    /// form; the score's outer product estimates it without bias under the model).
-    fn net(&mut self, net: &Net, x: &[(usize, f64)], r: &ClaimRecord, p: usize) {
-        self.objective += net.ll;
-        for &(j, gj) in &net.score {
-            self.grad[j] += gj;
-            for &(l, gl) in &net.score {
-                self.info[j * p + l] += gj * gl;
-            }
-        }
-        for &(j, xj) in x {
-            self.exposure[j] += r.exposure * xj.abs();
-            self.claims[j] += r.claims as f64 * xj.abs();
-        }
-        self.net_count += 1.0;
-        self.paid += r.incurred;
-        self.paid_expected += net.expected;
-        if let Some(q) = net.q {
-            self.pit_count += 1.0;
-            self.pearson += q;
-            self.pearson_var += (q - 1.0).powi(2);
-        }
-    }
-
-    fn add(&mut self, o: &Sums) {
-        let add = |a: &mut [f64], b: &[f64]| a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
-        add(&mut self.grad, &o.grad);
-        add(&mut self.info, &o.info);
-        add(&mut self.exposure, &o.exposure);
-        add(&mut self.claims, &o.claims);
-        self.actual += o.actual;
-        self.expected += o.expected;
-        self.objective += o.objective;
-        self.count += o.count;
-        self.pearson += o.pearson;
-        self.pearson_var += o.pearson_var;
-        self.excess += o.excess;
-        self.excess_scale += o.excess_scale;
-        self.multi_actual += o.multi_actual;
-        self.multi_expected += o.multi_expected;
-        self.multi_var += o.multi_var;
-        self.net_count += o.net_count;
-        self.paid += o.paid;
-        self.paid_expected += o.paid_expected;
-        self.pit_count += o.pit_count;
-        add(&mut self.band_rows, &o.band_rows);
-        add(&mut self.band_actual, &o.band_actual);
-        add(&mut self.band_expected, &o.band_expected);
-    }
-}
-
 /// The parameters at the current β and, per scheme, the same nudged by e^{±H}.
 struct Context {
     params: ModelParams,
-    /// (frequency, severity) scale of each adjusted industry, applied to the cached [`Base`].
+    /// (frequency, severity) scale of each adjusted industry, applied to each row's cached base perils.
     industry: BTreeMap<Industry, (f64, f64)>,
-    /// (frequency, severity) scale of the base level, applied to the cached [`Base`].
+    /// (frequency, severity) scale of the base level, applied to each row's cached base perils.
     level: (f64, f64),
     /// Per peril (E, Var) of ln(X/median).
     moments: [(f64, f64); PERILS],
-    /// Schemes at their lower bound: one-sided differences (the floor is a kink).
-    at_bound: std::collections::BTreeSet<Scheme>,
     part: Part,
     index: BTreeMap<Factor, usize>,
-    nudged: BTreeMap<Scheme, (ModelParams, ModelParams)>,
+    /// Per cell of the data, its multipliers at the current β (None: a cell not evaluated).
+    cells: Vec<Option<CellEval>>,
+    /// ln of the current maturity tables: a row's multipliers are its cell's moved to the row's
+    /// levels.
+    ln_tables: ([f64; 6], [f64; 6]),
+}
+
+/// The cells of the data a [`Context`] evaluates.
+struct Cells<'a> {
+    /// One profile per cell.
+    profiles: &'a [FirmProfile],
+    /// Which cells the rows evaluated use (None: all).
+    needed: Option<&'a [bool]>,
+    /// Also the nudged multipliers of every certificate (the gradient); not for
+    /// [`expected_claims`], which needs only the means.
+    nudge: bool,
+}
+
+/// One cell's multipliers at the current parameters: what the rows of the cell share.
+struct CellEval {
+    industry: Industry,
+    /// Per-peril multipliers and the (frequency, severity) CSF levels.
+    m: crate::params::PerilMultipliers,
+    levels: (f64, f64),
+    /// Per certificate held, in profile order: its scheme, the multipliers with its effects
+    /// nudged up and down, and the width of the difference (2H, or H one-sided at a bound).
+    certs: Vec<(
+        Scheme,
+        crate::params::PerilMultipliers,
+        crate::params::PerilMultipliers,
+        f64,
+    )>,
 }
 
 impl Context {
@@ -562,7 +450,9 @@ impl Context {
         part: Part,
         factors: &[Factor],
         moments: [(f64, f64); PERILS],
+        // Schemes at their lower bound: one-sided differences (the floor is a kink).
         at_bound: std::collections::BTreeSet<Scheme>,
+        cells: Cells,
     ) -> Self {
         let params = apply(base, adjusted);
         let mut industry: BTreeMap<Industry, (f64, f64)> = BTreeMap::new();
@@ -593,29 +483,78 @@ impl Context {
                 };
                 (s, (at(H.exp()), at((-H).exp())))
             })
+            .collect::<BTreeMap<Scheme, (ModelParams, ModelParams)>>();
+        let cells = cells
+            .profiles
+            .par_iter()
+            .enumerate()
+            .map(|(c, profile)| {
+                if cells.needed.is_some_and(|n| !n[c]) {
+                    return None;
+                }
+                let (m, levels) = multipliers(profile, &params);
+                let certs = if cells.nudge {
+                    profile
+                        .certifications
+                        .iter()
+                        .map(|c| {
+                            let (up, down) = &nudged[&c.scheme];
+                            let up = multipliers(profile, up).0;
+                            let (down, width) = if at_bound.contains(&c.scheme) {
+                                (m, H)
+                            } else {
+                                (multipliers(profile, down).0, 2.0 * H)
+                            };
+                            (c.scheme, up, down, width)
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                Some(CellEval {
+                    industry: profile.industry,
+                    m,
+                    levels,
+                    certs,
+                })
+            })
             .collect();
         Context {
+            ln_tables: ln_tables(&params),
             params,
             industry,
             level,
             moments,
-            at_bound,
             part,
             index: factors.iter().enumerate().map(|(j, &f)| (f, j)).collect(),
-            nudged,
+            cells,
         }
     }
 
+    /// The evaluated cell of row `r`, and the (frequency, severity) ratios that move its
+    /// multipliers to the row's CSF levels.
+    fn cell(&self, r: &Row) -> (&CellEval, (f64, f64)) {
+        let cell = self.cells[r.cell as usize]
+            .as_ref()
+            .expect("every row evaluated has its cell evaluated");
+        let ratio = (
+            level_ratio(&self.ln_tables.0, cell.levels.0, r.levels.0),
+            level_ratio(&self.ln_tables.1, cell.levels.1, r.levels.1),
+        );
+        (cell, ratio)
+    }
+
     /// η and its gradient for one record.
-    fn eval(&self, r: &ClaimRecord, base: &Base) -> Eval {
-        let profile = &r.profile;
+    fn eval(&self, r: &Row) -> Eval {
+        let (cell, ratio) = self.cell(r);
+        let base = &r.base;
         let (fi, si) = self
             .industry
-            .get(&profile.industry)
+            .get(&cell.industry)
             .copied()
             .unwrap_or((1.0, 1.0));
         let (fi, si) = (fi * self.level.0, si * self.level.1);
-        let (m, levels) = multipliers(profile, &self.params);
+        let (m, levels) = (moved(&cell.m, ratio), r.levels);
         // (λ, a, E[(ln X)²]) of the row: frequency and the log-amount moments of one claim.
         let moments = |m: &crate::params::PerilMultipliers| {
             let (mut lambda, mut first, mut second) = (0.0, 0.0, 0.0);
@@ -668,7 +607,7 @@ impl Context {
             }
         };
         push(Factor::Base, 1.0, None);
-        push(Factor::Industry(profile.industry), 1.0, None);
+        push(Factor::Industry(cell.industry), 1.0, None);
         let level = match self.part {
             Part::Frequency => levels.0,
             Part::Severity => levels.1,
@@ -676,18 +615,12 @@ impl Context {
         let (i, t) = table_position(level);
         push(Factor::Maturity(i as u8), 1.0 - t, None);
         push(Factor::Maturity(i as u8 + 1), t, None);
-        for c in &profile.certifications {
-            let (up, down) = &self.nudged[&c.scheme];
-            let up = multipliers(profile, up).0;
-            let (down, width) = if self.at_bound.contains(&c.scheme) {
-                (m, H)
-            } else {
-                (multipliers(profile, down).0, 2.0 * H)
-            };
+        for &(scheme, ref up, ref down, width) in &cell.certs {
+            let (up, down) = (moved(up, ratio), moved(down, ratio));
             let d = (eta_of(&up) - eta_of(&down)) / width;
             let shift =
                 net_rows.then(|| std::array::from_fn(|k| (up[k].1.ln() - down[k].1.ln()) / width));
-            push(Factor::Certification(c.scheme), d, shift);
+            push(Factor::Certification(scheme), d, shift);
         }
         let net = match (self.part, r.terms) {
             (Part::Severity, Some(terms)) => {
@@ -719,16 +652,17 @@ impl Context {
     /// each peril's count as NegBin(λ_k t, k t), so the row's count has variance
     /// μ + Σ_k (λ_k t)²/(k t) = μ + μ²/(k c t): the negative binomial of the same mean and
     /// variance has size k c t (c = 1 for one peril, up to the number of perils for an even mix).
-    fn concentration(&self, r: &ClaimRecord, base: &Base) -> f64 {
+    fn concentration(&self, r: &Row) -> f64 {
+        let (cell, ratio) = self.cell(r);
         let (fi, si) = self
             .industry
-            .get(&r.profile.industry)
+            .get(&cell.industry)
             .copied()
             .unwrap_or((1.0, 1.0));
         let (fi, si) = (fi * self.level.0, si * self.level.1);
-        let (m, _) = multipliers(&r.profile, &self.params);
+        let m = moved(&cell.m, ratio);
         let (mut s1, mut s2) = (0.0, 0.0);
-        for (k, b) in base.iter().enumerate() {
+        for (k, b) in r.base.iter().enumerate() {
             let Some(b) = b else { continue };
             let mut l = b.0 * fi * m[k].0;
             if let Some(t) = r.terms {

@@ -25,9 +25,10 @@
 use rayon::prelude::*;
 use statrs::distribution::{DiscreteCDF, NegativeBinomial};
 
-use super::{Calibration, ClaimRecord, Factor};
-use crate::exposure::{base_perils, severity};
-use crate::params::ModelParams;
+use super::experience::{level_ratio, ln_tables, moved};
+use super::{Calibration, ClaimRecord, Experience, Factor};
+use crate::exposure::severity;
+use crate::params::{ModelParams, PerilMultipliers};
 use crate::score::multipliers;
 
 /// Plausible range of actual/expected claims under the prior (\[A\]: a book at a fifth or five
@@ -87,29 +88,49 @@ pub struct Screen {
 
 /// The expected claims of every row under `params` and the outlier test.
 pub fn screen(records: &[ClaimRecord], params: &ModelParams) -> Screen {
+    screen_experience(&Experience::from_records(records, params))
+}
+
+/// [`screen`] of rows folded into an [`Experience`], under the prior model they were read with.
+pub fn screen_experience(data: &Experience) -> Screen {
+    let params = &data.params;
     let k = params.reference.dispersion;
-    let threshold = OUTLIER_ALPHA / records.len().max(1) as f64;
-    let rows: Vec<(f64, Option<Outlier>)> = records
+    let threshold = OUTLIER_ALPHA / data.len().max(1) as f64;
+    // Each cell's multipliers under the prior, moved to each row's CSF levels.
+    let cells: Vec<(PerilMultipliers, (f64, f64))> = data
+        .cells
+        .par_iter()
+        .map(|p| multipliers(p, params))
+        .collect();
+    let ln = ln_tables(params);
+    let rows: Vec<(f64, Option<Outlier>)> = data
+        .rows
         .par_iter()
         .enumerate()
         .map(|(i, r)| {
-            let (m, _) = multipliers(&r.profile, params);
-            let base = base_perils(&r.profile, params);
+            let (m, levels) = &cells[r.cell as usize];
+            let m = &moved(
+                m,
+                (
+                    level_ratio(&ln.0, levels.0, r.levels.0),
+                    level_ratio(&ln.1, levels.1, r.levels.1),
+                ),
+            );
+            let base = &r.base;
             let lambda: f64 = base
                 .iter()
-                .zip(&m)
-                .filter_map(|(b, m)| b.as_ref().map(|b| b.frequency * m.0))
+                .zip(m)
+                .filter_map(|(b, m)| b.as_ref().map(|b| b.0 * m.0))
                 .sum();
             // Insurer rows count only the claims above the deductible.
             let reported = match r.terms {
                 Some(t) if t.deductible > 0.0 => base
                     .iter()
-                    .zip(&m)
+                    .zip(m)
                     .enumerate()
                     .filter_map(|(j, (b, m))| {
-                        b.as_ref().map(|b| {
-                            b.frequency * m.0 * severity(b.median * m.1, j, params).sf(t.deductible)
-                        })
+                        b.as_ref()
+                            .map(|b| b.0 * m.0 * severity(b.2 * m.1, j, params).sf(t.deductible))
                     })
                     .sum(),
                 _ => lambda,
@@ -139,19 +160,18 @@ pub fn screen(records: &[ClaimRecord], params: &ModelParams) -> Screen {
             let each = r.incurred / n / AE_RANGE.1;
             let tail: f64 = base
                 .iter()
-                .zip(&m)
+                .zip(m)
                 .enumerate()
                 .filter_map(|(j, (b, m))| {
-                    b.as_ref().map(|b| {
-                        b.frequency * m.0 / lambda * severity(b.median * m.1, j, params).sf(each)
-                    })
+                    b.as_ref()
+                        .map(|b| b.0 * m.0 / lambda * severity(b.2 * m.1, j, params).sf(each))
                 })
                 .sum();
             (mu, outlier((n * tail).min(1.0), true))
         })
         .collect();
     Screen {
-        actual: records.iter().map(|r| r.claims as f64).sum(),
+        actual: data.rows.iter().map(|r| r.claims as f64).sum(),
         expected: rows.iter().map(|r| r.0).sum(),
         outliers: rows.into_iter().filter_map(|r| r.1).collect(),
     }

@@ -29,23 +29,24 @@
 
 pub mod censored;
 pub mod dispersion;
+mod experience;
 mod fit;
 pub mod gates;
 pub mod rewrite;
+mod sums;
 pub mod synth;
 
 use std::collections::BTreeMap;
 
 use nalgebra::{DMatrix, DVector};
-use rayon::prelude::*;
 
-use crate::exposure::base_perils;
 use crate::params::ModelParams;
 use crate::profile::FirmProfile;
 use crate::score::{multipliers, table_position};
 use crate::vocab::{Industry, PERILS, Peril, Scheme};
 pub use censored::ClaimTerms;
 pub use dispersion::ParameterFit;
+pub use experience::Experience;
 use fit::fit;
 
 /// Largest number of Fisher-scoring steps. Steps projected onto a bound (a certification
@@ -668,11 +669,8 @@ impl Calibration {
     }
 }
 
-/// Per peril, a firm's (events a year, E X, E X²) under the prior model before its answers: what
-/// the industry factors scale (exactly: λ ∝ I^f, X ∝ I^s), computed once per row.
-type Base = [Option<(f64, f64)>; PERILS];
-
-/// Fits the frequency and then the severity factors to the records.
+/// Fits the frequency and then the severity factors to the records (all in memory; a reader
+/// of a large file folds batches into an [`Experience`] and calls [`calibrate_experience`]).
 ///
 /// # Errors
 /// [`CalibrateError::Empty`] without records; [`CalibrateError::NotConverged`].
@@ -681,15 +679,23 @@ pub fn calibrate(
     params: &ModelParams,
     options: Options,
 ) -> Result<Calibration, CalibrateError> {
-    if records.is_empty() {
+    calibrate_experience(&Experience::from_records(records, params), options)
+}
+
+/// Fits the frequency and then the severity factors to the rows of `data`, under the prior
+/// model they were read with.
+///
+/// # Errors
+/// [`CalibrateError::Empty`] without rows; [`CalibrateError::NotConverged`].
+pub fn calibrate_experience(
+    data: &Experience,
+    options: Options,
+) -> Result<Calibration, CalibrateError> {
+    if data.is_empty() {
         return Err(CalibrateError::Empty);
     }
+    let params = &data.params;
     let factors = Factor::fitted();
-    let bases: Vec<Base> = records
-        .par_iter()
-        .map(|r| base_perils(&r.profile, params).map(|b| b.map(|b| (b.frequency, b.median.ln()))))
-        .collect();
-    let data = (records, bases.as_slice());
     let ratios = |p: &PartFit| -> Adjustments {
         p.factors
             .iter()
@@ -716,7 +722,7 @@ pub fn calibrate(
     // so the expected count depends on the claim size. Each part is refitted given the other
     // until neither moves (block-coordinate ascent; each part's interval is conditional on the
     // other's estimate, which the censored module's docs discuss).
-    if records.iter().any(|r| r.terms.is_some()) {
+    if data.insured() {
         for round in 1.. {
             let before = ratios(&frequency);
             frequency = fit(
@@ -763,12 +769,12 @@ pub fn calibrate(
             .get("reference.dispersion")
             .map_or(0.50, |s| source_sd(s, "dispersion"))
     });
-    let dispersion = dispersion::fit(records, &mu, k, tau)?;
+    let dispersion = dispersion::fit(&data.rows, &mu, k, tau)?;
     Ok(Calibration {
         dispersion,
-        rows: records.len(),
-        policy_years: records.iter().map(|r| r.exposure).sum(),
-        claims: records.iter().map(|r| r.claims).sum(),
+        rows: data.len(),
+        policy_years: data.rows.iter().map(|r| r.exposure).sum(),
+        claims: data.rows.iter().map(|r| r.claims).sum(),
         frequency,
         severity,
     })
