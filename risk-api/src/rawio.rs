@@ -134,6 +134,33 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for ProblemIo<T> {
         Pin::new(&mut this.inner).poll_write(cx, buf)
     }
 
+    /// Vectored writes pass through as vectored writes (hyper would otherwise flatten every
+    /// response into one buffer); a write of a single non-empty slice is inspected as
+    /// [`AsyncWrite::poll_write`] inspects its buffer (hyper writes a bodiless head whole).
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = &mut *self;
+        ready!(this.drain(cx))?;
+        let mut filled = bufs.iter().filter(|b| !b.is_empty());
+        if let (Some(only), None) = (filled.next(), filled.next())
+            && let Some(bytes) = replacement(only)
+        {
+            this.pending = Some((bytes, 0));
+            if let Poll::Ready(Err(e)) = this.drain(cx) {
+                return Poll::Ready(Err(e));
+            }
+            return Poll::Ready(Ok(only.len()));
+        }
+        Pin::new(&mut this.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         ready!(self.drain(cx))?;
         Pin::new(&mut self.inner).poll_flush(cx)
@@ -147,7 +174,39 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for ProblemIo<T> {
 
 #[cfg(test)]
 mod tests {
-    use super::replacement;
+    use super::{ProblemIo, replacement};
+    use tokio::io::{AsyncWrite, AsyncWriteExt};
+
+    /// Vectored writes stay vectored through the wrapper, and a bodiless parse-error head
+    /// written as one slice among empty ones is still replaced.
+    #[tokio::test]
+    async fn vectored_writes_pass_through_and_are_inspected() {
+        let (client, mut server) = tokio::io::duplex(1 << 16);
+        let mut io = ProblemIo::new(client);
+        assert_eq!(
+            io.is_write_vectored(),
+            tokio::io::duplex(8).0.is_write_vectored()
+        );
+        let head = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n";
+        let slices = [std::io::IoSlice::new(head), std::io::IoSlice::new(b"{}")];
+        let whole = [&head[..], b"{}"].concat();
+        let n = io.write_vectored(&slices).await.unwrap();
+        assert!(n > 0);
+        io.write_all(&whole[n..]).await.unwrap();
+        let bad = b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n";
+        let parts = [std::io::IoSlice::new(b""), std::io::IoSlice::new(bad)];
+        assert_eq!(io.write_vectored(&parts).await.unwrap(), bad.len());
+        io.shutdown().await.unwrap();
+        let mut out = Vec::new();
+        tokio::io::AsyncReadExt::read_to_end(&mut server, &mut out)
+            .await
+            .unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.starts_with("HTTP/1.1 200 OK\r\n"), "{out}");
+        let (_, rest) = out.split_once("{}").unwrap();
+        assert!(rest.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{rest}");
+        assert!(rest.contains("application/problem+json"), "{rest}");
+    }
 
     #[test]
     fn only_bodiless_parse_error_heads_are_replaced() {

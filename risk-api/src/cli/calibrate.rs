@@ -24,8 +24,22 @@ pub(super) fn truth_adjustments(
         };
         for (name, v) in factors {
             let f = Factor::parse(name).ok_or_else(|| {
-                format!("{}.{name}: unknown factor (base, industry:<name>, certification:<scheme>, maturity:<0|1|3|4|5>)", part.as_str())
+                format!("{}.{name}: unknown factor (base, base:<peril>, revenue, industry:<name>, certification:<scheme>, maturity:<0|1|3|4|5>, sigma, sigma:<peril>)", part.as_str())
             })?;
+            if f.additive() {
+                // The revenue elasticity's true value: its shift from the model's.
+                if !v.is_finite() || v.abs() > 5.0 {
+                    return Err(format!("{}.{name}: must be in [-5, 5]", part.as_str()));
+                }
+                out.insert((part, f), (v - value(params, part, f)).exp());
+                continue;
+            }
+            if matches!(f, Factor::Sigma(_)) && part != Part::Severity {
+                return Err(format!(
+                    "{}.{name}: a σ is a severity parameter",
+                    part.as_str()
+                ));
+            }
             if !(*v > 0.0 && v.is_finite()) {
                 return Err(format!("{}.{name}: must be > 0", part.as_str()));
             }

@@ -245,6 +245,10 @@ enum Command {
         /// --deductibles); payments are capped at it (`occurrence_limit` column written).
         #[arg(long, value_delimiter = ',')]
         limits: Vec<f64>,
+        /// One row per peril the firm is exposed to (its claims of that peril; `peril` column
+        /// written) in place of one row per policy-period.
+        #[arg(long)]
+        by_peril: bool,
     },
     /// API keys.
     Keys {
@@ -538,6 +542,7 @@ pub fn run(cli: Cli) -> Result<String, CliError> {
             out,
             deductibles,
             limits,
+            by_peril,
         } => {
             let params = load_params(&model)?;
             let truth = match truth {
@@ -554,11 +559,11 @@ pub fn run(cli: Cli) -> Result<String, CliError> {
                 )));
             }
             let today = time::OffsetDateTime::now_utc().date();
-            let data = if deductibles.is_empty() {
+            let mix = if deductibles.is_empty() {
                 if !limits.is_empty() {
                     return Err(CliError::BadInput("--limits: needs --deductibles".into()));
                 }
-                risk_core::calibrate::synth::synthesize(&truth, rows, seed, today)
+                None
             } else {
                 if deductibles.iter().any(|d| !(*d >= 0.0 && d.is_finite()))
                     || limits.iter().any(|l| !(*l > 0.0))
@@ -567,19 +572,30 @@ pub fn run(cli: Cli) -> Result<String, CliError> {
                         "--deductibles: amounts >= 0; --limits: amounts > 0".into(),
                     ));
                 }
-                let mix = risk_core::calibrate::synth::TermsMix {
+                Some(risk_core::calibrate::synth::TermsMix {
                     deductibles,
                     limits: if limits.is_empty() {
                         vec![f64::INFINITY]
                     } else {
                         limits
                     },
-                };
-                risk_core::calibrate::synth::synthesize_insured(&truth, rows, seed, today, &mix)
+                })
             };
+            let data = risk_core::calibrate::synth::synthesize_with(
+                &truth,
+                rows,
+                seed,
+                today,
+                mix.as_ref(),
+                by_peril,
+            );
             crate::claims_io::write_claims(&out, &data).map_err(CliError::BadInput)?;
             let claims: u64 = data.iter().map(|r| r.claims).sum();
-            eprintln!("wrote {rows} rows ({claims} claims) to {}", out.display());
+            eprintln!(
+                "wrote {} rows ({claims} claims) to {}",
+                data.len(),
+                out.display()
+            );
             Ok(String::new())
         }
         Command::Quote { firm, options } => quote::run_quote(&firm, options.as_deref()),

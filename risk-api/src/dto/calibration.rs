@@ -104,13 +104,15 @@ pub struct PartReport {
 /// One factor.
 #[derive(Debug, Serialize)]
 pub struct FactorReport {
-    /// `industry:…`, `certification:…`, `maturity:<level>`.
+    /// `base`, `base:<peril>`, `revenue`, `industry:…`, `certification:…`, `maturity:<level>`,
+    /// `sigma`, `sigma:<peril>`.
     pub factor: String,
     /// Model-file parameters it scales.
     pub parameter: String,
     /// Value in the prior model.
     pub prior: f64,
-    /// 95% prior interval.
+    /// 95% prior interval (the revenue elasticity: prior ± 1.96 prior sd, as it moves by
+    /// addition; every other factor: prior × e^(±1.96 prior sd)).
     pub prior_interval: [f64; 2],
     /// Posterior median.
     pub posterior: f64,
@@ -122,11 +124,11 @@ pub struct FactorReport {
     pub policy_years: f64,
     /// Claims bearing on it.
     pub claims: f64,
-    /// The 95% interval excludes 1 (no effect / the average).
+    /// The 95% interval excludes 1 (no effect / the average; 0 for the revenue elasticity).
     pub differs_from_one: bool,
     /// The 95% interval excludes the prior value.
     pub differs_from_prior: bool,
-    /// Posterior mean of ln(posterior / prior).
+    /// Posterior mean of ln(posterior / prior) (the revenue elasticity: posterior − prior).
     pub log_ratio_mean: f64,
     /// Posterior sd of it (the next calibration's prior sd).
     pub log_ratio_sd: f64,
@@ -182,11 +184,16 @@ impl PartReport {
 impl FactorReport {
     fn new(f: &FactorFit) -> Self {
         let z = 1.959_963_984_540_054 * f.prior_sd;
+        let prior_interval = if f.factor.additive() {
+            [f.prior - z, f.prior + z]
+        } else {
+            [f.prior * (-z).exp(), f.prior * z.exp()]
+        };
         FactorReport {
             factor: f.factor.name(),
-            parameter: f.factor.parameter(f.part),
+            parameter: f.parameter.clone(),
             prior: f.prior,
-            prior_interval: [f.prior * (-z).exp(), f.prior * z.exp()],
+            prior_interval,
             posterior: f.posterior,
             interval: [f.interval.0, f.interval.1],
             data_weight: f.data_weight,

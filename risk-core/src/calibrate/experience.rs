@@ -50,6 +50,9 @@ pub(super) struct Row {
     /// The (frequency, severity) CSF levels of its answers: the maturity tables are read here,
     /// its cell's multipliers at the cell's levels are moved to them ([`level_ratio`]).
     pub levels: (f64, f64),
+    /// ln(revenue / reference revenue), revenue in the model's base currency: the covariate of
+    /// the revenue elasticity ([`super::Factor::Revenue`]).
+    pub size: f64,
 }
 
 /// Validated claims rows folded into cells, ready for [`super::calibrate_experience`] and
@@ -63,6 +66,8 @@ pub struct Experience {
     pub(super) cells: Vec<FirmProfile>,
     pub(super) rows: Vec<Row>,
     index: HashMap<String, u32>,
+    /// Rows that name their peril, per peril.
+    named: [usize; PERILS],
     /// One cell per row (no folding): the row-by-row fit, kept as the reference the folded
     /// fit is tested against.
     row_by_row: bool,
@@ -77,6 +82,7 @@ impl Experience {
             cells: Vec::new(),
             rows: Vec::new(),
             index: HashMap::new(),
+            named: [0; PERILS],
             row_by_row: false,
         }
     }
@@ -106,8 +112,20 @@ impl Experience {
             .map(|r| {
                 let (key, levels) = cell_key(&r.profile, params);
                 let key = if row_by_row { String::new() } else { key };
-                let base = base_perils(&r.profile, params)
+                let mut base = base_perils(&r.profile, params)
                     .map(|b| b.map(|b| (b.frequency, b.median.ln(), b.median)));
+                // A row of one peril is exposed to that peril alone.
+                if let Some(peril) = r.peril {
+                    for (k, b) in base.iter_mut().enumerate() {
+                        if k != peril.index() {
+                            *b = None;
+                        }
+                    }
+                }
+                let rate = params
+                    .rate(&r.profile.currency)
+                    .expect("profile currencies are validated against the model");
+                let size = (r.profile.annual_revenue / rate / params.reference.revenue).ln();
                 let row = Row {
                     cell: 0,
                     exposure: r.exposure,
@@ -117,12 +135,16 @@ impl Experience {
                     development: r.development,
                     base,
                     levels,
+                    size,
                 };
                 (key, row, r)
             })
             .collect();
         self.rows.reserve(keyed.len());
         for (key, mut row, record) in keyed {
+            if let Some(k) = record.peril {
+                self.named[k.index()] += 1;
+            }
             let next = self.cells.len() as u32;
             let cell = if row_by_row {
                 self.cells.push(record.profile);
@@ -156,6 +178,16 @@ impl Experience {
     /// The prior model the rows were read under.
     pub fn params(&self) -> &ModelParams {
         &self.params
+    }
+
+    /// Some row names its peril: the fit has a base level per peril.
+    pub fn by_peril(&self) -> bool {
+        self.named.iter().any(|&n| n > 0)
+    }
+
+    /// Rows naming each peril.
+    pub fn named_perils(&self) -> [usize; PERILS] {
+        self.named
     }
 
     /// Some row carries policy terms (insurer data).

@@ -10,7 +10,7 @@ use super::*;
 
 /// Per peril, (E, Var) of ln(X/median) under the spliced severity: c_k, d_k of the module docs,
 /// by the midpoint rule on the quantile function (ln Q(p) is integrable at both ends).
-fn log_moments(params: &ModelParams) -> [(f64, f64); PERILS] {
+pub(super) fn log_moments(params: &ModelParams) -> [(f64, f64); PERILS] {
     const N: usize = 20_000;
     std::array::from_fn(|k| {
         let x = crate::exposure::severity(1.0, k, params);
@@ -26,15 +26,15 @@ fn log_moments(params: &ModelParams) -> [(f64, f64); PERILS] {
 }
 
 /// A row evaluated at the current parameters: ln of its model mean and the gradient of it.
-struct Eval {
+pub(super) struct Eval {
     /// Frequency: ln(t λ); severity: ln S.
-    eta: f64,
+    pub(super) eta: f64,
     /// Severity: v, the variance of ln of one claim.
-    var: f64,
+    pub(super) var: f64,
     /// (factor index, ∂η/∂β_j).
     x: Vec<(usize, f64)>,
     /// Severity of a row with policy terms: its censored/truncated likelihood.
-    net: Option<Net>,
+    pub(super) net: Option<Net>,
 }
 
 /// One insurer claim's contribution to the severity fit ([`censored`]).
@@ -72,7 +72,8 @@ pub(super) fn fit(
         needed[r.cell as usize] = true;
     }
 
-    let moments = log_moments(params);
+    // ln(X/median) moments under the σ and tails of the model with `fixed` applied (a fitted σ).
+    let moments = log_moments(&apply(params, fixed));
     // A certification cannot be credited below the model's floor on combined certification
     // effects (values below it price alike, so the data cannot tell them apart): ln r is bounded
     // below where the scheme's strongest effect reaches the floor.
@@ -91,6 +92,7 @@ pub(super) fn fit(
                     .fold(1.0, f64::min);
                 (floor / strongest).ln().min(0.0)
             }
+            Factor::Revenue => revenue_bound(params, part),
             _ => f64::NEG_INFINITY,
         })
         .collect();
@@ -320,17 +322,26 @@ pub(super) fn fit(
         .map(|(j, &factor)| {
             let prior = value(params, part, factor);
             let sd = info[(j, j)].sqrt();
+            // A multiplier's value is prior × e^β, the revenue elasticity's prior + β.
+            let at = |b: f64| {
+                if factor.additive() {
+                    prior + b
+                } else {
+                    prior * b.exp()
+                }
+            };
             FactorFit {
+                parameter: factor.parameter(part, params),
                 log_ratio: (beta[j], sd),
                 at_bound: beta[j] <= lower[j] + 1e-9,
                 part,
                 factor,
                 prior,
                 prior_sd: tau[j],
-                posterior: prior * beta[j].exp(),
+                posterior: at(beta[j]),
                 interval: (
-                    prior * (beta[j] - Z95 * sd).max(lower[j]).exp(),
-                    prior * (beta[j] + Z95 * sd).exp(),
+                    at((beta[j] - Z95 * sd).max(lower[j])),
+                    at(beta[j] + Z95 * sd),
                 ),
                 data_weight: (1.0 - info[(j, j)] / (tau[j] * tau[j])).clamp(0.0, 1.0),
                 policy_years: touch.exposure[j],
@@ -381,6 +392,31 @@ pub(super) fn expected_claims(
         .collect()
 }
 
+/// The lower bound of the revenue elasticity's shift β: a 1.x exponent stays ≥ 0 (the model
+/// file's range), a `[revenue_scale]` curve non-decreasing (β ≥ − its least slope).
+fn revenue_bound(params: &ModelParams, part: Part) -> f64 {
+    match &params.revenue_scale {
+        Some(s) => match part {
+            Part::Frequency => -s.frequency.least_slope(),
+            Part::Severity => -s.severity.least_slope(),
+        },
+        None => -value(params, part, Factor::Revenue),
+    }
+}
+
+/// Per peril, ∂ ln median/∂β of the severity elasticity's shift per unit of ln(revenue/
+/// reference) ([`crate::exposure::base_perils`]: a peril's median carries the severity curve to
+/// its `severity_scale_power`; one priced by days down carries revenue itself, not the curve).
+pub(super) fn tilt_power(params: &ModelParams) -> [f64; PERILS] {
+    std::array::from_fn(|k| {
+        let p = &params.perils[k];
+        match (p.days_down, params.reference.bi_margin) {
+            (Some(_), Some(_)) => 0.0,
+            _ => p.severity_scale_power,
+        }
+    })
+}
+
 /// `fixed` plus e^β for this part's factors.
 fn adjustments(
     fixed: &Adjustments,
@@ -398,16 +434,28 @@ fn adjustments(
 }
 
 /// The parameters at the current β and, per scheme, the same nudged by e^{±H}.
-struct Context {
+pub(super) struct Context {
     params: ModelParams,
     /// (frequency, severity) scale of each adjusted industry, applied to each row's cached base perils.
     industry: BTreeMap<Industry, (f64, f64)>,
     /// (frequency, severity) scale of the base level, applied to each row's cached base perils.
     level: (f64, f64),
+    /// Per peril, the (frequency, severity) scale of its own base level.
+    peril_level: [(f64, f64); PERILS],
+    /// (frequency, severity) shift of the revenue elasticity: a row's base perils are scaled by
+    /// e^(shift × its ln(revenue/reference)), a peril's severity by e^(shift × ln(revenue/
+    /// reference) × its `tilt_power`).
+    tilt: (f64, f64),
+    /// Per peril, the exponent of the severity curve in its median (`severity_scale_power`; 0
+    /// for a peril priced by days down, whose median is revenue itself): what the severity
+    /// elasticity's shift moves its ln median by, per unit of ln(revenue/reference).
+    tilt_power: [f64; PERILS],
     /// Per peril (E, Var) of ln(X/median).
     moments: [(f64, f64); PERILS],
     part: Part,
     index: BTreeMap<Factor, usize>,
+    /// The factors include a base level per peril.
+    by_peril: bool,
     /// Per cell of the data, its multipliers at the current β (None: a cell not evaluated).
     cells: Vec<Option<CellEval>>,
     /// ln of the current maturity tables: a row's multipliers are its cell's moved to the row's
@@ -416,14 +464,14 @@ struct Context {
 }
 
 /// The cells of the data a [`Context`] evaluates.
-struct Cells<'a> {
+pub(super) struct Cells<'a> {
     /// One profile per cell.
-    profiles: &'a [FirmProfile],
+    pub(super) profiles: &'a [FirmProfile],
     /// Which cells the rows evaluated use (None: all).
-    needed: Option<&'a [bool]>,
+    pub(super) needed: Option<&'a [bool]>,
     /// Also the nudged multipliers of every certificate (the gradient); not for
     /// [`expected_claims`], which needs only the means.
-    nudge: bool,
+    pub(super) nudge: bool,
 }
 
 /// One cell's multipliers at the current parameters: what the rows of the cell share.
@@ -444,7 +492,7 @@ struct CellEval {
 
 impl Context {
     /// `base` with `adjusted` applied, and its nudged copies.
-    fn new(
+    pub(super) fn new(
         base: &ModelParams,
         adjusted: &Adjustments,
         part: Part,
@@ -457,12 +505,21 @@ impl Context {
         let params = apply(base, adjusted);
         let mut industry: BTreeMap<Industry, (f64, f64)> = BTreeMap::new();
         let mut level = (1.0, 1.0);
+        let mut peril_level = [(1.0, 1.0); PERILS];
+        let mut tilt = (0.0, 0.0);
         for (&(p, f), &r) in adjusted {
-            if f == Factor::Base {
-                match p {
-                    Part::Frequency => level.0 *= r,
-                    Part::Severity => level.1 *= r,
-                }
+            let scale = |x: &mut (f64, f64)| match p {
+                Part::Frequency => x.0 *= r,
+                Part::Severity => x.1 *= r,
+            };
+            match f {
+                Factor::Base => scale(&mut level),
+                Factor::PerilBase(k) => scale(&mut peril_level[k.index()]),
+                Factor::Revenue => match p {
+                    Part::Frequency => tilt.0 += r.ln(),
+                    Part::Severity => tilt.1 += r.ln(),
+                },
+                _ => {}
             }
             if let Factor::Industry(i) = f {
                 let e = industry.entry(i).or_insert((1.0, 1.0));
@@ -524,9 +581,13 @@ impl Context {
             params,
             industry,
             level,
+            peril_level,
+            tilt,
+            tilt_power: tilt_power(base),
             moments,
             part,
             index: factors.iter().enumerate().map(|(j, &f)| (f, j)).collect(),
+            by_peril: factors.iter().any(|f| matches!(f, Factor::PerilBase(_))),
             cells,
         }
     }
@@ -545,20 +606,15 @@ impl Context {
     }
 
     /// η and its gradient for one record.
-    fn eval(&self, r: &Row) -> Eval {
+    pub(super) fn eval(&self, r: &Row) -> Eval {
         let (cell, ratio) = self.cell(r);
         let base = &r.base;
-        let (fi, si) = self
-            .industry
-            .get(&cell.industry)
-            .copied()
-            .unwrap_or((1.0, 1.0));
-        let (fi, si) = (fi * self.level.0, si * self.level.1);
+        let sc = self.scales(cell, r);
         let (m, levels) = (moved(&cell.m, ratio), r.levels);
         // (λ, a, E[(ln X)²]) of the row: frequency and the log-amount moments of one claim.
         let moments = |m: &crate::params::PerilMultipliers| {
             let (mut lambda, mut first, mut second) = (0.0, 0.0, 0.0);
-            for ((b, m), (c, d)) in base.iter().zip(m).zip(self.moments) {
+            for (((b, m), (c, d)), (fi, si)) in base.iter().zip(m).zip(self.moments).zip(sc) {
                 if let Some(b) = b {
                     let l = b.0 * fi * m.0;
                     let mu = b.1 + (si * m.1).ln() + c;
@@ -573,8 +629,8 @@ impl Context {
         let mix = |m: &crate::params::PerilMultipliers| -> censored::Mix {
             std::array::from_fn(|k| {
                 base[k].map(|b| {
-                    let median = (b.1 + (si * m[k].1).ln()).exp();
-                    (b.0 * fi * m[k].0, self.spliced(median, k))
+                    let median = (b.1 + (sc[k].1 * m[k].1).ln()).exp();
+                    (b.0 * sc[k].0 * m[k].0, self.spliced(median, k))
                 })
             })
         };
@@ -607,6 +663,32 @@ impl Context {
             }
         };
         push(Factor::Base, 1.0, None);
+        // A peril's own base level moves the row by that peril's share: of its (reported)
+        // claims for frequency, of its claim mix for the mean log claim (for insurer claims,
+        // the peril's severity alone).
+        if self.by_peril {
+            let shares = self.shares(r, &m, &sc);
+            for (k, w) in shares.into_iter().enumerate() {
+                let mut unit = [0.0; PERILS];
+                unit[k] = 1.0;
+                push(Factor::PerilBase(Peril::ALL[k]), w, Some(unit));
+            }
+        }
+        // The revenue elasticity: every peril's frequency alike; a peril's severity by its
+        // exponent on the severity curve (0 for a peril priced by days down, which scales with
+        // revenue itself).
+        match self.part {
+            Part::Frequency => push(Factor::Revenue, r.size, None),
+            Part::Severity => {
+                let mix = self.shares(r, &m, &sc);
+                let v: f64 = mix.iter().zip(self.tilt_power).map(|(w, t)| w * t).sum();
+                push(
+                    Factor::Revenue,
+                    v * r.size,
+                    Some(self.tilt_power.map(|t| t * r.size)),
+                );
+            }
+        }
         push(Factor::Industry(cell.industry), 1.0, None);
         let level = match self.part {
             Part::Frequency => levels.0,
@@ -654,25 +736,75 @@ impl Context {
     /// variance has size k c t (c = 1 for one peril, up to the number of perils for an even mix).
     fn concentration(&self, r: &Row) -> f64 {
         let (cell, ratio) = self.cell(r);
+        let m = moved(&cell.m, ratio);
+        let l = self.reported(r, &m, &self.scales(cell, r));
+        let (s1, s2) = l.iter().fold((0.0, 0.0), |(a, b), l| (a + l, b + l * l));
+        if s2 > 0.0 { s1 * s1 / s2 } else { 1.0 }
+    }
+
+    /// Per peril, the (frequency, severity) scale of row `r`'s cached base perils at the
+    /// current parameters: industry, base level (common and the peril's own) and the revenue
+    /// elasticity's shift.
+    fn scales(&self, cell: &CellEval, r: &Row) -> [(f64, f64); PERILS] {
         let (fi, si) = self
             .industry
             .get(&cell.industry)
             .copied()
             .unwrap_or((1.0, 1.0));
         let (fi, si) = (fi * self.level.0, si * self.level.1);
-        let m = moved(&cell.m, ratio);
-        let (mut s1, mut s2) = (0.0, 0.0);
-        for (k, b) in r.base.iter().enumerate() {
-            let Some(b) = b else { continue };
-            let mut l = b.0 * fi * m[k].0;
-            if let Some(t) = r.terms {
-                let median = (b.1 + (si * m[k].1).ln()).exp();
-                l *= self.spliced(median, k).sf(t.deductible);
+        let tf = if self.tilt.0 == 0.0 {
+            1.0
+        } else {
+            (self.tilt.0 * r.size).exp()
+        };
+        std::array::from_fn(|k| {
+            let (pf, ps) = self.peril_level[k];
+            let ts = if self.tilt.1 == 0.0 {
+                1.0
+            } else {
+                (self.tilt.1 * r.size * self.tilt_power[k]).exp()
+            };
+            (fi * pf * tf, si * ps * ts)
+        })
+    }
+
+    /// Per peril, the row's claims a year at multipliers `m` and scales `sc`: every event, or
+    /// for insurer rows those above the deductible (0 for a peril the row has not).
+    fn reported(
+        &self,
+        r: &Row,
+        m: &crate::params::PerilMultipliers,
+        sc: &[(f64, f64); PERILS],
+    ) -> [f64; PERILS] {
+        std::array::from_fn(|k| {
+            let Some(b) = r.base[k] else { return 0.0 };
+            let l = b.0 * sc[k].0 * m[k].0;
+            match r.terms {
+                Some(t) => {
+                    let median = (b.1 + (sc[k].1 * m[k].1).ln()).exp();
+                    l * self.spliced(median, k).sf(t.deductible)
+                }
+                None => l,
             }
-            s1 += l;
-            s2 += l * l;
-        }
-        if s2 > 0.0 { s1 * s1 / s2 } else { 1.0 }
+        })
+    }
+
+    /// Per peril, ∂η/∂β of its own base level: frequency, its share of the row's (reported)
+    /// claims; severity, its share of the claim mix (∂a/∂δ_k = w_k for the mean log claim).
+    fn shares(
+        &self,
+        r: &Row,
+        m: &crate::params::PerilMultipliers,
+        sc: &[(f64, f64); PERILS],
+    ) -> [f64; PERILS] {
+        let l = match self.part {
+            Part::Frequency => self.reported(r, m, sc),
+            Part::Severity => {
+                std::array::from_fn(|k| r.base[k].map_or(0.0, |b| b.0 * sc[k].0 * m[k].0))
+            }
+        };
+        let total: f64 = l.iter().sum();
+        l.map(|x| if total > 0.0 { x / total } else { 0.0 })
     }
 
     /// Peril k's spliced severity at `median`.

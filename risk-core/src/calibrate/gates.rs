@@ -26,7 +26,7 @@ use rayon::prelude::*;
 use statrs::distribution::{DiscreteCDF, NegativeBinomial};
 
 use super::experience::{level_ratio, ln_tables, moved};
-use super::{Calibration, ClaimRecord, Experience, Factor};
+use super::{Calibration, ClaimRecord, Experience};
 use crate::exposure::severity;
 use crate::params::{ModelParams, PerilMultipliers};
 use crate::score::multipliers;
@@ -257,7 +257,7 @@ pub fn thin(fit: &Calibration) -> Option<Gate> {
         .factors
         .iter()
         .chain(&fit.severity.factors)
-        .filter(|f| f.factor != Factor::Base)
+        .filter(|f| !f.factor.is_level())
         .max_by(|a, b| a.data_weight.total_cmp(&b.data_weight));
     let weight = best.map_or(0.0, |f| f.data_weight);
     (weight < THIN_DATA_WEIGHT).then(|| Gate {

@@ -30,9 +30,11 @@
 pub mod censored;
 pub mod dispersion;
 mod experience;
+mod factor;
 mod fit;
 pub mod gates;
 pub mod rewrite;
+mod sigma;
 mod sums;
 pub mod synth;
 
@@ -47,6 +49,8 @@ use crate::vocab::{Industry, PERILS, Peril, Scheme};
 pub use censored::ClaimTerms;
 pub use dispersion::ParameterFit;
 pub use experience::Experience;
+pub use factor::{Adjustments, Factor, Part, apply, posterior_sd, prior_sd, value};
+pub(crate) use factor::{base_path, revenue_source, source_sd};
 use fit::fit;
 
 /// Largest number of Fisher-scoring steps. Steps projected onto a bound (a certification
@@ -72,6 +76,9 @@ const CHUNK: usize = 4096;
 /// move of any frequency ln r that ends them.
 const MAX_ROUNDS: usize = 20;
 const COUPLING_TOLERANCE: f64 = 1e-6;
+/// The largest move of a fitted ln σ that ends the rounds of severity factors and σ (a
+/// thousandth of σ: well inside any σ's interval).
+const SIGMA_TOLERANCE: f64 = 1e-3;
 /// Two-sided 95% normal quantile.
 const Z95: f64 = 1.959_963_984_540_054;
 
@@ -100,314 +107,6 @@ pub enum CalibrateError {
     Model(String),
 }
 
-/// Which part of the loss model a factor scales.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Part {
-    /// Expected events a year.
-    Frequency,
-    /// Claim size (the lognormal location: median and tail scale together).
-    Severity,
-}
-
-impl Part {
-    /// `frequency` or `severity`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Part::Frequency => "frequency",
-            Part::Severity => "severity",
-        }
-    }
-}
-
-/// A group of model parameters scaled together by one multiplier.
-///
-/// Identification: the base level is the frequency (severity location) of a firm in industry
-/// `other` (the global average by the model's definition, fixed at 1 and not fitted), at CSF
-/// level 2 (the maturity table's anchor, fixed at 1), without certificates. Every other factor
-/// is a relativity against that base, so a shift of the whole book moves the base and not the
-/// relativities.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Factor {
-    /// The base level of every peril alike (the claims data carry no peril, so the perils'
-    /// levels cannot be told apart): scales `perils.*.frequency`, or each peril's severity body
-    /// (`median`, `days_down` for a peril priced by days down).
-    Base,
-    /// An industry's relativity (every peril).
-    Industry(Industry),
-    /// A scheme's effects on the perils they name.
-    Certification(Scheme),
-    /// One entry (CSF level 0–5, not 2: the anchor at 1.0) of the maturity multiplier table.
-    Maturity(u8),
-}
-
-impl Factor {
-    /// Every factor, in report order.
-    pub fn all() -> Vec<Factor> {
-        std::iter::once(Factor::Base)
-            .chain(Industry::ALL.iter().map(|&i| Factor::Industry(i)))
-            .chain(Scheme::ALL.iter().map(|&s| Factor::Certification(s)))
-            .chain([0, 1, 3, 4, 5].map(Factor::Maturity))
-            .collect()
-    }
-
-    /// The factors a calibration fits: every factor but `industry:other`, the fixed reference
-    /// of the industry relativities (see [`Factor`]).
-    pub fn fitted() -> Vec<Factor> {
-        Factor::all()
-            .into_iter()
-            .filter(|f| *f != Factor::Industry(Industry::Other))
-            .collect()
-    }
-
-    /// `base`, `industry:finance`, `certification:iso27001`, `maturity:3`.
-    pub fn name(self) -> String {
-        match self {
-            Factor::Base => "base".into(),
-            Factor::Industry(i) => format!("industry:{i}"),
-            Factor::Certification(s) => format!("certification:{s}"),
-            Factor::Maturity(l) => format!("maturity:{l}"),
-        }
-    }
-
-    /// Parses [`Factor::name`].
-    pub fn parse(s: &str) -> Option<Factor> {
-        if s == "base" {
-            return Some(Factor::Base);
-        }
-        let (kind, v) = s.split_once(':')?;
-        match kind {
-            "industry" => Industry::parse(v).map(Factor::Industry),
-            "certification" => Scheme::parse(v).map(Factor::Certification),
-            "maturity" => match v.parse::<u8>() {
-                Ok(l) if l <= 5 && l != 2 => Some(Factor::Maturity(l)),
-                _ => None,
-            },
-            _ => None,
-        }
-    }
-
-    /// The model-file path of the parameters it scales.
-    pub fn parameter(self, part: Part) -> String {
-        let p = part.as_str();
-        match self {
-            Factor::Base if part == Part::Frequency => "perils.*.frequency".into(),
-            Factor::Base => "perils.*.median (days_down where it prices the peril)".into(),
-            Factor::Industry(i) => format!("industries.{i}.{p}"),
-            Factor::Certification(s) => format!("certifications.{s}.effects[*].{p}"),
-            Factor::Maturity(l) => format!("maturity.{p}_multiplier[{l}]"),
-        }
-    }
-
-    /// Source texts of its parameters in the model file.
-    fn sources(self, part: Part, params: &ModelParams) -> Vec<&str> {
-        if self == Factor::Base {
-            return Peril::ALL
-                .iter()
-                .zip(&params.perils)
-                .filter_map(|(peril, p)| {
-                    params
-                        .sources
-                        .get(&base_path(*peril, p, part))
-                        .map(String::as_str)
-                })
-                .collect();
-        }
-        let prefix = match self {
-            Factor::Base => unreachable!("handled above"),
-            Factor::Industry(i) => format!("industries.{i}.{}", part.as_str()),
-            Factor::Certification(s) => format!("certifications.{s}.effects["),
-            Factor::Maturity(_) => "maturity.multiplier_source".into(),
-        };
-        params
-            .sources
-            .range(prefix.clone()..)
-            .take_while(|(k, _)| k.starts_with(&prefix))
-            .filter(|(k, _)| !matches!(self, Factor::Industry(_)) || **k == prefix)
-            .map(|(_, v)| v.as_str())
-            .collect()
-    }
-
-    /// The label of its notes in a calibrated source (`frequency`, `level 3 severity`).
-    fn label(self, part: Part) -> String {
-        match self {
-            Factor::Maturity(l) => format!("level {l} {}", part.as_str()),
-            _ => part.as_str().into(),
-        }
-    }
-
-    /// Prior sd of ln r: the widest of its parameters' ([`prior_sd`] of each source, or the
-    /// posterior sd a calibration wrote into it, [`posterior_sd`]).
-    pub fn prior_sd(self, part: Part, params: &ModelParams) -> f64 {
-        let label = self.label(part);
-        self.sources(part, params)
-            .iter()
-            .map(|s| source_sd(s, &label))
-            .fold(None, |m: Option<f64>, s| Some(m.map_or(s, |m| m.max(s))))
-            .unwrap_or(0.50)
-    }
-}
-
-/// The prior sd of ln r a source gives the factor labelled `label`: the posterior sd of the
-/// newest calibration that fitted it, else its tag's width before calibrations that did not
-/// (a `[C]` source names its prior after `; prior: `).
-fn source_sd(source: &str, label: &str) -> f64 {
-    if let Some(sd) = posterior_sd(source, label) {
-        return sd;
-    }
-    match source.split_once("; prior: ") {
-        Some((_, older)) if source.starts_with("[C]") => source_sd(older, label),
-        _ => prior_sd(source),
-    }
-}
-
-/// The model-file path of a peril's base-level parameter: `perils.<peril>.frequency`, or for
-/// severity the body median (`days_down` where that prices the peril instead).
-pub(crate) fn base_path(peril: Peril, p: &crate::params::PerilParams, part: Part) -> String {
-    match (part, p.days_down) {
-        (Part::Frequency, _) => format!("perils.{peril}.frequency"),
-        (Part::Severity, Some(_)) => format!("perils.{peril}.days_down"),
-        (Part::Severity, None) => format!("perils.{peril}.median"),
-    }
-}
-
-/// Multipliers r (new value = old × r) by part and factor.
-pub type Adjustments = BTreeMap<(Part, Factor), f64>;
-
-/// The factor's current value: an industry's relativity, a maturity table entry, or a scheme's
-/// effect averaged over the perils it names (geometric mean weighted by the base frequencies; the
-/// effect itself for a scheme that applies to all perils alike).
-pub fn value(params: &ModelParams, part: Part, factor: Factor) -> f64 {
-    let pick = |x: (f64, f64)| match part {
-        Part::Frequency => x.0,
-        Part::Severity => x.1,
-    };
-    match factor {
-        // Frequency: the base events a year of all perils (at the reference revenue); severity:
-        // the frequency-weighted geometric mean of the perils' body scales (median, or days
-        // down): both move by exactly r under the base factor.
-        Factor::Base => {
-            let total: f64 = params.perils.iter().map(|p| p.frequency).sum();
-            match part {
-                Part::Frequency => total,
-                Part::Severity => params
-                    .perils
-                    .iter()
-                    .map(|p| p.frequency / total * p.days_down.unwrap_or(p.median).ln())
-                    .sum::<f64>()
-                    .exp(),
-            }
-        }
-        Factor::Industry(i) => {
-            let ind = &params.industries[&i];
-            pick((ind.frequency, ind.severity))
-        }
-        Factor::Maturity(l) => {
-            let m = &params.maturity;
-            pick((
-                m.frequency_multiplier[l as usize],
-                m.severity_multiplier[l as usize],
-            ))
-        }
-        Factor::Certification(s) => {
-            let sc = &params.certifications[&s];
-            let (mut num, mut den) = (0.0, 0.0);
-            for k in 0..PERILS {
-                if sc.covered[k] {
-                    let w = params.perils[k].frequency;
-                    num += w * pick(sc.effect[k]).ln();
-                    den += w;
-                }
-            }
-            if den > 0.0 { (num / den).exp() } else { 1.0 }
-        }
-    }
-}
-
-/// The model with every adjustment applied (no range checks: a step of the fit may pass through
-/// values the file format would reject; [`rewrite::rewrite`] caps and validates what is written).
-pub fn apply(params: &ModelParams, adjustments: &Adjustments) -> ModelParams {
-    let mut p = params.clone();
-    for (&(part, factor), &r) in adjustments {
-        let scale = |x: &mut (f64, f64)| match part {
-            Part::Frequency => x.0 *= r,
-            Part::Severity => x.1 *= r,
-        };
-        match factor {
-            Factor::Base => {
-                for peril in &mut p.perils {
-                    match part {
-                        Part::Frequency => peril.frequency *= r,
-                        Part::Severity => match &mut peril.days_down {
-                            Some(d) => *d *= r,
-                            None => peril.median *= r,
-                        },
-                    }
-                }
-            }
-            Factor::Industry(i) => {
-                let ind = p
-                    .industries
-                    .get_mut(&i)
-                    .expect("every industry is in the model");
-                match part {
-                    Part::Frequency => ind.frequency *= r,
-                    Part::Severity => ind.severity *= r,
-                }
-                ind.relativity.iter_mut().for_each(scale);
-            }
-            Factor::Certification(s) => {
-                let sc = p
-                    .certifications
-                    .get_mut(&s)
-                    .expect("every scheme is in the model");
-                for k in 0..PERILS {
-                    if sc.covered[k] {
-                        scale(&mut sc.effect[k]);
-                    }
-                }
-            }
-            Factor::Maturity(l) => {
-                let m = &mut p.maturity;
-                match part {
-                    Part::Frequency => m.frequency_multiplier[l as usize] *= r,
-                    Part::Severity => m.severity_multiplier[l as usize] *= r,
-                }
-            }
-        }
-    }
-    p
-}
-
-/// Prior standard deviation of ln r from a parameter's source tag: verified 0.10, reported or
-/// derived 0.25, calibrated 0.25, assumption or background 0.50 (\[A\] choices of this project:
-/// a verified number is trusted to ±20% at 95%, an assumption only to a factor of about 2.7).
-pub fn prior_sd(source: &str) -> f64 {
-    let tag = source.split(']').next().unwrap_or("");
-    match tag {
-        "[V" => 0.10,
-        "[R" | "[D" | "[C" => 0.25,
-        _ => 0.50,
-    }
-}
-
-/// The posterior sd of ln r that a calibration wrote into a `[C]` source for the factor whose
-/// notes carry `label` (`frequency`, `level 3 severity`): `… <label> x0.91 (…, ln r mean -0.09
-/// sd 0.061)`. It is the next calibration's prior sd, so data weigh once: a thin fit leaves the
-/// prior nearly as wide as it was, a rich one narrows it. Only the newest calibration's notes
-/// are read (the text before `; prior:`).
-pub fn posterior_sd(source: &str, label: &str) -> Option<f64> {
-    if !source.starts_with("[C]") {
-        return None;
-    }
-    let newest = source.split("; prior:").next()?;
-    let needle = format!("{label} x");
-    let note = &newest[newest.find(&needle)?..];
-    let note = &note[..note.find(')').unwrap_or(note.len())];
-    let sd = note.split(" sd ").nth(1)?;
-    let sd: f64 = sd.trim().parse().ok()?;
-    (sd > 0.0 && sd.is_finite()).then_some(sd)
-}
-
 /// One policy's experience: its firm, exposure and claims.
 #[derive(Debug, Clone)]
 pub struct ClaimRecord {
@@ -426,6 +125,9 @@ pub struct ClaimRecord {
     /// Claim-count development factor to ultimate, ≥ 1 (1: a mature period): the row's claims
     /// are those reported so far, t λ / f of the t λ expected ([`ClaimRecord::with_development`]).
     pub development: f64,
+    /// The one peril the row's claims and exposure are of (None: every peril the firm has);
+    /// [`ClaimRecord::with_peril`].
+    pub peril: Option<Peril>,
 }
 
 impl ClaimRecord {
@@ -465,7 +167,35 @@ impl ClaimRecord {
             incurred,
             terms: None,
             development: 1.0,
+            peril: None,
         })
+    }
+
+    /// The same record for one peril: its claims and incurred loss are those of `peril` alone,
+    /// and its exposure is to that peril alone (a policy-period given peril by peril is one row
+    /// per peril; the perils of one period's rows must not overlap). Its expected claims are
+    /// t λ_peril, its claim sizes that peril's severity.
+    ///
+    /// # Errors
+    /// [`CalibrateError::Record`] on `peril` when the firm has no exposure to it under `params`
+    /// (an operational-technology peril for a firm without OT).
+    pub fn with_peril(
+        mut self,
+        row: usize,
+        peril: Peril,
+        params: &ModelParams,
+    ) -> Result<Self, CalibrateError> {
+        if params.perils[peril.index()].requires_ot && !self.profile.ot_exposure {
+            return Err(CalibrateError::Record {
+                row,
+                field: "peril".into(),
+                message: format!(
+                    "{peril}: the firm has no operational-technology exposure, so the model gives it no {peril} risk"
+                ),
+            });
+        }
+        self.peril = Some(peril);
+        Ok(self)
     }
 
     /// The same record from an immature period: its claims are those reported so far, and the
@@ -537,6 +267,8 @@ pub struct Options {
 pub struct FactorFit {
     /// Frequency or severity.
     pub part: Part,
+    /// The model-file path of the parameters it scales ([`Factor::parameter`]).
+    pub parameter: String,
     /// The factor.
     pub factor: Factor,
     /// Its value in the prior model.
@@ -563,10 +295,11 @@ pub struct FactorFit {
 }
 
 impl FactorFit {
-    /// The data move the value away from 1 (no effect / the global average): the 95% interval
-    /// excludes 1.
+    /// The data move the value away from 1 (no effect / the global average; 0 for the revenue
+    /// elasticity): the 95% interval excludes it.
     pub fn differs_from_one(&self) -> bool {
-        self.interval.0 > 1.0 || self.interval.1 < 1.0
+        let none = if self.factor.additive() { 0.0 } else { 1.0 };
+        self.interval.0 > none || self.interval.1 < none
     }
 
     /// The data move the value away from the prior: the 95% interval excludes the prior value
@@ -575,9 +308,14 @@ impl FactorFit {
         self.interval.0 > self.prior || self.interval.1 < self.prior
     }
 
-    /// r = posterior / prior.
+    /// r = posterior / prior (for an [additive](Factor::additive) factor e^(posterior − prior),
+    /// the adjustment that stands for its shift).
     pub fn ratio(&self) -> f64 {
-        self.posterior / self.prior
+        if self.factor.additive() {
+            (self.posterior - self.prior).exp()
+        } else {
+            self.posterior / self.prior
+        }
     }
 }
 
@@ -695,64 +433,98 @@ pub fn calibrate_experience(
         return Err(CalibrateError::Empty);
     }
     let params = &data.params;
-    let factors = Factor::fitted();
+    let factors = Factor::fitted(data.by_peril());
     let ratios = |p: &PartFit| -> Adjustments {
         p.factors
             .iter()
             .map(|f| ((f.part, f.factor), f.ratio()))
             .collect()
     };
-    let mut frequency = fit(
-        data,
-        params,
-        &Adjustments::new(),
-        Part::Frequency,
-        &factors,
-        options,
-    )?;
-    let mut severity = fit(
-        data,
-        params,
-        &ratios(&frequency),
-        Part::Severity,
-        &factors,
-        options,
-    )?;
-    // Insurer rows couple the parts: the reported claims are the events above the deductible,
-    // so the expected count depends on the claim size. Each part is refitted given the other
-    // until neither moves (block-coordinate ascent; each part's interval is conditional on the
-    // other's estimate, which the censored module's docs discuss).
-    if data.insured() {
-        for round in 1.. {
-            let before = ratios(&frequency);
-            frequency = fit(
-                data,
-                params,
-                &ratios(&severity),
-                Part::Frequency,
-                &factors,
-                options,
-            )?;
-            let moved = ratios(&frequency)
-                .iter()
-                .map(|(k, r)| (r.ln() - before.get(k).map_or(0.0, |b| b.ln())).abs())
-                .fold(0.0, f64::max);
-            severity = fit(
-                data,
-                params,
-                &ratios(&frequency),
-                Part::Severity,
-                &factors,
-                options,
-            )?;
-            if moved < COUPLING_TOLERANCE {
-                break;
-            }
-            if round == MAX_ROUNDS {
-                return Err(CalibrateError::NotConverged(round));
+    let with = |a: Adjustments, b: &Adjustments| -> Adjustments {
+        a.into_iter().chain(b.clone()).collect()
+    };
+    // σ as fitted so far (none at first: the prior's), and the fits of the last round.
+    let mut sigma = Adjustments::new();
+    let mut sigma_fits: Vec<FactorFit> = Vec::new();
+    let mut frequency = fit(data, params, &sigma, Part::Frequency, &factors, options)?;
+    let mut sigma_round = 0;
+    // Rounds: the severity factors given σ, then σ given them, until σ settles (the factors
+    // move the location, σ the spread; the two are nearly orthogonal, so two or three rounds).
+    let mut severity = loop {
+        sigma_round += 1;
+        let mut severity = fit(
+            data,
+            params,
+            &with(ratios(&frequency), &sigma),
+            Part::Severity,
+            &factors,
+            options,
+        )?;
+        // Insurer rows couple the parts: the reported claims are the events above the
+        // deductible, so the expected count depends on the claim size. Each part is refitted
+        // given the other until neither moves (block-coordinate ascent; each part's interval is
+        // conditional on the other's estimate, which the censored module's docs discuss).
+        if data.insured() {
+            for round in 1.. {
+                let before = ratios(&frequency);
+                frequency = fit(
+                    data,
+                    params,
+                    &with(ratios(&severity), &sigma),
+                    Part::Frequency,
+                    &factors,
+                    options,
+                )?;
+                let moved = ratios(&frequency)
+                    .iter()
+                    .map(|(k, r)| (r.ln() - before.get(k).map_or(0.0, |b| b.ln())).abs())
+                    .fold(0.0, f64::max);
+                severity = fit(
+                    data,
+                    params,
+                    &with(ratios(&frequency), &sigma),
+                    Part::Severity,
+                    &factors,
+                    options,
+                )?;
+                if moved < COUPLING_TOLERANCE {
+                    break;
+                }
+                if round == MAX_ROUNDS {
+                    return Err(CalibrateError::NotConverged(round));
+                }
             }
         }
-    }
+        let fixed = with(ratios(&frequency), &ratios(&severity));
+        sigma_fits.clear();
+        for group in sigma::groups(data) {
+            sigma_fits.extend(sigma::fit(data, params, &fixed, group, options)?);
+        }
+        // A σ the data barely inform keeps the prior's (as the new version will).
+        let next: Adjustments = sigma_fits
+            .iter()
+            .filter(|f| f.data_weight >= rewrite::MIN_DATA_WEIGHT)
+            .map(|f| ((f.part, f.factor), f.ratio()))
+            .collect();
+        let moved = next
+            .iter()
+            .map(|(k, r)| (r.ln() - sigma.get(k).map_or(0.0, |b| b.ln())).abs())
+            .chain(
+                sigma
+                    .iter()
+                    .filter(|(k, _)| !next.contains_key(k))
+                    .map(|(_, r)| r.ln().abs()),
+            )
+            .fold(0.0, f64::max);
+        sigma = next;
+        if moved < SIGMA_TOLERANCE {
+            break severity;
+        }
+        if sigma_round == MAX_ROUNDS {
+            return Err(CalibrateError::NotConverged(sigma_round));
+        }
+    };
+    severity.factors.extend(sigma_fits);
     let mu = fit::expected_claims(
         data,
         params,

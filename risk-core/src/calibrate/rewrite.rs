@@ -100,6 +100,19 @@ pub fn rewrite(
                     scale(entry, path, f, &mut source_notes, &mut changed)?;
                 }
             }
+            Factor::PerilBase(k) => {
+                let path = base_path(k, &params.perils[k.index()], f.part);
+                let entry = item_mut(&mut doc, &path).and_then(Value::as_inline_table_mut);
+                scale(entry, path, f, &mut source_notes, &mut changed)?;
+            }
+            Factor::Sigma(k) => {
+                for peril in Peril::ALL.iter().filter(|p| k.is_none_or(|k| k == **p)) {
+                    let path = format!("perils.{peril}.sigma");
+                    let entry = item_mut(&mut doc, &path).and_then(Value::as_inline_table_mut);
+                    scale(entry, path, f, &mut source_notes, &mut changed)?;
+                }
+            }
+            Factor::Revenue => revenue(&mut doc, params, f, &mut source_notes, &mut changed)?,
             Factor::Industry(i) => {
                 let path = format!("industries.{i}.{part}");
                 let entry = doc["industries"][i.as_str()][part].as_inline_table_mut();
@@ -195,8 +208,13 @@ pub fn rewrite(
             .get(path)
             .ok_or_else(|| missing(&format!("{path}.source")))?;
         let new = format!("{stamp}: {}; prior: {old}", list.join("; "));
-        if path == "maturity.multiplier_source" {
-            doc["maturity"]["multiplier_source"] = toml_edit::value(new);
+        if let Some((table, key)) = path
+            .strip_suffix("_source")
+            .and_then(|_| path.split_once('.'))
+        {
+            // A plain source string (`maturity.multiplier_source`,
+            // `revenue_scale.frequency_source`).
+            doc[table][key] = toml_edit::value(new);
         } else {
             let item = item_mut(&mut doc, path).ok_or_else(|| missing(path))?;
             let table = item.as_inline_table_mut().ok_or_else(|| missing(path))?;
@@ -262,14 +280,64 @@ fn missing(p: &str) -> CalibrateError {
     CalibrateError::Model(format!("`{p}` not found"))
 }
 
+/// Writes the revenue elasticity's shift β: a 1.x exponent becomes e + β; each point of a
+/// `[revenue_scale]` curve has its factor times (revenue/reference)^β.
+fn revenue(
+    doc: &mut DocumentMut,
+    params: &ModelParams,
+    f: &FactorFit,
+    source_notes: &mut BTreeMap<String, Vec<String>>,
+    changed: &mut Vec<String>,
+) -> Result<(), CalibrateError> {
+    let part = f.part.as_str();
+    let beta = f.posterior - f.prior;
+    let source = super::revenue_source(f.part, params);
+    match &params.revenue_scale {
+        None => {
+            let path = format!("reference.{part}_revenue_elasticity");
+            let entry = item_mut(doc, &path)
+                .and_then(Value::as_inline_table_mut)
+                .ok_or_else(|| missing(&path))?;
+            let old = number(entry.get("value")).ok_or_else(|| missing(&path))?;
+            entry.insert("value", sig(old + beta).into());
+            changed.push(path);
+        }
+        Some(_) => {
+            let path = format!("revenue_scale.{part}");
+            let reference = params.reference.revenue;
+            let points = doc["revenue_scale"][part]
+                .as_array_mut()
+                .ok_or_else(|| missing(&path))?;
+            for (i, point) in points.iter_mut().enumerate() {
+                let point = point.as_inline_table_mut().ok_or_else(|| missing(&path))?;
+                let revenue = number(point.get("revenue")).ok_or_else(|| missing(&path))?;
+                let old = number(point.get("factor")).ok_or_else(|| missing(&path))?;
+                point.insert("factor", sig(old * (revenue / reference).powf(beta)).into());
+                changed.push(format!("{path}[{i}].factor"));
+            }
+        }
+    }
+    source_notes.entry(source).or_default().push(describe(f));
+    Ok(())
+}
+
 /// A fit in words for the source note. The posterior of ln r goes with the value: the next
 /// calibration reads its sd as the prior sd (super::posterior_sd), so these data are not counted
 /// again through a narrower tag.
 fn describe(f: &FactorFit) -> String {
+    let label = match f.factor {
+        Factor::Sigma(_) => "sigma",
+        _ => f.part.as_str(),
+    };
+    // An additive factor's note gives its shift (`frequency x+0.0512`): the `x` keeps the
+    // label's pattern that [`super::posterior_sd`] reads back.
+    let by = if f.factor.additive() {
+        format!("{:+.4}", f.posterior - f.prior)
+    } else {
+        format!("{:.4}", f.ratio())
+    };
     format!(
-        "{} x{:.4} (95% interval {} to {}, data weight {:.2}, ln r mean {:.4} sd {:.4})",
-        f.part.as_str(),
-        f.ratio(),
+        "{label} x{by} (95% interval {} to {}, data weight {:.2}, ln r mean {:.4} sd {:.4})",
         sig(f.interval.0),
         sig(f.interval.1),
         f.data_weight,

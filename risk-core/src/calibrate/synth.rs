@@ -15,7 +15,7 @@ use crate::exposure::{base_perils, severity};
 use crate::params::ModelParams;
 use crate::profile::{FirmAttributes, FirmProfile};
 use crate::score::multipliers;
-use crate::vocab::Industry;
+use crate::vocab::{Industry, PERILS, Peril};
 
 /// Stream id of the generator (distinct from the engine's).
 const SYNTH: u64 = 0x5359_4e54_4845_5449;
@@ -70,6 +70,9 @@ pub struct SyntheticRow {
     /// Every loss event and its ground-up total (what an insurer never sees below the
     /// deductible; equal to `claims` and `incurred` without terms).
     pub ground_up: (u64, f64),
+    /// The peril of the row's claims and exposure ([`synthesize_with`] by peril; None: every
+    /// peril).
+    pub peril: Option<Peril>,
 }
 
 /// Policy terms of synthetic insurer data, in USD (converted to the row's currency): each row
@@ -85,9 +88,24 @@ pub struct TermsMix {
 
 /// `rows` policy-years drawn under the model `truth`, valued at `today`.
 pub fn synthesize(truth: &ModelParams, rows: usize, seed: u64, today: Date) -> Vec<SyntheticRow> {
-    (0..rows)
+    synthesize_with(truth, rows, seed, today, None, false)
+}
+
+/// `policies` policy-years drawn under `truth` (the same firms and ground-up losses as
+/// [`synthesize`]), recorded under per-row terms from `mix` when given ([`synthesize_insured`]),
+/// and with `by_peril` one row per peril the firm is exposed to (its claims of that peril, the
+/// whole period's exposure) in place of one row per policy-year.
+pub fn synthesize_with(
+    truth: &ModelParams,
+    policies: usize,
+    seed: u64,
+    today: Date,
+    mix: Option<&TermsMix>,
+    by_peril: bool,
+) -> Vec<SyntheticRow> {
+    (0..policies)
         .into_par_iter()
-        .map(|i| row(truth, i as u64, seed, today, None))
+        .flat_map_iter(|i| row(truth, i as u64, seed, today, mix, by_peril))
         .collect()
 }
 
@@ -101,10 +119,7 @@ pub fn synthesize_insured(
     today: Date,
     mix: &TermsMix,
 ) -> Vec<SyntheticRow> {
-    (0..rows)
-        .into_par_iter()
-        .map(|i| row(truth, i as u64, seed, today, Some(mix)))
-        .collect()
+    synthesize_with(truth, rows, seed, today, Some(mix), false)
 }
 
 fn row(
@@ -113,7 +128,8 @@ fn row(
     seed: u64,
     today: Date,
     mix: Option<&TermsMix>,
-) -> SyntheticRow {
+    by_peril: bool,
+) -> Vec<SyntheticRow> {
     let mut rng = stream(seed, [SYNTH, i, 0]);
     let mut pick = 1.0 - uniform(&mut rng);
     let industry = INDUSTRY_MIX
@@ -184,10 +200,13 @@ fn row(
             limit: pick(&mut rng, &mix.limits) * rate,
         }
     });
-    let (mut claims, mut incurred) = (0, 0.0);
-    let (mut reported, mut paid) = (0, 0.0);
+    // Per peril: (events, ground-up total, reported, paid).
+    let mut tally: [Option<(u64, f64, u64, f64)>; PERILS] = [None; PERILS];
+    // The whole row's totals, summed in draw order (as rows were always summed).
+    let (mut all_incurred, mut all_paid) = (0.0, 0.0);
     for (i, (b, m)) in base.iter().zip(m).enumerate() {
         let Some(b) = b else { continue };
+        let (mut incurred, mut reported, mut paid) = (0.0, 0, 0.0);
         let k = truth.reference.dispersion * exposure;
         let n = Frequency::negative_binomial(b.frequency * m.0 * exposure, k)
             .expect("model frequencies are positive")
@@ -196,28 +215,45 @@ fn row(
         for _ in 0..n {
             let loss = x.sample(&mut rng);
             incurred += loss;
+            all_incurred += loss;
             if let Some(t) = terms
                 && loss > t.deductible
             {
                 reported += 1;
                 paid += (loss - t.deductible).min(t.limit);
+                all_paid += (loss - t.deductible).min(t.limit);
             }
         }
-        claims += n;
+        tally[i] = Some((n, incurred, reported, paid));
     }
-    let ground_up = (claims, incurred.round());
-    let (claims, incurred) = match terms {
-        Some(_) => (reported, paid.round()),
-        None => ground_up,
+    let record = |peril: Option<Peril>, (n, incurred, reported, paid): (u64, f64, u64, f64)| {
+        let ground_up = (n, incurred.round());
+        let (claims, incurred) = match terms {
+            Some(_) => (reported, paid.round()),
+            None => ground_up,
+        };
+        SyntheticRow {
+            attributes: attributes.clone(),
+            exposure,
+            claims,
+            incurred,
+            terms,
+            ground_up,
+            peril,
+        }
     };
-    SyntheticRow {
-        attributes,
-        exposure,
-        claims,
-        incurred,
-        terms,
-        ground_up,
+    if by_peril {
+        return tally
+            .iter()
+            .enumerate()
+            .filter_map(|(k, t)| t.map(|t| record(Some(Peril::ALL[k]), t)))
+            .collect();
     }
+    let (n, reported) = tally
+        .iter()
+        .flatten()
+        .fold((0, 0), |a, t| (a.0 + t.0, a.1 + t.2));
+    vec![record(None, (n, all_incurred, reported, all_paid))]
 }
 
 /// Certificate status mix: 90% active, 7% lapsed, 3% withdrawn ([A]).

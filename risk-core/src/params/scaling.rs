@@ -39,6 +39,34 @@ impl Scale {
         // Beyond the ends the end slope continues, never below 0 (checked when read).
         (a.1 + slope * (x - a.0)).exp()
     }
+
+    /// The curve times (revenue/`reference`)^`beta`: every point's factor tilted. The curve is
+    /// log-log linear between points and beyond its ends, so the tilt is exact at every revenue.
+    #[must_use]
+    pub fn tilted(&self, beta: f64, reference: f64) -> Scale {
+        let r = reference.max(1.0).ln();
+        Scale {
+            points: self
+                .points
+                .iter()
+                .map(|&(x, f)| (x, f + beta * (x - r)))
+                .collect(),
+        }
+    }
+
+    /// The smallest slope of ln factor in ln revenue between adjacent points: a tilt below its
+    /// negative would make the curve decrease, which a model file may not.
+    pub fn least_slope(&self) -> f64 {
+        self.points
+            .windows(2)
+            .map(|w| (w[1].1 - w[0].1) / (w[1].0 - w[0].0))
+            .fold(f64::INFINITY, f64::min)
+    }
+
+    /// The points as (revenue, factor).
+    pub fn points(&self) -> impl Iterator<Item = (f64, f64)> + '_ {
+        self.points.iter().map(|&(x, f)| (x.exp(), f.exp()))
+    }
 }
 
 /// A jurisdiction's frequency and severity factors.
