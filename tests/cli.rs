@@ -1024,6 +1024,63 @@ fn calibrate_reads_insurer_claims() {
     assert!(!e.is_empty());
 }
 
+/// Claims by peril end to end: `synth-claims --by-peril` writes a `peril` column, and
+/// `calibrate` fits a base level and a σ per peril, informed by the data, with the revenue
+/// elasticity as a tilt of 2.0.0's curve (claims from the prior itself: the ransomware base
+/// level's interval holds the prior; coverage over seeds is calibrate_coverage.rs's).
+#[test]
+fn calibrate_reads_claims_by_peril() {
+    let claims = scratch().join("by-peril.parquet");
+    let out = risk(&[
+        "synth-claims",
+        "--rows",
+        "20000",
+        "--seed",
+        "5",
+        "--model",
+        "2.0.0",
+        "--by-peril",
+        "--out",
+        claims.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = json(&risk(&[
+        "calibrate",
+        claims.to_str().unwrap(),
+        "--model",
+        "2.0.0",
+        "--dry-run",
+    ]));
+    assert!(r["data"]["rows"].as_u64().unwrap() > 60_000, "{}", r["data"]);
+    let factors = |part: &str| r[part]["factors"].as_array().unwrap().clone();
+    assert!(factors("frequency").iter().all(|f| f["factor"] != "base"));
+    for (part, name, parameter) in [
+        ("frequency", "base:ransomware", "perils.ransomware.frequency"),
+        ("severity", "base:bec_fraud", "perils.bec_fraud.median"),
+        ("severity", "sigma:bec_fraud", "perils.bec_fraud.sigma"),
+        ("frequency", "revenue", "revenue_scale.frequency[*].factor"),
+    ] {
+        let f = factors(part)
+            .into_iter()
+            .find(|f| f["factor"] == name)
+            .unwrap_or_else(|| panic!("{part} {name} missing"));
+        assert_eq!(f["parameter"], parameter, "{f}");
+        assert!(f["data_weight"].as_f64().unwrap() > 0.5, "{f}");
+        if name == "base:ransomware" {
+            let (lo, hi) = (
+                f["interval"][0].as_f64().unwrap(),
+                f["interval"][1].as_f64().unwrap(),
+            );
+            let prior = f["prior"].as_f64().unwrap();
+            assert!(lo <= prior && prior <= hi, "{part}: {f}");
+        }
+    }
+}
+
 #[test]
 fn bad_claims_files_name_row_and_column() {
     let header = "policy_id,industry,annual_revenue,currency,certifications,exposure,claim_count,incurred_loss";

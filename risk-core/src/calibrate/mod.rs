@@ -500,10 +500,11 @@ pub fn calibrate_experience(
         for group in sigma::groups(data) {
             sigma_fits.extend(sigma::fit(data, params, &fixed, group, options)?);
         }
-        // A σ the data barely inform keeps the prior's (as the new version will).
+        // A σ the data barely inform keeps the prior's (as the new version will); one the
+        // data pushed to its bound stays there.
         let next: Adjustments = sigma_fits
             .iter()
-            .filter(|f| f.data_weight >= rewrite::MIN_DATA_WEIGHT)
+            .filter(|f| f.data_weight >= rewrite::MIN_DATA_WEIGHT || f.at_bound)
             .map(|f| ((f.part, f.factor), f.ratio()))
             .collect();
         let moved = next

@@ -86,7 +86,7 @@ pub fn rewrite(
         .factors
         .iter()
         .chain(&fit.severity.factors)
-        .filter(|f| f.data_weight >= MIN_DATA_WEIGHT)
+        .filter(|f| f.data_weight >= MIN_DATA_WEIGHT || (f.at_bound && f.factor.is_level()))
         .collect();
 
     let mut tables: BTreeMap<Part, [(f64, f64); 6]> = BTreeMap::new();

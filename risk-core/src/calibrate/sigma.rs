@@ -14,7 +14,8 @@
 //! differences of half-width [`H`]; the mode is found by Newton's method with step halving. The
 //! posterior sd is robust: ln X under the peril mix and the GPD tail is heavier-tailed than the
 //! normal the quasi-likelihood assumes, so the data's variance of ψ̂ is the sandwich
-//! V = Σ sᵢ²/(Σ ∂²ℓᵢ)² (sᵢ each row's score), and the posterior precision 1/V + 1/τ².
+//! V = Σ sᵢ²/(Σ ∂²ℓᵢ)² (sᵢ each row's score), and the posterior precision 1/V + 1/τ². ψ is held
+//! to ±ln 4 ([`MAX_MOVE`]); a posterior there is flagged `at_bound`.
 
 use std::collections::BTreeSet;
 
@@ -32,6 +33,11 @@ const MAX_STEP: f64 = 0.5;
 const MAX_STEPS: usize = 60;
 /// Rows evaluated per parallel chunk (fixed: sums identical for any thread count).
 const CHUNK: usize = 4096;
+/// Largest move of ln σ in one calibration (\[A\]: a σ four times smaller or larger than the
+/// model's says the amounts are not claims the model describes — all alike, or mixed units —
+/// rather than that the model's spread was that wrong; the posterior then sits at the bound
+/// and is flagged `at_bound`).
+const MAX_MOVE: f64 = std::f64::consts::LN_2 * 2.0;
 
 /// The σ groups the data inform: one per peril that rows name, else the common scale.
 pub(super) fn groups(data: &Experience) -> Vec<Factor> {
@@ -149,6 +155,11 @@ pub(super) fn fit(
             converged = true;
             break;
         }
+        step = (psi + step).clamp(-MAX_MOVE, MAX_MOVE) - psi;
+        if step.abs() < 1e-6 {
+            converged = true;
+            break;
+        }
         loop {
             let next = evaluate(psi + step);
             if next.0 >= state.0 - 1e-12 * state.0.abs() {
@@ -170,8 +181,10 @@ pub(super) fn fit(
         return Err(CalibrateError::NotConverged(MAX_STEPS));
     }
     let (_, _, h, meat) = state;
-    // The sandwich variance of the data's ψ̂, then the prior's precision added.
-    let data_precision = if h < 0.0 && meat > 0.0 {
+    // The sandwich variance of the data's ψ̂, V = Σ sᵢ²/(Σ ∂²ℓᵢ)², then the prior's precision
+    // added (at a bound, where the curvature need not be negative, the same formula measures
+    // how sharply the data pushed it there).
+    let data_precision = if h != 0.0 && meat > 0.0 {
         h * h / meat
     } else {
         0.0
@@ -187,13 +200,13 @@ pub(super) fn fit(
         prior_sd: tau,
         posterior: prior * psi.exp(),
         interval: (
-            prior * (psi - Z95 * sd).exp(),
-            prior * (psi + Z95 * sd).exp(),
+            prior * (psi - Z95 * sd).max(-MAX_MOVE).exp(),
+            prior * (psi + Z95 * sd).min(MAX_MOVE).exp(),
         ),
         data_weight: (1.0 - var / (tau * tau)).clamp(0.0, 1.0),
         policy_years: rows.iter().map(|r| r.exposure).sum(),
         claims: rows.len() as f64,
         log_ratio: (psi, sd),
-        at_bound: false,
+        at_bound: psi.abs() >= MAX_MOVE - 1e-9,
     }))
 }
