@@ -1055,11 +1055,19 @@ fn calibrate_reads_claims_by_peril() {
         "2.0.0",
         "--dry-run",
     ]));
-    assert!(r["data"]["rows"].as_u64().unwrap() > 60_000, "{}", r["data"]);
+    assert!(
+        r["data"]["rows"].as_u64().unwrap() > 60_000,
+        "{}",
+        r["data"]
+    );
     let factors = |part: &str| r[part]["factors"].as_array().unwrap().clone();
     assert!(factors("frequency").iter().all(|f| f["factor"] != "base"));
     for (part, name, parameter) in [
-        ("frequency", "base:ransomware", "perils.ransomware.frequency"),
+        (
+            "frequency",
+            "base:ransomware",
+            "perils.ransomware.frequency",
+        ),
         ("severity", "base:bec_fraud", "perils.bec_fraud.median"),
         ("severity", "sigma:bec_fraud", "perils.bec_fraud.sigma"),
         ("frequency", "revenue", "revenue_scale.frequency[*].factor"),

@@ -66,7 +66,14 @@ fn well_informed_intervals_cover_the_truth_by_peril() {
         ((Part::Frequency, Factor::Revenue), 0.1f64.exp()),
     ]);
     coverage(t, |truth, seed| {
-        synthesize_with(truth, 30_000, 3000 + seed, date!(2026 - 11 - 26), None, true)
+        synthesize_with(
+            truth,
+            30_000,
+            3000 + seed,
+            date!(2026 - 11 - 26),
+            None,
+            true,
+        )
     });
 }
 
