@@ -28,6 +28,7 @@
 //! model cannot explain, or that say nothing, are refused by the sanity gates ([`gates`]).
 
 pub mod censored;
+mod context;
 pub mod dispersion;
 mod experience;
 mod factor;

@@ -21,8 +21,8 @@ use std::collections::BTreeSet;
 
 use rayon::prelude::*;
 
+use super::context::{Cells, Context, log_moments};
 use super::experience::Row;
-use super::fit::{Cells, Context, log_moments};
 use super::*;
 
 /// Half-width of the central differences in ψ.

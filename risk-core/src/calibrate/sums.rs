@@ -1,8 +1,8 @@
 //! The sums one scoring step of the fit accumulates over the rows (gradient, information,
 //! log-posterior and the residual checks' terms), and the residual checks read from them.
 
+use super::context::Net;
 use super::experience::Row;
-use super::fit::Net;
 use super::{Band, Part, Residuals};
 
 /// Lower edges of the residual bands of expected claims a policy-year (the first band starts
