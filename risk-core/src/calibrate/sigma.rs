@@ -160,9 +160,11 @@ pub(super) fn fit(
             converged = true;
             break;
         }
+        let mut gain = 0.0;
         loop {
             let next = evaluate(psi + step);
             if next.0 >= state.0 - 1e-12 * state.0.abs() {
+                gain = next.0 - state.0;
                 psi += step;
                 state = next;
                 break;
@@ -172,7 +174,10 @@ pub(super) fn fit(
                 break;
             }
         }
-        if step.abs() < 1e-9 {
+        // Done when the step vanished, or when it gains nothing on the log-likelihood scale:
+        // near the mode the central differences' rounding can keep Newton stepping back and
+        // forth by ~1e-5 without any gain.
+        if step.abs() < 1e-9 || gain < GAIN_TOLERANCE {
             converged = true;
             break;
         }
