@@ -53,23 +53,54 @@ pub(super) struct Spliced {
     pu: f64,
 }
 
-impl Spliced {
-    /// Peril k's severity at median `median` (currency units).
-    pub(super) fn new(median: f64, k: usize, params: &ModelParams) -> Self {
+/// What a peril's spliced severity shares at every median: σ, the splice point's distance above
+/// the median and the tail's shape. Computed once per parameter set (Φ⁻¹ of the tail quantile is
+/// the costly part), then placed at each row's median by [`Tail::at`].
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Tail {
+    sigma: f64,
+    /// ln(u/median) = σ z_q, z_q = Φ⁻¹(tail_quantile).
+    splice: f64,
+    /// β/u = p_u / (u f_body(u)) = p_u σ √(2π) e^{z_q²/2} (β the GPD scale).
+    beta_per_u: f64,
+    xi: f64,
+    pu: f64,
+}
+
+impl Tail {
+    /// Peril k's tail under `params`.
+    pub(super) fn of(k: usize, params: &ModelParams) -> Self {
         let p = &params.perils[k];
         let z = Normal::standard().inverse_cdf(p.tail_quantile);
-        let u = median * (p.sigma * z).exp();
         let pu = 1.0 - p.tail_quantile;
-        let body_density =
-            (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt() / (u * p.sigma);
-        Spliced {
-            mu: median.ln(),
+        Tail {
             sigma: p.sigma,
-            u,
-            beta: pu / body_density,
+            splice: p.sigma * z,
+            beta_per_u: pu * p.sigma * (2.0 * std::f64::consts::PI).sqrt() * (0.5 * z * z).exp(),
             xi: p.tail_shape,
             pu,
         }
+    }
+
+    /// The spliced severity at ln median `mu`.
+    pub(super) fn at(&self, mu: f64) -> Spliced {
+        let u = (mu + self.splice).exp();
+        Spliced {
+            mu,
+            sigma: self.sigma,
+            u,
+            beta: self.beta_per_u * u,
+            xi: self.xi,
+            pu: self.pu,
+        }
+    }
+}
+
+impl Spliced {
+    /// Peril k's severity at median `median` (currency units).
+    #[cfg(test)]
+    pub(super) fn new(median: f64, k: usize, params: &ModelParams) -> Self {
+        Tail::of(k, params).at(median.ln())
     }
 
     /// P(X > x).

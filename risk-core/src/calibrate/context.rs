@@ -63,7 +63,8 @@ pub(super) fn tilt_power(params: &ModelParams) -> [f64; PERILS] {
 
 /// The parameters at the current β and, per scheme, the same nudged by e^{±H}.
 pub(super) struct Context {
-    params: ModelParams,
+    /// Per peril, its spliced severity's shape at the current σ.
+    tails: [censored::Tail; PERILS],
     /// (frequency, severity) scale of each adjusted industry, applied to each row's cached base perils.
     industry: BTreeMap<Industry, (f64, f64)>,
     /// (frequency, severity) scale of the base level, applied to each row's cached base perils.
@@ -159,6 +160,7 @@ impl Context {
         }
         let nudged = Scheme::ALL
             .iter()
+            .filter(|_| cells.nudge)
             .map(|&s| {
                 let at = |r: f64| {
                     apply(
@@ -206,7 +208,7 @@ impl Context {
             .collect();
         Context {
             ln_tables: ln_tables(&params),
-            params,
+            tails: std::array::from_fn(|k| censored::Tail::of(k, &params)),
             industry,
             level,
             peril_level,
@@ -218,6 +220,13 @@ impl Context {
             by_peril: factors.iter().any(|f| matches!(f, Factor::PerilBase(_))),
             cells,
         }
+    }
+
+    /// The same cells under `params`, which differ from the context's only in σ (the σ
+    /// search): σ moves the spliced tails and the log-amount moments, not the multipliers.
+    pub(super) fn reshape(&mut self, params: &ModelParams) {
+        self.tails = std::array::from_fn(|k| censored::Tail::of(k, params));
+        self.moments = log_moments(params);
     }
 
     /// The evaluated cell of row `r`, and the (frequency, severity) ratios that move its
@@ -257,8 +266,8 @@ impl Context {
         let mix = |m: &crate::params::PerilMultipliers| -> censored::Mix {
             std::array::from_fn(|k| {
                 base[k].map(|b| {
-                    let median = (b.1 + (sc[k].1 * m[k].1).ln()).exp();
-                    (b.0 * sc[k].0 * m[k].0, self.spliced(median, k))
+                    let mu = b.1 + (sc[k].1 * m[k].1).ln();
+                    (b.0 * sc[k].0 * m[k].0, self.tails[k].at(mu))
                 })
             })
         };
@@ -409,8 +418,8 @@ impl Context {
             let l = b.0 * sc[k].0 * m[k].0;
             match r.terms {
                 Some(t) => {
-                    let median = (b.1 + (sc[k].1 * m[k].1).ln()).exp();
-                    l * self.spliced(median, k).sf(t.deductible)
+                    let mu = b.1 + (sc[k].1 * m[k].1).ln();
+                    l * self.tails[k].at(mu).sf(t.deductible)
                 }
                 None => l,
             }
@@ -433,10 +442,5 @@ impl Context {
         };
         let total: f64 = l.iter().sum();
         l.map(|x| if total > 0.0 { x / total } else { 0.0 })
-    }
-
-    /// Peril k's spliced severity at `median`.
-    fn spliced(&self, median: f64, k: usize) -> censored::Spliced {
-        censored::Spliced::new(median, k, &self.params)
     }
 }

@@ -9,7 +9,9 @@ use super::experience::Row;
 use super::sums::{BANDS, Sums, residuals};
 use super::*;
 
-/// Fisher scoring for one part with the other part's adjustments `fixed`.
+/// Fisher scoring for one part with the other part's adjustments `fixed`, starting from `from`
+/// (this part's fit of the previous round: its β and its actual/expected under the prior) or
+/// from the prior.
 pub(super) fn fit(
     data: &Experience,
     params: &ModelParams,
@@ -17,6 +19,7 @@ pub(super) fn fit(
     part: Part,
     factors: &[Factor],
     options: Options,
+    from: Option<&PartFit>,
 ) -> Result<PartFit, CalibrateError> {
     let p = factors.len();
     let tau: Vec<f64> = factors
@@ -178,6 +181,11 @@ pub(super) fn fit(
     // Fisher scoring with step halving: the log-posterior never decreases, which matters where a
     // certification floor puts a kink in the model.
     let mut beta = DVector::<f64>::zeros(p);
+    for f in from.map_or(&[][..], |f| &f.factors) {
+        if let Some(j) = factors.iter().position(|&g| g == f.factor) {
+            beta[j] = f.log_ratio.0;
+        }
+    }
     let mut state = evaluate(&beta);
     // Severity: the geometric mean ratio of observed to expected ground-up amounts, and for
     // insurer rows the ratio of payments to expected payments, weighted by their claims on the
@@ -193,7 +201,7 @@ pub(super) fn fit(
             ((s.actual + net) / (s.count + s.net_count)).exp()
         }
     };
-    let prior_ae = ae(&state);
+    let prior_ae = from.map_or_else(|| ae(&state), |f| f.actual_to_expected_prior);
     let mut iterations = 0;
     let info = loop {
         let h = DMatrix::from_row_slice(p, p, &state.info);

@@ -73,10 +73,15 @@ const MAX_STEP: f64 = 1.0;
 const H: f64 = 1e-4;
 /// Rows evaluated per parallel chunk (fixed, so sums are identical for any thread count).
 const CHUNK: usize = 4096;
-/// Rounds of refitting frequency given severity and back on insurer data, and the largest
-/// move of any frequency ln r that ends them.
+/// Rounds of refitting the severity factors, on insurer data the frequency, and σ, each given
+/// the others.
 const MAX_ROUNDS: usize = 20;
-const COUPLING_TOLERANCE: f64 = 1e-6;
+/// On insurer data, the largest move of a frequency ln r in a round, in its posterior sd, that
+/// ends the rounds. Measured on the coverage test's data: the coupling converges linearly, at up
+/// to 0.96 a round (the distance left is then up to 25 times the last move: 0.025 sd), and
+/// certificates at the combined floor of a firm's certificates (a kink) move back and forth by
+/// ~5·10⁻⁴ sd from round to round, which a tighter tolerance would never see end.
+const COUPLING_TOLERANCE: f64 = 1e-3;
 /// The largest move of a fitted ln σ that ends the rounds of severity factors and σ (a
 /// thousandth of σ: well inside any σ's interval).
 const SIGMA_TOLERANCE: f64 = 1e-3;
@@ -327,7 +332,8 @@ pub struct PartFit {
     pub factors: Vec<FactorFit>,
     /// Fisher-scoring steps taken.
     pub iterations: usize,
-    /// Observed ÷ expected under the prior model (claims, or incurred amount for severity).
+    /// Observed ÷ expected under the prior model (claims, or incurred amount for severity), at
+    /// the first round's other part and the prior σ.
     pub actual_to_expected_prior: f64,
     /// Observed ÷ expected under the posterior model.
     pub actual_to_expected_posterior: f64,
@@ -399,13 +405,29 @@ pub struct Calibration {
 impl Calibration {
     /// The posterior multipliers r of every factor with data, both parts.
     pub fn adjustments(&self) -> Adjustments {
-        self.frequency
-            .factors
+        let mut a = self.frequency.adjustments();
+        a.extend(self.severity.adjustments());
+        a
+    }
+}
+
+impl PartFit {
+    /// The posterior multipliers r of this part's factors with data.
+    pub fn adjustments(&self) -> Adjustments {
+        self.factors
             .iter()
-            .chain(&self.severity.factors)
             .map(|f| ((f.part, f.factor), f.ratio()))
             .collect()
     }
+}
+
+/// The largest |ln b − ln a| over the factors of either (a factor missing from one is at 1).
+fn largest_move(a: &Adjustments, b: &Adjustments) -> f64 {
+    let ln = |m: &Adjustments, k| m.get(k).map_or(0.0, |r: &f64| r.ln());
+    a.keys()
+        .chain(b.keys())
+        .map(|k| (ln(b, k) - ln(a, k)).abs())
+        .fold(0.0, f64::max)
 }
 
 /// Fits the frequency and then the severity factors to the records (all in memory; a reader
@@ -435,72 +457,51 @@ pub fn calibrate_experience(
     }
     let params = &data.params;
     let factors = Factor::fitted(data.by_peril());
-    let ratios = |p: &PartFit| -> Adjustments {
-        p.factors
-            .iter()
-            .map(|f| ((f.part, f.factor), f.ratio()))
-            .collect()
+    let fit = |part: Part, fixed: &Adjustments, from: Option<&PartFit>| {
+        fit(data, params, fixed, part, &factors, options, from)
     };
-    let with = |a: Adjustments, b: &Adjustments| -> Adjustments {
-        a.into_iter().chain(b.clone()).collect()
+    let with = |a: &PartFit, b: &Adjustments| -> Adjustments {
+        a.adjustments().into_iter().chain(b.clone()).collect()
     };
     // σ as fitted so far (none at first: the prior's), and the fits of the last round.
     let mut sigma = Adjustments::new();
     let mut sigma_fits: Vec<FactorFit> = Vec::new();
-    let mut frequency = fit(data, params, &sigma, Part::Frequency, &factors, options)?;
-    let mut sigma_round = 0;
-    // Rounds: the severity factors given σ, then σ given them, until σ settles (the factors
-    // move the location, σ the spread; the two are nearly orthogonal, so two or three rounds).
-    let mut severity = loop {
-        sigma_round += 1;
-        let mut severity = fit(
-            data,
-            params,
-            &with(ratios(&frequency), &sigma),
-            Part::Severity,
-            &factors,
-            options,
-        )?;
-        // Insurer rows couple the parts: the reported claims are the events above the
-        // deductible, so the expected count depends on the claim size. Each part is refitted
-        // given the other until neither moves (block-coordinate ascent; each part's interval is
-        // conditional on the other's estimate, which the censored module's docs discuss).
+    let mut frequency = fit(Part::Frequency, &sigma, None)?;
+    let mut severity: Option<PartFit> = None;
+    // Rounds of block-coordinate ascent, each block refitted given the others and started from
+    // its previous fit: the severity factors given σ (the factors move the location, σ the
+    // spread: nearly orthogonal), on insurer rows the frequency given the severity (the reported
+    // claims are the events above the deductible, so the expected count depends on the claim
+    // size; each part's interval is conditional on the other's estimate, which the censored
+    // module's docs discuss), then σ given both. Ground-up frequency does not depend on the
+    // severity: fitted once.
+    for round in 1.. {
+        let sev = fit(Part::Severity, &with(&frequency, &sigma), severity.as_ref())?;
+        let mut coupling = 0.0;
         if data.insured() {
-            for round in 1.. {
-                let before = ratios(&frequency);
-                frequency = fit(
-                    data,
-                    params,
-                    &with(ratios(&severity), &sigma),
-                    Part::Frequency,
-                    &factors,
-                    options,
-                )?;
-                let moved = ratios(&frequency)
-                    .iter()
-                    .map(|(k, r)| (r.ln() - before.get(k).map_or(0.0, |b| b.ln())).abs())
-                    .fold(0.0, f64::max);
-                severity = fit(
-                    data,
-                    params,
-                    &with(ratios(&frequency), &sigma),
-                    Part::Severity,
-                    &factors,
-                    options,
-                )?;
-                if moved < COUPLING_TOLERANCE {
-                    break;
-                }
-                if round == MAX_ROUNDS {
-                    return Err(CalibrateError::NotConverged(round));
-                }
-            }
+            let next = fit(Part::Frequency, &with(&sev, &sigma), Some(&frequency))?;
+            coupling = next
+                .factors
+                .iter()
+                .map(|f| {
+                    let before = frequency
+                        .factors
+                        .iter()
+                        .find(|g| g.factor == f.factor)
+                        .map_or(0.0, |g| g.log_ratio.0);
+                    (f.log_ratio.0 - before).abs() / f.log_ratio.1
+                })
+                .fold(0.0, f64::max);
+            frequency = next;
         }
-        let fixed = with(ratios(&frequency), &ratios(&severity));
-        sigma_fits.clear();
+        let fixed = with(&frequency, &sev.adjustments());
+        severity = Some(sev);
+        let mut fits = Vec::new();
         for group in sigma::groups(data) {
-            sigma_fits.extend(sigma::fit(data, params, &fixed, group, options)?);
+            let from = sigma_fits.iter().find(|f| f.factor == group);
+            fits.extend(sigma::fit(data, params, &fixed, group, options, from)?);
         }
+        sigma_fits = fits;
         // A σ the data barely inform keeps the prior's (as the new version will); one the
         // data pushed to its bound stays there.
         let next: Adjustments = sigma_fits
@@ -508,32 +509,21 @@ pub fn calibrate_experience(
             .filter(|f| f.data_weight >= rewrite::MIN_DATA_WEIGHT || f.at_bound)
             .map(|f| ((f.part, f.factor), f.ratio()))
             .collect();
-        let moved = next
-            .iter()
-            .map(|(k, r)| (r.ln() - sigma.get(k).map_or(0.0, |b| b.ln())).abs())
-            .chain(
-                sigma
-                    .iter()
-                    .filter(|(k, _)| !next.contains_key(k))
-                    .map(|(_, r)| r.ln().abs()),
-            )
-            .fold(0.0, f64::max);
+        let moved = largest_move(&sigma, &next);
         sigma = next;
-        if moved < SIGMA_TOLERANCE {
-            break severity;
+        if moved < SIGMA_TOLERANCE && coupling < COUPLING_TOLERANCE {
+            break;
         }
-        if sigma_round == MAX_ROUNDS {
-            return Err(CalibrateError::NotConverged(sigma_round));
+        if round == MAX_ROUNDS {
+            return Err(CalibrateError::NotConverged(round));
         }
-    };
+    }
+    let mut severity = severity.expect("one round at least");
     severity.factors.extend(sigma_fits);
     let mu = fit::expected_claims(
         data,
         params,
-        &ratios(&frequency)
-            .into_iter()
-            .chain(ratios(&severity))
-            .collect(),
+        &with(&frequency, &severity.adjustments()),
         &factors,
     );
     let k = params.reference.dispersion;

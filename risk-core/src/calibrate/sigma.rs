@@ -53,8 +53,9 @@ pub(super) fn groups(data: &Experience) -> Vec<Factor> {
     }
 }
 
-/// Fits the σ of `group` ([`Factor::Sigma`]) with the factors at `fixed`. None when no row bears
-/// on it.
+/// Fits the σ of `group` ([`Factor::Sigma`]) with the factors at `fixed`, Newton's method
+/// starting from `from` (the previous round's fit of the same group) or the prior. None when no
+/// row bears on it.
 ///
 /// # Errors
 /// [`CalibrateError::NotConverged`] when Newton's method does not settle.
@@ -64,6 +65,7 @@ pub(super) fn fit(
     fixed: &Adjustments,
     group: Factor,
     options: Options,
+    from: Option<&FactorFit>,
 ) -> Result<Option<FactorFit>, CalibrateError> {
     let Factor::Sigma(peril) = group else {
         unreachable!("σ groups only")
@@ -89,23 +91,26 @@ pub(super) fn fit(
     let tau = options
         .prior_sd
         .unwrap_or_else(|| group.prior_sd(Part::Severity, params));
+    // The cells' multipliers do not move with σ: one context, reshaped at each ψ.
+    let mut ctx = Context::new(
+        params,
+        fixed,
+        Part::Severity,
+        &[],
+        log_moments(&apply(params, fixed)),
+        BTreeSet::new(),
+        Cells {
+            profiles: &data.cells,
+            needed: Some(&needed),
+            nudge: false,
+        },
+    );
     // Each used row's log-likelihood at ψ.
-    let ll_at = |psi: f64| -> Vec<f64> {
+    let mut ll_at = |psi: f64| -> Vec<f64> {
         let mut adjusted = fixed.clone();
         adjusted.insert((Part::Severity, group), psi.exp());
-        let ctx = Context::new(
-            params,
-            &adjusted,
-            Part::Severity,
-            &[],
-            log_moments(&apply(params, &adjusted)),
-            BTreeSet::new(),
-            Cells {
-                profiles: &data.cells,
-                needed: Some(&needed),
-                nudge: false,
-            },
-        );
+        ctx.reshape(&apply(params, &adjusted));
+        let ctx = &ctx;
         rows.par_chunks(CHUNK)
             .flat_map_iter(|chunk| {
                 chunk
@@ -125,7 +130,7 @@ pub(super) fn fit(
             .collect()
     };
     // (log-posterior, gradient, data Hessian, Σ sᵢ²) at ψ.
-    let evaluate = |psi: f64| -> (f64, f64, f64, f64) {
+    let mut evaluate = |psi: f64| -> (f64, f64, f64, f64) {
         let (lo, mid, hi) = (ll_at(psi - H), ll_at(psi), ll_at(psi + H));
         let (mut ll, mut g, mut h, mut meat) = (0.0, 0.0, 0.0, 0.0);
         for i in 0..mid.len() {
@@ -139,7 +144,7 @@ pub(super) fn fit(
         (ll - 0.5 * psi * psi * prec, g - psi * prec, h, meat)
     };
     let prec = 1.0 / (tau * tau);
-    let mut psi = 0.0;
+    let mut psi = from.map_or(0.0, |f| f.log_ratio.0);
     let mut state = evaluate(psi);
     let mut converged = false;
     for _ in 0..MAX_STEPS {
