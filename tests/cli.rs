@@ -587,27 +587,13 @@ fn calibrate_synthetic_claims_end_to_end() {
         r#"{"frequency": {"certification:iso27001": 0.7, "industry:retail": 2.0}}"#,
     );
     let claims = dir.join("claims.parquet");
-    let out = risk(&[
-        "synth-claims",
-        "--rows",
-        "20000",
-        "--seed",
-        "5",
-        "--truth",
-        truth.to_str().unwrap(),
+    synth_claims(
+        &claims,
+        5,
         // The model calibrated below: claims from its own loss model (1.5.0 credits declared
         // certificates less since the registry, so its claims are not 1.0.0's).
-        "--model",
-        "1.0.0",
-        "--out",
-        claims.to_str().unwrap(),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        &["--truth", truth.to_str().unwrap(), "--model", "1.0.0"],
     );
-    assert!(out.stdout.is_empty());
     let args = [
         "calibrate",
         claims.to_str().unwrap(),
@@ -622,25 +608,13 @@ fn calibrate_synthetic_claims_end_to_end() {
     assert_eq!(r["model"], "jp-cyber-1.0.0");
     assert_eq!(r["data"]["rows"], 20000);
     assert_eq!(r["data"]["sha256"].as_str().unwrap().len(), 64);
-    let factor = |part: &str, name: &str| {
-        r[part]["factors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["factor"] == name)
-            .unwrap()
-            .clone()
-    };
-    let iso = factor("frequency", "certification:iso27001");
+    let iso = factor(&r, "frequency", "certification:iso27001");
     assert_eq!(iso["prior"], 0.85);
-    let (lo, hi) = (
-        iso["interval"][0].as_f64().unwrap(),
-        iso["interval"][1].as_f64().unwrap(),
-    );
+    let (lo, hi) = interval(&iso);
     assert!(lo <= 0.7 && 0.7 <= hi, "{iso}");
     assert!(iso["posterior"].as_f64().unwrap() < 0.85, "{iso}");
     assert!(iso["data_weight"].as_f64().unwrap() > 0.5);
-    let retail = factor("frequency", "industry:retail");
+    let retail = factor(&r, "frequency", "industry:retail");
     assert!(retail["differs_from_one"].as_bool().unwrap(), "{retail}");
     // The next version is written beside the prior and loads; the prior is untouched; a second
     // run never overwrites the first.
@@ -678,6 +652,48 @@ fn calibrate_synthetic_claims_end_to_end() {
         models.join("jp-cyber-1.1.0.toml").to_str().unwrap(),
     ]));
     assert_eq!(scored["model_version"], "jp-cyber-1.1.0");
+}
+
+/// `risk synth-claims` of 20,000 rows drawn with `seed` into `out`, with `extra` options; it
+/// must succeed and print nothing.
+fn synth_claims(out: &Path, seed: u64, extra: &[&str]) {
+    let seed = seed.to_string();
+    let mut args = vec![
+        "synth-claims",
+        "--rows",
+        "20000",
+        "--seed",
+        &seed,
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend(extra);
+    let run = risk(&args);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(run.stdout.is_empty());
+}
+
+/// The factor `name` of `part` in a calibration report.
+fn factor(report: &serde_json::Value, part: &str, name: &str) -> serde_json::Value {
+    report[part]["factors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["factor"] == name)
+        .unwrap_or_else(|| panic!("{part} {name} missing"))
+        .clone()
+}
+
+/// A factor's 95% interval.
+fn interval(f: &serde_json::Value) -> (f64, f64) {
+    (
+        f["interval"][0].as_f64().unwrap(),
+        f["interval"][1].as_f64().unwrap(),
+    )
 }
 
 /// A claims file of `rows` rows of one retail firm at $50M a year each, every row claim-free
@@ -960,25 +976,17 @@ fn claims_columns_carry_terms_period_and_certificates() {
 #[test]
 fn calibrate_reads_insurer_claims() {
     let claims = scratch().join("insured.csv");
-    let out = risk(&[
-        "synth-claims",
-        "--rows",
-        "20000",
-        "--seed",
-        "4",
-        "--model",
-        "2.0.0",
-        "--deductibles",
-        "10000,50000",
-        "--limits",
-        "1000000,2000000",
-        "--out",
-        claims.to_str().unwrap(),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    synth_claims(
+        &claims,
+        4,
+        &[
+            "--model",
+            "2.0.0",
+            "--deductibles",
+            "10000,50000",
+            "--limits",
+            "1000000,2000000",
+        ],
     );
     let text = std::fs::read_to_string(&claims).unwrap();
     assert!(
@@ -995,17 +1003,8 @@ fn calibrate_reads_insurer_claims() {
         "--dry-run",
     ]));
     for part in ["frequency", "severity"] {
-        let base = r[part]["factors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["factor"] == "base")
-            .unwrap()
-            .clone();
-        let (lo, hi) = (
-            base["interval"][0].as_f64().unwrap(),
-            base["interval"][1].as_f64().unwrap(),
-        );
+        let base = factor(&r, part, "base");
+        let (lo, hi) = interval(&base);
         let prior = base["prior"].as_f64().unwrap();
         assert!(lo <= prior && prior <= hi, "{part}: {base}");
     }
@@ -1031,23 +1030,7 @@ fn calibrate_reads_insurer_claims() {
 #[test]
 fn calibrate_reads_claims_by_peril() {
     let claims = scratch().join("by-peril.parquet");
-    let out = risk(&[
-        "synth-claims",
-        "--rows",
-        "20000",
-        "--seed",
-        "5",
-        "--model",
-        "2.0.0",
-        "--by-peril",
-        "--out",
-        claims.to_str().unwrap(),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    synth_claims(&claims, 5, &["--model", "2.0.0", "--by-peril"]);
     let r = json(&risk(&[
         "calibrate",
         claims.to_str().unwrap(),
@@ -1060,8 +1043,13 @@ fn calibrate_reads_claims_by_peril() {
         "{}",
         r["data"]
     );
-    let factors = |part: &str| r[part]["factors"].as_array().unwrap().clone();
-    assert!(factors("frequency").iter().all(|f| f["factor"] != "base"));
+    assert!(
+        r["frequency"]["factors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["factor"] != "base")
+    );
     for (part, name, parameter) in [
         (
             "frequency",
@@ -1072,17 +1060,11 @@ fn calibrate_reads_claims_by_peril() {
         ("severity", "sigma:bec_fraud", "perils.bec_fraud.sigma"),
         ("frequency", "revenue", "revenue_scale.frequency[*].factor"),
     ] {
-        let f = factors(part)
-            .into_iter()
-            .find(|f| f["factor"] == name)
-            .unwrap_or_else(|| panic!("{part} {name} missing"));
+        let f = factor(&r, part, name);
         assert_eq!(f["parameter"], parameter, "{f}");
         assert!(f["data_weight"].as_f64().unwrap() > 0.5, "{f}");
         if name == "base:ransomware" {
-            let (lo, hi) = (
-                f["interval"][0].as_f64().unwrap(),
-                f["interval"][1].as_f64().unwrap(),
-            );
+            let (lo, hi) = interval(&f);
             let prior = f["prior"].as_f64().unwrap();
             assert!(lo <= prior && prior <= hi, "{part}: {f}");
         }

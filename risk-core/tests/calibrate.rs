@@ -3,7 +3,7 @@
 //! new model version that loads and means what the fit says.
 
 use risk_core::calibrate::rewrite::{next_version, rewrite};
-use risk_core::calibrate::synth::{SyntheticRow, synthesize};
+use risk_core::calibrate::synth::{SyntheticRow, records as records_of, synthesize};
 use risk_core::calibrate::{
     Adjustments, Calibration, ClaimRecord, Factor, Options, Part, apply, calibrate, value,
 };
@@ -35,14 +35,7 @@ fn truth_adjustments() -> Adjustments {
 }
 
 fn records(rows: &[SyntheticRow], params: &ModelParams) -> Vec<ClaimRecord> {
-    rows.iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let p =
-                FirmProfile::from_attributes(&r.attributes, params, date!(2026 - 11 - 26)).unwrap();
-            ClaimRecord::new(i + 1, p, r.exposure, r.claims, r.incurred).unwrap()
-        })
-        .collect()
+    records_of(rows, params, date!(2026 - 11 - 26)).unwrap()
 }
 
 fn run(rows: usize, seed: u64) -> (ModelParams, ModelParams, Calibration) {

@@ -4,7 +4,9 @@
 //! bias both the claim size and the frequency down, outside their intervals; read with their
 //! terms, the censored/truncated likelihood recovers the truth inside them.
 
-use risk_core::calibrate::synth::{SyntheticRow, TermsMix, synthesize_insured};
+use risk_core::calibrate::synth::{
+    SyntheticRow, TermsMix, records as records_of, synthesize_insured,
+};
 use risk_core::calibrate::{
     Adjustments, Calibration, ClaimRecord, Experience, Factor, FactorFit, Options, Part, apply,
     calibrate, calibrate_experience, gates, value,
@@ -40,32 +42,23 @@ fn terms() -> TermsMix {
     }
 }
 
+/// The rows as read, with their policy terms or (`with_terms` false) without: payments taken
+/// for ground-up amounts, the naive fit.
 fn records(rows: &[SyntheticRow], prior: &ModelParams, with_terms: bool) -> Vec<ClaimRecord> {
-    rows.iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let p =
-                FirmProfile::from_attributes(&r.attributes, prior, date!(2026 - 11 - 26)).unwrap();
-            let record = ClaimRecord::new(i + 1, p, r.exposure, r.claims, r.incurred).unwrap();
-            match (with_terms, r.terms) {
-                (true, Some(t)) => record
-                    .with_terms(i + 1, t.deductible, Some(t.limit))
-                    .unwrap(),
-                _ => record,
-            }
+    let rows: Vec<SyntheticRow> = rows
+        .iter()
+        .map(|r| SyntheticRow {
+            terms: r.terms.filter(|_| with_terms),
+            ..r.clone()
         })
-        .collect()
+        .collect();
+    records_of(&rows, prior, date!(2026 - 11 - 26)).unwrap()
 }
 
 fn factor(fit: &Calibration, part: Part, factor: Factor) -> FactorFit {
-    let p = match part {
-        Part::Frequency => &fit.frequency,
-        Part::Severity => &fit.severity,
-    };
-    p.factors
-        .iter()
-        .find(|f| f.factor == factor)
-        .unwrap()
+    fit.part(part)
+        .factor(factor)
+        .unwrap_or_else(|| panic!("{} {} not fitted", part.as_str(), factor.name()))
         .clone()
 }
 

@@ -9,13 +9,10 @@
 //! revenue elasticity and the σ per peril are counted with the relativities.
 
 use risk_core::calibrate::synth::{
-    SyntheticRow, TermsMix, synthesize, synthesize_insured, synthesize_with,
+    SyntheticRow, TermsMix, records as records_of, synthesize, synthesize_insured, synthesize_with,
 };
-use risk_core::calibrate::{
-    Adjustments, ClaimRecord, Factor, Options, Part, apply, calibrate, value,
-};
+use risk_core::calibrate::{Adjustments, Factor, Options, Part, apply, calibrate, value};
 use risk_core::params::{MODEL_2_0_0, ModelParams};
-use risk_core::profile::FirmProfile;
 use risk_core::vocab::{Industry, Peril, Scheme};
 use time::macros::date;
 
@@ -88,25 +85,7 @@ fn coverage(adjustments: Adjustments, draw: impl Fn(&ModelParams, u64) -> Vec<Sy
     let (mut checked, mut covered) = (0usize, 0usize);
     for seed in 0..seeds {
         let rows = draw(&truth, seed);
-        let records: Vec<ClaimRecord> = rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                let p = FirmProfile::from_attributes(&r.attributes, &prior, date!(2026 - 11 - 26))
-                    .unwrap();
-                let mut record =
-                    ClaimRecord::new(i + 1, p, r.exposure, r.claims, r.incurred).unwrap();
-                if let Some(k) = r.peril {
-                    record = record.with_peril(i + 1, k, &prior).unwrap();
-                }
-                match r.terms {
-                    Some(t) => record
-                        .with_terms(i + 1, t.deductible, Some(t.limit))
-                        .unwrap(),
-                    None => record,
-                }
-            })
-            .collect();
+        let records = records_of(&rows, &prior, date!(2026 - 11 - 26)).unwrap();
         let fit = calibrate(&records, &prior, Options::default()).unwrap();
         for f in fit.frequency.factors.iter().chain(&fit.severity.factors) {
             if f.data_weight > 0.3 {

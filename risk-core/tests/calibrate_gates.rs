@@ -4,13 +4,12 @@
 
 use risk_core::calibrate::gates::{self, AE_RANGE};
 use risk_core::calibrate::rewrite::{lineage, next_version, rewrite};
-use risk_core::calibrate::synth::{SyntheticRow, synthesize};
+use risk_core::calibrate::synth::{SyntheticRow, records as records_of, synthesize};
 use risk_core::calibrate::{
     Adjustments, Calibration, ClaimRecord, Factor, Options, Part, apply, calibrate, posterior_sd,
 };
 use risk_core::params::Calibration as Provenance;
 use risk_core::params::{MODEL_2_0_0, ModelParams};
-use risk_core::profile::FirmProfile;
 use risk_core::vocab::Industry;
 use time::macros::date;
 
@@ -19,14 +18,7 @@ fn prior() -> ModelParams {
 }
 
 fn records(rows: &[SyntheticRow], params: &ModelParams) -> Vec<ClaimRecord> {
-    rows.iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let p =
-                FirmProfile::from_attributes(&r.attributes, params, date!(2026 - 11 - 26)).unwrap();
-            ClaimRecord::new(i + 1, p, r.exposure, r.claims, r.incurred).unwrap()
-        })
-        .collect()
+    records_of(rows, params, date!(2026 - 11 - 26)).unwrap()
 }
 
 fn synthetic(prior: &ModelParams, truth: &Adjustments, rows: usize, seed: u64) -> Vec<ClaimRecord> {
@@ -38,11 +30,7 @@ fn synthetic(prior: &ModelParams, truth: &Adjustments, rows: usize, seed: u64) -
 }
 
 fn factor(fit: &Calibration, part: Part, f: Factor) -> &risk_core::calibrate::FactorFit {
-    let p = match part {
-        Part::Frequency => &fit.frequency,
-        Part::Severity => &fit.severity,
-    };
-    p.factors.iter().find(|x| x.factor == f).unwrap()
+    fit.part(part).factor(f).unwrap()
 }
 
 /// Claims at twice the model's frequency everywhere: the base level goes to 2 within its

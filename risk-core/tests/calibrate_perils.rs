@@ -4,7 +4,7 @@
 //! less spread) with a steeper revenue curve; the fit recovers each inside its 95% interval, and
 //! the new version carries them with their posteriors as the next prior.
 
-use risk_core::calibrate::synth::{SyntheticRow, synthesize_with};
+use risk_core::calibrate::synth::{SyntheticRow, records as records_of, synthesize_with};
 use risk_core::calibrate::{
     Adjustments, Calibration, ClaimRecord, Factor, FactorFit, Options, Part, apply, calibrate,
     rewrite, value,
@@ -15,28 +15,12 @@ use risk_core::vocab::Peril;
 use time::macros::date;
 
 fn records(rows: &[SyntheticRow], prior: &ModelParams) -> Vec<ClaimRecord> {
-    rows.iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let p =
-                FirmProfile::from_attributes(&r.attributes, prior, date!(2026 - 11 - 26)).unwrap();
-            let record = ClaimRecord::new(i + 1, p, r.exposure, r.claims, r.incurred).unwrap();
-            match r.peril {
-                Some(k) => record.with_peril(i + 1, k, prior).unwrap(),
-                None => record,
-            }
-        })
-        .collect()
+    records_of(rows, prior, date!(2026 - 11 - 26)).unwrap()
 }
 
 fn factor(fit: &Calibration, part: Part, factor: Factor) -> FactorFit {
-    let p = match part {
-        Part::Frequency => &fit.frequency,
-        Part::Severity => &fit.severity,
-    };
-    p.factors
-        .iter()
-        .find(|f| f.factor == factor)
+    fit.part(part)
+        .factor(factor)
         .unwrap_or_else(|| panic!("{} {} not fitted", part.as_str(), factor.name()))
         .clone()
 }

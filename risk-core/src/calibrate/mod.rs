@@ -411,7 +411,22 @@ impl Calibration {
     }
 }
 
+impl Calibration {
+    /// The fit of `part`.
+    pub fn part(&self, part: Part) -> &PartFit {
+        match part {
+            Part::Frequency => &self.frequency,
+            Part::Severity => &self.severity,
+        }
+    }
+}
+
 impl PartFit {
+    /// The fit of `factor` (None: the data had none of it).
+    pub fn factor(&self, factor: Factor) -> Option<&FactorFit> {
+        self.factors.iter().find(|f| f.factor == factor)
+    }
+
     /// The posterior multipliers r of this part's factors with data.
     pub fn adjustments(&self) -> Adjustments {
         self.factors

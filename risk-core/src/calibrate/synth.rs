@@ -9,6 +9,7 @@ use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 use time::Date;
 
+use crate::calibrate::{CalibrateError, ClaimRecord};
 use crate::dist::Frequency;
 use crate::engine::monte_carlo::stream;
 use crate::exposure::{base_perils, severity};
@@ -73,6 +74,53 @@ pub struct SyntheticRow {
     /// The peril of the row's claims and exposure ([`synthesize_with`] by peril; None: every
     /// peril).
     pub peril: Option<Peril>,
+}
+
+impl SyntheticRow {
+    /// The row as the calibration reads it, row number `row` (from 1), its firm under `prior`
+    /// as of `today`, with its peril and policy terms.
+    ///
+    /// # Errors
+    /// [`CalibrateError::Record`] when the row's firm, peril or terms are not valid under
+    /// `prior` (a peril the firm is not exposed to there, say).
+    pub fn record(
+        &self,
+        row: usize,
+        prior: &ModelParams,
+        today: Date,
+    ) -> Result<ClaimRecord, CalibrateError> {
+        let profile =
+            FirmProfile::from_attributes(&self.attributes, prior, today).map_err(|e| {
+                CalibrateError::Record {
+                    row,
+                    field: "attributes".into(),
+                    message: e.to_string(),
+                }
+            })?;
+        let mut record = ClaimRecord::new(row, profile, self.exposure, self.claims, self.incurred)?;
+        if let Some(k) = self.peril {
+            record = record.with_peril(row, k, prior)?;
+        }
+        if let Some(t) = self.terms {
+            record = record.with_terms(row, t.deductible, Some(t.limit))?;
+        }
+        Ok(record)
+    }
+}
+
+/// The rows as the calibration reads them ([`SyntheticRow::record`], numbered from 1).
+///
+/// # Errors
+/// The first row's [`CalibrateError::Record`].
+pub fn records(
+    rows: &[SyntheticRow],
+    prior: &ModelParams,
+    today: Date,
+) -> Result<Vec<ClaimRecord>, CalibrateError> {
+    rows.iter()
+        .enumerate()
+        .map(|(i, r)| r.record(i + 1, prior, today))
+        .collect()
 }
 
 /// Policy terms of synthetic insurer data, in USD (converted to the row's currency): each row
