@@ -3,6 +3,7 @@
 //! likelihood. What the scoring steps of [`super::fit`] and the σ fit ([`super::sigma`]) share.
 
 use rayon::prelude::*;
+use smallvec::SmallVec;
 
 use super::experience::{Row, level_ratio, ln_tables, moved};
 use super::*;
@@ -24,6 +25,12 @@ pub(super) fn log_moments(params: &ModelParams) -> [(f64, f64); PERILS] {
     })
 }
 
+/// (factor index, value) of the factors a row touches: the base level (common and per peril),
+/// the revenue elasticity, its industry, two maturity entries and its certificates, 16 inline
+/// (a row is evaluated on every scoring step: a heap allocation each was a quarter of a 1M-row
+/// fit's time).
+pub(super) type Touched = SmallVec<[(usize, f64); 16]>;
+
 /// A row evaluated at the current parameters: ln of its model mean and the gradient of it.
 pub(super) struct Eval {
     /// Frequency: ln(t λ); severity: ln S.
@@ -31,7 +38,7 @@ pub(super) struct Eval {
     /// Severity: v, the variance of ln of one claim.
     pub(super) var: f64,
     /// (factor index, ∂η/∂β_j).
-    pub(super) x: Vec<(usize, f64)>,
+    pub(super) x: Touched,
     /// Severity of a row with policy terms: its censored/truncated likelihood.
     pub(super) net: Option<Net>,
 }
@@ -41,7 +48,7 @@ pub(super) struct Net {
     /// Log-likelihood ℓ.
     pub(super) ll: f64,
     /// (factor index, ∂ℓ/∂β_j).
-    pub(super) score: Vec<(usize, f64)>,
+    pub(super) score: Touched,
     /// Its residual for the σ check ([`censored::residual`]).
     pub(super) q: Option<f64>,
     /// Expected payment of a reported claim.
@@ -65,10 +72,6 @@ pub(super) fn tilt_power(params: &ModelParams) -> [f64; PERILS] {
 pub(super) struct Context {
     /// Per peril, its spliced severity's shape at the current σ.
     tails: [censored::Tail; PERILS],
-    /// (frequency, severity) scale of each adjusted industry, applied to each row's cached base perils.
-    industry: BTreeMap<Industry, (f64, f64)>,
-    /// (frequency, severity) scale of the base level, applied to each row's cached base perils.
-    level: (f64, f64),
     /// Per peril, the (frequency, severity) scale of its own base level.
     peril_level: [(f64, f64); PERILS],
     /// (frequency, severity) shift of the revenue elasticity: a row's base perils are scaled by
@@ -82,7 +85,8 @@ pub(super) struct Context {
     /// Per peril (E, Var) of ln(X/median).
     moments: [(f64, f64); PERILS],
     part: Part,
-    index: BTreeMap<Factor, usize>,
+    /// Where each factor a row may touch sits among the fitted factors.
+    at: Slots,
     /// The factors include a base level per peril.
     by_peril: bool,
     /// Per cell of the data, its multipliers at the current β (None: a cell not evaluated).
@@ -103,16 +107,31 @@ pub(super) struct Cells<'a> {
     pub(super) nudge: bool,
 }
 
+/// The index among the fitted factors (None: not fitted) of each factor a row's evaluation may
+/// touch, looked up once per context rather than per row.
+struct Slots {
+    base: Option<usize>,
+    revenue: Option<usize>,
+    peril_base: [Option<usize>; PERILS],
+    /// By maturity-table entry.
+    maturity: [Option<usize>; 6],
+}
+
 /// One cell's multipliers at the current parameters: what the rows of the cell share.
 struct CellEval {
-    industry: Industry,
+    /// Its industry's index among the fitted factors.
+    industry_at: Option<usize>,
+    /// Its industry's (frequency, severity) scale and the base level's, applied to each row's
+    /// cached base perils.
+    scale: (f64, f64),
     /// Per-peril multipliers and the (frequency, severity) CSF levels.
     m: crate::params::PerilMultipliers,
     levels: (f64, f64),
-    /// Per certificate held, in profile order: its scheme, the multipliers with its effects
-    /// nudged up and down, and the width of the difference (2H, or H one-sided at a bound).
+    /// Per certificate held whose scheme is fitted, in profile order: the scheme's index among
+    /// the fitted factors, the multipliers with its effects nudged up and down, and the width of
+    /// the difference (2H, or H one-sided at a bound).
     certs: Vec<(
-        Scheme,
+        usize,
         crate::params::PerilMultipliers,
         crate::params::PerilMultipliers,
         f64,
@@ -171,6 +190,7 @@ impl Context {
                 (s, (at(H.exp()), at((-H).exp())))
             })
             .collect::<BTreeMap<Scheme, (ModelParams, ModelParams)>>();
+        let index = |f: Factor| factors.iter().position(|&g| g == f);
         let cells = cells
             .profiles
             .par_iter()
@@ -184,7 +204,8 @@ impl Context {
                     profile
                         .certifications
                         .iter()
-                        .map(|c| {
+                        .filter_map(|c| {
+                            let at = index(Factor::Certification(c.scheme))?;
                             let (up, down) = &nudged[&c.scheme];
                             let up = multipliers(profile, up).0;
                             let (down, width) = if at_bound.contains(&c.scheme) {
@@ -192,14 +213,19 @@ impl Context {
                             } else {
                                 (multipliers(profile, down).0, 2.0 * H)
                             };
-                            (c.scheme, up, down, width)
+                            Some((at, up, down, width))
                         })
                         .collect()
                 } else {
                     Vec::new()
                 };
+                let (fi, si) = industry
+                    .get(&profile.industry)
+                    .copied()
+                    .unwrap_or((1.0, 1.0));
                 Some(CellEval {
-                    industry: profile.industry,
+                    industry_at: index(Factor::Industry(profile.industry)),
+                    scale: (fi * level.0, si * level.1),
                     m,
                     levels,
                     certs,
@@ -209,14 +235,17 @@ impl Context {
         Context {
             ln_tables: ln_tables(&params),
             tails: std::array::from_fn(|k| censored::Tail::of(k, &params)),
-            industry,
-            level,
             peril_level,
             tilt,
             tilt_power: tilt_power(base),
             moments,
             part,
-            index: factors.iter().enumerate().map(|(j, &f)| (f, j)).collect(),
+            at: Slots {
+                base: index(Factor::Base),
+                revenue: index(Factor::Revenue),
+                peril_base: std::array::from_fn(|k| index(Factor::PerilBase(Peril::ALL[k]))),
+                maturity: std::array::from_fn(|i| index(Factor::Maturity(i as u8))),
+            },
             by_peril: factors.iter().any(|f| matches!(f, Factor::PerilBase(_))),
             cells,
         }
@@ -248,16 +277,20 @@ impl Context {
         let base = &r.base;
         let sc = self.scales(cell, r);
         let (m, levels) = (moved(&cell.m, ratio), r.levels);
-        // (λ, a, E[(ln X)²]) of the row: frequency and the log-amount moments of one claim.
+        // (λ, a, E[(ln X)²]) of the row: frequency and the log-amount moments of one claim
+        // (the frequency part needs λ alone: a and E[(ln X)²] are left at 0).
+        let severity = self.part == Part::Severity;
         let moments = |m: &crate::params::PerilMultipliers| {
             let (mut lambda, mut first, mut second) = (0.0, 0.0, 0.0);
             for (((b, m), (c, d)), (fi, si)) in base.iter().zip(m).zip(self.moments).zip(sc) {
                 if let Some(b) = b {
                     let l = b.0 * fi * m.0;
-                    let mu = b.1 + (si * m.1).ln() + c;
                     lambda += l;
-                    first += l * mu;
-                    second += l * (d + mu * mu);
+                    if severity {
+                        let mu = b.1 + (si * m.1).ln() + c;
+                        first += l * mu;
+                        second += l * (d + mu * mu);
+                    }
                 }
             }
             (lambda, first / lambda, second / lambda)
@@ -284,14 +317,14 @@ impl Context {
             }
         };
         let (_, a, a2) = moments(&m);
-        let mut x = Vec::with_capacity(4);
+        let mut x = Touched::new();
         // Per factor, ∂δ_k/∂β_j for every peril k (δ_k the log scale of peril k's severity):
         // what the censored likelihood's per-peril score is chained through.
         let net_rows = self.part == Part::Severity && r.terms.is_some();
-        let mut shifts: Vec<(usize, [f64; PERILS])> = Vec::new();
-        let mut push = |f: Factor, v: f64, shift: Option<[f64; PERILS]>| {
+        let mut shifts: SmallVec<[(usize, [f64; PERILS]); 16]> = SmallVec::new();
+        let mut push = |at: Option<usize>, v: f64, shift: Option<[f64; PERILS]>| {
             if v != 0.0
-                && let Some(&j) = self.index.get(&f)
+                && let Some(j) = at
             {
                 x.push((j, v));
                 if net_rows {
@@ -299,7 +332,7 @@ impl Context {
                 }
             }
         };
-        push(Factor::Base, 1.0, None);
+        push(self.at.base, 1.0, None);
         // A peril's own base level moves the row by that peril's share: of its (reported)
         // claims for frequency, of its claim mix for the mean log claim (for insurer claims,
         // the peril's severity alone).
@@ -308,38 +341,38 @@ impl Context {
             for (k, w) in shares.into_iter().enumerate() {
                 let mut unit = [0.0; PERILS];
                 unit[k] = 1.0;
-                push(Factor::PerilBase(Peril::ALL[k]), w, Some(unit));
+                push(self.at.peril_base[k], w, Some(unit));
             }
         }
         // The revenue elasticity: every peril's frequency alike; a peril's severity by its
         // exponent on the severity curve (0 for a peril priced by days down, which scales with
         // revenue itself).
         match self.part {
-            Part::Frequency => push(Factor::Revenue, r.size, None),
+            Part::Frequency => push(self.at.revenue, r.size, None),
             Part::Severity => {
                 let mix = self.shares(r, &m, &sc);
                 let v: f64 = mix.iter().zip(self.tilt_power).map(|(w, t)| w * t).sum();
                 push(
-                    Factor::Revenue,
+                    self.at.revenue,
                     v * r.size,
                     Some(self.tilt_power.map(|t| t * r.size)),
                 );
             }
         }
-        push(Factor::Industry(cell.industry), 1.0, None);
+        push(cell.industry_at, 1.0, None);
         let level = match self.part {
             Part::Frequency => levels.0,
             Part::Severity => levels.1,
         };
         let (i, t) = table_position(level);
-        push(Factor::Maturity(i as u8), 1.0 - t, None);
-        push(Factor::Maturity(i as u8 + 1), t, None);
-        for &(scheme, ref up, ref down, width) in &cell.certs {
+        push(self.at.maturity[i], 1.0 - t, None);
+        push(self.at.maturity[i + 1], t, None);
+        for &(at, ref up, ref down, width) in &cell.certs {
             let (up, down) = (moved(up, ratio), moved(down, ratio));
             let d = (eta_of(&up) - eta_of(&down)) / width;
             let shift =
                 net_rows.then(|| std::array::from_fn(|k| (up[k].1.ln() - down[k].1.ln()) / width));
-            push(Factor::Certification(scheme), d, shift);
+            push(Some(at), d, shift);
         }
         let net = match (self.part, r.terms) {
             (Part::Severity, Some(terms)) => {
@@ -383,12 +416,7 @@ impl Context {
     /// current parameters: industry, base level (common and the peril's own) and the revenue
     /// elasticity's shift.
     fn scales(&self, cell: &CellEval, r: &Row) -> [(f64, f64); PERILS] {
-        let (fi, si) = self
-            .industry
-            .get(&cell.industry)
-            .copied()
-            .unwrap_or((1.0, 1.0));
-        let (fi, si) = (fi * self.level.0, si * self.level.1);
+        let (fi, si) = cell.scale;
         let tf = if self.tilt.0 == 0.0 {
             1.0
         } else {
