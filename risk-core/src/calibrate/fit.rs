@@ -261,9 +261,9 @@ pub(super) fn fit(
                 let gain = next.objective - state.objective;
                 beta = candidate;
                 state = next;
-                // Settled once a step gains next to nothing on the log-likelihood scale (at
-                // a kink, a certification floor, Newton steps stay long while the gain vanishes).
-                break if gain < SETTLED_GAIN {
+                // At a kink (a certification floor) Newton steps stay long while the gain
+                // vanishes: stop once it is negligible on the log-likelihood scale.
+                break if gain < GAIN_TOLERANCE || (t < 1.0 / 64.0 && gain < KINK_GAIN) {
                     0.0
                 } else {
                     t * largest

@@ -62,14 +62,11 @@ const MAX_ITERATIONS: usize = 200;
 const TOLERANCE: f64 = 1e-8;
 /// Convergence at a kink: a step that gains less log-posterior than this.
 const GAIN_TOLERANCE: f64 = 1e-9;
-/// A scoring step that gains less log-posterior than this ends the fit: a gain of 0.001 is a
-/// move of under 0.05 posterior sd along the step (½δᵀIδ, the Newton decrement's criterion).
-/// Where the log-posterior is smooth the next step would be far smaller still; at a kink (a
-/// certification's floor, or the combined floor of a firm's certificates) the quadratic model
-/// fails and step halving creeps. Measured on 1M policy-years: after six steps the gains fell
-/// to 0.003 and below, and nine more steps (each a pass over every row) moved the log-posterior
-/// by 0.004 in all before the step tolerance ended them.
-const SETTLED_GAIN: f64 = 1e-3;
+/// At a kink (a certification's floor, or the combined floor of a firm's certificates) the
+/// quadratic model of the log-posterior fails and step halving creeps: a step cut below 1/64 of
+/// Newton's that gains less than this ends the fit (a log-posterior gain of 0.001 is a move of
+/// under 0.05 posterior sd along the step).
+const KINK_GAIN: f64 = 1e-3;
 /// Largest step in one iteration (damps the first steps of badly started fits).
 const MAX_STEP: f64 = 1.0;
 /// Half-width of the central difference in ln r.
