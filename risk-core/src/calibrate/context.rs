@@ -336,8 +336,13 @@ impl Context {
         // A peril's own base level moves the row by that peril's share: of its (reported)
         // claims for frequency, of its claim mix for the mean log claim (for insurer claims,
         // the peril's severity alone).
-        if self.by_peril {
-            let shares = self.shares(r, &m, &sc);
+        // Each peril's share, computed once: the per-peril base levels and the severity
+        // elasticity both need it.
+        let shares =
+            (self.by_peril || self.part == Part::Severity).then(|| self.shares(r, &m, &sc));
+        if self.by_peril
+            && let Some(shares) = shares
+        {
             for (k, w) in shares.into_iter().enumerate() {
                 let mut unit = [0.0; PERILS];
                 unit[k] = 1.0;
@@ -350,7 +355,7 @@ impl Context {
         match self.part {
             Part::Frequency => push(self.at.revenue, r.size, None),
             Part::Severity => {
-                let mix = self.shares(r, &m, &sc);
+                let mix = shares.expect("computed for severity");
                 let v: f64 = mix.iter().zip(self.tilt_power).map(|(w, t)| w * t).sum();
                 push(
                     self.at.revenue,

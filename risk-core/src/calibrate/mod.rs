@@ -409,9 +409,7 @@ impl Calibration {
         a.extend(self.severity.adjustments());
         a
     }
-}
 
-impl Calibration {
     /// The fit of `part`.
     pub fn part(&self, part: Part) -> &PartFit {
         match part {
@@ -499,11 +497,7 @@ pub fn calibrate_experience(
                 .factors
                 .iter()
                 .map(|f| {
-                    let before = frequency
-                        .factors
-                        .iter()
-                        .find(|g| g.factor == f.factor)
-                        .map_or(0.0, |g| g.log_ratio.0);
+                    let before = frequency.factor(f.factor).map_or(0.0, |g| g.log_ratio.0);
                     (f.log_ratio.0 - before).abs() / f.log_ratio.1
                 })
                 .fold(0.0, f64::max);
