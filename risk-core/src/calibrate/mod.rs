@@ -52,7 +52,7 @@ pub use dispersion::ParameterFit;
 pub use experience::Experience;
 pub use factor::{Adjustments, Factor, Part, apply, posterior_sd, prior_sd, value};
 pub(crate) use factor::{base_path, revenue_source, source_sd};
-use fit::fit;
+use fit::{Start, fit};
 
 /// Largest number of Fisher-scoring steps. Steps projected onto a bound (a certification
 /// floor) with step halving converge slowly on thin data: 200 rather than 50, which the
@@ -470,8 +470,8 @@ pub fn calibrate_experience(
     }
     let params = &data.params;
     let factors = Factor::fitted(data.by_peril());
-    let fit = |part: Part, fixed: &Adjustments, from: Option<&PartFit>| {
-        fit(data, params, fixed, part, &factors, options, from)
+    let fit = |part: Part, fixed: &Adjustments, start: Start| {
+        fit(data, params, fixed, part, &factors, options, start)
     };
     let with = |a: &PartFit, b: &Adjustments| -> Adjustments {
         a.adjustments().into_iter().chain(b.clone()).collect()
@@ -479,7 +479,12 @@ pub fn calibrate_experience(
     // σ as fitted so far (none at first: the prior's), and the fits of the last round.
     let mut sigma = Adjustments::new();
     let mut sigma_fits: Vec<FactorFit> = Vec::new();
-    let mut frequency = fit(Part::Frequency, &sigma, None)?;
+    let once = if data.insured() {
+        Start::Prior
+    } else {
+        Start::Once
+    };
+    let mut frequency = fit(Part::Frequency, &sigma, once)?;
     let mut severity: Option<PartFit> = None;
     // Rounds of block-coordinate ascent, each block refitted given the others and started from
     // its previous fit: the severity factors given σ (the factors move the location, σ the
@@ -489,10 +494,18 @@ pub fn calibrate_experience(
     // module's docs discuss), then σ given both. Ground-up frequency does not depend on the
     // severity: fitted once.
     for round in 1.. {
-        let sev = fit(Part::Severity, &with(&frequency, &sigma), severity.as_ref())?;
+        let sev = fit(
+            Part::Severity,
+            &with(&frequency, &sigma),
+            severity.as_ref().map_or(Start::Prior, Start::From),
+        )?;
         let mut coupling = 0.0;
         if data.insured() {
-            let next = fit(Part::Frequency, &with(&sev, &sigma), Some(&frequency))?;
+            let next = fit(
+                Part::Frequency,
+                &with(&sev, &sigma),
+                Start::From(&frequency),
+            )?;
             coupling = next
                 .factors
                 .iter()
