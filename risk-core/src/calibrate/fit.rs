@@ -22,8 +22,8 @@ pub(super) enum Start<'a> {
     /// by √(2g) posterior sd (Mahalanobis, in the information): g < 0.001 is under 0.045 sd, and
     /// under 0.052 sd for a halved step (which gains ¾ of the full step's gain). Measured on 1M policy-years (`risk synth-claims --rows 1000000`):
     /// nine of fifteen scoring passes gained under 0.003 each while creeping along certification
-    /// floors, and stopping at the first under 0.001 left every posterior mean and sd equal to
-    /// four digits.
+    /// floors; stopping at the first under 0.001 took 8 passes and moved no posterior mean by
+    /// more than 0.025 of its posterior sd (BENCHMARKS.md, Calibration).
     Once,
     /// From this part's fit of the previous round: its β and its actual/expected under the
     /// prior.
