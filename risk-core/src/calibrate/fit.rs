@@ -413,3 +413,62 @@ fn adjustments(
     }
     a
 }
+
+#[cfg(test)]
+mod tests {
+    use time::macros::date;
+
+    use super::*;
+    use crate::calibrate::synth::{records, synthesize};
+    use crate::params::DEFAULT_MODEL;
+
+    /// [`Start::Once`] ends early only where the log-posterior is flat to 0.001: on 60,000
+    /// policy-years from a truth with ISO 27001 at its floor, every frequency posterior mean is
+    /// within 0.05 posterior sd of the fully converged fit's (measured: under 0.007), in no more
+    /// steps (8 against 11). Its sd is within 5%: the information of a certificate near a
+    /// firm's combined floor (a kink) depends on the side it is evaluated on (IEC 62443: 2.3%).
+    #[test]
+    fn a_fit_never_refitted_ends_within_a_twentieth_of_a_posterior_sd() {
+        let prior = ModelParams::parse(DEFAULT_MODEL).unwrap();
+        let truth = apply(
+            &prior,
+            &Adjustments::from([
+                (
+                    (Part::Frequency, Factor::Certification(Scheme::Iso27001)),
+                    0.7,
+                ),
+                ((Part::Frequency, Factor::Industry(Industry::Retail)), 1.8),
+                ((Part::Frequency, Factor::Maturity(3)), 0.68),
+            ]),
+        );
+        let today = date!(2026 - 11 - 26);
+        let rows = records(&synthesize(&truth, 60_000, 7, today), &prior, today).unwrap();
+        let data = Experience::from_records(&rows, &prior);
+        let factors = Factor::fitted(false);
+        let run = |start| {
+            fit(
+                &data,
+                &prior,
+                &Adjustments::new(),
+                Part::Frequency,
+                &factors,
+                Options::default(),
+                start,
+            )
+            .unwrap()
+        };
+        let (full, once) = (run(Start::Prior), run(Start::Once));
+        assert!(once.iterations <= full.iterations);
+        assert_eq!(full.factors.len(), once.factors.len());
+        for (a, b) in full.factors.iter().zip(&once.factors) {
+            assert_eq!(a.factor, b.factor);
+            let (m, s) = a.log_ratio;
+            assert!(
+                (b.log_ratio.0 - m).abs() < 0.05 * s,
+                "{:?}: {a:?} {b:?}",
+                a.factor
+            );
+            assert!((b.log_ratio.1 / s - 1.0).abs() < 0.05, "{:?}", a.factor);
+        }
+    }
+}
