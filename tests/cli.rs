@@ -15,13 +15,25 @@ fn risk(args: &[&str]) -> Output {
         .expect("run risk")
 }
 
-fn json(out: &Output) -> serde_json::Value {
+/// `risk args`, which must succeed.
+fn succeeded(args: &[&str]) -> Output {
+    let out = risk(args);
+    assert_success(&out);
+    out
+}
+
+/// Exit 0, else the exit and stderr in the failure.
+fn assert_success(out: &Output) {
     assert!(
         out.status.success(),
         "exit {:?}: {}",
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    assert_success(out);
     serde_json::from_slice(&out.stdout).expect("stdout is JSON")
 }
 
@@ -668,13 +680,7 @@ fn synth_claims(out: &Path, seed: u64, extra: &[&str]) {
         out.to_str().unwrap(),
     ];
     args.extend(extra);
-    let run = risk(&args);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    assert!(run.stdout.is_empty());
+    assert!(succeeded(&args).stdout.is_empty());
 }
 
 /// The factor `name` of `part` in a calibration report.
@@ -1213,24 +1219,14 @@ fn keys_list_revoke_and_expire() {
             db,
         ];
         args.extend_from_slice(extra);
-        let out = risk(&args);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = succeeded(&args);
         String::from_utf8(out.stdout).unwrap().trim().to_string()
     };
     let k1 = create("ins-a", &[]);
     let k2 = create("ins-b", &["--expires", "2030-01-01"]);
     assert!(k1.starts_with("rk_") && k2.starts_with("rk_"));
     let list = || {
-        let out = risk(&["keys", "list", "--database", db]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = succeeded(&["keys", "list", "--database", db]);
         String::from_utf8(out.stdout).unwrap()
     };
     let table = list();
@@ -1246,18 +1242,8 @@ fn keys_list_revoke_and_expire() {
     assert!(row_b.contains("2030-01-01"), "{row_b}");
     // Revoke by id (the first column) and by subject.
     let id_b = row_b.split_whitespace().next().unwrap().to_string();
-    let out = risk(&["keys", "revoke", "--id", &id_b, "--database", db]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let out = risk(&["keys", "revoke", "--subject", "ins-a", "--database", db]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&["keys", "revoke", "--id", &id_b, "--database", db]);
+    succeeded(&["keys", "revoke", "--subject", "ins-a", "--database", db]);
     let table = list();
     for l in table.lines().skip(1) {
         assert!(!l.trim_end().ends_with('-'), "not revoked: {l}");
@@ -1456,8 +1442,7 @@ fn oed_account_files_import() {
 fn exhibits_reproduce_premiums_by_hand() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().to_str().unwrap();
-    let r = risk(&["exhibits", "--out", out, "--trials", "4000", "--seed", "3"]);
-    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    succeeded(&["exhibits", "--out", out, "--trials", "4000", "--seed", "3"]);
     for t in [
         "base_rates",
         "limit_factors",
@@ -1699,11 +1684,6 @@ fn oed_section_limits_become_the_cover() {
             "--seed",
             "2",
         ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
         json(&out)["mean"].as_f64().unwrap()
     };
     let none = mean(&book("none", ",,,,"));
@@ -1789,11 +1769,6 @@ fn score_with_a_registry_export_verifies_certificates() {
         let mut args = vec!["score", profile.to_str().unwrap(), "--trials", "3000"];
         args.extend_from_slice(extra);
         let out = risk(&args);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
         json(&out)
     };
     let declared = score(&[]);

@@ -20,9 +20,9 @@ pub(super) enum Start<'a> {
     ///
     /// Under the quadratic model a step of Newton's length that gains g log-posterior moves β
     /// by √(2g) posterior sd (Mahalanobis, in the information): g < 0.001 is under 0.045 sd, and
-    /// under 0.052 sd for a halved step (which gains ¾ of the full step's gain). Measured on 1M policy-years (`risk synth-claims --rows 1000000`):
-    /// nine of fifteen scoring passes gained under 0.003 each while creeping along certification
-    /// floors; stopping at the first under 0.001 took 8 passes and moved no posterior mean by
+    /// under 0.052 sd for a halved step (which gains ¾ of the full step's gain). Measured on 1M
+    /// policy-years (`risk synth-claims --rows 1000000`): nine of fifteen scoring passes gained
+    /// under 0.003 each while creeping along certification floors; stopping at the first under 0.001 took 8 passes and moved no posterior mean by
     /// more than 0.025 of its posterior sd (BENCHMARKS.md, Calibration).
     Once,
     /// From this part's fit of the previous round: its β and its actual/expected under the
@@ -288,8 +288,8 @@ pub(super) fn fit(
                 // At a kink (a certification floor) Newton steps stay long while the gain
                 // vanishes: stop once it is negligible on the log-likelihood scale (any step
                 // of a fit that is never refitted).
-                let kink = settled || t < 1.0 / 64.0;
-                break if gain < GAIN_TOLERANCE || (kink && gain < KINK_GAIN) {
+                let creeping = settled || t < 1.0 / 64.0;
+                break if gain < GAIN_TOLERANCE || (creeping && gain < KINK_GAIN) {
                     0.0
                 } else {
                     t * largest

@@ -64,8 +64,9 @@ const TOLERANCE: f64 = 1e-8;
 const GAIN_TOLERANCE: f64 = 1e-9;
 /// At a kink (a certification's floor, or the combined floor of a firm's certificates) the
 /// quadratic model of the log-posterior fails and step halving creeps: a step cut below 1/64 of
-/// Newton's that gains less than this ends the fit (a log-posterior gain of 0.001 is a move of
-/// under 0.05 posterior sd along the step).
+/// Newton's that gains less than this ends the fit, as does any such step of a fit never
+/// refitted ([`fit::Start::Once`]) (a log-posterior gain of 0.001 is a move of under 0.05
+/// posterior sd along the step).
 const KINK_GAIN: f64 = 1e-3;
 /// Largest step in one iteration (damps the first steps of badly started fits).
 const MAX_STEP: f64 = 1.0;
@@ -479,12 +480,12 @@ pub fn calibrate_experience(
     // σ as fitted so far (none at first: the prior's), and the fits of the last round.
     let mut sigma = Adjustments::new();
     let mut sigma_fits: Vec<FactorFit> = Vec::new();
-    let once = if data.insured() {
+    let first = if data.insured() {
         Start::Prior
     } else {
         Start::Once
     };
-    let mut frequency = fit(Part::Frequency, &sigma, once)?;
+    let mut frequency = fit(Part::Frequency, &sigma, first)?;
     let mut severity: Option<PartFit> = None;
     // Rounds of block-coordinate ascent, each block refitted given the others and started from
     // its previous fit: the severity factors given σ (the factors move the location, σ the
